@@ -1,0 +1,67 @@
+"""nodekeeper's core: the store of one node, for the CLI, the TUI and scripts.
+
+from core import open_store
+store = open_store()                       # --db / $NODEKEEPER_DB / the default file
+store.containers.using_network("br0")      # answered in SQL, profiles included
+store.containers.expanded("web1")          # effective config and devices, with origins
+"""
+
+from __future__ import annotations
+
+import os
+
+from .db.engine import create_store_engine, parse_location
+from .db.migrate import head_version, read_status, upgrade
+from .errors import (
+    AlreadyExists,
+    DocumentError,
+    InUse,
+    NodekeeperError,
+    NotFound,
+    ReadOnly,
+    SchemaTooNew,
+    StoreError,
+    ValidationError,
+)
+from .settings import resolve_location
+from .store import CertificateInfo, ContainerInfo, ExpandedContainer, ImageInfo, ProfileInfo, Store
+
+__all__ = [
+    "AlreadyExists", "CertificateInfo", "ContainerInfo", "DocumentError", "ExpandedContainer",
+    "ImageInfo", "InUse", "NodekeeperError", "NotFound", "ProfileInfo", "ReadOnly", "SchemaTooNew",
+    "Store", "StoreError", "ValidationError", "open_store",
+]  # fmt: skip
+
+
+def open_store(
+    url: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    upgrade_schema: bool = True,
+) -> Store:
+    """Open the store at ``url`` (a path, ``:memory:`` or an SQLAlchemy URL), else at
+    ``$NODEKEEPER_DB``, else at the default file; bring its schema up to date.
+
+    ``read_only`` refuses every write (ReadOnly); a file that cannot be written opens read-only
+    with a warning. ``upgrade_schema=False`` opens without migrating (``nodekeeper db status``).
+    Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
+    written by a newer nodekeeper.
+    """
+    location = parse_location(resolve_location(url))
+    engine, read_only = create_store_engine(location, read_only)
+    try:
+        if upgrade_schema:
+            status = read_status(engine)
+            if not status.up_to_date:
+                if read_only:
+                    raise StoreError(
+                        f"{location.display} has schema version {status.current or 0}, this "
+                        f"nodekeeper needs {head_version()}; open it writable to upgrade it"
+                    )
+                upgrade(engine, location.path)
+        else:
+            read_status(engine)  # refuses a schema that is too new, touches nothing
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, location, read_only)

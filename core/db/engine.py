@@ -1,0 +1,154 @@
+"""Engines for the store: where the database is, SQLite pragmas and file modes, clear errors.
+
+A location is ``:memory:``, a filesystem path, or an SQLAlchemy URL. Everything that differs
+between SQLite and PostgreSQL at connection level lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from ..errors import StoreError
+
+log = logging.getLogger("nodekeeper")
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a store lives, as resolved from what the user gave."""
+
+    url: URL
+    path: Path | None  # the SQLite file; None for :memory: and server databases
+    display: str  # what to show the user (never a password)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def in_memory(self) -> bool:
+        return self.is_sqlite and self.path is None
+
+
+def parse_location(location: str) -> Location:
+    """Turn ``:memory:``, a path or a URL into a Location; a bad URL is a StoreError."""
+    if location == ":memory:":
+        return Location(make_url("sqlite://"), None, ":memory:")
+    if "://" not in location:
+        path = Path(location).expanduser().absolute()
+        return Location(URL.create("sqlite", database=str(path)), path, str(path))
+    try:
+        url = make_url(location)
+    except ArgumentError as exc:
+        raise StoreError(f"cannot parse database URL {location!r}: {exc}") from None
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return Location(make_url("sqlite://"), None, ":memory:")
+        path = Path(url.database).expanduser().absolute()
+        return Location(url.set(database=str(path)), path, str(path))
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("psycopg2", ""):
+        # psycopg 3 is what the postgresql extra installs.
+        url = url.set(drivername="postgresql+psycopg")
+    return Location(url, None, url.render_as_string(hide_password=True))
+
+
+def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
+    """Check (and when writable, create) the SQLite file; return True if it must open read-only.
+
+    A new file and its directory are created with modes 0600 and 0700; SQLite gives the -wal
+    and -shm files the mode of the database file.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if path.exists():
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            raise StoreError(f"cannot read database file {path}: {exc.strerror}") from None
+        if header and header != SQLITE_MAGIC:
+            raise StoreError(f"{path} is not a SQLite database (unrecognised file header)")
+        mode = path.stat().st_mode
+        writable = os.access(path, os.W_OK) and bool(
+            mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+        )
+        if not writable and not read_only:
+            log.warning("%s is read-only: opening it read-only, changes are refused", path)
+            return True
+        return read_only
+    if read_only:
+        raise StoreError(f"database file {path} does not exist (cannot create it read-only)")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create database file {path}: {exc.strerror}") from None
+    return False
+
+
+def _install_sqlite_events(engine: Engine, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that DDL is
+        # transactional and SAVEPOINTs work (the SQLAlchemy pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        # Writers take the write lock up front: a deferred transaction that later upgrades can fail
+        # with SQLITE_BUSY without waiting for the busy timeout.
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
+    """An engine for the location; returns it and whether the store is read-only."""
+    if loc.in_memory:
+        engine = create_engine(
+            "sqlite://",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+        _install_sqlite_events(engine, read_only=False)
+        return engine, read_only
+    if loc.is_sqlite:
+        assert loc.path is not None
+        read_only = prepare_sqlite_file(loc.path, read_only)
+        if read_only:
+            url = URL.create(
+                "sqlite",
+                database=f"file:{quote(str(loc.path))}",
+                query={"mode": "ro", "uri": "true"},
+            )
+        else:
+            url = loc.url
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _install_sqlite_events(engine, read_only)
+        return engine, read_only
+    try:
+        engine = create_engine(loc.url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot use database {loc.display}: {exc}") from None
+    return engine, read_only

@@ -1,0 +1,65 @@
+"""Typed errors of the core API.
+
+Every error says what was wrong (which field, which value) and, where it helps, what to do.
+The CLI prints ``error: <message>`` and exits non-zero; the TUI shows the same text.
+"""
+
+from __future__ import annotations
+
+
+class NodekeeperError(Exception):
+    """Base class of every error nodekeeper raises on purpose."""
+
+
+class StoreError(NodekeeperError):
+    """The database cannot be opened or used (bad path, not a database, unreadable...)."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer nodekeeper; it is left untouched."""
+
+
+class ReadOnly(NodekeeperError):
+    """A write was attempted on a store opened read-only."""
+
+
+class NotFound(NodekeeperError):
+    """A named resource does not exist."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+        super().__init__(f"{kind} {name!r} not found")
+
+
+class AlreadyExists(NodekeeperError):
+    """A resource with that name (or fingerprint) already exists."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+        super().__init__(f"{kind} {name!r} already exists")
+
+
+class InUse(NodekeeperError):
+    """A resource cannot be removed because others still refer to it."""
+
+    def __init__(self, kind: str, name: str, users: list[str], user_kind: str = "containers"):
+        self.kind, self.name, self.users = kind, name, users
+        shown = ", ".join(users[:20]) + (f" and {len(users) - 20} more" if len(users) > 20 else "")
+        super().__init__(f"{kind} {name!r} is still used by {user_kind}: {shown}")
+
+
+class ValidationError(NodekeeperError, ValueError):
+    """Input that breaks a rule. ``field`` names the field, ``value`` the rejected value."""
+
+    def __init__(self, field: str, value: object, reason: str):
+        self.field, self.value, self.reason = field, value, reason
+        super().__init__(f"{field}: {value!r} {reason}")
+
+
+class DocumentError(NodekeeperError):
+    """A TOML document is malformed or invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str], source: str = "document"):
+        self.problems, self.source = problems, source
+        joined = "\n  ".join(problems)
+        super().__init__(f"{source} is invalid:\n  {joined}")

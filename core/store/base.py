@@ -1,0 +1,117 @@
+"""The Store: one database, its repositories, and transactions shared across them."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from ..db.engine import Location
+from ..errors import ReadOnly, StoreError
+
+if TYPE_CHECKING:
+    from .containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo, ServerConfigRepo
+
+
+class Store:
+    """An open nodekeeper database. Get one from ``core.open_store()``.
+
+    Repositories (``store.containers``, ``store.profiles``, ...) open their own short
+    transactions. ``with store.transaction():`` groups several calls, from any repository,
+    into one transaction that commits at the end or rolls back whole on an error.
+    """
+
+    containers: ContainerRepo
+    profiles: ProfileRepo
+    images: ImageRepo
+    certificates: CertificateRepo
+    config: ServerConfigRepo
+
+    def __init__(self, engine: Engine, location: Location, read_only: bool):
+        from .containers import (
+            CertificateRepo,
+            ContainerRepo,
+            ImageRepo,
+            ProfileRepo,
+            ServerConfigRepo,
+        )
+
+        self.engine = engine
+        self.location = location
+        self.read_only = read_only
+        # The connection of the transaction open in this thread (or task), if any.
+        self._active: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
+            f"nodekeeper-tx-{id(self)}", default=None
+        )
+        self._write_engine = (
+            engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            if location.is_sqlite
+            else engine
+        )
+        self.containers = ContainerRepo(self)
+        self.profiles = ProfileRepo(self)
+        self.images = ImageRepo(self)
+        self.certificates = CertificateRepo(self)
+        self.config = ServerConfigRepo(self)
+
+    def __repr__(self) -> str:
+        mode = " read-only" if self.read_only else ""
+        return f"<Store {self.location.display}{mode}>"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction; nested calls join the one already open in this thread."""
+        active = self._active.get()
+        if active is not None:
+            yield active
+            return
+        if self.read_only:
+            raise ReadOnly(
+                f"the store {self.location.display} is open read-only; nothing was changed"
+            )
+        with _database_errors(self), self._write_engine.begin() as conn:
+            token = self._active.set(conn)
+            try:
+                yield conn
+            finally:
+                self._active.reset(token)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads; inside a transaction, that transaction's connection."""
+        active = self._active.get()
+        if active is not None:
+            yield active
+            return
+        with _database_errors(self), self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def _database_errors(store: Store) -> Iterator[None]:
+    """Turn driver errors about the database itself into a StoreError naming it."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreError(f"database {store.location.display}: {exc.orig}") from exc
+    except DatabaseError as exc:
+        if "not a database" in str(exc.orig):
+            raise StoreError(f"{store.location.display} is not a SQLite database") from exc
+        raise
