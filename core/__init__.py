@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy.exc import DBAPIError
+
 from .db.engine import create_store_engine, parse_location
 from .db.migrate import head_version, read_status, upgrade
 from .errors import (
@@ -61,6 +63,11 @@ def open_store(
                 upgrade(engine, location.path)
         else:
             read_status(engine)  # refuses a schema that is too new, touches nothing
+    except DBAPIError as exc:
+        engine.dispose()
+        if "not a database" in str(exc.orig):
+            raise StoreError(f"{location.display} is not a SQLite database") from None
+        raise StoreError(f"cannot open database {location.display}: {exc.orig}") from None
     except BaseException:
         engine.dispose()
         raise

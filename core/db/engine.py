@@ -52,7 +52,7 @@ def parse_location(location: str) -> Location:
         return Location(URL.create("sqlite", database=str(path)), path, str(path))
     try:
         url = make_url(location)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(f"cannot parse database URL {location!r}: {exc}") from None
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -93,10 +93,13 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
         raise StoreError(f"database file {path} does not exist (cannot create it read-only)")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create database file {path}: {exc.strerror or exc}") from None
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
-        pass
+        pass  # another process created it meanwhile
     except OSError as exc:
         raise StoreError(f"cannot create database file {path}: {exc.strerror}") from None
     return False

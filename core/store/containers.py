@@ -169,6 +169,37 @@ class CertificateInfo:
     certificate: str
 
 
+def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> ExpandedContainer:
+    """The effective config and devices of a container, given its profiles by name."""
+    config: dict[str, str] = {}
+    config_origin: dict[str, str] = {}
+    devices: Devices = {}
+    device_origin: dict[str, str] = {}
+    layers = [(f"profile:{n}", profiles[n].config, profiles[n].devices) for n in container.profiles]
+    layers.append(("local", container.config, container.devices))
+    for origin, layer_config, layer_devices in layers:
+        for key, value in layer_config.items():
+            config[key], config_origin[key] = value, origin
+        for dev_name, dev in layer_devices.items():
+            devices[dev_name], device_origin[dev_name] = dict(dev), origin
+    return ExpandedContainer(
+        name=container.name,
+        profiles=list(container.profiles),
+        config=dict(sorted(config.items())),
+        config_origin=config_origin,
+        devices=dict(sorted(devices.items())),
+        device_origin=device_origin,
+    )
+
+
+def networks_of(devices: Devices) -> list[str]:
+    """The networks (``network`` or ``parent``) the nic devices are attached to."""
+    nets = {
+        d.get("network") or d.get("parent") or "" for d in devices.values() if d["type"] == "nic"
+    }
+    return sorted(nets - {""})
+
+
 def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
     # SQLite limits bound parameters per statement; keep IN lists under it.
     for start in range(0, len(ids), size):
@@ -373,27 +404,7 @@ class ContainerRepo(_Repo):
         with self._store.reading():
             container = self.get(name)
             profiles = {p.name: p for p in self._store.profiles._load(names=container.profiles)}
-        config: dict[str, str] = {}
-        config_origin: dict[str, str] = {}
-        devices: Devices = {}
-        device_origin: dict[str, str] = {}
-        layers = [
-            (f"profile:{n}", profiles[n].config, profiles[n].devices) for n in container.profiles
-        ]
-        layers.append(("local", container.config, container.devices))
-        for origin, layer_config, layer_devices in layers:
-            for key, value in layer_config.items():
-                config[key], config_origin[key] = value, origin
-            for dev_name, dev in layer_devices.items():
-                devices[dev_name], device_origin[dev_name] = dict(dev), origin
-        return ExpandedContainer(
-            name=name,
-            profiles=list(container.profiles),
-            config=dict(sorted(config.items())),
-            config_origin=config_origin,
-            devices=dict(sorted(devices.items())),
-            device_origin=device_origin,
-        )
+        return expand(container, profiles)
 
     def using_network(self, network: str) -> list[str]:
         """Containers with a nic on ``network`` (its ``network`` or ``parent`` key), their own or
@@ -445,7 +456,7 @@ class ContainerRepo(_Repo):
         config: Mapping[str, object] | None = None,
         devices: Mapping[str, Mapping[str, object]] | None = None,
     ) -> ContainerInfo:
-        info = self._validated(
+        info = self.validated(
             name, architecture, type, power_state, ephemeral, profiles, config, devices
         )
         with self._store.transaction() as conn:
@@ -470,7 +481,7 @@ class ContainerRepo(_Repo):
         """Replace the given parts (config, devices, profiles replace whole); others stay."""
         with self._store.transaction():
             current = self.get(name)
-            info = self._validated(
+            info = self.validated(
                 name,
                 current.architecture if architecture is None else architecture,
                 current.type,
@@ -485,7 +496,7 @@ class ContainerRepo(_Repo):
 
     def save(self, info: ContainerInfo) -> str:
         """Create the container or replace it whole; returns "created", "updated" or "unchanged"."""
-        info = self._validated(
+        info = self.validated(
             info.name, info.architecture, info.type, info.power_state, info.ephemeral,
             info.profiles, info.config, info.devices,
         )  # fmt: skip
@@ -527,9 +538,11 @@ class ContainerRepo(_Repo):
 
     # -- helpers
 
-    def _validated(
-        self, name, arch, ctype, power_state, ephemeral, profiles, config, devices
+    @staticmethod
+    def validated(
+        name, arch, ctype, power_state, ephemeral, profiles, config, devices
     ) -> ContainerInfo:
+        """A ContainerInfo with every field checked and normalised (ValidationError if not)."""
         validate.hostname(name)
         owner = f"container {name}"
         profile_list = list(profiles)
@@ -653,7 +666,7 @@ class ProfileRepo(_Repo):
         config: Mapping[str, object] | None = None,
         devices: Mapping[str, Mapping[str, object]] | None = None,
     ) -> ProfileInfo:
-        info = self._validated(name, description, config, devices)
+        info = self.validated(name, description, config, devices)
         with self._store.transaction() as conn:
             t = T["profiles"]
             if conn.scalar(select(t.c.id).where(t.c.name == name)) is not None:
@@ -675,7 +688,7 @@ class ProfileRepo(_Repo):
         with self._store.transaction():
             current = self.get(name)
             self.save(
-                self._validated(
+                self.validated(
                     name,
                     current.description if description is None else description,
                     current.config if config is None else config,
@@ -686,7 +699,7 @@ class ProfileRepo(_Repo):
 
     def save(self, info: ProfileInfo) -> str:
         """Create the profile or replace it whole; returns "created", "updated" or "unchanged"."""
-        info = self._validated(info.name, info.description, info.config, info.devices)
+        info = self.validated(info.name, info.description, info.config, info.devices)
         t = T["profiles"]
         with self._store.transaction() as conn:
             pid = conn.scalar(select(t.c.id).where(t.c.name == info.name))
@@ -718,7 +731,8 @@ class ProfileRepo(_Repo):
                 raise InUse(self.kind, name, users)
             conn.execute(delete(t).where(t.c.id == pid))
 
-    def _validated(self, name, description, config, devices) -> ProfileInfo:
+    @staticmethod
+    def validated(name, description, config, devices) -> ProfileInfo:
         validate.hostname(name)
         if not isinstance(description, str):
             raise ValidationError("description", description, "must be a string")
@@ -858,7 +872,7 @@ class ImageRepo(_Repo):
         )
 
     def create(self, info: ImageInfo) -> ImageInfo:
-        info = self._validated(info)
+        info = self.validated(info)
         with self._store.transaction() as conn:
             i = T["images"]
             if conn.scalar(select(i.c.id).where(i.c.fingerprint == info.fingerprint)) is not None:
@@ -868,7 +882,7 @@ class ImageRepo(_Repo):
 
     def save(self, info: ImageInfo) -> str:
         """Create the image or replace its metadata whole; "created", "updated" or "unchanged"."""
-        info = self._validated(info)
+        info = self.validated(info)
         i = T["images"]
         with self._store.transaction() as conn:
             iid = conn.scalar(select(i.c.id).where(i.c.fingerprint == info.fingerprint))
@@ -930,7 +944,8 @@ class ImageRepo(_Repo):
             fp = self._resolve(conn, ref)
             conn.execute(delete(i).where(i.c.fingerprint == fp))
 
-    def _validated(self, info: ImageInfo) -> ImageInfo:
+    @staticmethod
+    def validated(info: ImageInfo) -> ImageInfo:
         fp = validate.fingerprint(info.fingerprint)
         owner = f"image {fp[:12]}"
         if not isinstance(info.filename, str) or not info.filename or "/" in info.filename:

@@ -1,0 +1,439 @@
+"""The ``nodekeeper`` command. With no command it opens the TUI (imported lazily, so scripted
+commands start fast); every command takes ``--db``. Errors print ``error: ...`` and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from . import documents, open_store
+from .errors import NodekeeperError
+from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
+from .store.containers import expand, networks_of
+from .text import escape_control, human_size
+
+LIST_KINDS = ("containers", "profiles", "images", "certificates")
+SHOW_KINDS = ("container", "profile", "image", "certificate", "config")
+EXIT_ERROR = 1
+
+
+def _db_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On the top parser and on every command, so `nodekeeper --db X list` and
+    # `nodekeeper list --db X` both work; a command's own value wins.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=default,
+        help="database: a file path, :memory:, or an SQLAlchemy URL such as "
+        "postgresql+psycopg://user@host/db (default: $NODEKEEPER_DB, then "
+        "/var/lib/nodekeeper/nodekeeper.db as root or ~/.local/share/nodekeeper/nodekeeper.db)",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="open the database read-only: every change is refused",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nodekeeper",
+        description="The state database and admin console of one node. "
+        "Without a command, opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _db_options(parser, top=True)
+    parser.add_argument(
+        "--no-collect", action="store_true", help="TUI: do not run a collector in the background"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str, func: Callable[..., int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        _db_options(p)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("list", "list containers, profiles, images or certificates", cmd_list)
+    p.add_argument("kind", choices=LIST_KINDS)
+    p.add_argument("--using", metavar="NETWORK", help="only those using this network (bridge)")
+    p.add_argument("--profile", metavar="NAME", help="containers: only those applying this profile")
+    p.add_argument("--image", metavar="REF", help="containers: only those made from this image")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    p = command("show", "show one resource", cmd_show)
+    p.add_argument("kind", choices=SHOW_KINDS)
+    p.add_argument("name", nargs="?", help="name, fingerprint (or prefix) or image alias")
+    p.add_argument(
+        "--expanded",
+        action="store_true",
+        help="container: the effective config through its profiles",
+    )
+    p.add_argument("--format", choices=("toml", "json"), default="toml")
+
+    p = command(
+        "export", "print one resource as a TOML document (edit it, then apply it)", cmd_export
+    )
+    p.add_argument("kind", choices=SHOW_KINDS)
+    p.add_argument("name", nargs="?", help="name, fingerprint or alias (none for config)")
+
+    p = command(
+        "apply", "create or replace the resources of a TOML document, all or nothing", cmd_apply
+    )
+    p.add_argument("file", help="the TOML document, or - for standard input")
+
+    p = command("delete", "delete a container, profile, image or certificate", cmd_delete)
+    p.add_argument("kind", choices=SHOW_KINDS[:-1])
+    p.add_argument("name")
+
+    p = command(
+        "import-lxc", "import traditional LXC containers (DIR/<name>/config)", cmd_import_lxc
+    )
+    p.add_argument("directory", metavar="DIR")
+
+    db = sub.add_parser("db", help="schema version, upgrade and integrity check")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    for name, help, func in (
+        ("status", "show the schema version and its history", cmd_db_status),
+        (
+            "upgrade",
+            "upgrade the schema (a SQLite file is backed up to FILE.bak first)",
+            cmd_db_upgrade,
+        ),
+        ("check", "check integrity, foreign keys and the schema", cmd_db_check),
+    ):
+        p = db_sub.add_parser(name, help=help, description=help)
+        _db_options(p)
+        p.set_defaults(func=func)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nodekeeper")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr
+    )
+    logging.addLevelName(logging.WARNING, "warning")
+    logging.addLevelName(logging.ERROR, "error")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return run_tui(args)
+        return args.func(args)
+    except NodekeeperError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `nodekeeper list containers | head`
+        return 0
+
+
+def _open(args: argparse.Namespace, **kwargs: Any) -> Store:
+    return open_store(args.db, read_only=args.read_only, **kwargs)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        from tui.app import run
+
+        run(store)
+    return 0
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+def _networks(devices: dict[str, dict[str, str]]) -> list[str]:
+    return sorted(
+        {d.get("network") or d.get("parent") or "" for d in devices.values() if d["type"] == "nic"}
+        - {""}
+    )
+
+
+def _list_rows(
+    store: Store, args: argparse.Namespace
+) -> tuple[list[str], list[list[str]], list[dict]]:
+    """Table headers, table rows and the JSON objects of a listing."""
+    if args.kind != "containers" and (args.profile or args.image):
+        raise NodekeeperError("--profile and --image filter containers only")
+    if args.kind in ("images", "certificates") and args.using:
+        raise NodekeeperError(f"--using filters containers and profiles, not {args.kind}")
+    if args.kind == "containers":
+        items = store.containers.list(network=args.using, profile=args.profile, image=args.image)
+        profiles = {p.name: p for p in store.profiles.list()}
+        nets = {c.name: networks_of(expand(c, profiles).devices) for c in items}
+        headers = ["NAME", "STATE", "ARCH", "PROFILES", "NETWORKS", "IMAGE"]
+        rows = [
+            [c.name, c.power_state, c.architecture, ",".join(c.profiles), ",".join(nets[c.name]),
+             (c.image or "")[:12]]
+            for c in items
+        ]  # fmt: skip
+        return headers, rows, [_container_json(c) for c in items]
+    if args.kind == "profiles":
+        items = store.profiles.list(network=args.using)
+        used = {p.name: len(store.containers.using_profile(p.name)) for p in items}
+        headers = ["NAME", "DESCRIPTION", "CONFIG", "DEVICES", "USED BY"]
+        rows = [
+            [p.name, p.description, str(len(p.config)), ",".join(p.devices), str(used[p.name])]
+            for p in items
+        ]
+        return headers, rows, [_profile_json(p) | {"used_by": used[p.name]} for p in items]
+    if args.kind == "images":
+        items = store.images.list()
+        headers = ["ALIAS", "FINGERPRINT", "ARCH", "SIZE", "PUBLIC", "UPLOADED"]
+        rows = [
+            [",".join(i.aliases), i.fingerprint[:12], i.architecture, human_size(i.size),
+             "yes" if i.public else "no", i.upload_date.strftime("%Y-%m-%d %H:%M") if i.upload_date else ""]
+            for i in items
+        ]  # fmt: skip
+        return headers, rows, [_image_json(i) for i in items]
+    items = store.certificates.list()
+    headers = ["NAME", "TYPE", "FINGERPRINT"]
+    rows = [[c.name, c.type, c.fingerprint[:12]] for c in items]
+    return (
+        headers,
+        rows,
+        [{"name": c.name, "type": c.type, "fingerprint": c.fingerprint} for c in items],
+    )
+
+
+def _container_json(c: ContainerInfo) -> dict:
+    return {
+        "name": c.name, "architecture": c.architecture, "type": c.type, "power_state": c.power_state,
+        "ephemeral": c.ephemeral, "profiles": c.profiles, "config": c.config, "devices": c.devices,
+    }  # fmt: skip
+
+
+def _profile_json(p: ProfileInfo) -> dict:
+    return {"name": p.name, "description": p.description, "config": p.config, "devices": p.devices}
+
+
+def _image_json(i: ImageInfo) -> dict:
+    def date(value):
+        return value.isoformat() if value else None
+
+    return {
+        "name": next(iter(i.aliases), i.fingerprint[:12]), "fingerprint": i.fingerprint,
+        "filename": i.filename, "size": i.size, "architecture": i.architecture, "public": i.public,
+        "cached": i.cached, "aliases": i.aliases, "properties": i.properties,
+        "creation_date": date(i.creation_date), "expiry_date": date(i.expiry_date),
+        "upload_date": date(i.upload_date), "last_use_date": date(i.last_use_date),
+    }  # fmt: skip
+
+
+def _certificate_json(c: CertificateInfo) -> dict:
+    return {
+        "name": c.name,
+        "type": c.type,
+        "fingerprint": c.fingerprint,
+        "certificate": c.certificate,
+    }
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    cells = [[escape_control(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        headers, rows, objects = _list_rows(store, args)
+    if args.format == "json":
+        print(json.dumps(objects, indent=2))
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([h.lower().replace(" ", "_") for h in headers])
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+    elif rows:
+        print(format_table(headers, rows))
+    else:
+        print(f"no {args.kind}", file=sys.stderr)
+    return 0
+
+
+# -- show / export / apply / delete ------------------------------------------------------------
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.expanded:
+            if args.kind != "container":
+                raise NodekeeperError("--expanded applies to containers only")
+            if not args.name:
+                raise NodekeeperError("a container name is required")
+            print(render_expanded(store, args.name, args.format), end="")
+            return 0
+        resource = documents.fetch(store, args.kind, args.name)
+    if args.format == "json":
+        table = documents.to_table(resource)
+        print(json.dumps(table, indent=2, default=lambda v: v.isoformat()))
+    else:
+        print(escape_control(documents.dump(resource, header=False)), end="")
+    return 0
+
+
+def render_expanded(store: Store, name: str, fmt: str) -> str:
+    """A container's effective config; each key and device says where it came from."""
+    view = store.containers.expanded(name)
+    if fmt == "json":
+        data = {
+            "name": view.name,
+            "profiles": view.profiles,
+            "config": {
+                k: {"value": v, "from": view.config_origin[k]} for k, v in view.config.items()
+            },
+            "devices": {
+                n: {"device": d, "from": view.device_origin[n]} for n, d in view.devices.items()
+            },
+        }
+        return json.dumps(data, indent=2) + "\n"
+    out = [f"# expanded config of container {name!r}: profiles in order, then its own config",
+           tomli_w.dumps({"name": view.name, "profiles": view.profiles}).rstrip()]  # fmt: skip
+    out.append("\n[config]")
+    for key, value in view.config.items():
+        out.append(f"{tomli_w.dumps({key: value}).rstrip()}  # from {view.config_origin[key]}")
+    for dev_name, device in view.devices.items():
+        header = tomli_w.dumps({"devices": {dev_name: device}}).rstrip()
+        first, _, rest = header.partition("\n")
+        out.append(f"\n{first}  # from {view.device_origin[dev_name]}\n{rest}")
+    return escape_control("\n".join(out)) + "\n"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        print(escape_control(documents.export(store, args.kind, args.name)), end="")
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            text, source = Path(args.file).read_text(encoding="utf-8"), args.file
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NodekeeperError(
+                f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
+    resources = documents.parse(text, source)  # validated whole before the store is opened
+    with _open(args) as store:
+        results = documents.apply(store, resources, source)
+    for r in results:
+        print(f"{r.outcome} {r.kind} {escape_control(r.name)}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
+                "certificate": store.certificates}[args.kind]  # fmt: skip
+        repo.delete(args.name)
+    print(f"deleted {args.kind} {escape_control(args.name)}")
+    return 0
+
+
+def cmd_import_lxc(args: argparse.Namespace) -> int:
+    from .importers.lxc import import_lxc
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            print(
+                f"\rimporting {done}/{total} {escape_control(name)[:40]:<40}",
+                end="",
+                file=sys.stderr,
+            )
+
+    with _open(args) as store:
+        report = import_lxc(store, args.directory, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    for name, message in sorted(report.failed.items()):
+        print(f"error: {escape_control(name)}: {escape_control(message)}", file=sys.stderr)
+    print(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
+    )
+    return 0 if report.ok else EXIT_ERROR
+
+
+# -- db ----------------------------------------------------------------------------------------
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from .db.migrate import read_status
+
+    with open_store(args.db, read_only=True, upgrade_schema=False) as store:
+        status = read_status(store.engine)
+        print(f"database: {store.location.display}")
+        current = status.current if status.current is not None else "none (empty database)"
+        print(f"schema version: {current} (this nodekeeper: {status.head})")
+        if status.up_to_date:
+            print("status: up to date")
+        else:
+            print(f"status: {len(status.pending)} pending: {', '.join(map(str, status.pending))}")
+        if status.history:
+            print("history:")
+            for version, at in status.history:
+                print(f"  version {version}  applied {at:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from .db.migrate import read_status, upgrade
+
+    with open_store(args.db, read_only=args.read_only, upgrade_schema=False) as store:
+        if store.read_only:
+            raise NodekeeperError(f"{store.location.display} is read-only: cannot upgrade it")
+        before = read_status(store.engine).current
+        applied = upgrade(store.engine, store.location.path)
+        if not applied:
+            print(f"schema version {before}: already up to date")
+            return 0
+        if before is not None and store.location.path is not None:
+            print(f"backed up the database to {store.location.path}.bak")
+        print(
+            f"upgraded schema {before or 0} -> {applied[-1]} (applied {', '.join(map(str, applied))})"
+        )
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from .db.check import check
+
+    with open_store(args.db, read_only=True, upgrade_schema=False) as store:
+        problems = check(store)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_ERROR
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

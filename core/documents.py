@@ -1,0 +1,319 @@
+"""TOML documents of resources: export one, validate a whole file, apply it in one transaction.
+
+A document holds one resource (a top-level ``kind``) or several (``[[profiles]]``,
+``[[containers]]``, ``[[images]]``, ``[[certificates]]`` arrays and a ``[config]`` table).
+Applying creates or replaces each resource whole (config, devices, profile list); it validates
+everything first and writes everything in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import tomli_w
+
+from .errors import DocumentError, NodekeeperError, NotFound
+from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
+from .store.containers import ContainerRepo, ImageRepo, ProfileRepo, parse_certificate
+
+KINDS = ("container", "profile", "image", "certificate", "config")
+# Plural array names of a multi-resource file, in the order they are applied.
+APPLY_ORDER = ("config", "certificate", "profile", "image", "container")
+PLURAL = {
+    "container": "containers",
+    "profile": "profiles",
+    "image": "images",
+    "certificate": "certificates",
+}
+
+
+@dataclass
+class ServerConfigDoc:
+    config: dict[str, str]
+    name: str = "server"
+
+
+Resource = ContainerInfo | ProfileInfo | ImageInfo | CertificateInfo | ServerConfigDoc
+
+
+def kind_of(resource: Resource) -> str:
+    return {
+        ContainerInfo: "container",
+        ProfileInfo: "profile",
+        ImageInfo: "image",
+        CertificateInfo: "certificate",
+        ServerConfigDoc: "config",
+    }[type(resource)]
+
+
+def name_of(resource: Resource) -> str:
+    return (
+        resource.fingerprint if isinstance(resource, ImageInfo | CertificateInfo) else resource.name
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# export
+
+
+def to_table(resource: Resource) -> dict[str, Any]:
+    """The TOML table of a resource, keys in a stable order, empty dates left out."""
+    table: dict[str, Any] = {"kind": kind_of(resource)}
+    if isinstance(resource, ServerConfigDoc):
+        table["config"] = dict(resource.config)
+        return table
+    for f in fields(resource):
+        value = getattr(resource, f.name)
+        if value is None:
+            continue  # TOML has no null: an absent key is an unset one
+        table[f.name] = value
+    # Tables last, so the scalar keys stay at the top of the document.
+    return {k: v for k, v in table.items() if not isinstance(v, dict)} | {
+        k: v for k, v in table.items() if isinstance(v, dict)
+    }
+
+
+HEADER = """\
+# nodekeeper {kind} {name!r}
+# Apply with: nodekeeper apply FILE
+# Applying replaces the {kind} whole: keys and devices removed here are removed from the store.
+"""
+
+
+def dump(resource: Resource, *, header: bool = True) -> str:
+    """A resource as a TOML document, with a commented header."""
+    body = tomli_w.dumps(to_table(resource), multiline_strings=True)
+    if not header:
+        return body
+    return HEADER.format(kind=kind_of(resource), name=name_of(resource)) + "\n" + body
+
+
+def export(store: Store, kind: str, name: str | None = None) -> str:
+    """``nodekeeper export KIND NAME``: one resource of the store as a TOML document."""
+    return dump(fetch(store, kind, name))
+
+
+def fetch(store: Store, kind: str, name: str | None) -> Resource:
+    if kind == "config":
+        return ServerConfigDoc(store.config.all())
+    if kind not in KINDS:
+        raise DocumentError([f"kind {kind!r} is not one of: {', '.join(KINDS)}"], "export")
+    if not name:
+        raise DocumentError([f"a {kind} name is required"], "export")
+    getter: Callable[[str], Resource] = {
+        "container": store.containers.get,
+        "profile": store.profiles.get,
+        "image": store.images.get,
+        "certificate": store.certificates.get,
+    }[kind]
+    return getter(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# parse and validate
+
+
+def parse(text: str, source: str = "document") -> list[Resource]:
+    """Every resource of a TOML document, each validated; a DocumentError lists all problems."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DocumentError([f"not valid TOML: {exc}"], source) from None
+    problems: list[str] = []
+    tables: list[tuple[str, str, Mapping[str, Any]]] = []  # (kind, where, table)
+    if "kind" in data:
+        kind = data["kind"]
+        if kind not in KINDS:
+            problems.append(f"kind: {kind!r} is not one of: {', '.join(KINDS)}")
+        else:
+            tables.append((kind, kind, data))
+    else:
+        for key, value in data.items():
+            if key == "config":
+                tables.append(("config", "config", {"config": value}))
+                continue
+            kind = next((k for k, plural in PLURAL.items() if plural == key), None)
+            if kind is None:
+                problems.append(
+                    f"{key}: unknown section (expected 'kind', [config], or arrays "
+                    f"{', '.join(f'[[{p}]]' for p in PLURAL.values())})"
+                )
+                continue
+            if not isinstance(value, list):
+                problems.append(f"{key}: must be an array of tables ([[{key}]])")
+                continue
+            for index, table in enumerate(value):
+                tables.append((kind, f"{key}[{index}]", table))
+        if not tables and not problems:
+            problems.append("the document holds no resource")
+    resources: list[Resource] = []
+    for kind, where, table in tables:
+        try:
+            resources.append(_from_table(kind, where, table))
+        except NodekeeperError as exc:
+            problems.append(f"{where}: {exc}")
+    _check_duplicates(resources, problems)
+    if problems:
+        raise DocumentError(problems, source)
+    return resources
+
+
+def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
+    from .errors import ValidationError
+
+    if not isinstance(table, Mapping):
+        raise ValidationError(where, table, "must be a table")
+    body = {k: v for k, v in table.items() if k != "kind"}
+    if kind == "config":
+        config = body.get("config", {})
+        unknown = set(body) - {"config", "name"}
+        if unknown:
+            raise ValidationError("key", sorted(unknown)[0], "is not known in a config document")
+        from . import validate
+
+        return ServerConfigDoc(validate.config_map(config))
+    cls = {
+        "container": ContainerInfo,
+        "profile": ProfileInfo,
+        "image": ImageInfo,
+        "certificate": CertificateInfo,
+    }[kind]
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ValidationError(
+            "key", unknown[0], f"is not known in a {kind} (known: {', '.join(sorted(known))})"
+        )
+    required = {"container": ["name"], "profile": ["name"], "image": ["fingerprint", "filename", "size"],
+                "certificate": ["certificate"]}[kind]  # fmt: skip
+    for key in required:
+        if key not in body:
+            raise ValidationError(key, None, f"is required in a {kind}")
+    if kind == "container":
+        body.setdefault("architecture", "x86_64")
+        return ContainerRepo.validated(**_container_args(body))
+    if kind == "profile":
+        return ProfileRepo.validated(
+            body["name"],
+            body.get("description", ""),
+            body.get("config"),
+            body.get("devices"),
+        )
+    if kind == "image":
+        body.setdefault("architecture", "x86_64")
+        for key in ("creation_date", "expiry_date", "upload_date", "last_use_date"):
+            if key in body and not isinstance(body[key], datetime):
+                raise ValidationError(key, body[key], "must be a TOML date-time with an offset")
+        return ImageRepo.validated(ImageInfo(**body))
+    fingerprint, cn = parse_certificate(body["certificate"])
+    if body.get("fingerprint") and str(body["fingerprint"]).lower() != fingerprint:
+        raise ValidationError(
+            "fingerprint",
+            body["fingerprint"],
+            f"does not match the certificate (its sha256 is {fingerprint})",
+        )
+    name = body.get("name") or cn
+    if not name:
+        raise ValidationError("name", name, "is required: the certificate has no subject CN")
+    from . import validate
+    from .store.containers import CERTIFICATE_TYPES
+
+    ctype = CERTIFICATE_TYPES[
+        validate.choice(body.get("type", "client"), CERTIFICATE_TYPES, "type")
+    ]
+    return CertificateInfo(
+        fingerprint=fingerprint, name=name, type=ctype, certificate=body["certificate"]
+    )
+
+
+def _container_args(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": body["name"],
+        "arch": body["architecture"],
+        "ctype": body.get("type", "container"),
+        "power_state": body.get("power_state", "stopped"),
+        "ephemeral": body.get("ephemeral", False),
+        "profiles": body.get("profiles", []),
+        "config": body.get("config"),
+        "devices": body.get("devices"),
+    }
+
+
+def _check_duplicates(resources: list[Resource], problems: list[str]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for resource in resources:
+        key = (kind_of(resource), name_of(resource))
+        if key in seen:
+            problems.append(f"{key[0]} {key[1]!r} appears more than once")
+        seen.add(key)
+
+
+# ---------------------------------------------------------------------------------------------
+# apply
+
+
+@dataclass(frozen=True)
+class Applied:
+    kind: str
+    name: str
+    outcome: str  # created, updated, unchanged
+
+
+def apply(store: Store, resources: list[Resource], source: str = "document") -> list[Applied]:
+    """Create or replace every resource in one transaction: all of them, or none."""
+    results: list[Applied] = []
+    ordered = sorted(resources, key=lambda r: APPLY_ORDER.index(kind_of(r)))
+    with store.transaction():
+        _check_references(store, ordered, source)
+        for resource in ordered:
+            outcome = _save(store, resource)
+            results.append(Applied(kind_of(resource), name_of(resource), outcome))
+    return results
+
+
+def apply_text(store: Store, text: str, source: str = "document") -> list[Applied]:
+    return apply(store, parse(text, source), source)
+
+
+def _save(store: Store, resource: Resource) -> str:
+    if isinstance(resource, ContainerInfo):
+        return store.containers.save(resource)
+    if isinstance(resource, ProfileInfo):
+        return store.profiles.save(resource)
+    if isinstance(resource, ImageInfo):
+        return store.images.save(resource)
+    if isinstance(resource, CertificateInfo):
+        return store.certificates.save(resource)
+    return store.config.replace(resource.config)
+
+
+def _check_references(store: Store, resources: list[Resource], source: str) -> None:
+    """Profiles named by containers must exist in the store or in the document."""
+    in_document = {r.name for r in resources if isinstance(r, ProfileInfo)}
+    known = set(store.profiles.names()) | in_document
+    problems = [
+        f"container {r.name!r}: profile {p!r} does not exist"
+        for r in resources
+        if isinstance(r, ContainerInfo)
+        for p in r.profiles
+        if p not in known
+    ]
+    if problems:
+        raise DocumentError(problems, source)
+
+
+__all__ = [
+    "Applied",
+    "NotFound",
+    "ServerConfigDoc",
+    "apply",
+    "apply_text",
+    "dump",
+    "export",
+    "fetch",
+    "parse",
+]

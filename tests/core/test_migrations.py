@@ -1,0 +1,142 @@
+"""Schema versions: fresh databases, upgrades with a backup, newer schemas refused."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+import core.db.migrate as migrate
+from core import SchemaTooNew, open_store
+
+EXTRA_REVISION = '''
+"""test-only revision 0002: adds a table"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("upgrade_probe", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("upgrade_probe")
+'''
+
+
+@pytest.fixture
+def newer_code(tmp_path, monkeypatch) -> None:
+    """Migrations as a later nodekeeper would ship them: the real ones plus revision 0002."""
+    directory = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, directory)
+    (directory / "versions" / "0002_probe.py").write_text(EXTRA_REVISION)
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", directory)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_fresh_database_gets_every_table_and_a_schema_row(store):
+    tables = set(inspect(store.engine).get_table_names())
+    for name in ("containers", "profiles_devices_config", "services", "users", "trafficmonitor",
+                 "system_metrics", "log_events", "event_traces", "accounts", "audit_logs",
+                 "iscsi_luns", "schema"):  # fmt: skip
+        assert name in tables
+    status = migrate.read_status(store.engine)
+    assert status.up_to_date and status.current == migrate.head_version()
+    assert [v for v, _ in status.history] == [1]
+
+
+def test_foreign_keys_cascade_on_delete(store):
+    fks = inspect(store.engine).get_foreign_keys("containers_devices_config")
+    assert fks and all(fk["options"].get("ondelete") == "CASCADE" for fk in fks)
+
+
+def test_opening_again_applies_nothing(file_store, db_path):
+    file_store.close()
+    with open_store(db_path) as store:
+        assert [v for v, _ in migrate.read_status(store.engine).history] == [1]
+    assert not db_path.with_name(db_path.name + ".bak").exists()
+
+
+def test_upgrade_backs_up_the_file_first_and_records_the_version(db_path, newer_code):
+    # A database made by the current release (version 1)...
+    engine = create_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        from alembic import command
+
+        command.upgrade(migrate._config(conn), "0001")
+        conn.execute(text("INSERT INTO profiles (name) VALUES ('kept')"))
+    engine.dispose()
+    # ...opened by the newer code: backed up, then upgraded.
+    with open_store(db_path) as store:
+        assert "upgrade_probe" in inspect(store.engine).get_table_names()
+        assert store.profiles.names() == ["kept"]
+        assert migrate.read_status(store.engine).current == 2
+        assert 2 in [v for v, _ in migrate.read_status(store.engine).history]
+    backup = db_path.with_name(db_path.name + ".bak")
+    assert backup.exists()
+    with sqlite3.connect(backup) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert old.execute("SELECT name FROM profiles").fetchall() == [("kept",)]
+
+
+def test_newer_schema_is_refused_and_left_untouched(db_path):
+    open_store(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    conn.close()
+    before = digest(db_path)
+    with pytest.raises(SchemaTooNew, match="0099 is newer than this nodekeeper knows"):
+        open_store(db_path)
+    with pytest.raises(SchemaTooNew):
+        open_store(db_path, upgrade_schema=False)
+    assert digest(db_path) == before
+    assert not db_path.with_name(db_path.name + ".bak").exists()
+
+
+@pytest.mark.postgresql
+def test_newer_schema_is_refused_on_postgresql(pg_url):
+    open_store(pg_url).close()
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(SchemaTooNew):
+        open_store(pg_url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0099"
+    engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_upgrade_on_postgresql(pg_url, newer_code):
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        from alembic import command
+
+        command.upgrade(migrate._config(conn), "0001")
+    engine.dispose()
+    with open_store(pg_url) as store:
+        assert migrate.read_status(store.engine).current == 2
+        assert "upgrade_probe" in inspect(store.engine).get_table_names()
+
+
+def test_read_only_open_of_an_outdated_database_says_what_to_do(db_path, newer_code):
+    engine = create_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        from alembic import command
+
+        command.upgrade(migrate._config(conn), "0001")
+    engine.dispose()
+    with pytest.raises(Exception, match="open it writable to upgrade it"):
+        open_store(db_path, read_only=True)
