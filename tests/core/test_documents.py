@@ -1,0 +1,199 @@
+"""TOML documents: export, validation of a whole file, all-or-nothing apply, round trips."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import DocumentError, ImageInfo, open_store
+from core.documents import apply_text, dump, export, parse
+from core.store import ContainerInfo, ProfileInfo
+from tests.helpers import make_certificate, nic
+
+MULTI = """
+[config]
+"core.https_address" = "[::]:8443"
+
+[[profiles]]
+name = "default"
+config = { "limits.cpu" = 2 }
+devices.eth0 = { type = "nic", network = "br0" }
+
+[[containers]]
+name = "web1"
+profiles = ["default"]
+config = { "user.owner" = "ops" }
+
+[[containers]]
+name = "web2"
+architecture = "aarch64"
+ephemeral = true
+devices.data = { type = "disk", source = "/srv", path = "/data", readonly = true }
+"""
+
+
+def test_multi_resource_document_applies_in_dependency_order(store):
+    results = apply_text(store, MULTI)
+    assert [(r.kind, r.name, r.outcome) for r in results] == [
+        ("config", "server", "updated"),
+        ("profile", "default", "created"),
+        ("container", "web1", "created"),
+        ("container", "web2", "created"),
+    ]
+    assert store.containers.using_network("br0") == ["web1"]
+    assert store.containers.get("web2").devices["data"]["readonly"] == "true"
+    assert store.config.get("core.https_address") == "[::]:8443"
+
+
+def test_applying_the_same_document_twice_changes_nothing(store):
+    apply_text(store, MULTI)
+    assert {r.outcome for r in apply_text(store, MULTI)} == {"unchanged"}
+
+
+def test_apply_replaces_config_and_devices_whole(store):
+    store.containers.create("web1", config={"user.a": "1", "user.b": "2"}, devices={"eth0": nic("br0")})
+    apply_text(store, 'kind = "container"\nname = "web1"\nconfig = { "user.a" = "1" }\n')
+    web1 = store.containers.get("web1")
+    assert (web1.config, web1.devices) == ({"user.a": "1"}, {})
+
+
+def test_invalid_document_lists_every_problem_and_applies_nothing(store):
+    text = """
+[[profiles]]
+name = "ok-profile"
+
+[[containers]]
+name = "bad name"
+
+[[containers]]
+name = "web2"
+color = "blue"
+
+[[containers]]
+name = "web3"
+devices.eth0 = { type = "router" }
+"""
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, text, "edit.toml")
+    assert len(err.value.problems) == 3
+    message = str(err.value)
+    assert "edit.toml is invalid" in message
+    assert "containers[0]" in message and "'bad name'" in message
+    assert "containers[1]" in message and "'color'" in message
+    assert "containers[2]" in message and "'router'" in message
+    assert store.profiles.names() == []
+
+
+def test_a_missing_profile_rolls_back_the_whole_document(store):
+    text = '[[profiles]]\nname = "p1"\n\n[[containers]]\nname = "c1"\nprofiles = ["p1", "ghost"]\n'
+    with pytest.raises(DocumentError, match="profile 'ghost' does not exist"):
+        apply_text(store, text)
+    assert store.profiles.names() == [] and store.containers.names() == []
+
+
+def test_a_failure_while_writing_rolls_back_everything(store):
+    # Valid on its own, but the alias is taken by an image already in the store.
+    store.images.create(ImageInfo(fingerprint="aa" * 32, filename="a", size=1, architecture="x86_64",
+                                  aliases={"alpine": ""}))  # fmt: skip
+    text = f"""
+[[profiles]]
+name = "p1"
+
+[[images]]
+fingerprint = "{"bb" * 32}"
+filename = "b.tar"
+size = 2
+aliases = {{ alpine = "" }}
+"""
+    with pytest.raises(Exception, match="alpine"):
+        apply_text(store, text)
+    assert store.profiles.names() == []
+    assert store.images.fingerprints() == ["aa" * 32]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name = [", "not valid TOML"),
+        ('kind = "volume"\nname = "x"', "'volume' is not one of"),
+        ("[[volumes]]\nname = 'x'", "unknown section"),
+        ("", "holds no resource"),
+        ('[[containers]]\nname = "a"\n[[containers]]\nname = "a"', "appears more than once"),
+        ('kind = "image"\nfingerprint = "zz"', "is required"),
+    ],
+)
+def test_malformed_documents_say_what_is_wrong(text, message):
+    with pytest.raises(DocumentError, match=message):
+        parse(text)
+
+
+def test_export_has_a_commented_header_and_parses_back(store):
+    store.profiles.create("web", description="web [b]tier[/b]", devices={"eth0": nic("br0")})
+    text = export(store, "profile", "web")
+    assert text.startswith("# nodekeeper profile 'web'\n")
+    assert tomllib.loads(text)["description"] == "web [b]tier[/b]"
+    assert parse(text) == [store.profiles.get("web")]
+
+
+def test_image_and_certificate_documents_round_trip(tmp_path):
+    pem, _ = make_certificate("ops")
+    with open_store(tmp_path / "a.db") as a, open_store(tmp_path / "b.db") as b:
+        a.images.create(ImageInfo(fingerprint="ab" * 32, filename="x.tar", size=5, architecture="x86_64",
+                                  creation_date=datetime(2024, 5, 1, tzinfo=UTC), aliases={"x": "desc"},
+                                  properties={"os": "alpine"}))  # fmt: skip
+        a.certificates.add(pem)
+        for kind, name in (("image", "x"), ("certificate", "ops")):
+            apply_text(b, export(a, kind, name))
+            assert export(b, kind, name) == export(a, kind, name)
+
+
+# -- property: export then apply on a fresh store gives the same document
+
+keys = st.lists(st.text(string.ascii_lowercase + string.digits + "_-", min_size=1, max_size=8),
+                min_size=2, max_size=3).map(".".join)  # fmt: skip
+values = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=20)
+hostnames = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+device_names = st.from_regex(r"[a-z0-9][a-z0-9._:/-]{0,15}", fullmatch=True)
+devices = st.dictionaries(
+    device_names,
+    st.builds(
+        lambda t, extra: {"type": t, **extra},
+        st.sampled_from(["nic", "disk", "proxy", "none"]),
+        st.dictionaries(st.sampled_from(["network", "parent", "path", "source", "ipv4.address"]), values),
+    ),
+    max_size=3,
+)
+profiles_st = st.builds(
+    ProfileInfo, name=hostnames, description=values, config=st.dictionaries(keys, values, max_size=4),
+    devices=devices,
+)  # fmt: skip
+containers_st = st.builds(
+    ContainerInfo,
+    name=hostnames,
+    architecture=st.sampled_from(["x86_64", "aarch64", "riscv64"]),
+    power_state=st.sampled_from(["stopped", "running"]),
+    ephemeral=st.booleans(),
+    config=st.dictionaries(keys, values, max_size=5),
+    devices=devices,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(profile=profiles_st, container=containers_st)
+def test_export_apply_round_trip(profile, container):
+    container.profiles = [profile.name] if profile.name != container.name else []
+    with open_store(":memory:") as first, open_store(":memory:") as second:
+        apply_text(first, dump(profile) + "\n")
+        apply_text(first, dump(container))
+        exported = [export(first, "profile", profile.name), export(first, "container", container.name)]
+        for text in exported:
+            apply_text(second, text)
+        assert [export(second, "profile", profile.name),
+                export(second, "container", container.name)] == exported  # fmt: skip
+        assert second.containers.get(container.name) == first.containers.get(container.name)
+        assert first.containers.get(container.name).config == container.config
