@@ -154,4 +154,13 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
         engine = create_engine(loc.url, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot use database {loc.display}: {exc}") from None
+    if read_only and engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def server_side_read_only(dbapi_connection, _record):
+            # core refuses writes first; the server refuses anything that slips past.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET default_transaction_read_only = on")
+            dbapi_connection.commit()
+
     return engine, read_only

@@ -124,3 +124,5 @@ def test_postgresql_store_refuses_writes_when_read_only(pg_url):
         with pytest.raises(ReadOnly):
             store.containers.create("c1")
         assert store.containers.names() == []
+        with store.engine.connect() as conn, pytest.raises(Exception, match="read-only transaction"):
+            conn.execute(text("INSERT INTO profiles (name) VALUES ('sneaky')"))
