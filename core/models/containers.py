@@ -63,8 +63,8 @@ class ContainerDeviceConfig(Base):
     __tablename__ = "containers_devices_config"
     __table_args__ = (
         UniqueConstraint("container_device_id", "key"),
-        # "Which devices point at br0?" starts from this index.
-        Index("ix_containers_devices_config_key_value", "key", "value"),
+        # "Which devices point at br0?" starts from this index; it covers the device id too.
+        Index("ix_containers_devices_config_lookup", "key", "value", "container_device_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     container_device_id: Mapped[int] = mapped_column(ForeignKey("containers_devices.id", **CASCADE))
@@ -76,7 +76,10 @@ class ContainerProfile(Base):
     __tablename__ = "containers_profiles"
     __table_args__ = (
         UniqueConstraint("container_id", "profile_id"),
-        Index("ix_containers_profiles_profile_id", "profile_id"),
+        # Covering indexes for the usage queries: profile -> containers, and a container's
+        # profiles in apply order.
+        Index("ix_containers_profiles_by_profile", "profile_id", "container_id", "apply_order"),
+        Index("ix_containers_profiles_by_order", "container_id", "apply_order", "profile_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     container_id: Mapped[int] = mapped_column(ForeignKey("containers.id", **CASCADE))
@@ -150,7 +153,7 @@ class ProfileDeviceConfig(Base):
     __tablename__ = "profiles_devices_config"
     __table_args__ = (
         UniqueConstraint("profile_device_id", "key"),
-        Index("ix_profiles_devices_config_key_value", "key", "value"),
+        Index("ix_profiles_devices_config_lookup", "key", "value", "profile_device_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_device_id: Mapped[int] = mapped_column(ForeignKey("profiles_devices.id", **CASCADE))

@@ -42,7 +42,12 @@ ARCHITECTURES = {
     1: "i686", 2: "x86_64", 3: "armv7l", 4: "aarch64", 5: "ppc", 6: "ppc64",
     7: "ppc64le", 8: "s390x", 9: "mips", 10: "mips64", 11: "riscv32", 12: "riscv64",
 }  # fmt: skip
-ARCHITECTURE_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "i386": "i686", "armhf": "armv7l"}
+# Debian's and LXC's names (see LXC's lxc_config_parse_arch).
+ARCHITECTURE_ALIASES = {
+    "amd64": "x86_64", "linux64": "x86_64", "arm64": "aarch64", "armhf": "armv7l",
+    "i386": "i686", "i486": "i686", "i586": "i686", "x86": "i686", "athlon": "i686", "linux32": "i686",
+    "ppc64el": "ppc64le", "powerpc": "ppc", "powerpc64": "ppc64",
+}  # fmt: skip
 CONTAINER_TYPES = {0: "container", 1: "snapshot"}
 POWER_STATES = {0: "stopped", 1: "running"}
 DEVICE_TYPES = {
@@ -300,27 +305,30 @@ class _Repo:
 # ---------------------------------------------------------------------------------------------
 # containers
 
+# The profile half returns container ids without joining containers, so that the planner keeps
+# starting from the (key, value) index whatever statistics ANALYZE gathered; names are looked up
+# once at the end. Covering indexes (migration 0002) keep every probe inside an index.
 _USING_NETWORK_SQL = text(
     """
-    SELECT c.name FROM containers c
-      JOIN containers_devices d ON d.container_id = c.id AND d.type = :nic
-      JOIN containers_devices_config dc ON dc.container_device_id = d.id
-     WHERE dc.key IN ('network', 'parent') AND dc.value = :net
-    UNION
-    SELECT c.name FROM profiles_devices_config pdc
-      JOIN profiles_devices pd ON pd.id = pdc.profile_device_id AND pd.type = :nic
-      JOIN containers_profiles cp ON cp.profile_id = pd.profile_id
-      JOIN containers c ON c.id = cp.container_id
-     WHERE pdc.key IN ('network', 'parent') AND pdc.value = :net
-       -- a local device of the same name replaces the inherited one
-       AND NOT EXISTS (SELECT 1 FROM containers_devices ld
-                        WHERE ld.container_id = c.id AND ld.name = pd.name)
-       -- so does a same-named device of a profile applied later
-       AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
-                         JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
-                        WHERE cp2.container_id = c.id AND cp2.apply_order > cp.apply_order
-                          AND pd2.name = pd.name)
-    ORDER BY 1
+    SELECT c.name FROM containers c WHERE c.id IN (
+        SELECT d.container_id FROM containers_devices_config dc
+          JOIN containers_devices d ON d.id = dc.container_device_id AND d.type = :nic
+         WHERE dc.key IN ('network', 'parent') AND dc.value = :net
+        UNION ALL
+        SELECT cp.container_id FROM profiles_devices_config pdc
+          JOIN profiles_devices pd ON pd.id = pdc.profile_device_id AND pd.type = :nic
+          JOIN containers_profiles cp ON cp.profile_id = pd.profile_id
+         WHERE pdc.key IN ('network', 'parent') AND pdc.value = :net
+           -- a local device of the same name replaces the inherited one
+           AND NOT EXISTS (SELECT 1 FROM containers_devices ld
+                            WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
+           -- so does a same-named device of a profile applied later
+           AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
+                             JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
+                            WHERE cp2.container_id = cp.container_id
+                              AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
+    )
+    ORDER BY c.name
     """
 ).bindparams(bindparam("nic", NIC))
 
@@ -651,6 +659,17 @@ class ProfileRepo(_Repo):
         """Profiles with a nic device on ``network``."""
         with self._store.reading() as conn:
             return list(conn.scalars(_PROFILES_USING_NETWORK_SQL, {"net": network}))
+
+    def usage_counts(self) -> dict[str, int]:
+        """How many containers apply each profile (every profile, 0 included), in one query."""
+        p, cp = T["profiles"], T["containers_profiles"]
+        with self._store.reading() as conn:
+            rows = conn.execute(
+                select(p.c.name, func.count(cp.c.id))
+                .select_from(p.outerjoin(cp, cp.c.profile_id == p.c.id))
+                .group_by(p.c.name)
+            )
+            return dict(rows.all())
 
     def used_by(self, name: str) -> list[str]:
         """Containers that apply this profile."""

@@ -12,6 +12,7 @@ import pytest
 
 from core import open_store
 from core.cli import main
+from core.db.migrate import head_version
 from tests.helpers import make_certificate, nic
 
 
@@ -62,7 +63,9 @@ def test_list_csv(capsys, db):
 def test_list_filters(capsys, db):
     _, out, _ = run(capsys, "list", "containers", "--using", "br0", "--format", "json", "--db", db)
     assert [c["name"] for c in json.loads(out)] == ["web1"]
-    _, out, _ = run(capsys, "list", "containers", "--profile", "default", "--format", "json", "--db", db)
+    _, out, _ = run(
+        capsys, "list", "containers", "--profile", "default", "--format", "json", "--db", db
+    )
     assert [c["name"] for c in json.loads(out)] == ["db1", "web1"]
     _, out, _ = run(capsys, "list", "profiles", "--using", "br0", "--format", "json", "--db", db)
     assert [p["name"] for p in json.loads(out)] == ["default"]
@@ -83,9 +86,14 @@ def test_show_expanded_says_where_each_key_came_from(capsys, db):
     assert code == 0
     assert '"limits.cpu" = "4"  # from local' in out
     assert "[devices.eth0]  # from profile:default" in out
-    code, out, _ = run(capsys, "show", "container", "web1", "--expanded", "--format", "json", "--db", db)
+    code, out, _ = run(
+        capsys, "show", "container", "web1", "--expanded", "--format", "json", "--db", db
+    )
     data = json.loads(out)
-    assert data["devices"]["eth0"] == {"device": {"type": "nic", "network": "br0"}, "from": "profile:default"}
+    assert data["devices"]["eth0"] == {
+        "device": {"type": "nic", "network": "br0"},
+        "from": "profile:default",
+    }
 
 
 def test_export_then_apply_round_trip(capsys, db, tmp_path):
@@ -141,11 +149,12 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_db_status_upgrade_and_check(capsys, db):
+    head = head_version()
     code, out, _ = run(capsys, "db", "status", "--db", db)
-    assert code == 0 and "schema version: 1 (this nodekeeper: 1)" in out and "up to date" in out
-    assert "version 1  applied" in out
+    assert code == 0 and f"schema version: {head} (this nodekeeper: {head})" in out
+    assert "up to date" in out and "version 1  applied" in out
     code, out, _ = run(capsys, "db", "upgrade", "--db", db)
-    assert (code, out) == (0, "schema version 1: already up to date\n")
+    assert (code, out) == (0, f"schema version {head}: already up to date\n")
     code, out, _ = run(capsys, "db", "check", "--db", db)
     assert (code, out) == (0, "ok\n")
 
@@ -154,7 +163,9 @@ def test_db_check_reports_broken_foreign_keys(capsys, db):
     import sqlite3
 
     conn = sqlite3.connect(db)  # foreign keys are off in a plain sqlite3 connection
-    conn.execute("INSERT INTO containers_config (container_id, key, value) VALUES (999, 'a.b', 'x')")
+    conn.execute(
+        "INSERT INTO containers_config (container_id, key, value) VALUES (999, 'a.b', 'x')"
+    )
     conn.commit()
     conn.close()
     code, out, _ = run(capsys, "db", "check", "--db", db)
@@ -180,3 +191,27 @@ def test_environment_variable_selects_the_database(capsys, db, monkeypatch):
     monkeypatch.setenv("NODEKEEPER_DB", db)
     code, out, _ = run(capsys, "list", "profiles")
     assert code == 0 and "default" in out
+
+
+def test_import_lxc_reports_each_failure_and_exits_1(capsys, db, tmp_path):
+    lxc = tmp_path / "lxc"
+    (lxc / "good").mkdir(parents=True)
+    (lxc / "good" / "config").write_text(
+        "# a container\nlxc.arch = amd64\nlxc.net.0.type = veth\nlxc.net.0.link = br0\n"
+    )
+    (lxc / "broken").mkdir()
+    (lxc / "broken" / "config").write_text("lxc.uts.name = broken\nthis line has no equals sign\n")
+    code, out, err = run(capsys, "import-lxc", str(lxc), "--db", db)
+    assert code == 1
+    assert out == "1 created, 0 updated, 0 unchanged, 1 failed\n"
+    assert f"error: broken: {lxc / 'broken' / 'config'}:2:" in err
+    code, out, _ = run(capsys, "import-lxc", str(lxc), "--db", db)
+    assert out == "0 created, 0 updated, 1 unchanged, 1 failed\n"
+    with open_store(db) as store:
+        assert "good" in store.containers.using_network("br0")
+        assert "broken" not in store.containers.names()
+
+
+def test_import_lxc_of_a_missing_directory_is_an_error(capsys, db, tmp_path):
+    code, _, err = run(capsys, "import-lxc", str(tmp_path / "nowhere"), "--db", db)
+    assert code == 1 and "does not exist" in err

@@ -13,13 +13,15 @@ from sqlalchemy import create_engine, inspect, text
 import core.db.migrate as migrate
 from core import SchemaTooNew, open_store
 
-EXTRA_REVISION = '''
-"""test-only revision 0002: adds a table"""
+HEAD = migrate.head_version()
+NEXT = HEAD + 1
+EXTRA_REVISION = f'''
+"""test-only revision {NEXT:04d}: adds a table"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{NEXT:04d}"
+down_revision = "{HEAD:04d}"
 branch_labels = None
 depends_on = None
 
@@ -35,10 +37,10 @@ def downgrade():
 
 @pytest.fixture
 def newer_code(tmp_path, monkeypatch) -> None:
-    """Migrations as a later nodekeeper would ship them: the real ones plus revision 0002."""
+    """Migrations as a later nodekeeper would ship them: the real ones plus one more."""
     directory = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, directory)
-    (directory / "versions" / "0002_probe.py").write_text(EXTRA_REVISION)
+    (directory / "versions" / f"{NEXT:04d}_probe.py").write_text(EXTRA_REVISION)
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", directory)
 
 
@@ -54,7 +56,7 @@ def test_fresh_database_gets_every_table_and_a_schema_row(store):
         assert name in tables
     status = migrate.read_status(store.engine)
     assert status.up_to_date and status.current == migrate.head_version()
-    assert [v for v, _ in status.history] == [1]
+    assert [v for v, _ in status.history] == list(range(1, HEAD + 1))
 
 
 def test_foreign_keys_cascade_on_delete(store):
@@ -65,7 +67,7 @@ def test_foreign_keys_cascade_on_delete(store):
 def test_opening_again_applies_nothing(file_store, db_path):
     file_store.close()
     with open_store(db_path) as store:
-        assert [v for v, _ in migrate.read_status(store.engine).history] == [1]
+        assert [v for v, _ in migrate.read_status(store.engine).history] == list(range(1, HEAD + 1))
     assert not db_path.with_name(db_path.name + ".bak").exists()
 
 
@@ -77,13 +79,26 @@ def test_upgrade_backs_up_the_file_first_and_records_the_version(db_path, newer_
 
         command.upgrade(migrate._config(conn), "0001")
         conn.execute(text("INSERT INTO profiles (name) VALUES ('kept')"))
+        conn.execute(text("INSERT INTO containers (id, name, architecture) VALUES (1, 'c1', 2)"))
+        conn.execute(
+            text(
+                "INSERT INTO containers_devices (id, container_id, name, type) VALUES (1, 1, 'eth0', 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO containers_devices_config (container_device_id, key, value) VALUES (1, 'network', 'br0')"
+            )
+        )
     engine.dispose()
     # ...opened by the newer code: backed up, then upgraded.
     with open_store(db_path) as store:
         assert "upgrade_probe" in inspect(store.engine).get_table_names()
         assert store.profiles.names() == ["kept"]
-        assert migrate.read_status(store.engine).current == 2
-        assert 2 in [v for v, _ in migrate.read_status(store.engine).history]
+        assert store.containers.using_network("br0") == ["c1"]
+        status = migrate.read_status(store.engine)
+        assert status.current == NEXT
+        assert [v for v, _ in status.history] == list(range(1, NEXT + 1))
     backup = db_path.with_name(db_path.name + ".bak")
     assert backup.exists()
     with sqlite3.connect(backup) as old:
@@ -127,7 +142,7 @@ def test_upgrade_on_postgresql(pg_url, newer_code):
         command.upgrade(migrate._config(conn), "0001")
     engine.dispose()
     with open_store(pg_url) as store:
-        assert migrate.read_status(store.engine).current == 2
+        assert migrate.read_status(store.engine).current == NEXT
         assert "upgrade_probe" in inspect(store.engine).get_table_names()
 
 
