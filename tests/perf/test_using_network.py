@@ -1,0 +1,152 @@
+"""Seed 003's claim, measured: "which containers use br0?" from the database against reading
+every container's LXC config file. Run on demand: ``pytest tests/perf -s``.
+
+Prints a table of figures and the targets (ratio >= 100, p50 <= 2 ms), then asserts them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from core import open_store
+from core.importers import import_lxc, parse_container
+
+from .lxc_fixture import generate, write_lxc, write_store
+
+NETWORK = "br0"
+CALLS, WARMUP = 200, 20
+SCAN_RUNS = 5
+TARGET_RATIO, TARGET_P50_MS = 100, 2.0
+
+pytestmark = pytest.mark.perf
+
+
+def scan_parse_container(directory: Path, network: str) -> set[str]:
+    """The answer without a database: parse every container's config (includes, legacy keys,
+    interface names: what import_lxc understands) and look at its nics."""
+    found = set()
+    for sub in directory.iterdir():
+        if not sub.is_dir():
+            continue
+        info = parse_container(sub)
+        for dev in info.devices.values():
+            if dev["type"] == "nic" and network in (dev.get("parent"), dev.get("network")):
+                found.add(info.name)
+                break
+    return found
+
+
+def scan_minimal(directory: Path, network: str) -> set[str]:
+    """A lower bound for any file scan: read each config, keep lxc.net.N.link lines. (The
+    generated configs include only common.conf, which has no network, so it is not followed.)"""
+    found = set()
+    for sub in directory.iterdir():
+        config = sub / "config"
+        if not sub.is_dir() or not config.is_file():
+            continue
+        with open(config, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("lxc.net.") and ".link" in line:
+                    key, _, value = line.partition("=")
+                    if key.strip().endswith(".link") and value.strip() == network:
+                        found.add(sub.name)
+                        break
+    return found
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def checkpoint_size(store, path: Path) -> int:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size
+
+
+def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
+    data = generate()
+    n = len(data.containers)
+    db_path = tmp_path / "bench.db"
+    lxc_dir = write_lxc(tmp_path / "lxc", data)
+    expected = data.using_network(NETWORK)
+
+    with open_store(db_path) as store:
+        build_s, _ = timed(write_store, store, data)
+        db_size = checkpoint_size(store, db_path)
+
+        # -- the database, through the public API
+        for _ in range(WARMUP):
+            db_answer = store.containers.using_network(NETWORK)
+        samples = []
+        for _ in range(CALLS):
+            elapsed, db_answer = timed(store.containers.using_network, NETWORK)
+            samples.append(elapsed)
+    quantiles = statistics.quantiles(samples, n=10)
+    p50_ms, p90_ms = statistics.median(samples) * 1e3, quantiles[8] * 1e3
+
+    # -- the file scans, page cache warm
+    scan_minimal(lxc_dir, NETWORK)
+    scan_parse_container(lxc_dir, NETWORK)
+    full_runs, minimal_runs = [], []
+    for _ in range(SCAN_RUNS):
+        elapsed, full_answer = timed(scan_parse_container, lxc_dir, NETWORK)
+        full_runs.append(elapsed)
+        elapsed, minimal_answer = timed(scan_minimal, lxc_dir, NETWORK)
+        minimal_runs.append(elapsed)
+    full_ms = statistics.median(full_runs) * 1e3
+    minimal_ms = statistics.median(minimal_runs) * 1e3
+
+    # -- import-lxc into a fresh SQLite file store
+    import_path = tmp_path / "imported.db"
+    with open_store(import_path) as imported:
+        import_s, report = timed(import_lxc, imported, lxc_dir)
+        imported_answer = set(imported.containers.using_network(NETWORK))
+        imported_size = checkpoint_size(imported, import_path)
+
+    baseline_ms = full_ms
+    ratio = baseline_ms / p50_ms
+    rows = [
+        ("file scan, parse_container (baseline)", f"{full_ms:10.2f} ms", f"{1:8.1f}x"),
+        ("file scan, minimal line filter", f"{minimal_ms:10.2f} ms", f"{baseline_ms / minimal_ms:8.1f}x"),
+        (f"using_network({NETWORK!r}) p50", f"{p50_ms:10.3f} ms", f"{baseline_ms / p50_ms:8.1f}x"),
+        (f"using_network({NETWORK!r}) p90", f"{p90_ms:10.3f} ms", f"{baseline_ms / p90_ms:8.1f}x"),
+        ("ratio scan/db (baseline / p50)", f"{ratio:10.1f}", ""),
+        ("ratio minimal scan/db", f"{minimal_ms / p50_ms:10.1f}", ""),
+        ("import-lxc throughput", f"{n / import_s:10.0f} containers/s", f"({import_s:.2f} s)"),
+        ("store build (create, one transaction)", f"{n / build_s:10.0f} containers/s", f"({build_s:.2f} s)"),
+        ("database file size (generated)", f"{db_size:10d} bytes", f"({db_size / n:.0f} B/container)"),
+        ("database file size (imported)", f"{imported_size:10d} bytes", f"({imported_size / n:.0f} B/container)"),
+    ]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(
+        f"nodekeeper benchmark: {n} containers, {len(expected)} on {NETWORK}, SQLite file, "
+        f"{CALLS} calls after {WARMUP} warm-up, scans median of {SCAN_RUNS}"
+    )
+    print(f"{'measure':<{width}}  {'value':>22}  ratio against baseline")
+    for label, value, against in rows:
+        print(f"{label:<{width}}  {value:>22}  {against}")
+    ratio_ok, p50_ok = ratio >= TARGET_RATIO, p50_ms <= TARGET_P50_MS
+    print(
+        f"target: ratio >= {TARGET_RATIO}, p50 <= {TARGET_P50_MS:g} ms: "
+        f"ratio {ratio:.1f} {'PASS' if ratio_ok else 'FAIL'}, "
+        f"p50 {p50_ms:.3f} ms {'PASS' if p50_ok else 'FAIL'}"
+    )
+
+    # correctness: the model, the database, both scans and the imported store agree
+    assert set(db_answer) == expected
+    assert full_answer == expected
+    assert minimal_answer == expected
+    assert report.ok, report.failed
+    assert len(report.created) == n
+    assert imported_answer == expected
+    # the targets
+    assert ratio_ok, f"ratio scan/db {ratio:.1f} < {TARGET_RATIO}"
+    assert p50_ok, f"p50 {p50_ms:.3f} ms > {TARGET_P50_MS} ms"
