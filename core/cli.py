@@ -190,7 +190,7 @@ def _list_rows(
         return headers, rows, [_container_json(c) for c in items]
     if args.kind == "profiles":
         items = store.profiles.list(network=args.using)
-        used = {p.name: len(store.containers.using_profile(p.name)) for p in items}
+        used = store.profiles.usage_counts()
         headers = ["NAME", "DESCRIPTION", "CONFIG", "DEVICES", "USED BY"]
         rows = [
             [p.name, p.description, str(len(p.config)), ",".join(p.devices), str(used[p.name])]
@@ -292,7 +292,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         table = documents.to_table(resource)
         print(json.dumps(table, indent=2, default=lambda v: v.isoformat()))
     else:
-        print(escape_control(documents.dump(resource, header=False)), end="")
+        print(escape_control(documents.dump(resource, header=False), one_line=False), end="")
     return 0
 
 
@@ -320,12 +320,12 @@ def render_expanded(store: Store, name: str, fmt: str) -> str:
         header = tomli_w.dumps({"devices": {dev_name: device}}).rstrip()
         first, _, rest = header.partition("\n")
         out.append(f"\n{first}  # from {view.device_origin[dev_name]}\n{rest}")
-    return escape_control("\n".join(out)) + "\n"
+    return escape_control("\n".join(out), one_line=False) + "\n"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as store:
-        print(escape_control(documents.export(store, args.kind, args.name)), end="")
+        print(escape_control(documents.export(store, args.kind, args.name), one_line=False), end="")
     return 0
 
 

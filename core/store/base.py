@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ..db.engine import Location
 from ..errors import ReadOnly, StoreError
@@ -43,9 +43,13 @@ class Store:
         self.engine = engine
         self.location = location
         self.read_only = read_only
-        # The connection of the transaction open in this thread (or task), if any.
+        # The connections of the write transaction and of the read open in this thread (or
+        # task), if any, so that nested calls join them instead of opening their own.
         self._active: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
             f"nodekeeper-tx-{id(self)}", default=None
+        )
+        self._reader: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
+            f"nodekeeper-read-{id(self)}", default=None
         )
         self._write_engine = (
             engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
@@ -86,13 +90,18 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads; inside a transaction, that transaction's connection."""
-        active = self._active.get()
-        if active is not None:
-            yield active
+        """A connection for reads. Inside a transaction, that transaction's; inside another
+        ``reading()``, the same one, so that grouped reads see one state of the database."""
+        current = self._active.get() or self._reader.get()
+        if current is not None:
+            yield current
             return
         with _database_errors(self), self.engine.connect() as conn:
-            yield conn
+            token = self._reader.set(conn)
+            try:
+                yield conn
+            finally:
+                self._reader.reset(token)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -106,12 +115,11 @@ class Store:
 
 @contextmanager
 def _database_errors(store: Store) -> Iterator[None]:
-    """Turn driver errors about the database itself into a StoreError naming it."""
+    """Turn driver errors (locked, corrupt, connection lost, a constraint hit by a concurrent
+    writer...) into a StoreError naming the database, with the driver's message but not the SQL."""
     try:
         yield
-    except OperationalError as exc:
-        raise StoreError(f"database {store.location.display}: {exc.orig}") from exc
-    except DatabaseError as exc:
+    except DBAPIError as exc:
         if "not a database" in str(exc.orig):
             raise StoreError(f"{store.location.display} is not a SQLite database") from exc
-        raise
+        raise StoreError(f"database {store.location.display}: {exc.orig}") from exc

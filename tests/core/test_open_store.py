@@ -124,5 +124,30 @@ def test_postgresql_store_refuses_writes_when_read_only(pg_url):
         with pytest.raises(ReadOnly):
             store.containers.create("c1")
         assert store.containers.names() == []
-        with store.engine.connect() as conn, pytest.raises(Exception, match="read-only transaction"):
+        with (
+            store.engine.connect() as conn,
+            pytest.raises(Exception, match="read-only transaction"),
+        ):
             conn.execute(text("INSERT INTO profiles (name) VALUES ('sneaky')"))
+
+
+def test_a_file_corrupted_under_an_open_store_is_a_store_error(tmp_path):
+    path = tmp_path / "nk.db"
+    store = open_store(path)
+    store.containers.create("c1")
+    store.close()
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:  # keep the header, scribble over the pages
+        handle.seek(100)
+        handle.write(b"\xff" * (size - 100))
+    with pytest.raises(StoreError) as err, open_store(path) as s:
+        s.containers.names()
+    assert str(path) in str(err.value)
+    assert "SELECT" not in str(err.value)
+
+
+def test_reads_grouped_in_reading_share_one_connection(file_store):
+    with file_store.reading() as outer, file_store.reading() as inner:
+        assert inner is outer
+    with file_store.transaction() as tx, file_store.reading() as inner:
+        assert inner is tx

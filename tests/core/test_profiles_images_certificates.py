@@ -159,7 +159,9 @@ def test_certificate_without_cn_needs_a_name(store):
     assert store.certificates.add(pem, name="backup-host").name == "backup-host"
 
 
-@pytest.mark.parametrize("pem", ["hello", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"])
+@pytest.mark.parametrize(
+    "pem", ["hello", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"]
+)
 def test_invalid_pem_is_refused(store, pem):
     with pytest.raises(ValidationError, match="certificate"):
         store.certificates.add(pem)
@@ -171,7 +173,10 @@ def test_invalid_pem_is_refused(store, pem):
 def test_server_config_set_get_unset(store):
     store.config.set("core.https_address", "[::]:8443")
     store.config.set("images.auto_update_interval", 6)
-    assert store.config.all() == {"core.https_address": "[::]:8443", "images.auto_update_interval": "6"}
+    assert store.config.all() == {
+        "core.https_address": "[::]:8443",
+        "images.auto_update_interval": "6",
+    }
     store.config.set("core.https_address", None)
     assert store.config.get("core.https_address") is None
     assert store.config.get("missing.key", "default") == "default"
@@ -195,3 +200,13 @@ def test_read_only_store_refuses_every_write(tmp_path):
             with pytest.raises(ReadOnly, match="read-only"):
                 write()
         assert store.containers.names() == []
+
+
+def test_profile_usage_counts_in_one_query(store):
+    store.profiles.create("a")
+    store.profiles.create("b")
+    store.containers.create("c1", profiles=["a", "b"])
+    store.containers.create("c2", profiles=["a"])
+    assert store.profiles.usage_counts() == {"a": 2, "b": 1}
+    store.profiles.create("unused")
+    assert store.profiles.usage_counts()["unused"] == 0
