@@ -18,7 +18,10 @@ def blocks(language: str) -> list[str]:
 
 def test_readme_opens_with_the_run_and_test_commands():
     first, second = blocks("sh")[:2]
-    assert first.strip() == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/nodekeeper"
+    assert (
+        first.strip()
+        == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/nodekeeper"
+    )
     assert second.strip() == (
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
     )

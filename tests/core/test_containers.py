@@ -6,7 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from core import AlreadyExists, NotFound, ValidationError
-from core.models.containers import ContainerConfig, ContainerDevice, ContainerDeviceConfig, ContainerProfile
+from core.models.containers import (
+    ContainerConfig,
+    ContainerDevice,
+    ContainerDeviceConfig,
+    ContainerProfile,
+)
 from tests.helpers import nic
 
 
@@ -69,7 +74,10 @@ def test_unknown_container_is_not_found(store, call):
 
 def test_update_replaces_the_given_parts_whole_and_keeps_the_rest(store):
     store.containers.create(
-        "c1", config={"limits.cpu": "1", "user.a": "x"}, devices={"eth0": nic("br0")}, ephemeral=True
+        "c1",
+        config={"limits.cpu": "1", "user.a": "x"},
+        devices={"eth0": nic("br0")},
+        ephemeral=True,
     )
     store.containers.update("c1", config={"limits.memory": "1GiB"})
     c = store.containers.get("c1")
@@ -157,7 +165,9 @@ def test_list_filters_by_profile_network_and_image(store):
     store.profiles.create("web", devices={"eth0": nic("br0")})
     store.containers.create("a", profiles=["web"], config={"volatile.base_image": "f" * 64})
     store.containers.create("b", devices={"eth0": nic("br0")})
-    store.containers.create("c", devices={"eth0": nic("br1")}, config={"volatile.base_image": "f" * 64})
+    store.containers.create(
+        "c", devices={"eth0": nic("br1")}, config={"volatile.base_image": "f" * 64}
+    )
     assert [c.name for c in store.containers.list(network="br0")] == ["a", "b"]
     assert [c.name for c in store.containers.list(profile="web")] == ["a"]
     assert [c.name for c in store.containers.list(image="f" * 64)] == ["a", "c"]

@@ -56,7 +56,9 @@ def test_applying_the_same_document_twice_changes_nothing(store):
 
 
 def test_apply_replaces_config_and_devices_whole(store):
-    store.containers.create("web1", config={"user.a": "1", "user.b": "2"}, devices={"eth0": nic("br0")})
+    store.containers.create(
+        "web1", config={"user.a": "1", "user.b": "2"}, devices={"eth0": nic("br0")}
+    )
     apply_text(store, 'kind = "container"\nname = "web1"\nconfig = { "user.a" = "1" }\n')
     web1 = store.containers.get("web1")
     assert (web1.config, web1.devices) == ({"user.a": "1"}, {})
@@ -164,7 +166,9 @@ devices = st.dictionaries(
     st.builds(
         lambda t, extra: {"type": t, **extra},
         st.sampled_from(["nic", "disk", "proxy", "none"]),
-        st.dictionaries(st.sampled_from(["network", "parent", "path", "source", "ipv4.address"]), values),
+        st.dictionaries(
+            st.sampled_from(["network", "parent", "path", "source", "ipv4.address"]), values
+        ),
     ),
     max_size=3,
 )
@@ -183,14 +187,19 @@ containers_st = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(profile=profiles_st, container=containers_st)
 def test_export_apply_round_trip(profile, container):
     container.profiles = [profile.name] if profile.name != container.name else []
     with open_store(":memory:") as first, open_store(":memory:") as second:
         apply_text(first, dump(profile) + "\n")
         apply_text(first, dump(container))
-        exported = [export(first, "profile", profile.name), export(first, "container", container.name)]
+        exported = [
+            export(first, "profile", profile.name),
+            export(first, "container", container.name),
+        ]
         for text in exported:
             apply_text(second, text)
         assert [export(second, "profile", profile.name),

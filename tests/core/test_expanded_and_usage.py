@@ -7,7 +7,9 @@ from tests.helpers import nic
 
 
 def test_expanded_applies_profiles_in_order_then_local_config(store):
-    store.profiles.create("base", config={"limits.cpu": "1", "limits.memory": "1GiB", "user.a": "base"})
+    store.profiles.create(
+        "base", config={"limits.cpu": "1", "limits.memory": "1GiB", "user.a": "base"}
+    )
     store.profiles.create("big", config={"limits.cpu": "8"})
     store.containers.create("c1", profiles=["base", "big"], config={"user.a": "local"})
     view = store.containers.expanded("c1")
@@ -66,13 +68,17 @@ def test_using_network_respects_overrides(store):
 
 
 def test_using_network_ignores_devices_that_are_not_nics(store):
-    store.containers.create("c1", devices={"weird": {"type": "disk", "path": "/x", "parent": "br0"}})
+    store.containers.create(
+        "c1", devices={"weird": {"type": "disk", "path": "/x", "parent": "br0"}}
+    )
     assert store.containers.using_network("br0") == []
 
 
 def test_container_listed_once_even_with_several_nics_on_the_network(store):
     store.profiles.create("p", devices={"eth2": nic("br0")})
-    store.containers.create("c1", profiles=["p"], devices={"eth0": nic("br0"), "eth1": nic("br0", "parent")})
+    store.containers.create(
+        "c1", profiles=["p"], devices={"eth0": nic("br0"), "eth1": nic("br0", "parent")}
+    )
     assert store.containers.using_network("br0") == ["c1"]
 
 

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import ValidationError
-from core import validate
+from core import ValidationError, validate
 
 HOST_CHARS = string.ascii_letters + string.digits + "-"
 DEVICE_CHARS = string.ascii_letters + string.digits + "-/._:"
@@ -49,7 +48,9 @@ def test_all_digit_names_are_refused(name):
 
 @given(st.text(min_size=0, max_size=80))
 def test_device_name_accepts_exactly_the_rule(name):
-    ok = 1 <= len(name) <= 63 and all(ch in DEVICE_CHARS for ch in name) and not name.startswith(".")
+    ok = (
+        1 <= len(name) <= 63 and all(ch in DEVICE_CHARS for ch in name) and not name.startswith(".")
+    )
     if ok:
         assert validate.device_name(name) == name
     else:
