@@ -47,12 +47,14 @@ class Snapshot:
 
 
 def load_snapshot(store: Store) -> Snapshot:
-    """Read every section; each list is one bulk read (core never queries per resource)."""
-    return Snapshot(
-        containers=store.containers.list(),
-        profiles=store.profiles.list(),
-        images=store.images.list(),
-    )
+    """Read every section on one connection, so the lists agree with each other; each list is
+    one bulk read (core never queries per resource)."""
+    with store.reading():
+        return Snapshot(
+            containers=store.containers.list(),
+            profiles=store.profiles.list(),
+            images=store.images.list(),
+        )
 
 
 def error_text(exc: BaseException) -> str:
