@@ -77,40 +77,33 @@ class LogEvent(Base):
     metadata_json: Mapped[str | None] = mapped_column("metadata", Text)
 
 
-class HourlyAggregate(Base):
+class _Rollup:
+    """Columns every rollup keeps (netdata's tiers: counts and extremes stay exact)."""
+
+    sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    avg_cpu_percent: Mapped[float | None] = mapped_column(Float)
+    max_cpu_percent: Mapped[float | None] = mapped_column(Float)
+    avg_memory_percent: Mapped[float | None] = mapped_column(Float)
+    max_memory_percent: Mapped[float | None] = mapped_column(Float)
+    total_bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_bytes_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    banned_ip_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class HourlyAggregate(_Rollup, Base):
     __tablename__ = "hourly_aggregates"
     id: Mapped[int] = mapped_column(primary_key=True)
     hour_timestamp: Mapped[int] = mapped_column(BigInteger, unique=True)
-    sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    avg_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    max_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    avg_memory_percent: Mapped[float | None] = mapped_column(Float)
-    max_memory_percent: Mapped[float | None] = mapped_column(Float)
-    total_bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_bytes_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    banned_ip_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class DailyAggregate(Base):
+class DailyAggregate(_Rollup, Base):
     __tablename__ = "daily_aggregates"
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[str] = mapped_column(String(10), unique=True)  # YYYY-MM-DD, UTC
-    sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    avg_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    max_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    avg_memory_percent: Mapped[float | None] = mapped_column(Float)
-    max_memory_percent: Mapped[float | None] = mapped_column(Float)
-    total_bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_bytes_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    banned_ip_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     unique_ips: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     unique_users: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -291,9 +291,25 @@ class _ConfigOwner:
 
 class _Repo:
     kind = "resource"
+    table: Table  # the resource's own table, keyed by a unique ``name``
 
     def __init__(self, store: Store):
         self._store = store
+
+    def names(self) -> list[str]:
+        t = self.table
+        with self._store.reading() as conn:
+            return list(conn.scalars(select(t.c.name).order_by(t.c.name)))
+
+    def _rows(self, conn: Connection, names: list[str] | None) -> list:
+        """Rows of ``table`` by name (all of them for None), in name order."""
+        query = select(self.table).order_by(self.table.c.name)
+        if names is None:
+            return list(conn.execute(query))
+        rows = []
+        for chunk in _chunks(names):  # type: ignore[arg-type]
+            rows.extend(conn.execute(query.where(self.table.c.name.in_(chunk))))
+        return sorted(rows, key=lambda r: r.name)
 
     def _id(self, conn: Connection, table: Table, name: str, column: str = "name") -> int:
         oid = conn.scalar(select(table.c.id).where(table.c[column] == name))
@@ -335,14 +351,10 @@ _USING_NETWORK_SQL = text(
 
 class ContainerRepo(_Repo):
     kind = "container"
+    table = T["containers"]
     _children = _ConfigOwner("containers", "container_id")
 
     # -- reads
-
-    def names(self) -> list[str]:
-        t = T["containers"]
-        with self._store.reading() as conn:
-            return list(conn.scalars(select(t.c.name).order_by(t.c.name)))
 
     def exists(self, name: str) -> bool:
         t = T["containers"]
@@ -370,17 +382,9 @@ class ContainerRepo(_Repo):
         return self._load(names=sorted(names) if names is not None else None)
 
     def _load(self, name: str | None = None, names: list[str] | None = None) -> list[ContainerInfo]:
-        t, cp, p = T["containers"], T["containers_profiles"], T["profiles"]
+        cp, p = T["containers_profiles"], T["profiles"]
         with self._store.reading() as conn:
-            query = select(t).order_by(t.c.name)
-            if name is not None:
-                query = query.where(t.c.name == name)
-            rows = []
-            if names is None:
-                rows = list(conn.execute(query))
-            else:
-                for chunk in _chunks(names):  # type: ignore[arg-type]
-                    rows.extend(conn.execute(query.where(t.c.name.in_(chunk))))
+            rows = self._rows(conn, [name] if name is not None else names)
             ids = [r.id for r in rows]
             configs, devices = self._children.load(conn, ids)
             profiles: dict[int, list[str]] = defaultdict(list)
@@ -616,12 +620,8 @@ _PROFILES_USING_NETWORK_SQL = text(
 
 class ProfileRepo(_Repo):
     kind = "profile"
+    table = T["profiles"]
     _children = _ConfigOwner("profiles", "profile_id")
-
-    def names(self) -> list[str]:
-        t = T["profiles"]
-        with self._store.reading() as conn:
-            return list(conn.scalars(select(t.c.name).order_by(t.c.name)))
 
     def get(self, name: str) -> ProfileInfo:
         found = self._load(names=[name])
@@ -635,15 +635,8 @@ class ProfileRepo(_Repo):
         return self._load()
 
     def _load(self, names: list[str] | None = None) -> list[ProfileInfo]:
-        t = T["profiles"]
         with self._store.reading() as conn:
-            query = select(t).order_by(t.c.name)
-            rows = []
-            if names is None:
-                rows = list(conn.execute(query))
-            else:
-                for chunk in _chunks(names):  # type: ignore[arg-type]
-                    rows.extend(conn.execute(query.where(t.c.name.in_(chunk))))
+            rows = self._rows(conn, names)
             configs, devices = self._children.load(conn, [r.id for r in rows])
         return [
             ProfileInfo(
