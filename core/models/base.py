@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -47,3 +47,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UInt64(TypeDecorator[int]):
+    """An unsigned 64-bit counter, exact on SQLite and PostgreSQL.
+
+    Both only have signed 64-bit integers (SQLite would turn larger values into floats), so the
+    value is stored shifted by 2^63; order and equality are kept.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+    OFFSET = 1 << 63
+
+    def process_bind_param(self, value: int | None, dialect) -> int | None:
+        if value is None:
+            return None
+        if not 0 <= value < 1 << 64:
+            raise ValueError(f"{value} is not an unsigned 64-bit counter")
+        return value - self.OFFSET
+
+    def process_result_value(self, value: int | None, dialect) -> int | None:
+        return None if value is None else int(value) + self.OFFSET

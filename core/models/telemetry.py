@@ -81,6 +81,9 @@ class _Rollup:
     """Columns every rollup keeps (netdata's tiers: counts and extremes stay exact)."""
 
     sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Sums make averages of averages exact: a day's mean is sum / count over its hours.
+    sum_cpu_percent: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    sum_memory_percent: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     avg_cpu_percent: Mapped[float | None] = mapped_column(Float)
     max_cpu_percent: Mapped[float | None] = mapped_column(Float)
     avg_memory_percent: Mapped[float | None] = mapped_column(Float)

@@ -15,6 +15,9 @@ from ..errors import ReadOnly, StoreError
 
 if TYPE_CHECKING:
     from .containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo, ServerConfigRepo
+    from .services import ServiceRepo, UserRepo
+    from .telemetry import TelemetryRepo
+    from .traffic import TrafficRepo
 
 
 class Store:
@@ -30,6 +33,10 @@ class Store:
     images: ImageRepo
     certificates: CertificateRepo
     config: ServerConfigRepo
+    services: ServiceRepo
+    users: UserRepo
+    traffic: TrafficRepo
+    telemetry: TelemetryRepo
 
     def __init__(self, engine: Engine, location: Location, read_only: bool):
         from .containers import (
@@ -39,6 +46,9 @@ class Store:
             ProfileRepo,
             ServerConfigRepo,
         )
+        from .services import ServiceRepo, UserRepo
+        from .telemetry import TelemetryRepo
+        from .traffic import TrafficRepo
 
         self.engine = engine
         self.location = location
@@ -61,6 +71,10 @@ class Store:
         self.images = ImageRepo(self)
         self.certificates = CertificateRepo(self)
         self.config = ServerConfigRepo(self)
+        self.services = ServiceRepo(self)
+        self.users = UserRepo(self)
+        self.traffic = TrafficRepo(self)
+        self.telemetry = TelemetryRepo(self)
 
     def __repr__(self) -> str:
         mode = " read-only" if self.read_only else ""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Connection,
-    Table,
     and_,
     bindparam,
     delete,
@@ -33,9 +32,10 @@ from .. import validate
 from ..errors import AlreadyExists, InUse, NotFound, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
+from .repo import Repo, chunks
 
 if TYPE_CHECKING:
-    from .base import Store
+    pass
 
 # Stored numbers of the enumerated columns (LXD's own numbering).
 ARCHITECTURES = {
@@ -205,12 +205,6 @@ def networks_of(devices: Devices) -> list[str]:
     return sorted(nets - {""})
 
 
-def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
-    # SQLite limits bound parameters per statement; keep IN lists under it.
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 # ---------------------------------------------------------------------------------------------
 # config/devices children shared by containers and profiles
 
@@ -231,7 +225,7 @@ class _ConfigOwner:
         if not ids:
             return configs, devices
         owner = self.config.c[self.owner_col]
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = conn.execute(
                 select(owner, self.config.c.key, self.config.c.value).where(owner.in_(chunk))
             )
@@ -289,35 +283,6 @@ class _ConfigOwner:
             )
 
 
-class _Repo:
-    kind = "resource"
-    table: Table  # the resource's own table, keyed by a unique ``name``
-
-    def __init__(self, store: Store):
-        self._store = store
-
-    def names(self) -> list[str]:
-        t = self.table
-        with self._store.reading() as conn:
-            return list(conn.scalars(select(t.c.name).order_by(t.c.name)))
-
-    def _rows(self, conn: Connection, names: list[str] | None) -> list:
-        """Rows of ``table`` by name (all of them for None), in name order."""
-        query = select(self.table).order_by(self.table.c.name)
-        if names is None:
-            return list(conn.execute(query))
-        rows = []
-        for chunk in _chunks(names):  # type: ignore[arg-type]
-            rows.extend(conn.execute(query.where(self.table.c.name.in_(chunk))))
-        return sorted(rows, key=lambda r: r.name)
-
-    def _id(self, conn: Connection, table: Table, name: str, column: str = "name") -> int:
-        oid = conn.scalar(select(table.c.id).where(table.c[column] == name))
-        if oid is None:
-            raise NotFound(self.kind, name)
-        return oid
-
-
 # ---------------------------------------------------------------------------------------------
 # containers
 
@@ -349,7 +314,7 @@ _USING_NETWORK_SQL = text(
 ).bindparams(bindparam("nic", NIC))
 
 
-class ContainerRepo(_Repo):
+class ContainerRepo(Repo):
     kind = "container"
     table = T["containers"]
     _children = _ConfigOwner("containers", "container_id")
@@ -388,7 +353,7 @@ class ContainerRepo(_Repo):
             ids = [r.id for r in rows]
             configs, devices = self._children.load(conn, ids)
             profiles: dict[int, list[str]] = defaultdict(list)
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 for cid, pname in conn.execute(
                     select(cp.c.container_id, p.c.name)
                     .join(p, p.c.id == cp.c.profile_id)
@@ -618,7 +583,7 @@ _PROFILES_USING_NETWORK_SQL = text(
 ).bindparams(bindparam("nic", NIC))
 
 
-class ProfileRepo(_Repo):
+class ProfileRepo(Repo):
     kind = "profile"
     table = T["profiles"]
     _children = _ConfigOwner("profiles", "profile_id")
@@ -771,7 +736,7 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-class ImageRepo(_Repo):
+class ImageRepo(Repo):
     kind = "image"
 
     def _resolve(self, conn: Connection, ref: str) -> str:
@@ -818,7 +783,7 @@ class ImageRepo(_Repo):
         ids = [r.id for r in rows]
         prop_map: dict[int, dict[str, str]] = defaultdict(dict)
         alias_map: dict[int, dict[str, str]] = defaultdict(dict)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for iid, key, value in conn.execute(
                 select(props.c.image_id, props.c.key, props.c.value).where(
                     props.c.image_id.in_(chunk)
@@ -1057,7 +1022,7 @@ def _short(value: object) -> object:
     return value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
 
 
-class CertificateRepo(_Repo):
+class CertificateRepo(Repo):
     kind = "certificate"
 
     def list(self) -> list[CertificateInfo]:
@@ -1144,7 +1109,7 @@ class CertificateRepo(_Repo):
 # server config
 
 
-class ServerConfigRepo(_Repo):
+class ServerConfigRepo(Repo):
     kind = "config key"
 
     def all(self) -> dict[str, str]:

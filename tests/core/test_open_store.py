@@ -151,3 +151,20 @@ def test_reads_grouped_in_reading_share_one_connection(file_store):
         assert inner is outer
     with file_store.transaction() as tx, file_store.reading() as inner:
         assert inner is tx
+
+
+def test_tunables_default_parse_and_refuse_bad_values(store):
+    from core import ValidationError
+    from core.settings import tunable
+
+    assert tunable(store, "retention.raw_hours") == 48
+    assert tunable(store, "traffic.period") == "day"
+    store.config.set("retention.raw_hours", "72")
+    store.config.set("traffic.period", "month")
+    assert (tunable(store, "retention.raw_hours"), tunable(store, "traffic.period")) == (72, "month")
+    store.config.set("collector.interval", "soon")
+    with pytest.raises(ValidationError, match="collector.interval: 'soon' must be a float"):
+        tunable(store, "collector.interval")
+    store.config.set("traffic.period", "week")
+    with pytest.raises(ValidationError, match="must be one of: hour, day, month"):
+        tunable(store, "traffic.period")
