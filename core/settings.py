@@ -38,6 +38,7 @@ TUNABLES: dict[str, tuple[type, object, str]] = {
     "retention.daily_days": (int, 1825, "days of daily aggregates kept"),
     "retention.events_days": (int, 30, "days of log events and traces kept"),
     "retention.traffic_days": (int, 1825, "days of finished traffic periods kept"),
+    "retention.audit_days": (int, 365, "days of audit log entries kept"),
 }
 TRAFFIC_PERIODS = ("hour", "day", "month")
 

@@ -1,9 +1,344 @@
-"""Metrics history: raw samples, hourly and daily rollups, retention and statistics."""
+"""Metrics history: raw samples, hourly and daily rollups, retention, statistics, heartbeat.
+
+Rollups are computed in UTC, incrementally (from a watermark kept in ``metadata``) and
+idempotently: recomputing an hour or a day replaces its row with the same values. Each rollup
+keeps count, sum and max, so a day's average is exactly the mean of its samples.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, case, delete, distinct, func, insert, select, text
+
+from ..models import admin, services, telemetry
+from ..models.base import UTCDateTime
+from ..settings import tunable
 from .repo import Repo
+
+HOUR, DAY = 3600, 86400
+SYSTEM = telemetry.SystemMetric.__table__
+NETWORK = telemetry.NetworkMetric.__table__
+EVENTS = telemetry.LogEvent.__table__
+HOURLY = telemetry.HourlyAggregate.__table__
+DAILY = telemetry.DailyAggregate.__table__
+META = telemetry.Metadata.__table__
+WATERMARK = "aggregates.next_hour"  # the first hour whose rollup may still change
+
+# table -> (time column, tunable, unit in seconds); what cleanup removes, oldest first.
+RETENTION: dict[str, tuple[Table, str, str, int]] = {
+    "system_metrics": (SYSTEM, "timestamp", "retention.raw_hours", HOUR),
+    "network_metrics": (NETWORK, "timestamp", "retention.raw_hours", HOUR),
+    "hourly_aggregates": (HOURLY, "hour_timestamp", "retention.hourly_days", DAY),
+    "log_events": (EVENTS, "timestamp", "retention.events_days", DAY),  # traces cascade
+    "event_traces": (telemetry.EventTrace.__table__, "timestamp", "retention.events_days", DAY),
+    "ip_reputation": (telemetry.IpReputation.__table__, "last_seen", "retention.events_days", DAY),
+    "trace_patterns": (telemetry.TracePattern.__table__, "last_seen", "retention.events_days", DAY),
+    "audit_logs": (admin.AuditLog.__table__, "timestamp", "retention.audit_days", DAY),
+    "traffic_history": (services.TrafficHistory.__table__, "period_start", "retention.traffic_days", DAY),
+}  # fmt: skip
+
+
+def hour_start(ts: int) -> int:
+    return ts - ts % HOUR
+
+
+def day_of(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def day_start(day: str) -> int:
+    return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+
+
+@dataclass(frozen=True)
+class CollectorStatus:
+    running: bool
+    pid: int | None
+    host: str | None
+    last_seen: float | None  # unix time of the last heartbeat
+    interval: float | None
+    state: str | None  # running, stopped
 
 
 class TelemetryRepo(Repo):
     kind = "metric"
+
+    # -- ingest
+
+    def insert_samples(self, system: Iterable[Any] = (), network: Iterable[Any] = ()) -> None:
+        """Store samples (objects with ``row()`` or mappings) with one executemany per table."""
+        sys_rows = [_row(s) for s in system]
+        net_rows = [_row(s) for s in network]
+        with self._store.transaction() as conn:
+            if sys_rows:
+                conn.execute(insert(SYSTEM), sys_rows)
+            if net_rows:
+                conn.execute(insert(NETWORK), net_rows)
+
+    # -- reads
+
+    def system_samples(self, since: int, until: int | None = None) -> list[dict]:
+        query = select(SYSTEM).where(SYSTEM.c.timestamp >= since).order_by(SYSTEM.c.timestamp)
+        if until is not None:
+            query = query.where(SYSTEM.c.timestamp < until)
+        with self._store.reading() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def network_samples(self, since: int, interface: str | None = "") -> list[dict]:
+        """Samples since a time, of one interface ("" is the total) or of all (None)."""
+        query = select(NETWORK).where(NETWORK.c.timestamp >= since)
+        if interface is not None:
+            query = query.where(NETWORK.c.interface == interface)
+        with self._store.reading() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(NETWORK.c.timestamp))]
+
+    def hourly(self, since: int = 0) -> list[dict]:
+        with self._store.reading() as conn:
+            rows = conn.execute(
+                select(HOURLY)
+                .where(HOURLY.c.hour_timestamp >= since)
+                .order_by(HOURLY.c.hour_timestamp)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def daily(self, since: str = "") -> list[dict]:
+        with self._store.reading() as conn:
+            rows = conn.execute(select(DAILY).where(DAILY.c.date >= since).order_by(DAILY.c.date))
+            return [dict(r._mapping) for r in rows]
+
+    # -- rollups
+
+    def update_aggregates(self, now: float) -> tuple[int, int]:
+        """Roll up every hour since the watermark up to the current one (and their days).
+        Returns (hours, days) written. Safe to call as often as wanted."""
+        current = hour_start(int(now))
+        with self._store.transaction() as conn:
+            mark = _get_meta(conn, WATERMARK)
+            if mark is not None:
+                start = int(mark)
+            else:  # first run: from the oldest sample or event
+                oldest = [
+                    conn.scalar(select(func.min(t.c.timestamp))) for t in (SYSTEM, NETWORK, EVENTS)
+                ]
+                known = [int(t) for t in oldest if t is not None]
+                start = hour_start(min(known)) if known else current
+            hours = 0
+            days: set[str] = set()
+            for hour in range(start, current + 1, HOUR):
+                if self._write_hour(conn, hour):
+                    hours += 1
+                    days.add(day_of(hour))
+            for day in sorted(days):
+                self._write_day(conn, day)
+            _set_meta(conn, WATERMARK, str(current))
+        return hours, len(days)
+
+    def recompute_hour(self, hour: int) -> bool:
+        """Recompute one hour's rollup from the raw samples (False: no samples in it)."""
+        with self._store.transaction() as conn:
+            return self._write_hour(conn, hour_start(hour))
+
+    def recompute_day(self, day: str) -> bool:
+        with self._store.transaction() as conn:
+            return self._write_day(conn, day)
+
+    def _write_hour(self, conn: Connection, hour: int) -> bool:
+        end = hour + HOUR
+        count, cpu_sum, cpu_max, mem_sum, mem_max = conn.execute(
+            select(
+                func.count(SYSTEM.c.cpu_percent),
+                func.sum(SYSTEM.c.cpu_percent),
+                func.max(SYSTEM.c.cpu_percent),
+                func.sum(SYSTEM.c.memory_percent),
+                func.max(SYSTEM.c.memory_percent),
+            ).where(SYSTEM.c.timestamp >= hour, SYSTEM.c.timestamp < end)
+        ).one()
+        sent, recv = conn.execute(
+            select(func.sum(NETWORK.c.bytes_sent), func.sum(NETWORK.c.bytes_recv)).where(
+                NETWORK.c.interface == "", NETWORK.c.timestamp >= hour, NETWORK.c.timestamp < end
+            )
+        ).one()
+        events = conn.execute(_event_counts(hour, end)).one()
+        if not count and sent is None and not events[0]:
+            return False
+        row = {
+            "hour_timestamp": hour,
+            **_rollup(count, cpu_sum, cpu_max, mem_sum, mem_max),
+            "total_bytes_sent": int(sent or 0),
+            "total_bytes_recv": int(recv or 0),
+            **dict(zip(_EVENT_COLUMNS, (int(v or 0) for v in events), strict=True)),
+        }
+        conn.execute(delete(HOURLY).where(HOURLY.c.hour_timestamp == hour))
+        conn.execute(insert(HOURLY).values(row))
+        return True
+
+    def _write_day(self, conn: Connection, day: str) -> bool:
+        start = day_start(day)
+        end = start + DAY
+        h = HOURLY.c
+        totals = conn.execute(
+            select(
+                func.count(), func.sum(h.sample_count), func.sum(h.sum_cpu_percent),
+                func.max(h.max_cpu_percent), func.sum(h.sum_memory_percent),
+                func.max(h.max_memory_percent), func.sum(h.total_bytes_sent),
+                func.sum(h.total_bytes_recv),
+                *(func.sum(h[c]) for c in _EVENT_COLUMNS),
+            ).where(h.hour_timestamp >= start, h.hour_timestamp < end)
+        ).one()  # fmt: skip
+        if not totals[0]:
+            return False
+        _, count, cpu_sum, cpu_max, mem_sum, mem_max, sent, recv, *events = totals
+        ips, users = conn.execute(
+            select(
+                func.count(distinct(EVENTS.c.ip_address)), func.count(distinct(EVENTS.c.user))
+            ).where(EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end)
+        ).one()
+        row = {
+            "date": day,
+            **_rollup(int(count or 0), cpu_sum, cpu_max, mem_sum, mem_max),
+            "total_bytes_sent": int(sent or 0),
+            "total_bytes_recv": int(recv or 0),
+            **dict(zip(_EVENT_COLUMNS, (int(v or 0) for v in events), strict=True)),
+            "unique_ips": int(ips or 0),
+            "unique_users": int(users or 0),
+        }
+        conn.execute(delete(DAILY).where(DAILY.c.date == day))
+        conn.execute(insert(DAILY).values(row))
+        return True
+
+    # -- retention and statistics
+
+    def cleanup(self, now: float) -> dict[str, int]:
+        """Delete what is older than each table's retention; rolls raw samples up first so
+        nothing is lost from the aggregates. Returns rows deleted per table."""
+        self.update_aggregates(now)
+        deleted: dict[str, int] = {}
+        with self._store.transaction() as conn:
+            for name, (table, column, key, unit) in RETENTION.items():
+                cutoff = int(now) - int(tunable(self._store, key)) * unit
+                col = table.c[column]
+                is_datetime = isinstance(col.type, UTCDateTime)  # unix seconds elsewhere
+                bound = datetime.fromtimestamp(cutoff, UTC) if is_datetime else cutoff
+                deleted[name] = conn.execute(delete(table).where(col < bound)).rowcount or 0
+            day_cutoff = day_of(int(now) - int(tunable(self._store, "retention.daily_days")) * DAY)
+            deleted["daily_aggregates"] = (
+                conn.execute(delete(DAILY).where(DAILY.c.date < day_cutoff)).rowcount or 0
+            )
+        return deleted
+
+    def stats(self) -> tuple[dict[str, int], int | None]:
+        """Rows per table and the database size in bytes (None for :memory:)."""
+        from ..models import metadata
+
+        with self._store.reading() as conn:
+            rows = {
+                name: conn.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in sorted(metadata.tables.items())
+            }
+            size = _database_size(self._store, conn, list(metadata.tables))
+        return rows, size
+
+    # -- collector heartbeat
+
+    def heartbeat(self, now: float, interval: float, state: str = "running") -> None:
+        with self._store.transaction() as conn:
+            for key, value in (
+                ("collector.heartbeat", repr(float(now))), ("collector.pid", str(os.getpid())),
+                ("collector.host", socket.gethostname()), ("collector.interval", str(interval)),
+                ("collector.state", state),
+            ):  # fmt: skip
+                _set_meta(conn, key, value)
+
+    def collector_status(self, now: float) -> CollectorStatus:
+        """Whether a collector is running: a fresh heartbeat (within 3 intervals) that does not
+        say it stopped."""
+        with self._store.reading() as conn:
+            meta = dict(
+                conn.execute(
+                    select(META.c.key, META.c.value).where(META.c.key.like("collector.%"))
+                ).all()
+            )
+        last = float(meta["collector.heartbeat"]) if "collector.heartbeat" in meta else None
+        interval = float(meta["collector.interval"]) if "collector.interval" in meta else None
+        state = meta.get("collector.state")
+        fresh = last is not None and now - last <= max(3 * (interval or 2.0), 10.0)
+        return CollectorStatus(
+            running=bool(fresh and state == "running"),
+            pid=int(meta["collector.pid"]) if "collector.pid" in meta else None,
+            host=meta.get("collector.host"),
+            last_seen=last,
+            interval=interval,
+            state=state,
+        )
+
+
+# -- helpers
+
+_EVENT_COLUMNS = (
+    "total_events",
+    "error_count",
+    "warning_count",
+    "failed_login_count",
+    "banned_ip_count",
+)
+
+
+def _event_counts(start: int, end: int):
+    e = EVENTS.c
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return select(
+        func.count(),
+        count_if(e.level.in_(("error", "critical"))),
+        count_if(e.level == "warning"),
+        count_if(e.action == "failed_login"),
+        count_if(e.action == "ban"),
+    ).where(e.timestamp >= start, e.timestamp < end)
+
+
+def _rollup(count, cpu_sum, cpu_max, mem_sum, mem_max) -> dict[str, Any]:
+    count = int(count or 0)
+    return {
+        "sample_count": count,
+        "sum_cpu_percent": float(cpu_sum or 0.0),
+        "sum_memory_percent": float(mem_sum or 0.0),
+        "avg_cpu_percent": float(cpu_sum) / count if count and cpu_sum is not None else None,
+        "max_cpu_percent": cpu_max,
+        "avg_memory_percent": float(mem_sum) / count if count and mem_sum is not None else None,
+        "max_memory_percent": mem_max,
+    }
+
+
+def _row(sample: Any) -> dict[str, Any]:
+    return dict(sample) if isinstance(sample, Mapping) else sample.row()
+
+
+def _get_meta(conn: Connection, key: str) -> str | None:
+    return conn.scalar(select(META.c.value).where(META.c.key == key))
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(META).where(META.c.key == key))
+    conn.execute(insert(META).values(key=key, value=value))
+
+
+def _database_size(store, conn: Connection, tables: list[str]) -> int | None:
+    if store.location.in_memory:
+        return None
+    if store.location.is_sqlite:
+        size = conn.scalar(text("PRAGMA page_count")) * conn.scalar(text("PRAGMA page_size"))
+        wal = store.location.path.with_name(store.location.path.name + "-wal")
+        return size + (wal.stat().st_size if wal.exists() else 0)
+    # PostgreSQL: the tables of this store (one database may hold several stores' schemas).
+    return sum(
+        conn.scalar(text("SELECT pg_total_relation_size(to_regclass(:t))"), {"t": t}) or 0
+        for t in tables
+    )

@@ -1,0 +1,1 @@
+"""Collectors: read the live system (psutil, /proc, systemd, iptables) into the store."""

@@ -1,0 +1,207 @@
+"""System and network metrics from psutil and /proc, as per-interval samples (seed 002).
+
+Cumulative counters (disk and network bytes, packets, errors, drops) are turned into deltas over
+the interval here, so no table ever holds a cumulative counter as if it were per-interval. The
+first reading only sets the baseline. A reading that cannot be taken is logged once and left
+empty; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psutil
+
+log = logging.getLogger("nodekeeper")
+T = TypeVar("T")
+
+# /proc/net/tcp "st" column (include/net/tcp_states.h).
+TCP_ESTABLISHED, TCP_TIME_WAIT, TCP_LISTEN = "01", "06", "0A"
+NET_FIELDS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
+              "errin", "errout", "dropin", "dropout")  # fmt: skip
+NET_COLUMNS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
+               "errors_in", "errors_out", "drops_in", "drops_out")  # fmt: skip
+
+
+@dataclass
+class SystemSample:
+    timestamp: int
+    cpu_percent: float | None = None
+    cpu_count: int | None = None
+    memory_total: int | None = None
+    memory_available: int | None = None
+    memory_percent: float | None = None
+    disk_total: int | None = None
+    disk_used: int | None = None
+    disk_percent: float | None = None
+    disk_read_bytes: int | None = None  # over the interval
+    disk_write_bytes: int | None = None
+    load_1min: float | None = None
+    load_5min: float | None = None
+    load_15min: float | None = None
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class NetworkSample:
+    """Deltas over the interval for one interface; ``interface == ""`` is the total over every
+    interface but loopback, and carries the connection counts."""
+
+    timestamp: int
+    interface: str
+    bytes_sent: int = 0
+    bytes_recv: int = 0
+    packets_sent: int = 0
+    packets_recv: int = 0
+    errors_in: int = 0
+    errors_out: int = 0
+    drops_in: int = 0
+    drops_out: int = 0
+    connections_established: int | None = None
+    connections_listen: int | None = None
+    connections_time_wait: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_loopback(interface: str) -> bool:
+    return interface == "lo" or interface.startswith("lo:")
+
+
+def delta(current: int, previous: int) -> int:
+    # psutil (nowrap=True) already keeps counters increasing across wraps; a drop is a reset
+    # (interface re-created, driver reloaded): what it counted since is the new value.
+    return current - previous if current >= previous else current
+
+
+def count_tcp_states(procfs: str = "/proc") -> dict[str, int]:
+    """Connections by state from /proc/net/tcp and tcp6 (cheap: no per-process walk)."""
+    counts = {TCP_ESTABLISHED: 0, TCP_LISTEN: 0, TCP_TIME_WAIT: 0}
+    found = False
+    for name in ("tcp", "tcp6"):
+        try:
+            with open(Path(procfs) / "net" / name, encoding="ascii") as handle:
+                next(handle, None)  # header
+                found = True
+                for line in handle:
+                    parts = line.split(None, 4)
+                    if len(parts) > 3 and parts[3] in counts:
+                        counts[parts[3]] += 1
+        except FileNotFoundError:
+            continue  # no IPv6, say
+    if not found:
+        raise FileNotFoundError(f"{procfs}/net/tcp")
+    return counts
+
+
+@dataclass
+class SystemCollector:
+    """Takes one reading per call of ``read()``; keeps the previous counters for deltas."""
+
+    procfs: str | None = None
+    disk_path: str = "/"
+    _previous_disk: tuple[int, int] | None = None
+    _previous_net: dict[str, tuple[int, ...]] | None = None
+    _failed: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.procfs:
+            # psutil reads this module global for every /proc access (a monitor in a container
+            # reading the host's /proc, mounted elsewhere).
+            psutil.PROCFS_PATH = self.procfs
+        self._take("cpu_percent", lambda: psutil.cpu_percent(interval=None))  # primes the meter
+
+    @property
+    def proc(self) -> str:
+        return self.procfs or "/proc"
+
+    def _take(self, name: str, read: Callable[[], T]) -> T | None:
+        try:
+            value = read()
+        except Exception as exc:  # any reading may fail on an odd system; the rest go on
+            if name not in self._failed:
+                self._failed.add(name)
+                log.warning("cannot read %s: %s (logged once; other readings go on)", name, exc)
+            return None
+        self._failed.discard(name)
+        return value
+
+    def read(self, now: float | None = None) -> tuple[SystemSample, list[NetworkSample]]:
+        timestamp = int(now if now is not None else time.time())
+        return self.read_system(timestamp), self.read_network(timestamp)
+
+    def read_system(self, timestamp: int) -> SystemSample:
+        sample = SystemSample(timestamp)
+        sample.cpu_percent = self._take("cpu_percent", lambda: psutil.cpu_percent(interval=None))
+        sample.cpu_count = self._take("cpu_count", psutil.cpu_count)
+        memory = self._take("memory", psutil.virtual_memory)
+        if memory is not None:
+            sample.memory_total, sample.memory_available = memory.total, memory.available
+            sample.memory_percent = memory.percent
+        disk = self._take("disk_usage", lambda: psutil.disk_usage(self.disk_path))
+        if disk is not None:
+            sample.disk_total, sample.disk_used, sample.disk_percent = (
+                disk.total,
+                disk.used,
+                disk.percent,
+            )
+        io = self._take("disk_io", lambda: psutil.disk_io_counters(perdisk=False))
+        if io is not None:
+            current = (io.read_bytes, io.write_bytes)
+            if self._previous_disk is not None:
+                sample.disk_read_bytes = delta(current[0], self._previous_disk[0])
+                sample.disk_write_bytes = delta(current[1], self._previous_disk[1])
+            self._previous_disk = current
+        load = self._take("loadavg", os.getloadavg if not self.procfs else self._loadavg)
+        if load is not None:
+            sample.load_1min, sample.load_5min, sample.load_15min = load
+        return sample
+
+    def _loadavg(self) -> tuple[float, float, float]:
+        fields = (Path(self.proc) / "loadavg").read_text().split()
+        return float(fields[0]), float(fields[1]), float(fields[2])
+
+    def net_counters(self) -> dict[str, tuple[int, ...]] | None:
+        """Raw cumulative counters per interface, in NET_FIELDS order."""
+        counters = self._take("net_io", lambda: psutil.net_io_counters(pernic=True))
+        if counters is None:
+            return None
+        return {name: tuple(getattr(c, f) for f in NET_FIELDS) for name, c in counters.items()}
+
+    def read_network(
+        self, timestamp: int, counters: dict[str, tuple[int, ...]] | None = None
+    ) -> list[NetworkSample]:
+        """Per-interface deltas since the previous call, then the total; none on the first call."""
+        current = counters if counters is not None else self.net_counters()
+        states = self._take("tcp_states", lambda: count_tcp_states(self.proc))
+        if current is None:
+            return []
+        previous, self._previous_net = self._previous_net, current
+        if previous is None:
+            return []
+        samples = []
+        total = [0] * len(NET_FIELDS)
+        for name in sorted(current):
+            if name not in previous:
+                continue  # a new interface: its baseline is this reading
+            deltas = [delta(c, p) for c, p in zip(current[name], previous[name], strict=True)]
+            samples.append(
+                NetworkSample(timestamp, name, **dict(zip(NET_COLUMNS, deltas, strict=True)))
+            )
+            if not is_loopback(name):
+                total = [t + d for t, d in zip(total, deltas, strict=True)]
+        overall = NetworkSample(timestamp, "", **dict(zip(NET_COLUMNS, total, strict=True)))
+        if states is not None:
+            overall.connections_established = states[TCP_ESTABLISHED]
+            overall.connections_listen = states[TCP_LISTEN]
+            overall.connections_time_wait = states[TCP_TIME_WAIT]
+        return [*samples, overall]
