@@ -161,7 +161,10 @@ def test_tunables_default_parse_and_refuse_bad_values(store):
     assert tunable(store, "traffic.period") == "day"
     store.config.set("retention.raw_hours", "72")
     store.config.set("traffic.period", "month")
-    assert (tunable(store, "retention.raw_hours"), tunable(store, "traffic.period")) == (72, "month")
+    assert (tunable(store, "retention.raw_hours"), tunable(store, "traffic.period")) == (
+        72,
+        "month",
+    )
     store.config.set("collector.interval", "soon")
     with pytest.raises(ValidationError, match="collector.interval: 'soon' must be a float"):
         tunable(store, "collector.interval")
