@@ -12,7 +12,7 @@ import os
 
 from sqlalchemy.exc import DBAPIError
 
-from .db.engine import create_store_engine, parse_location
+from .db.engine import create_store_engine, enable_wal, parse_location
 from .db.migrate import head_version, read_status, upgrade
 from .errors import (
     AlreadyExists,
@@ -26,12 +26,24 @@ from .errors import (
     ValidationError,
 )
 from .settings import resolve_location
-from .store import CertificateInfo, ContainerInfo, ExpandedContainer, ImageInfo, ProfileInfo, Store
+from .store import (
+    CertificateInfo,
+    ContainerInfo,
+    ExpandedContainer,
+    ImageInfo,
+    ProfileInfo,
+    ServiceInfo,
+    ServiceState,
+    ServiceStatus,
+    Store,
+    UserEntry,
+)
 
 __all__ = [
     "AlreadyExists", "CertificateInfo", "ContainerInfo", "DocumentError", "ExpandedContainer",
     "ImageInfo", "InUse", "NodekeeperError", "NotFound", "ProfileInfo", "ReadOnly", "SchemaTooNew",
-    "Store", "StoreError", "ValidationError", "open_store",
+    "ServiceInfo", "ServiceState", "ServiceStatus", "Store", "StoreError", "UserEntry",
+    "ValidationError", "open_store",
 ]  # fmt: skip
 
 
@@ -61,6 +73,8 @@ def open_store(
                         f"nodekeeper needs {head_version()}; open it writable to upgrade it"
                     )
                 upgrade(engine, location.path)
+            if location.path is not None and not read_only:
+                enable_wal(engine)
         else:
             read_status(engine)  # refuses a schema that is too new, touches nothing
     except DBAPIError as exc:

@@ -105,7 +105,7 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
     return False
 
 
-def _install_sqlite_events(engine: Engine, read_only: bool) -> None:
+def _install_sqlite_events(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that DDL is
@@ -114,8 +114,6 @@ def _install_sqlite_events(engine: Engine, read_only: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -126,6 +124,13 @@ def _install_sqlite_events(engine: Engine, read_only: bool) -> None:
         conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
+def enable_wal(engine: Engine) -> None:
+    """WAL mode (persistent in the file): readers and the writer stop blocking each other.
+    Set only once the file is known to be a nodekeeper database."""
+    with engine.connect() as conn:
+        conn.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
 def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
     """An engine for the location; returns it and whether the store is read-only."""
     if loc.in_memory:
@@ -134,7 +139,7 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
             poolclass=StaticPool,
             connect_args={"check_same_thread": False},
         )
-        _install_sqlite_events(engine, read_only=False)
+        _install_sqlite_events(engine)
         return engine, read_only
     if loc.is_sqlite:
         assert loc.path is not None
@@ -148,7 +153,7 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
         else:
             url = loc.url
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        _install_sqlite_events(engine, read_only)
+        _install_sqlite_events(engine)
         return engine, read_only
     try:
         engine = create_engine(loc.url, pool_pre_ping=True)

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import DataError, IntegrityError
-
 from .. import validate
 from ..errors import NodekeeperError, ValidationError
 from ..store.containers import ARCHITECTURES, ContainerInfo, architecture
@@ -381,8 +379,8 @@ def import_lxc(
                 try:
                     with conn.begin_nested():
                         outcome = store.containers.save(info)
-                except (NodekeeperError, IntegrityError, DataError) as exc:
-                    error = f"{root / name / CONFIG_FILE}: {_short_error(exc)}"
+                except NodekeeperError as exc:  # database refusals arrive as StoreError
+                    error = f"{root / name / CONFIG_FILE}: {exc}"
                 else:
                     getattr(report, outcome).append(name)
             if error is not None:
@@ -390,9 +388,3 @@ def import_lxc(
             if progress is not None:
                 progress(done, total, name)
     return report
-
-
-def _short_error(exc: Exception) -> str:
-    if isinstance(exc, IntegrityError | DataError):
-        return f"the database refused it: {str(exc.orig).splitlines()[0]}"
-    return str(exc)

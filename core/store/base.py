@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -53,18 +54,26 @@ class Store:
         self.engine = engine
         self.location = location
         self.read_only = read_only
-        # The connections of the write transaction and of the read open in this thread (or
-        # task), if any, so that nested calls join them instead of opening their own.
-        self._active: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
-            f"nodekeeper-tx-{id(self)}", default=None
+        # The write transaction and the read open in this thread, if any, so that nested calls
+        # join them. Tagged with the thread: asyncio.to_thread and copy_context() carry context
+        # variables into other threads, which must not share a connection.
+        self._active: contextvars.ContextVar[tuple[int, Connection] | None] = (
+            contextvars.ContextVar(f"nodekeeper-tx-{id(self)}", default=None)
         )
-        self._reader: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
-            f"nodekeeper-read-{id(self)}", default=None
+        self._reader: contextvars.ContextVar[tuple[int, Connection] | None] = (
+            contextvars.ContextVar(f"nodekeeper-read-{id(self)}", default=None)
         )
+        # An in-memory store is one connection shared by every thread: one user at a time.
+        self._memory_lock = threading.RLock() if location.in_memory else None
         self._write_engine = (
             engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
             if location.is_sqlite
             else engine
+        )
+        self._read_engine = (
+            engine
+            if location.is_sqlite
+            else engine.execution_options(isolation_level="REPEATABLE READ")
         )
         self.containers = ContainerRepo(self)
         self.profiles = ProfileRepo(self)
@@ -84,19 +93,32 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def _mine(
+        self, var: contextvars.ContextVar[tuple[int, Connection] | None]
+    ) -> Connection | None:
+        held = var.get()
+        return held[1] if held is not None and held[0] == threading.get_ident() else None
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction; nested calls join the one already open in this thread."""
-        active = self._active.get()
+        """A write transaction. A nested call joins the one open in this thread inside a
+        savepoint, so that each call is all-or-nothing even when its caller catches the error."""
+        active = self._mine(self._active)
         if active is not None:
-            yield active
+            with _database_errors(self), active.begin_nested():
+                yield active
             return
         if self.read_only:
             raise ReadOnly(
                 f"the store {self.location.display} is open read-only; nothing was changed"
             )
-        with _database_errors(self), self._write_engine.begin() as conn:
-            token = self._active.set(conn)
+        if self._mine(self._reader) is not None:
+            raise RuntimeError(
+                "a write inside store.reading() would not be seen by its reads: "
+                "use store.transaction() around both"
+            )
+        with self._exclusive(), _database_errors(self), self._write_engine.begin() as conn:
+            token = self._active.set((threading.get_ident(), conn))
             try:
                 yield conn
             finally:
@@ -105,17 +127,26 @@ class Store:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads. Inside a transaction, that transaction's; inside another
-        ``reading()``, the same one, so that grouped reads see one state of the database."""
-        current = self._active.get() or self._reader.get()
+        ``reading()``, the same one: grouped reads see one state of the database (a snapshot
+        on SQLite, REPEATABLE READ on PostgreSQL)."""
+        current = self._mine(self._active) or self._mine(self._reader)
         if current is not None:
             yield current
             return
-        with _database_errors(self), self.engine.connect() as conn:
-            token = self._reader.set(conn)
+        with self._exclusive(), _database_errors(self), self._read_engine.connect() as conn:
+            token = self._reader.set((threading.get_ident(), conn))
             try:
                 yield conn
             finally:
                 self._reader.reset(token)
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        if self._memory_lock is None:
+            yield
+            return
+        with self._memory_lock:
+            yield
 
     def close(self) -> None:
         self.engine.dispose()
@@ -136,4 +167,5 @@ def _database_errors(store: Store) -> Iterator[None]:
     except DBAPIError as exc:
         if "not a database" in str(exc.orig):
             raise StoreError(f"{store.location.display} is not a SQLite database") from exc
-        raise StoreError(f"database {store.location.display}: {exc.orig}") from exc
+        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        raise StoreError(f"database {store.location.display}: {reason}") from exc

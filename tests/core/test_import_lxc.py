@@ -568,7 +568,7 @@ def test_a_database_error_in_one_container_rolls_back_that_container_alone(
     monkeypatch.setattr(store.containers, "save", save_then_fail)
     report = import_lxc(store, root)
     assert report.created == ["alpha", "zulu"]
-    assert "the database refused it" in report.failed["mid"]
+    assert "unique" in report.failed["mid"].lower()  # the database said why
     assert str(root / "mid" / "config") in report.failed["mid"]
     assert store.containers.names() == ["alpha", "zulu"]
     assert store.containers.using_network("br0") == ["alpha", "zulu"]
