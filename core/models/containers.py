@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
 
 CASCADE = {"ondelete": "CASCADE"}
+# The device keys naming a nic's network; the usage queries repeat this condition word for word,
+# which is what lets SQLite and PostgreSQL use the partial indexes below.
+NETWORK_KEYS = "key IN ('network', 'parent')"
+
+
+def where(condition: str) -> dict:
+    """A partial index condition, for both dialects."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 class Certificate(Base):
@@ -42,7 +50,9 @@ class ContainerConfig(Base):
     __tablename__ = "containers_config"
     __table_args__ = (
         UniqueConstraint("container_id", "key"),
-        Index("ix_containers_config_key_value", "key", "value"),
+        # "Which containers come from image X?" Partial: only that key is looked up by value, and
+        # a btree cannot hold long values (cloud-init user-data, raw.lxc) on PostgreSQL.
+        Index("ix_containers_config_base_image", "value", **where("key = 'volatile.base_image'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     container_id: Mapped[int] = mapped_column(ForeignKey("containers.id", **CASCADE))
@@ -64,7 +74,13 @@ class ContainerDeviceConfig(Base):
     __table_args__ = (
         UniqueConstraint("container_device_id", "key"),
         # "Which devices point at br0?" starts from this index; it covers the device id too.
-        Index("ix_containers_devices_config_lookup", "key", "value", "container_device_id"),
+        Index(
+            "ix_containers_devices_config_network",
+            "key",
+            "value",
+            "container_device_id",
+            **where(NETWORK_KEYS),
+        ),  # fmt: skip
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     container_device_id: Mapped[int] = mapped_column(ForeignKey("containers_devices.id", **CASCADE))
@@ -93,7 +109,7 @@ class Image(Base):
     cached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fingerprint: Mapped[str] = mapped_column(String(255), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
     public: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     architecture: Mapped[int] = mapped_column(Integer)
     creation_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -130,10 +146,7 @@ class Profile(Base):
 
 class ProfileConfig(Base):
     __tablename__ = "profiles_config"
-    __table_args__ = (
-        UniqueConstraint("profile_id", "key"),
-        Index("ix_profiles_config_key_value", "key", "value"),
-    )
+    __table_args__ = (UniqueConstraint("profile_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", **CASCADE))
     key: Mapped[str] = mapped_column(String(255))
@@ -153,7 +166,13 @@ class ProfileDeviceConfig(Base):
     __tablename__ = "profiles_devices_config"
     __table_args__ = (
         UniqueConstraint("profile_device_id", "key"),
-        Index("ix_profiles_devices_config_lookup", "key", "value", "profile_device_id"),
+        Index(
+            "ix_profiles_devices_config_network",
+            "key",
+            "value",
+            "profile_device_id",
+            **where(NETWORK_KEYS),
+        ),  # fmt: skip
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_device_id: Mapped[int] = mapped_column(ForeignKey("profiles_devices.id", **CASCADE))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Connection,
+    Table,
     and_,
     bindparam,
     delete,
@@ -27,12 +28,13 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from .. import validate
 from ..errors import AlreadyExists, InUse, NotFound, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
-from .repo import Repo, chunks
+from .repo import NamedRepo, Repo, chunks
 
 if TYPE_CHECKING:
     pass
@@ -58,6 +60,7 @@ CERTIFICATE_TYPES = {0: "client", 1: "server", 2: "metrics"}
 NIC = 1
 # The config key LXD records a container's image fingerprint under.
 BASE_IMAGE_KEY = "volatile.base_image"
+BASE_IMAGE_WHERE = f"containers_config.key = '{BASE_IMAGE_KEY}'"
 # Device keys that name the network a nic is attached to.
 NETWORK_KEYS = ("network", "parent")
 
@@ -180,7 +183,11 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
     config_origin: dict[str, str] = {}
     devices: Devices = {}
     device_origin: dict[str, str] = {}
-    layers = [(f"profile:{n}", profiles[n].config, profiles[n].devices) for n in container.profiles]
+    layers = [
+        (f"profile:{n}", profiles[n].config, profiles[n].devices)
+        for n in container.profiles
+        if n in profiles  # deleted since the container was read: it no longer applies
+    ]
     layers.append(("local", container.config, container.devices))
     for origin, layer_config, layer_devices in layers:
         for key, value in layer_config.items():
@@ -197,12 +204,30 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
     )
 
 
+def _insert_named(conn: Connection, table: Table, row: dict, kind: str, name: str) -> int:
+    """Insert a row with a unique name; a concurrent writer that took the name first makes
+    this AlreadyExists rather than a driver error."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(insert(table).values(row)).inserted_primary_key[0]
+    except IntegrityError:
+        raise AlreadyExists(kind, name) from None
+
+
+def _check_text(value: object, field_name: str, *, empty_ok: bool = False) -> None:
+    """Names and descriptions kept in 255-character columns: printable, within the limit."""
+    if not isinstance(value, str) or (not value and not empty_ok):
+        raise ValidationError(field_name, value, "must be a non-empty string")
+    if len(value) > 255:
+        raise ValidationError(field_name, value, "is longer than 255 characters")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValidationError(field_name, value, "must not contain control characters")
+
+
 def networks_of(devices: Devices) -> list[str]:
     """The networks (``network`` or ``parent``) the nic devices are attached to."""
-    nets = {
-        d.get("network") or d.get("parent") or "" for d in devices.values() if d["type"] == "nic"
-    }
-    return sorted(nets - {""})
+    nets = {d.get(key) for d in devices.values() if d["type"] == "nic" for key in NETWORK_KEYS}
+    return sorted(n for n in nets if n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +339,7 @@ _USING_NETWORK_SQL = text(
 ).bindparams(bindparam("nic", NIC))
 
 
-class ContainerRepo(Repo):
+class ContainerRepo(NamedRepo):
     kind = "container"
     table = T["containers"]
     _children = _ConfigOwner("containers", "container_id")
@@ -414,7 +439,8 @@ class ContainerRepo(Repo):
                 conn.scalars(
                     select(t.c.name)
                     .join(cc, cc.c.container_id == t.c.id)
-                    .where(cc.c.key == BASE_IMAGE_KEY, cc.c.value == fingerprint)
+                    # literal, so the partial index on this key applies
+                    .where(text(BASE_IMAGE_WHERE), cc.c.value == fingerprint)
                     .order_by(t.c.name)
                 )
             )
@@ -440,7 +466,7 @@ class ContainerRepo(Repo):
             t = T["containers"]
             if conn.scalar(select(t.c.id).where(t.c.name == name)) is not None:
                 raise AlreadyExists(self.kind, name)
-            cid = conn.execute(insert(t).values(self._row(info))).inserted_primary_key[0]
+            cid = _insert_named(conn, t, self._row(info), self.kind, name)
             self._write_children(conn, cid, info, set_profiles=True)
         return self.get(name)
 
@@ -522,6 +548,8 @@ class ContainerRepo(Repo):
         """A ContainerInfo with every field checked and normalised (ValidationError if not)."""
         validate.hostname(name)
         owner = f"container {name}"
+        if isinstance(profiles, str | bytes) or not isinstance(profiles, Iterable):
+            raise ValidationError(f"{owner} profiles", profiles, "must be a list of profile names")
         profile_list = list(profiles)
         for profile in profile_list:
             validate.hostname(profile, f"{owner} profile")
@@ -583,7 +611,7 @@ _PROFILES_USING_NETWORK_SQL = text(
 ).bindparams(bindparam("nic", NIC))
 
 
-class ProfileRepo(Repo):
+class ProfileRepo(NamedRepo):
     kind = "profile"
     table = T["profiles"]
     _children = _ConfigOwner("profiles", "profile_id")
@@ -648,9 +676,9 @@ class ProfileRepo(Repo):
             t = T["profiles"]
             if conn.scalar(select(t.c.id).where(t.c.name == name)) is not None:
                 raise AlreadyExists(self.kind, name)
-            pid = conn.execute(
-                insert(t).values(name=name, description=info.description)
-            ).inserted_primary_key[0]
+            pid = _insert_named(
+                conn, t, {"name": name, "description": info.description}, self.kind, name
+            )
             self._children.replace(conn, pid, info.config, info.devices)
         return self.get(name)
 
@@ -702,7 +730,11 @@ class ProfileRepo(Repo):
         """Delete a profile; refused while containers still use it (they are named)."""
         t = T["profiles"]
         with self._store.transaction() as conn:
-            pid = self._id(conn, t, name)
+            # FOR UPDATE (PostgreSQL): a container attaching the profile meanwhile waits for us
+            # and then fails on the foreign key, instead of losing the profile silently.
+            pid = conn.scalar(select(t.c.id).where(t.c.name == name).with_for_update())
+            if pid is None:
+                raise NotFound(self.kind, name)
             users = self._store.containers.using_profile(name)
             if users:
                 raise InUse(self.kind, name, users)
@@ -939,14 +971,25 @@ class ImageRepo(Repo):
                 raise ValidationError(
                     f"{owner} {date_field}", value, "must be a date and time with a zone"
                 )
+        for mapping in ("properties", "aliases"):
+            if getattr(info, mapping) is not None and not isinstance(
+                getattr(info, mapping), Mapping
+            ):
+                raise ValidationError(
+                    f"{owner} {mapping}", getattr(info, mapping), "must be a table of name = value"
+                )
+        _check_text(info.filename, f"{owner} filename")
         props = {}
         for key, value in (info.properties or {}).items():
+            _check_text(key, f"{owner} property")
             if not isinstance(key, str) or not key:
                 raise ValidationError(f"{owner} property", key, "must be a non-empty name")
             props[key] = validate.config_value(value, f"{owner} property {key}")
         aliases = {}
         for alias, desc in (info.aliases or {}).items():
             validate.device_name(alias, f"{owner} alias")
+            if desc is not None:
+                _check_text(desc, f"{owner} alias {alias} description", empty_ok=True)
             aliases[alias] = "" if desc is None else str(desc)
         return ImageInfo(
             fingerprint=fp,
@@ -1034,12 +1077,11 @@ class CertificateRepo(Repo):
     def get(self, ref: str) -> CertificateInfo:
         """By fingerprint, unique fingerprint prefix or name."""
         c = T["certificates"]
+        condition = c.c.name == ref
+        if ref and all(ch in "0123456789abcdef" for ch in ref.lower()):  # a fingerprint prefix
+            condition = or_(condition, c.c.fingerprint.startswith(ref.lower(), autoescape=True))
         with self._store.reading() as conn:
-            rows = list(
-                conn.execute(
-                    select(c).where(or_(c.c.fingerprint.startswith(ref.lower()), c.c.name == ref)).limit(2)
-                )
-            ) if ref else []  # fmt: skip
+            rows = list(conn.execute(select(c).where(condition).limit(2))) if ref else []
         if len(rows) > 1:
             raise ValidationError(
                 "certificate", ref, "matches several certificates: give the fingerprint"
@@ -1053,8 +1095,7 @@ class CertificateRepo(Repo):
         name = name if name is not None else cn
         if not name:
             raise ValidationError("name", name, "is required: the certificate has no subject CN")
-        if not isinstance(name, str) or len(name) > 255:
-            raise ValidationError("name", name, "must be a string of at most 255 characters")
+        _check_text(name, "name")
         ctype = validate.choice(type, CERTIFICATE_TYPES, "type")
         c = T["certificates"]
         with self._store.transaction() as conn:

@@ -21,10 +21,21 @@ def chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
 
 class Repo:
     kind = "resource"
-    table: Table  # the resource's own table, keyed by a unique ``name``
 
     def __init__(self, store: Store):
         self._store = store
+
+    def _id(self, conn: Connection, table: Table, name: str, column: str = "name") -> int:
+        oid = conn.scalar(select(table.c.id).where(table.c[column] == name))
+        if oid is None:
+            raise NotFound(self.kind, name)
+        return oid
+
+
+class NamedRepo(Repo):
+    """A repository of resources with a unique ``name`` column in ``table``."""
+
+    table: Table
 
     def names(self) -> list[str]:
         t = self.table
@@ -40,9 +51,3 @@ class Repo:
         for chunk in chunks(names):  # type: ignore[arg-type]
             rows.extend(conn.execute(query.where(self.table.c.name.in_(chunk))))
         return sorted(rows, key=lambda r: r.name)
-
-    def _id(self, conn: Connection, table: Table, name: str, column: str = "name") -> int:
-        oid = conn.scalar(select(table.c.id).where(table.c[column] == name))
-        if oid is None:
-            raise NotFound(self.kind, name)
-        return oid
