@@ -55,8 +55,12 @@ def parse_location(location: str) -> Location:
     except (ArgumentError, ValueError) as exc:
         raise StoreError(f"cannot parse database URL {location!r}: {exc}") from None
     if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
+        if url.database == ":memory:":
             return Location(make_url("sqlite://"), None, ":memory:")
+        if not url.database:
+            raise StoreError(
+                f"database URL {location!r} names no file (use :memory: for an in-memory store)"
+            )
         path = Path(url.database).expanduser().absolute()
         return Location(url.set(database=str(path)), path, str(path))
     if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("psycopg2", ""):
@@ -65,15 +69,22 @@ def parse_location(location: str) -> Location:
     return Location(url, None, url.render_as_string(hide_password=True))
 
 
-def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
-    """Check (and when writable, create) the SQLite file; return True if it must open read-only.
+def prepare_sqlite_file(path: Path, read_only: bool) -> tuple[bool, bool]:
+    """Check (and when writable, create) the SQLite file.
 
-    A new file and its directory are created with modes 0600 and 0700; SQLite gives the -wal
-    and -shm files the mode of the database file.
+    Returns (read_only, immutable): read-only when asked, or when the file or its directory
+    cannot be written (SQLite creates -wal and -shm files beside the database); immutable when
+    not even the -shm file can be made, as on a read-only filesystem, so SQLite reads without
+    locking. A new file and its directory get modes 0600 and 0700; SQLite gives the -wal and
+    -shm files the mode of the database file.
     """
-    if path.is_dir():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:
+        raise StoreError(f"cannot reach database file {path}: {exc.strerror or exc}") from None
+    if is_dir:
         raise StoreError(f"{path} is a directory, not a database file")
-    if path.exists():
+    if exists:
         try:
             with open(path, "rb") as handle:
                 header = handle.read(len(SQLITE_MAGIC))
@@ -82,13 +93,21 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
         if header and header != SQLITE_MAGIC:
             raise StoreError(f"{path} is not a SQLite database (unrecognised file header)")
         mode = path.stat().st_mode
-        writable = os.access(path, os.W_OK) and bool(
+        file_writable = os.access(path, os.W_OK) and bool(
             mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
         )
-        if not writable and not read_only:
-            log.warning("%s is read-only: opening it read-only, changes are refused", path)
-            return True
-        return read_only
+        dir_writable = os.access(path.parent, os.W_OK)
+        shm = path.with_name(path.name + "-shm")
+        immutable = not dir_writable and not shm.exists()
+        if not read_only and not (file_writable and dir_writable):
+            what = (
+                "is read-only"
+                if not file_writable
+                else f"is in a read-only directory ({path.parent})"
+            )
+            log.warning("%s %s: opening it read-only, changes are refused", path, what)
+            return True, immutable
+        return read_only, immutable and read_only
     if read_only:
         raise StoreError(f"database file {path} does not exist (cannot create it read-only)")
     try:
@@ -102,7 +121,7 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> bool:
         pass  # another process created it meanwhile
     except OSError as exc:
         raise StoreError(f"cannot create database file {path}: {exc.strerror}") from None
-    return False
+    return False, False
 
 
 def _install_sqlite_events(engine: Engine) -> None:
@@ -143,13 +162,10 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
         return engine, read_only
     if loc.is_sqlite:
         assert loc.path is not None
-        read_only = prepare_sqlite_file(loc.path, read_only)
+        read_only, immutable = prepare_sqlite_file(loc.path, read_only)
         if read_only:
-            url = URL.create(
-                "sqlite",
-                database=f"file:{quote(str(loc.path))}",
-                query={"mode": "ro", "uri": "true"},
-            )
+            query = {"mode": "ro", "uri": "true"} | ({"immutable": "1"} if immutable else {})
+            url = URL.create("sqlite", database=f"file:{quote(str(loc.path))}", query=query)
         else:
             url = loc.url
         engine = create_engine(url, connect_args={"check_same_thread": False})

@@ -171,3 +171,40 @@ def test_tunables_default_parse_and_refuse_bad_values(store):
     store.config.set("traffic.period", "week")
     with pytest.raises(ValidationError, match="must be one of: hour, day, month"):
         tunable(store, "traffic.period")
+
+
+@pytest.fixture
+def read_only_mount(tmp_path):
+    """A directory on a read-only filesystem (a read-only bind mount), holding a database."""
+    import shutil
+    import subprocess
+
+    src, mnt = tmp_path / "src", tmp_path / "ro"
+    src.mkdir()
+    mnt.mkdir()
+    with open_store(src / "nk.db") as store:
+        store.containers.create("c1")
+    for leftover in src.glob("nk.db-*"):
+        leftover.unlink()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("needs root and mount(8) to make a read-only filesystem")
+    done = subprocess.run(["mount", "--bind", str(src), str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {done.stderr.decode().strip()}")
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(mnt)], check=True)
+    yield mnt / "nk.db"
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_database_on_a_read_only_filesystem_opens_read_only(read_only_mount, caplog):
+    with caplog.at_level(logging.WARNING, logger="nodekeeper"), open_store(read_only_mount) as store:
+        assert store.read_only
+        assert store.containers.names() == ["c1"]
+        with pytest.raises(ReadOnly):
+            store.containers.create("c2")
+    assert "opening it read-only" in caplog.text
+
+
+def test_an_empty_sqlite_url_is_refused():
+    with pytest.raises(StoreError, match="names no file"):
+        open_store("sqlite:///")
