@@ -19,10 +19,12 @@ from . import documents, open_store
 from .errors import NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand, networks_of
+from .store.services import entry_json, parse_claims, service_json
 from .text import escape_control, human_size
 
-LIST_KINDS = ("containers", "profiles", "images", "certificates")
-SHOW_KINDS = ("container", "profile", "image", "certificate", "config")
+LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
+SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "config")
+DELETE_KINDS = ("container", "profile", "image", "certificate", "service")
 EXIT_ERROR = 1
 
 
@@ -63,11 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = command("list", "list containers, profiles, images or certificates", cmd_list)
+    p = command(
+        "list", "list containers, profiles, images, certificates, services or users", cmd_list
+    )
     p.add_argument("kind", choices=LIST_KINDS)
     p.add_argument("--using", metavar="NETWORK", help="only those using this network (bridge)")
     p.add_argument("--profile", metavar="NAME", help="containers: only those applying this profile")
     p.add_argument("--image", metavar="REF", help="containers: only those made from this image")
+    p.add_argument("--service", metavar="ID", help="users: only the claim sets of this service")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     p = command("show", "show one resource", cmd_show)
@@ -91,9 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the TOML document, or - for standard input")
 
-    p = command("delete", "delete a container, profile, image or certificate", cmd_delete)
-    p.add_argument("kind", choices=SHOW_KINDS[:-1])
+    p = command("delete", "delete a container, profile, image, certificate or service", cmd_delete)
+    p.add_argument("kind", choices=DELETE_KINDS)
     p.add_argument("name")
+
+    services = sub.add_parser("services", help="services: remove those whose time to live ended")
+    services_sub = services.add_subparsers(dest="services_command", metavar="ACTION", required=True)
+    p = services_sub.add_parser(
+        "expire",
+        help="remove the services whose time to live has ended",
+        description="Remove the services whose start_at + ttl days has passed and that the "
+        "current claim set does not use, with their claim set bindings. The current claim set is "
+        "--users, else the server config key users.current; without one, none is protected.",
+    )
+    _db_options(p)
+    p.add_argument(
+        "--dry-run", action="store_true", help="print what would be removed, change nothing"
+    )
+    p.add_argument(
+        "--users",
+        metavar="CLAIMS_JSON",
+        help="the current claim set as a JSON list, such as '[\"user1\"]' (default: the server "
+        "config key users.current)",
+    )
+    p.set_defaults(func=cmd_services_expire)
 
     p = command(
         "import-lxc", "import traditional LXC containers (DIR/<name>/config)", cmd_import_lxc
@@ -175,8 +201,28 @@ def _list_rows(
     """Table headers, table rows and the JSON objects of a listing."""
     if args.kind != "containers" and (args.profile or args.image):
         raise NodekeeperError("--profile and --image filter containers only")
-    if args.kind in ("images", "certificates") and args.using:
+    if args.kind not in ("containers", "profiles") and args.using:
         raise NodekeeperError(f"--using filters containers and profiles, not {args.kind}")
+    if args.kind != "users" and args.service:
+        raise NodekeeperError("--service filters users only")
+    if args.kind == "services":
+        services = store.services.list()
+        headers = ["ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT"]
+        rows = [
+            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl),
+             _opt(s.ul_limit), _opt(s.dl_limit)]
+            for s in services
+        ]  # fmt: skip
+        return headers, rows, [service_json(s) for s in services]
+    if args.kind == "users":
+        entries = store.users.entries(args.service)
+        headers = ["CLAIMS", "SERVICE", "STORAGE FOLDER", "CHECKSUM"]
+        rows = [
+            [e.key, e.service_id, e.storage_folder or "",
+             e.state_checksum.hex()[:12] if e.state_checksum is not None else ""]
+            for e in entries
+        ]  # fmt: skip
+        return headers, rows, [entry_json(e) for e in entries]
     if args.kind == "containers":
         items = store.containers.list(network=args.using, profile=args.profile, image=args.image)
         profiles = {p.name: p for p in store.profiles.list()}
@@ -214,6 +260,10 @@ def _list_rows(
         rows,
         [{"name": c.name, "type": c.type, "fingerprint": c.fingerprint} for c in items],
     )
+
+
+def _opt(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _container_json(c: ContainerInfo) -> dict:
@@ -350,9 +400,24 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     with _open(args) as store:
         repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
-                "certificate": store.certificates}[args.kind]  # fmt: skip
+                "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
         repo.delete(args.name)
     print(f"deleted {args.kind} {escape_control(args.name)}")
+    return 0
+
+
+def cmd_services_expire(args: argparse.Namespace) -> int:
+    current = None if args.users is None else parse_claims(args.users, "--users")
+    with _open(args) as store:
+        if args.dry_run:
+            ids = [s.id for s in store.services.expired(current_users=current)]
+        else:
+            ids = store.services.remove_expired(current_users=current)
+    verb = "would remove" if args.dry_run else "removed"
+    for sid in ids:
+        print(f"{verb} service {escape_control(sid)}")
+    if not ids:
+        print("no service has expired", file=sys.stderr)
     return 0
 
 

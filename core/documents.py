@@ -1,9 +1,13 @@
 """TOML documents of resources: export one, validate a whole file, apply it in one transaction.
 
 A document holds one resource (a top-level ``kind``) or several (``[[profiles]]``,
-``[[containers]]``, ``[[images]]``, ``[[certificates]]`` arrays and a ``[config]`` table).
-Applying creates or replaces each resource whole (config, devices, profile list); it validates
-everything first and writes everything in one transaction, or nothing.
+``[[containers]]``, ``[[images]]``, ``[[certificates]]``, ``[[services]]`` arrays and a
+``[config]`` table). Applying creates or replaces each resource whole (config, devices, profile
+list); it validates everything first and writes everything in one transaction, or nothing.
+
+A service's runtime fields (state, status, start_at, main_pid: systemd and traffic accounting keep
+them up to date) are exported like the others; left out of a document, they keep the values the
+store has, so that a hand-written ``[[services]]`` entry does not reset them.
 """
 
 from __future__ import annotations
@@ -17,17 +21,20 @@ from typing import Any
 import tomli_w
 
 from .errors import DocumentError, NodekeeperError, NotFound
-from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
+from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, ServiceInfo, Store
+from .store import services as service_rules
 from .store.containers import ContainerRepo, ImageRepo, ProfileRepo, parse_certificate
 
-KINDS = ("container", "profile", "image", "certificate", "config")
-# Plural array names of a multi-resource file, in the order they are applied.
-APPLY_ORDER = ("config", "certificate", "profile", "image", "container")
+KINDS = ("container", "profile", "image", "certificate", "service", "config")
+# The kinds in the order they are applied: what others refer to first. Services refer to nothing
+# of the container domain; they go last, after the server config (which holds users.current).
+APPLY_ORDER = ("config", "certificate", "profile", "image", "container", "service")
 PLURAL = {
     "container": "containers",
     "profile": "profiles",
     "image": "images",
     "certificate": "certificates",
+    "service": "services",
 }
 
 
@@ -37,7 +44,28 @@ class ServerConfigDoc:
     name: str = "server"
 
 
-Resource = ContainerInfo | ProfileInfo | ImageInfo | CertificateInfo | ServerConfigDoc
+@dataclass
+class ServiceDoc:
+    """A service read from a document. ``keep`` names the runtime fields the document left out:
+    applying keeps the values the store has for them."""
+
+    service: ServiceInfo
+    keep: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        return self.service.id
+
+
+Resource = (
+    ContainerInfo
+    | ProfileInfo
+    | ImageInfo
+    | CertificateInfo
+    | ServiceInfo
+    | ServiceDoc
+    | ServerConfigDoc
+)
 
 
 def kind_of(resource: Resource) -> str:
@@ -46,6 +74,8 @@ def kind_of(resource: Resource) -> str:
         ProfileInfo: "profile",
         ImageInfo: "image",
         CertificateInfo: "certificate",
+        ServiceInfo: "service",
+        ServiceDoc: "service",
         ServerConfigDoc: "config",
     }[type(resource)]
 
@@ -62,6 +92,8 @@ def name_of(resource: Resource) -> str:
 
 def to_table(resource: Resource) -> dict[str, Any]:
     """The TOML table of a resource, keys in a stable order, empty dates left out."""
+    if isinstance(resource, ServiceDoc):
+        resource = resource.service
     table: dict[str, Any] = {"kind": kind_of(resource)}
     if isinstance(resource, ServerConfigDoc):
         table["config"] = dict(resource.config)
@@ -80,7 +112,11 @@ def to_table(resource: Resource) -> dict[str, Any]:
 HEADER = """\
 # nodekeeper {kind} {name!r}
 # Apply with: nodekeeper apply FILE
-# Applying replaces the {kind} whole: keys and devices removed here are removed from the store.
+# Applying replaces the {kind} whole: {removed} removed here are removed from the store.
+"""
+SERVICE_NOTE = """\
+# state, status, start_at and main_pid are kept up to date by systemd: left out, they keep
+# their values.
 """
 
 
@@ -89,7 +125,12 @@ def dump(resource: Resource, *, header: bool = True) -> str:
     body = tomli_w.dumps(to_table(resource), multiline_strings=True)
     if not header:
         return body
-    return HEADER.format(kind=kind_of(resource), name=name_of(resource)) + "\n" + body
+    kind = kind_of(resource)
+    removed = "keys" if kind == "service" else "keys and devices"
+    head = HEADER.format(kind=kind, name=name_of(resource), removed=removed)
+    if kind == "service":
+        head += SERVICE_NOTE
+    return head + "\n" + body
 
 
 def export(store: Store, kind: str, name: str | None = None) -> str:
@@ -109,6 +150,7 @@ def fetch(store: Store, kind: str, name: str | None) -> Resource:
         "profile": store.profiles.get,
         "image": store.images.get,
         "certificate": store.certificates.get,
+        "service": store.services.get,
     }[kind]
     return getter(name)
 
@@ -181,6 +223,7 @@ def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
         "profile": ProfileInfo,
         "image": ImageInfo,
         "certificate": CertificateInfo,
+        "service": ServiceInfo,
     }[kind]
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(body) - known)
@@ -189,10 +232,19 @@ def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
             "key", unknown[0], f"is not known in a {kind} (known: {', '.join(sorted(known))})"
         )
     required = {"container": ["name"], "profile": ["name"], "image": ["fingerprint", "filename", "size"],
-                "certificate": ["certificate"]}[kind]  # fmt: skip
+                "certificate": ["certificate"], "service": ["id"]}[kind]  # fmt: skip
     for key in required:
         if key not in body:
             raise ValidationError(key, None, f"is required in a {kind}")
+    if kind == "service":
+        if "start_at" in body and not isinstance(body["start_at"], datetime):
+            raise ValidationError(
+                "start_at", body["start_at"], "must be a TOML date-time with an offset"
+            )
+        return ServiceDoc(
+            service_rules.validated(ServiceInfo(**body)),
+            keep=service_rules.RUNTIME_FIELDS - set(body),
+        )
     if kind == "container":
         body.setdefault("architecture", "x86_64")
         return ContainerRepo.validated(**_container_args(body))
@@ -288,6 +340,10 @@ def _save(store: Store, resource: Resource) -> str:
         return store.images.save(resource)
     if isinstance(resource, CertificateInfo):
         return store.certificates.save(resource)
+    if isinstance(resource, ServiceDoc):
+        return store.services.save(resource.service, keep=resource.keep)
+    if isinstance(resource, ServiceInfo):
+        return store.services.save(resource)
     return store.config.replace(resource.config)
 
 
@@ -310,6 +366,7 @@ __all__ = [
     "Applied",
     "NotFound",
     "ServerConfigDoc",
+    "ServiceDoc",
     "apply",
     "apply_text",
     "dump",

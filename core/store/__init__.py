@@ -8,6 +8,7 @@ from .containers import (
     ImageInfo,
     ProfileInfo,
 )
+from .services import ServiceInfo, ServiceState, ServiceStatus, UserEntry
 
 __all__ = [
     "CertificateInfo",
@@ -15,5 +16,9 @@ __all__ = [
     "ExpandedContainer",
     "ImageInfo",
     "ProfileInfo",
+    "ServiceInfo",
+    "ServiceState",
+    "ServiceStatus",
     "Store",
+    "UserEntry",
 ]

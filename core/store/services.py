@@ -1,13 +1,733 @@
-"""Services and the claim sets (users) bound to them (seed 000)."""
+"""Services and the claim sets (users) bound to them (seed 000).
+
+A service is a row keyed by its id: what runs (the systemd unit, its image path, its Linux user),
+its runtime state as systemd reports it, its time to live and its limits. A claim set is a list of
+strings (``["user1", "subject2"]``) stored canonically, so that the same set in another order or
+with duplicates is the same key; each claim set is bound to the services it uses, with a storage
+folder and a state checksum per binding.
+
+State and status are stored as numbers and exposed by name (``ServiceState``, ``ServiceStatus``).
+"""
 
 from __future__ import annotations
 
-from .repo import Repo
+import enum
+import hashlib
+import json
+import os
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+
+from .. import validate
+from ..errors import AlreadyExists, NotFound, ValidationError
+from ..models import services as m
+from ..models.base import utcnow
+from .repo import Repo, chunks
+
+
+class ServiceState(enum.IntEnum):
+    """What systemd says the service's unit is doing (stored as the number)."""
+
+    stopped = 0
+    running = 1
+    starting = 2
+    stopping = 3
+    failed = 4
+    unknown = 5
+
+
+class ServiceStatus(enum.IntEnum):
+    """Whether the service is healthy; ``limit_exceeded`` belongs to traffic accounting."""
+
+    ok = 0
+    error = 1
+    limit_exceeded = 2
+
+
+SERVICE_STATES = {s.value: s.name for s in ServiceState}
+SERVICE_STATUSES = {s.value: s.name for s in ServiceStatus}
+# Fields systemd (and traffic accounting) keep up to date, as opposed to configuration.
+RUNTIME_FIELDS = frozenset({"state", "status", "start_at", "main_pid"})
+# The server config key that holds the current claim set (a JSON list of strings).
+CURRENT_USERS_KEY = "users.current"
+
+ID_MAX = 255
+CLAIMS_MAX = 1024  # the users column is a VARCHAR(1024)
+INT32_MAX = (1 << 31) - 1
+INT64_MAX = (1 << 63) - 1
+
+T = {"services": m.Service.__table__, "users": m.User.__table__}
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass
+class ServiceInfo:
+    id: str
+    version: int = 0
+    path: str | None = None
+    service: str | None = None  # the systemd unit
+    user: str | None = None  # the Linux user it runs as
+    permissions: str | None = None
+    state: str = "stopped"
+    status: str = "ok"
+    start_at: datetime | None = None
+    main_pid: int | None = None
+    ttl: int | None = None  # days
+    alert_rules: str | None = None
+    ul_limit: int | None = None
+    dl_limit: int | None = None
+    storage_limit: int | None = None
+    state_limit: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+    def expires_at(self) -> datetime | None:
+        """``start_at`` + ``ttl`` days; None when either is unset (the service never expires)."""
+        if self.start_at is None or self.ttl is None:
+            return None
+        try:
+            return self.start_at + timedelta(days=self.ttl)
+        except OverflowError:  # past year 9999: never
+            return None
+
+
+@dataclass
+class UserEntry:
+    """A claim set bound to a service."""
+
+    claims: list[str]
+    service_id: str
+    storage_folder: str | None = None
+    state_checksum: bytes | None = None
+
+    @property
+    def key(self) -> str:
+        """The canonical text stored in the ``users`` column."""
+        return canonical_claims(self.claims)
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+_CONTROL = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _bad_char(value: str, *, whitespace: bool = False) -> str | None:
+    """The first control character of ``value`` (or whitespace one, unless ``whitespace``)."""
+    for ch in value:
+        if unicodedata.category(ch) in _CONTROL or (ch.isspace() and not whitespace):
+            return ch
+    return None
+
+
+def service_id(value: object, field: str = "id") -> str:
+    """Service ids: 1-255 characters, no whitespace or control characters."""
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be a string")
+    if not value:
+        raise ValidationError(field, value, "must not be empty")
+    if len(value) > ID_MAX:
+        raise ValidationError(field, value, f"is longer than {ID_MAX} characters")
+    bad = _bad_char(value)
+    if bad is not None:
+        raise ValidationError(
+            field, value, f"must not contain whitespace or control characters ({bad!r})"
+        )
+    return value
+
+
+# systemd's unit name characters (unit_name_is_valid): letters, digits, ":-_.\" and "@".
+_UNIT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@")
+
+
+def unit_name(value: object, field: str = "service") -> str | None:
+    """A systemd unit name (``aos_web.service``), or None. It never starts with '-', so it cannot
+    be read as an option of systemctl."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValidationError(field, value, "must be a non-empty systemd unit name")
+    if len(value) > 255:
+        raise ValidationError(field, value, "is longer than 255 characters")
+    if any(ch not in _UNIT_CHARS for ch in value):
+        raise ValidationError(
+            field, value, "may contain only letters, digits and : - _ . \\ @ (a systemd unit)"
+        )
+    if value.startswith(("-", ".")):
+        raise ValidationError(field, value, "must not start with '-' or '.'")
+    return value
+
+
+def _text(value: object, field: str, max_len: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be a string")
+    if "\x00" in value:
+        raise ValidationError(field, value, "must not contain NUL characters")
+    if max_len is not None and len(value) > max_len:
+        raise ValidationError(field, value, f"is longer than {max_len} characters")
+    return value
+
+
+def _int(
+    value: object, field: str, *, maximum: int = INT64_MAX, optional: bool = True
+) -> int | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        what = "a whole number >= 0" + (" or unset" if optional else "")
+        raise ValidationError(field, value, f"must be {what}")
+    if value < 0:
+        raise ValidationError(field, value, "must not be negative")
+    if value > maximum:
+        raise ValidationError(field, value, f"must be at most {maximum}")
+    return value
+
+
+def _when(value: object, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(field, value, "must be a date and time with a zone")
+    return value
+
+
+def state_name(value: object, field: str = "state") -> str:
+    return SERVICE_STATES[validate.choice(value, SERVICE_STATES, field)]
+
+
+def status_name(value: object, field: str = "status") -> str:
+    return SERVICE_STATUSES[validate.choice(value, SERVICE_STATUSES, field)]
+
+
+def validated(info: ServiceInfo) -> ServiceInfo:
+    """A ServiceInfo with every field checked and normalised (ValidationError if not)."""
+    sid = service_id(info.id)
+    main_pid = _int(info.main_pid, "main_pid", maximum=INT32_MAX)
+    return ServiceInfo(
+        id=sid,
+        version=_int(info.version, "version", maximum=INT32_MAX, optional=False),  # type: ignore[arg-type]
+        path=_text(info.path, "path"),
+        service=unit_name(info.service),
+        user=_text(info.user, "user", 255),
+        permissions=_text(info.permissions, "permissions"),
+        state=state_name(info.state),
+        status=status_name(info.status),
+        start_at=_when(info.start_at, "start_at"),
+        main_pid=main_pid or None,  # systemd's MainPID=0 means "no process"
+        ttl=_int(info.ttl, "ttl", maximum=INT32_MAX),
+        alert_rules=_text(info.alert_rules, "alert_rules"),
+        ul_limit=_int(info.ul_limit, "ul_limit"),
+        dl_limit=_int(info.dl_limit, "dl_limit"),
+        storage_limit=_int(info.storage_limit, "storage_limit"),
+        state_limit=_int(info.state_limit, "state_limit"),
+    )
+
+
+def canonical_claims(claims: object, field: str = "users") -> str:
+    """The stored key of a claim set: JSON of the sorted unique claims, compact.
+
+    ``["b", "a", "b"]`` and ``["a", "b"]`` are the same key, ``'["a","b"]'``. A claim set is a
+    non-empty list of non-empty strings without control characters; a bare string is refused
+    (it is one claim set of one claim: write ``["user1"]``).
+    """
+    if isinstance(claims, str | bytes | Mapping) or not isinstance(claims, Iterable):
+        raise ValidationError(field, claims, 'must be a list of strings, such as ["user1"]')
+    items = list(claims)
+    if not items:
+        raise ValidationError(field, items, "must name at least one claim")
+    for claim in items:
+        if not isinstance(claim, str) or not claim:
+            raise ValidationError(field, items, f"has {claim!r}: each claim is a non-empty string")
+        if _bad_char(claim, whitespace=True) is not None:
+            raise ValidationError(
+                field, items, f"has {claim!r}: control characters are not allowed"
+            )
+    key = json.dumps(sorted(set(items)), separators=(",", ":"), ensure_ascii=False)
+    if len(key) > CLAIMS_MAX:
+        raise ValidationError(field, items, f"is longer than {CLAIMS_MAX} characters once stored")
+    return key
+
+
+def _json_list(text: str, field: str) -> object:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            field, text, 'is not a JSON list of strings, such as ["user1"]'
+        ) from None
+
+
+def parse_claims(text: str, field: str = "users") -> list[str]:
+    """The claims of a JSON list (a stored key or a user's ``--users``), canonically ordered."""
+    return json.loads(canonical_claims(_json_list(text, field), field))
+
+
+def state_checksum(path: str | os.PathLike[str]) -> bytes:
+    """The sha256 of a state file's bytes (the ``state_checksum`` of a binding)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ValidationError(
+            "state file", os.fspath(path), f"cannot be read: {exc.strerror or exc}"
+        ) from None
+    return digest.digest()
+
+
+def _checksum(value: object) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise ValidationError("state_checksum", value, "must be bytes (a sha256 digest) or unset")
+
+
+# ---------------------------------------------------------------------------------------------
+# services
+
+
+def _row(info: ServiceInfo) -> dict[str, Any]:
+    row = {f.name: getattr(info, f.name) for f in fields(ServiceInfo)}
+    row["state"] = ServiceState[info.state].value
+    row["status"] = ServiceStatus[info.status].value
+    return row
+
+
+def _info(row) -> ServiceInfo:
+    data = {f.name: getattr(row, f.name) for f in fields(ServiceInfo)}
+    data["state"] = SERVICE_STATES.get(row.state, "unknown")
+    data["status"] = SERVICE_STATUSES.get(row.status, "error")
+    return ServiceInfo(**data)
 
 
 class ServiceRepo(Repo):
     kind = "service"
+    table = T["services"]
+
+    # -- reads
+
+    def names(self) -> list[str]:
+        """Every service id, sorted."""
+        return self.ids()
+
+    def ids(self) -> list[str]:
+        s = T["services"]
+        with self._store.reading() as conn:
+            return list(conn.scalars(select(s.c.id).order_by(s.c.id)))
+
+    def exists(self, service_id: str) -> bool:
+        s = T["services"]
+        with self._store.reading() as conn:
+            return conn.scalar(select(s.c.id).where(s.c.id == service_id)) is not None
+
+    def get(self, service_id: str) -> ServiceInfo:
+        s = T["services"]
+        with self._store.reading() as conn:
+            row = conn.execute(select(s).where(s.c.id == service_id)).first()
+        if row is None:
+            raise NotFound(self.kind, service_id)
+        return _info(row)
+
+    def list(
+        self, *, state: str | int | None = None, status: str | int | None = None
+    ) -> list[ServiceInfo]:
+        """Every service (or those in a state and/or with a status), by id."""
+        s = T["services"]
+        query = select(s).order_by(s.c.id)
+        if state is not None:
+            query = query.where(s.c.state == validate.choice(state, SERVICE_STATES, "state"))
+        if status is not None:
+            query = query.where(s.c.status == validate.choice(status, SERVICE_STATUSES, "status"))
+        with self._store.reading() as conn:
+            return [_info(r) for r in conn.execute(query)]
+
+    # -- writes
+
+    def create(
+        self,
+        service_id: str,
+        *,
+        version: int = 0,
+        path: str | None = None,
+        service: str | None = None,
+        user: str | None = None,
+        permissions: str | None = None,
+        state: str | int = "stopped",
+        status: str | int = "ok",
+        start_at: datetime | None = None,
+        main_pid: int | None = None,
+        ttl: int | None = None,
+        alert_rules: str | None = None,
+        ul_limit: int | None = None,
+        dl_limit: int | None = None,
+        storage_limit: int | None = None,
+        state_limit: int | None = None,
+    ) -> ServiceInfo:
+        """Add a service (AlreadyExists if its id is taken)."""
+        info = validated(
+            ServiceInfo(
+                id=service_id, version=version, path=path, service=service, user=user,
+                permissions=permissions, state=state, status=status, start_at=start_at,  # type: ignore[arg-type]
+                main_pid=main_pid, ttl=ttl, alert_rules=alert_rules, ul_limit=ul_limit,
+                dl_limit=dl_limit, storage_limit=storage_limit, state_limit=state_limit,
+            )
+        )  # fmt: skip
+        s = T["services"]
+        with self._store.transaction() as conn:
+            if conn.scalar(select(s.c.id).where(s.c.id == info.id)) is not None:
+                raise AlreadyExists(self.kind, info.id)
+            conn.execute(insert(s).values(_row(info)))
+        return self.get(info.id)
+
+    def update(
+        self,
+        service_id: str,
+        *,
+        version: int = UNSET,
+        path: str | None = UNSET,
+        service: str | None = UNSET,
+        user: str | None = UNSET,
+        permissions: str | None = UNSET,
+        state: str | int = UNSET,
+        status: str | int = UNSET,
+        start_at: datetime | None = UNSET,
+        main_pid: int | None = UNSET,
+        ttl: int | None = UNSET,
+        alert_rules: str | None = UNSET,
+        ul_limit: int | None = UNSET,
+        dl_limit: int | None = UNSET,
+        storage_limit: int | None = UNSET,
+        state_limit: int | None = UNSET,
+    ) -> ServiceInfo:
+        """Change the given fields (None unsets an optional one); the others stay."""
+        given = dict(locals())
+        changes = {
+            k: v for k, v in given.items() if k not in ("self", "service_id") and v is not UNSET
+        }
+        with self._store.transaction() as conn:
+            current = self.get(service_id)
+            info = validated(replace(current, **changes))
+            if info != current:
+                s = T["services"]
+                conn.execute(update(s).where(s.c.id == service_id).values(_row(info)))
+        return self.get(service_id)
+
+    def save(self, info: ServiceInfo, *, keep: Collection[str] = ()) -> str:
+        """Create the service or replace it whole; "created", "updated" or "unchanged".
+
+        ``keep`` names runtime fields (state, status, start_at, main_pid) whose stored values an
+        existing service keeps, whatever ``info`` says.
+        """
+        unknown = set(keep) - RUNTIME_FIELDS
+        if unknown:
+            raise ValidationError(
+                "keep", sorted(unknown)[0], f"is not one of: {', '.join(sorted(RUNTIME_FIELDS))}"
+            )
+        info = validated(info)
+        s = T["services"]
+        with self._store.transaction() as conn:
+            row = conn.execute(select(s).where(s.c.id == info.id)).first()
+            if row is None:
+                conn.execute(insert(s).values(_row(info)))
+                return "created"
+            current = _info(row)
+            info = replace(info, **{k: getattr(current, k) for k in keep})
+            if info == current:
+                return "unchanged"
+            conn.execute(update(s).where(s.c.id == info.id).values(_row(info)))
+            return "updated"
+
+    def delete(self, service_id: str) -> None:
+        """Delete a service; its claim set bindings go with it (ON DELETE CASCADE)."""
+        s = T["services"]
+        with self._store.transaction() as conn:
+            if conn.execute(delete(s).where(s.c.id == service_id)).rowcount == 0:
+                raise NotFound(self.kind, service_id)
+
+    def set_state(self, service_id: str, state: str | int) -> None:
+        self._set(service_id, state=validate.choice(state, SERVICE_STATES, "state"))
+
+    def set_status(self, service_id: str, status: str | int) -> None:
+        self._set(service_id, status=validate.choice(status, SERVICE_STATUSES, "status"))
+
+    def set_start_time(self, service_id: str, when: datetime | None) -> None:
+        """Set (None: clear) the time the service was started, the start of its TTL."""
+        self._set(service_id, start_at=_when(when, "start_at"))
+
+    def _set(self, service_id: str, **values: Any) -> None:
+        s = T["services"]
+        with self._store.transaction() as conn:
+            if conn.execute(update(s).where(s.c.id == service_id).values(values)).rowcount == 0:
+                raise NotFound(self.kind, service_id)
+
+    # -- time to live
+
+    def expired(
+        self, now: datetime | None = None, current_users: Iterable[str] | None = None
+    ) -> list[ServiceInfo]:
+        """Services whose ``start_at`` + ``ttl`` days has passed and that the current claim set
+        does not use. The current claim set is ``current_users``, else the server config key
+        ``users.current``; without one, no service is protected. Services without ``start_at``
+        or ``ttl`` never expire."""
+        now = _when(now, "now") or utcnow()
+        s, u = T["services"], T["users"]
+        with self._store.reading() as conn:
+            key = self._current_key(current_users)
+            rows = conn.execute(
+                select(s).where(s.c.start_at.is_not(None), s.c.ttl.is_not(None)).order_by(s.c.id)
+            )
+            due = [info for info in map(_info, rows) if (at := info.expires_at()) and at < now]
+            if key is None or not due:
+                return due
+            protected = set(conn.scalars(select(u.c.service_id).where(u.c.users == key)))
+        return [info for info in due if info.id not in protected]
+
+    def remove_expired(
+        self, now: datetime | None = None, current_users: Iterable[str] | None = None
+    ) -> list[str]:
+        """Delete the expired services (and their bindings) in one transaction; their ids."""
+        s = T["services"]
+        with self._store.transaction() as conn:
+            ids = [info.id for info in self.expired(now, current_users)]
+            for chunk in chunks(ids):  # type: ignore[arg-type]
+                conn.execute(delete(s).where(s.c.id.in_(chunk)))
+        return ids
+
+    def _current_key(self, current_users: Iterable[str] | None) -> str | None:
+        if current_users is not None:
+            return canonical_claims(current_users, "current users")
+        return self._store.users.current_key()
+
+
+# ---------------------------------------------------------------------------------------------
+# claim sets
+
+
+def _entry(row) -> UserEntry:
+    return UserEntry(
+        claims=json.loads(row.users),
+        service_id=row.service_id,
+        storage_folder=row.storage_folder,
+        state_checksum=bytes(row.state_checksum) if row.state_checksum is not None else None,
+    )
 
 
 class UserRepo(Repo):
+    """Claim sets bound to services: ``store.users.bind(["user1"], "svc")``."""
+
     kind = "claim set"
+    table = T["users"]
+
+    @staticmethod
+    def key(claims: Iterable[str]) -> str:
+        """The canonical stored form of a claim set."""
+        return canonical_claims(claims)
+
+    checksum = staticmethod(state_checksum)
+
+    # -- reads
+
+    def names(self) -> list[str]:
+        """Every claim set's canonical key, sorted."""
+        u = T["users"]
+        with self._store.reading() as conn:
+            return list(conn.scalars(select(u.c.users).distinct().order_by(u.c.users)))
+
+    def claim_sets(self) -> list[list[str]]:
+        """Every claim set bound to at least one service."""
+        return [json.loads(key) for key in self.names()]
+
+    def get(self, claims: Iterable[str], service_id: str) -> UserEntry:
+        key = canonical_claims(claims)
+        u = T["users"]
+        with self._store.reading() as conn:
+            row = conn.execute(
+                select(u).where(u.c.users == key, u.c.service_id == service_id)
+            ).first()
+            if row is None:
+                self._service_must_exist(conn, service_id)
+                raise NotFound(f"claim set {key} on service", service_id)
+        return _entry(row)
+
+    def entries(
+        self, service_id: str | None = None, *, claims: Iterable[str] | None = None
+    ) -> list[UserEntry]:
+        """The bindings of a service (NotFound if it does not exist), of a claim set, or all,
+        by claim set then service."""
+        u = T["users"]
+        query = select(u).order_by(u.c.users, u.c.service_id)
+        if claims is not None:
+            query = query.where(u.c.users == canonical_claims(claims))
+        with self._store.reading() as conn:
+            if service_id is not None:
+                self._service_must_exist(conn, service_id)
+                query = query.where(u.c.service_id == service_id)
+            return [_entry(r) for r in conn.execute(query)]
+
+    def services_of(self, claims: Iterable[str]) -> list[str]:
+        """The ids of the services a claim set is bound to."""
+        key = canonical_claims(claims)
+        u = T["users"]
+        with self._store.reading() as conn:
+            return list(
+                conn.scalars(
+                    select(u.c.service_id).where(u.c.users == key).order_by(u.c.service_id)
+                )
+            )
+
+    def has_service(self, claims: Iterable[str], service_id: str) -> bool:
+        """Whether the service belongs to the claim set."""
+        key = canonical_claims(claims)
+        u = T["users"]
+        with self._store.reading() as conn:
+            found = conn.scalar(
+                select(u.c.service_id).where(u.c.users == key, u.c.service_id == service_id)
+            )
+        return found is not None
+
+    # -- writes
+
+    def bind(
+        self,
+        claims: Iterable[str],
+        service_id: str,
+        *,
+        storage_folder: str | None = None,
+        state_checksum: bytes | None = None,
+    ) -> UserEntry:
+        """Bind a claim set to a service (AlreadyExists if it is bound already)."""
+        key = canonical_claims(claims)
+        folder = _text(storage_folder, "storage_folder")
+        checksum = _checksum(state_checksum)
+        u = T["users"]
+        with self._store.transaction() as conn:
+            self._service_must_exist(conn, service_id)
+            exists = conn.scalar(
+                select(u.c.service_id).where(u.c.users == key, u.c.service_id == service_id)
+            )
+            if exists is not None:
+                raise AlreadyExists(f"claim set {key} on service", service_id)
+            conn.execute(
+                insert(u).values(
+                    users=key, service_id=service_id, storage_folder=folder, state_checksum=checksum
+                )
+            )
+        return UserEntry(json.loads(key), service_id, folder, checksum)
+
+    def unbind(self, claims: Iterable[str], service_id: str) -> None:
+        """Remove the binding (NotFound if there is none)."""
+        key = canonical_claims(claims)
+        u = T["users"]
+        with self._store.transaction() as conn:
+            gone = conn.execute(
+                delete(u).where(u.c.users == key, u.c.service_id == service_id)
+            ).rowcount
+            if not gone:
+                self._service_must_exist(conn, service_id)
+                raise NotFound(f"claim set {key} on service", service_id)
+
+    def set_storage_folder(
+        self, claims: Iterable[str], service_id: str, folder: str | None
+    ) -> None:
+        self._set(claims, service_id, storage_folder=_text(folder, "storage_folder"))
+
+    def set_state_checksum(
+        self, claims: Iterable[str], service_id: str, checksum: bytes | None
+    ) -> None:
+        """Set the checksum (``store.users.checksum(path)`` computes one from a state file)."""
+        self._set(claims, service_id, state_checksum=_checksum(checksum))
+
+    def _set(self, claims: Iterable[str], service_id: str, **values: Any) -> None:
+        key = canonical_claims(claims)
+        u = T["users"]
+        with self._store.transaction() as conn:
+            changed = conn.execute(
+                update(u).where(and_(u.c.users == key, u.c.service_id == service_id)).values(values)
+            ).rowcount
+            if not changed:
+                self._service_must_exist(conn, service_id)
+                raise NotFound(f"claim set {key} on service", service_id)
+
+    # -- the current claim set (server config ``users.current``)
+
+    def current(self) -> list[str] | None:
+        key = self.current_key()
+        return None if key is None else json.loads(key)
+
+    def current_key(self) -> str | None:
+        """The canonical key of the current claim set, or None."""
+        value = self._store.config.get(CURRENT_USERS_KEY)
+        if value is None:
+            return None
+        return canonical_claims(
+            _json_list(value, f"config.{CURRENT_USERS_KEY}"), f"config.{CURRENT_USERS_KEY}"
+        )
+
+    def set_current(self, claims: Iterable[str] | None) -> None:
+        """Record the current claim set (None: there is none)."""
+        key = None if claims is None else canonical_claims(claims)
+        self._store.config.set(CURRENT_USERS_KEY, key)
+
+    @staticmethod
+    def _service_must_exist(conn: Connection, service_id: str) -> None:
+        s = T["services"]
+        if conn.scalar(select(s.c.id).where(s.c.id == service_id)) is None:
+            raise NotFound("service", service_id)
+
+
+def service_json(info: ServiceInfo) -> dict[str, Any]:
+    """A service as a JSON object: ``name`` (its id) first, then every field, dates ISO 8601."""
+    data: dict[str, Any] = {"name": info.id}
+    for f in fields(ServiceInfo):
+        value = getattr(info, f.name)
+        data[f.name] = value.isoformat() if isinstance(value, datetime) else value
+    return data
+
+
+def entry_json(entry: UserEntry) -> dict[str, Any]:
+    return {
+        "name": entry.key,
+        "claims": entry.claims,
+        "service_id": entry.service_id,
+        "storage_folder": entry.storage_folder,
+        "state_checksum": entry.state_checksum.hex() if entry.state_checksum is not None else None,
+    }
+
+
+__all__ = [
+    "CURRENT_USERS_KEY",
+    "RUNTIME_FIELDS",
+    "SERVICE_STATES",
+    "SERVICE_STATUSES",
+    "ServiceInfo",
+    "ServiceRepo",
+    "ServiceState",
+    "ServiceStatus",
+    "UserEntry",
+    "UserRepo",
+    "canonical_claims",
+    "parse_claims",
+    "service_id",
+    "state_checksum",
+    "unit_name",
+    "validated",
+]

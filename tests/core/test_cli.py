@@ -215,3 +215,181 @@ def test_import_lxc_reports_each_failure_and_exits_1(capsys, db, tmp_path):
 def test_import_lxc_of_a_missing_directory_is_an_error(capsys, db, tmp_path):
     code, _, err = run(capsys, "import-lxc", str(tmp_path / "nowhere"), "--db", db)
     assert code == 1 and "does not exist" in err
+
+
+# -- services and users (seed 000)
+
+
+@pytest.fixture
+def svc_db(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    path = tmp_path / "svc.db"
+    now = datetime.now(UTC)
+    with open_store(path) as store:
+        store.services.create(
+            "web", service="aos_web.service", version=3, state="running", ttl=30,
+            ul_limit=1000, dl_limit=2000, start_at=now - timedelta(days=1),
+        )  # fmt: skip
+        store.services.create("old", ttl=1, start_at=now - timedelta(days=2))
+        store.services.create("mine", ttl=1, start_at=now - timedelta(days=2))
+        store.users.bind(["u2", "u1"], "web", storage_folder="/srv/u", state_checksum=b"\xab" * 32)
+        store.users.bind(["me"], "mine")
+        store.users.bind(["u1", "u2"], "old")
+    return str(path)
+
+
+def test_list_services_table_has_the_service_columns(capsys, svc_db):
+    code, out, _ = run(capsys, "list", "services", "--db", svc_db)
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split("  ")[0] == "ID"
+    assert [h.strip() for h in lines[0].split("  ") if h.strip()] == [
+        "ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT",
+    ]  # fmt: skip
+    assert [line.split()[0] for line in lines[1:]] == ["mine", "old", "web"]
+    assert lines[3].split() == [
+        "web",
+        "running",
+        "ok",
+        "aos_web.service",
+        "3",
+        "30",
+        "1000",
+        "2000",
+    ]
+
+
+def test_list_services_json_objects_have_stable_keys_name_first(capsys, svc_db):
+    code, out, _ = run(capsys, "list", "services", "--format", "json", "--db", svc_db)
+    data = json.loads(out)
+    assert code == 0 and [s["name"] for s in data] == ["mine", "old", "web"]
+    assert list(data[2]) == [
+        "name", "id", "version", "path", "service", "user", "permissions", "state", "status",
+        "start_at", "main_pid", "ttl", "alert_rules", "ul_limit", "dl_limit", "storage_limit",
+        "state_limit",
+    ]  # fmt: skip
+    assert (data[2]["id"], data[2]["state"], data[2]["ul_limit"]) == ("web", "running", 1000)
+    assert data[2]["start_at"].endswith("+00:00")
+
+
+def test_list_users_table_json_and_csv(capsys, svc_db):
+    code, out, _ = run(capsys, "list", "users", "--db", svc_db)
+    lines = out.splitlines()
+    assert code == 0
+    assert [h.strip() for h in lines[0].split("  ") if h.strip()] == [
+        "CLAIMS", "SERVICE", "STORAGE FOLDER", "CHECKSUM",
+    ]  # fmt: skip
+    assert lines[1].split() == ['["me"]', "mine"]
+    assert lines[3].split() == ['["u1","u2"]', "web", "/srv/u", "ab" * 6]
+    code, out, _ = run(
+        capsys, "list", "users", "--format", "json", "--service", "web", "--db", svc_db
+    )
+    assert json.loads(out) == [{
+        "name": '["u1","u2"]', "claims": ["u1", "u2"], "service_id": "web",
+        "storage_folder": "/srv/u", "state_checksum": "ab" * 32,
+    }]  # fmt: skip
+    code, out, _ = run(capsys, "list", "users", "--format", "csv", "--db", svc_db)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["claims"], r["service"]) for r in rows] == [
+        ('["me"]', "mine"), ('["u1","u2"]', "old"), ('["u1","u2"]', "web"),
+    ]  # fmt: skip
+
+
+def test_list_users_of_an_unknown_service_is_an_error(capsys, svc_db):
+    code, _, err = run(capsys, "list", "users", "--service", "ghost", "--db", svc_db)
+    assert (code, err) == (1, "error: service 'ghost' not found\n")
+    code, _, err = run(capsys, "list", "services", "--service", "web", "--db", svc_db)
+    assert (code, err) == (1, "error: --service filters users only\n")
+    code, _, err = run(capsys, "list", "services", "--using", "br0", "--db", svc_db)
+    assert code == 1 and "--using filters containers and profiles" in err
+
+
+def test_show_service_as_toml_and_json(capsys, svc_db):
+    code, out, _ = run(capsys, "show", "service", "web", "--db", svc_db)
+    assert code == 0 and out.startswith('kind = "service"\nid = "web"\n')
+    assert 'state = "running"' in out and "ul_limit = 1000" in out
+    code, out, _ = run(capsys, "show", "service", "web", "--format", "json", "--db", svc_db)
+    data = json.loads(out)
+    assert (data["id"], data["state"], data["ttl"]) == ("web", "running", 30)
+    code, _, err = run(capsys, "show", "service", "ghost", "--db", svc_db)
+    assert (code, err) == (1, "error: service 'ghost' not found\n")
+
+
+def test_export_then_apply_a_service_round_trip(capsys, svc_db, tmp_path):
+    code, out, _ = run(capsys, "export", "service", "web", "--db", svc_db)
+    assert code == 0 and out.startswith("# nodekeeper service 'web'\n")
+    doc = tmp_path / "web.toml"
+    doc.write_text(out.replace("ul_limit = 1000", "ul_limit = 5000"))
+    code, out, _ = run(capsys, "apply", str(doc), "--db", svc_db)
+    assert (code, out) == (0, "updated service web\n")
+    with open_store(svc_db) as store:
+        assert store.services.get("web").ul_limit == 5000
+    code, out, _ = run(capsys, "apply", str(doc), "--db", svc_db)
+    assert (code, out) == (0, "unchanged service web\n")
+
+
+def test_apply_of_an_invalid_service_exits_1_and_changes_nothing(capsys, svc_db, tmp_path):
+    doc = tmp_path / "bad.toml"
+    doc.write_text('[[services]]\nid = "web"\nttl = -5\n')
+    code, out, err = run(capsys, "apply", str(doc), "--db", svc_db)
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and "services[0]: ttl: -5 must not be negative" in err
+    with open_store(svc_db) as store:
+        assert store.services.get("web").ttl == 30
+
+
+def test_delete_service_removes_its_user_rows(capsys, svc_db):
+    code, out, _ = run(capsys, "delete", "service", "web", "--db", svc_db)
+    assert (code, out) == (0, "deleted service web\n")
+    with open_store(svc_db) as store:
+        assert store.users.entries(claims=["u1", "u2"])[0].service_id == "old"
+        assert len(store.users.entries()) == 2
+    code, _, err = run(capsys, "delete", "service", "web", "--db", svc_db)
+    assert (code, err) == (1, "error: service 'web' not found\n")
+
+
+def test_services_expire_dry_run_prints_what_would_go_and_changes_nothing(capsys, svc_db):
+    code, out, _ = run(capsys, "services", "expire", "--dry-run", "--db", svc_db)
+    assert (code, out) == (0, "would remove service mine\nwould remove service old\n")
+    code, out, _ = run(
+        capsys, "services", "expire", "--dry-run", "--users", '["me"]', "--db", svc_db
+    )
+    assert (code, out) == (0, "would remove service old\n")
+    with open_store(svc_db) as store:
+        assert store.services.ids() == ["mine", "old", "web"]
+
+
+def test_services_expire_removes_expired_services_not_used_by_the_current_claim_set(capsys, svc_db):
+    with open_store(svc_db) as store:
+        store.users.set_current(["me"])
+    code, out, _ = run(capsys, "services", "expire", "--db", svc_db)
+    assert (code, out) == (0, "removed service old\n")
+    code, out, err = run(capsys, "services", "expire", "--db", svc_db)
+    assert (code, out, err) == (0, "", "no service has expired\n")
+    with open_store(svc_db) as store:
+        assert store.services.ids() == ["mine", "web"]
+        assert [e.service_id for e in store.users.entries(claims=["u1", "u2"])] == ["web"]
+
+
+@pytest.mark.parametrize(
+    ("users", "message"),
+    [
+        ("user1", "is not a JSON list"),
+        ('"user1"', "must be a list of strings"),
+        ("[]", "at least one"),
+    ],
+)
+def test_services_expire_with_bad_users_json_exits_1(capsys, svc_db, users, message):
+    code, out, err = run(capsys, "services", "expire", "--users", users, "--db", svc_db)
+    assert code == 1 and out == ""
+    assert err.startswith("error: --users: ") and message in err
+    with open_store(svc_db) as store:
+        assert store.services.ids() == ["mine", "old", "web"]
+
+
+def test_services_expire_on_a_read_only_store_is_refused_but_dry_run_works(capsys, svc_db):
+    code, _, err = run(capsys, "services", "expire", "--read-only", "--db", svc_db)
+    assert code == 1 and "read-only" in err
+    code, out, _ = run(capsys, "services", "expire", "--dry-run", "--read-only", "--db", svc_db)
+    assert code == 0 and "would remove service old" in out

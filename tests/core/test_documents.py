@@ -206,3 +206,123 @@ def test_export_apply_round_trip(profile, container):
                 export(second, "container", container.name)] == exported  # fmt: skip
         assert second.containers.get(container.name) == first.containers.get(container.name)
         assert first.containers.get(container.name).config == container.config
+
+
+# -- services (seed 000)
+
+SERVICES = """
+[[services]]
+id = "svc-b"
+service = "aos_svc-b.service"
+ttl = 30
+ul_limit = 1000000
+dl_limit = 2000000
+
+[[services]]
+id = "svc-a"
+version = 2
+state = "running"
+start_at = 2026-11-20T08:00:00Z
+"""
+
+
+def test_services_array_applies_after_the_container_domain_in_one_transaction(store):
+    results = apply_text(store, SERVICES + MULTI)  # services first in the file, applied last
+    assert [(r.kind, r.name, r.outcome) for r in results] == [
+        ("config", "server", "updated"),
+        ("profile", "default", "created"),
+        ("container", "web1", "created"),
+        ("container", "web2", "created"),
+        ("service", "svc-b", "created"),
+        ("service", "svc-a", "created"),
+    ]
+    assert store.services.get("svc-b").ul_limit == 1_000_000
+    a = store.services.get("svc-a")
+    assert (a.version, a.state, a.start_at) == (2, "running", datetime(2026, 11, 20, 8, tzinfo=UTC))
+
+
+def test_an_invalid_service_keeps_the_rest_of_the_document_from_being_applied(store):
+    store.services.create("svc-b", service="aos_svc-b.service")
+    with pytest.raises(DocumentError, match=r"services\[0\]: ttl: '30' must be"):
+        apply_text(store, MULTI + '[[services]]\nid = "svc-c"\nttl = "30"\n')
+    assert store.profiles.names() == [] and store.containers.names() == []
+    assert store.services.ids() == ["svc-b"] and store.config.all() == {}
+
+
+def test_service_document_round_trips_through_export_and_apply(tmp_path):
+    with open_store(tmp_path / "a.db") as a, open_store(tmp_path / "b.db") as b:
+        a.services.create(
+            "svc-1", version=4, path="/srv/svc-1", service="aos_svc-1.service", user="aos",
+            permissions='{"*": "rw"}', state="failed", status="limit_exceeded",
+            start_at=datetime(2026, 11, 20, 8, 0, 1, 5, tzinfo=UTC), main_pid=99, ttl=7,
+            alert_rules='{"cpu": 90}\n# "quoted" and \\ backslash', ul_limit=0, dl_limit=2**63 - 1,
+            storage_limit=10, state_limit=20,
+        )  # fmt: skip
+        text = export(a, "service", "svc-1")
+        assert text.startswith("# nodekeeper service 'svc-1'\n")
+        assert tomllib.loads(text)["state"] == "failed"  # by name, not number
+        assert [(r.kind, r.outcome) for r in apply_text(b, text)] == [("service", "created")]
+        assert export(b, "service", "svc-1") == text
+        assert b.services.get("svc-1") == a.services.get("svc-1")
+        assert [r.outcome for r in apply_text(b, text)] == ["unchanged"]
+
+
+def test_runtime_fields_left_out_of_a_service_document_keep_their_values(store):
+    started = datetime(2026, 11, 20, tzinfo=UTC)
+    store.services.create(
+        "svc", state="running", status="limit_exceeded", start_at=started, main_pid=7, ttl=3,
+        ul_limit=5,
+    )  # fmt: skip
+    apply_text(store, 'kind = "service"\nid = "svc"\nversion = 2\n')
+    svc = store.services.get("svc")
+    assert (svc.version, svc.ttl, svc.ul_limit) == (2, None, None)  # configuration: replaced
+    assert (svc.state, svc.status, svc.start_at, svc.main_pid) == (
+        "running", "limit_exceeded", started, 7,
+    )  # fmt: skip
+    apply_text(store, 'kind = "service"\nid = "svc"\nversion = 2\nstatus = "ok"\n')
+    assert store.services.get("svc").status == "ok"  # given: written
+
+
+def test_an_invalid_services_document_lists_every_problem_and_applies_nothing(store):
+    text = """
+[[services]]
+id = "has space"
+
+[[services]]
+id = "neg"
+ttl = -1
+
+[[services]]
+id = "naive"
+start_at = 2026-11-20T08:00:00
+
+[[services]]
+id = "odd"
+state = "sleeping"
+
+[[services]]
+id = "typo"
+ul_limt = 5
+
+[[services]]
+ttl = 3
+
+[[services]]
+id = "fine"
+"""
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, text, "svc.toml")
+    problems = err.value.problems
+    assert len(problems) == 6
+    assert problems[0].startswith("services[0]: id: 'has space'")
+    assert "services[1]: ttl: -1 must not be negative" in problems
+    assert problems[2].startswith("services[2]: start_at:")
+    assert "'sleeping' is not one of" in problems[3]
+    assert "'ul_limt' is not known in a service" in problems[4]
+    assert problems[5] == "services[5]: id: None is required in a service"
+    assert store.services.ids() == []
+
+
+def test_a_service_listed_twice_is_refused(store):
+    with pytest.raises(DocumentError, match="service 'x' appears more than once"):
+        apply_text(store, '[[services]]\nid = "x"\n[[services]]\nid = "x"\n')
