@@ -54,9 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _db_options(parser, top=True)
-    parser.add_argument(
-        "--no-collect", action="store_true", help="TUI: do not run a collector in the background"
-    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str, func: Callable[..., int]) -> argparse.ArgumentParser:
@@ -152,19 +149,31 @@ def _version() -> str:
         return "unknown"
 
 
+class _SafeFormatter(logging.Formatter):
+    """``warning: ...`` lines, with control characters in messages shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {escape_control(record.getMessage(), one_line=False)}"
+
+
+def _setup_logging(level: int = logging.WARNING) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter())
+    logger = logging.getLogger("nodekeeper")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr
-    )
-    logging.addLevelName(logging.WARNING, "warning")
-    logging.addLevelName(logging.ERROR, "error")
+    _setup_logging()
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             return run_tui(args)
         return args.func(args)
     except NodekeeperError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_control(exc, one_line=False)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -239,10 +248,16 @@ def _list_rows(
         used = store.profiles.usage_counts()
         headers = ["NAME", "DESCRIPTION", "CONFIG", "DEVICES", "USED BY"]
         rows = [
-            [p.name, p.description, str(len(p.config)), ",".join(p.devices), str(used[p.name])]
+            [
+                p.name,
+                p.description,
+                str(len(p.config)),
+                ",".join(p.devices),
+                str(used.get(p.name, 0)),
+            ]
             for p in items
         ]
-        return headers, rows, [_profile_json(p) | {"used_by": used[p.name]} for p in items]
+        return headers, rows, [_profile_json(p) | {"used_by": used.get(p.name, 0)} for p in items]
     if args.kind == "images":
         items = store.images.list()
         headers = ["ALIAS", "FINGERPRINT", "ARCH", "SIZE", "PUBLIC", "UPLOADED"]
@@ -308,7 +323,7 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with _open(args) as store, store.reading():  # one state of the database for every column
         headers, rows, objects = _list_rows(store, args)
     if args.format == "json":
         print(json.dumps(objects, indent=2))
@@ -316,7 +331,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([h.lower().replace(" ", "_") for h in headers])
-        writer.writerows(rows)
+        writer.writerows([escape_control(v) for v in row] for row in rows)
         sys.stdout.write(out.getvalue())
     elif rows:
         print(format_table(headers, rows))

@@ -122,7 +122,10 @@ SERVICE_NOTE = """\
 
 def dump(resource: Resource, *, header: bool = True) -> str:
     """A resource as a TOML document, with a commented header."""
-    body = tomli_w.dumps(to_table(resource), multiline_strings=True)
+    table = to_table(resource)
+    # Multi-line strings read best (a PEM certificate), but TOML turns a CR LF inside one into
+    # LF: any carriage return and the whole document uses escaped one-line strings.
+    body = tomli_w.dumps(table, multiline_strings="\\r" not in repr(table))  # repr shows CR as \\r
     if not header:
         return body
     kind = kind_of(resource)
@@ -322,7 +325,12 @@ def apply(store: Store, resources: list[Resource], source: str = "document") -> 
     with store.transaction():
         _check_references(store, ordered, source)
         for resource in ordered:
-            outcome = _save(store, resource)
+            try:
+                outcome = _save(store, resource)
+            except NodekeeperError as exc:  # found only when writing (an alias taken...)
+                raise DocumentError(
+                    [f"{kind_of(resource)} {name_of(resource)!r}: {exc}"], source
+                ) from exc
             results.append(Applied(kind_of(resource), name_of(resource), outcome))
     return results
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..db.engine import Location
 from ..errors import ReadOnly, StoreError
@@ -164,7 +164,11 @@ def _database_errors(store: Store) -> Iterator[None]:
     writer...) into a StoreError naming the database, with the driver's message but not the SQL."""
     try:
         yield
-    except DBAPIError as exc:
+    except StatementError as exc:
+        if not isinstance(exc, DBAPIError):  # a column type refused a value before the driver
+            raise StoreError(
+                f"database {store.location.display}: refused a value: {exc.orig}"
+            ) from exc
         if "not a database" in str(exc.orig):
             raise StoreError(f"{store.location.display} is not a SQLite database") from exc
         reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__

@@ -393,3 +393,23 @@ def test_services_expire_on_a_read_only_store_is_refused_but_dry_run_works(capsy
     assert code == 1 and "read-only" in err
     code, out, _ = run(capsys, "services", "expire", "--dry-run", "--read-only", "--db", svc_db)
     assert code == 0 and "would remove service old" in out
+
+
+def test_csv_and_error_output_escape_control_characters(capsys, db, tmp_path):
+    with open_store(db) as store:
+        store.profiles.create("evil", description="\x1b]0;pwned\x07\x1b[31mRED")
+    code, out, _ = run(capsys, "list", "profiles", "--format", "csv", "--db", db)
+    assert code == 0 and "\x1b" not in out and "\\x1b]0;pwned\\x07" in out
+    bad = tmp_path / "bad\x1b[31m.toml"
+    code, _, err = run(capsys, "apply", str(bad), "--db", db)
+    assert code == 1 and "\x1b" not in err and "bad\\u001b[31m.toml" in err
+
+
+def test_warnings_are_one_escaped_line_each(capsys, tmp_path):
+    path = tmp_path / "nk.db"
+    with open_store(path) as store:
+        store.containers.create("c1")
+    path.chmod(0o444)
+    code, out, err = run(capsys, "list", "containers", "--db", str(path))
+    assert code == 0 and "c1" in out
+    assert err == f"warning: {path} is read-only: opening it read-only, changes are refused\n"

@@ -326,3 +326,21 @@ id = "fine"
 def test_a_service_listed_twice_is_refused(store):
     with pytest.raises(DocumentError, match="service 'x' appears more than once"):
         apply_text(store, '[[services]]\nid = "x"\n[[services]]\nid = "x"\n')
+
+
+def test_carriage_returns_survive_export_and_apply(store):
+    store.profiles.create("crlf", description="line one\r\nline two\rthree")
+    text = export(store, "profile", "crlf")
+    store.profiles.update("crlf", description="changed")
+    apply_text(store, text)
+    assert store.profiles.get("crlf").description == "line one\r\nline two\rthree"
+
+
+def test_an_error_found_while_writing_names_the_resource(store):
+    store.images.create(ImageInfo(fingerprint="aa" * 32, filename="a", size=1, architecture="x86_64",
+                                  aliases={"alpine": ""}))  # fmt: skip
+    text = f'kind = "image"\nfingerprint = "{"bb" * 32}"\nfilename = "b"\nsize = 1\naliases = {{ alpine = "" }}\n'
+    with pytest.raises(
+        DocumentError, match=f"image '{'bb' * 32}': image alias 'alpine' already exists"
+    ):
+        apply_text(store, text, "img.toml")
