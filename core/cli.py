@@ -8,7 +8,10 @@ import csv
 import io
 import json
 import logging
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("directory", metavar="DIR")
 
-    db = sub.add_parser("db", help="schema version, upgrade and integrity check")
+    p = command(
+        "collect", "run the collector: metrics, traffic accounting, systemd states", cmd_collect
+    )
+    p.add_argument("--interval", type=float, metavar="S", help="seconds between readings (default: the "
+                   "store's collector.interval, 2)")  # fmt: skip
+    p.add_argument("--once", action="store_true", help="take one reading and exit (for cron)")
+    p.add_argument(
+        "--procfs", metavar="DIR", help="read another /proc, e.g. the host's from a container"
+    )
+
+    db = sub.add_parser("db", help="schema version, upgrade, integrity, retention and size")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     for name, help, func in (
         ("status", "show the schema version and its history", cmd_db_status),
@@ -133,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_db_upgrade,
         ),
         ("check", "check integrity, foreign keys and the schema", cmd_db_check),
+        (
+            "cleanup",
+            "delete what is older than each table's retention (after rolling it up)",
+            cmd_db_cleanup,
+        ),
+        ("stats", "rows per table and the database size", cmd_db_stats),
     ):
         p = db_sub.add_parser(name, help=help, description=help)
         _db_options(p)
@@ -162,7 +181,6 @@ def _setup_logging(level: int = logging.WARNING) -> None:
     logger = logging.getLogger("nodekeeper")
     logger.handlers[:] = [handler]
     logger.setLevel(level)
-    logger.propagate = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -512,6 +530,49 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_ERROR
     print("ok")
+    return 0
+
+
+def cmd_db_cleanup(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        deleted = store.telemetry.cleanup(time.time())
+    for table, count in deleted.items():
+        print(f"{table:<20} {count:>10} deleted")
+    return 0
+
+
+def cmd_db_stats(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        rows, size = store.telemetry.stats()
+        print(f"database: {store.location.display}")
+    for table, count in rows.items():
+        print(f"{table:<26} {count:>12} rows")
+    print(f"{'size':<26} {human_size(size) if size is not None else 'in memory':>12}")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .collect.daemon import Collector
+
+    if args.interval is not None and args.interval <= 0:
+        raise NodekeeperError(f"--interval: {args.interval} must be greater than 0")
+    if args.procfs is not None and not Path(args.procfs, "stat").is_file():
+        raise NodekeeperError(f"--procfs: {args.procfs} is not a /proc (it has no stat file)")
+    _setup_logging(logging.INFO)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        logging.getLogger("nodekeeper").info(
+            "%s: finishing the reading under way", signal.Signals(signum).name
+        )
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
+    with _open(args) as store:
+        collector = Collector(store, interval=args.interval, procfs=args.procfs)
+        cycles = collector.run(stop, once=args.once)
+    logging.getLogger("nodekeeper").info("%d readings written", cycles)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def tunable(store, key: str):
         value = kind(raw)
     except ValueError:
         raise ValidationError(key, raw, f"must be a {kind.__name__}") from None
-    if kind in (int, float) and value <= 0:
+    if kind in (int, float) and not (math.isfinite(value) and value > 0):
         raise ValidationError(key, raw, "must be greater than 0")
     if key == "traffic.period" and value not in TRAFFIC_PERIODS:
         raise ValidationError(key, raw, f"must be one of: {', '.join(TRAFFIC_PERIODS)}")

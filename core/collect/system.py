@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import psutil
 
+from .traffic import is_loopback
+
 log = logging.getLogger("nodekeeper")
 T = TypeVar("T")
 
@@ -73,13 +75,9 @@ class NetworkSample:
         return asdict(self)
 
 
-def is_loopback(interface: str) -> bool:
-    return interface == "lo" or interface.startswith("lo:")
-
-
 def delta(current: int, previous: int) -> int:
-    # psutil (nowrap=True) already keeps counters increasing across wraps; a drop is a reset
-    # (interface re-created, driver reloaded): what it counted since is the new value.
+    # A drop is a reset (interface re-created, driver reloaded) or a wrap: count what the
+    # counter shows since. (Exact wrap handling is traffic accounting's job.)
     return current - previous if current >= previous else current
 
 
@@ -172,7 +170,9 @@ class SystemCollector:
 
     def net_counters(self) -> dict[str, tuple[int, ...]] | None:
         """Raw cumulative counters per interface, in NET_FIELDS order."""
-        counters = self._take("net_io", lambda: psutil.net_io_counters(pernic=True))
+        # Raw kernel counters (nowrap=False): psutil's own wrap adjustment lives in this process
+        # only, so after a restart it would look like a drop; traffic accounting handles wraps.
+        counters = self._take("net_io", lambda: psutil.net_io_counters(pernic=True, nowrap=False))
         if counters is None:
             return None
         return {name: tuple(getattr(c, f) for f in NET_FIELDS) for name, c in counters.items()}

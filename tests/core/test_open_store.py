@@ -197,7 +197,10 @@ def read_only_mount(tmp_path):
 
 
 def test_a_database_on_a_read_only_filesystem_opens_read_only(read_only_mount, caplog):
-    with caplog.at_level(logging.WARNING, logger="nodekeeper"), open_store(read_only_mount) as store:
+    with (
+        caplog.at_level(logging.WARNING, logger="nodekeeper"),
+        open_store(read_only_mount) as store,
+    ):
         assert store.read_only
         assert store.containers.names() == ["c1"]
         with pytest.raises(ReadOnly):
@@ -208,3 +211,13 @@ def test_a_database_on_a_read_only_filesystem_opens_read_only(read_only_mount, c
 def test_an_empty_sqlite_url_is_refused():
     with pytest.raises(StoreError, match="names no file"):
         open_store("sqlite:///")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_tunables_must_be_finite_and_positive(file_store, value):
+    from core import ValidationError
+    from core.settings import tunable
+
+    file_store.config.set("collector.interval", value)
+    with pytest.raises(ValidationError, match="must be greater than 0"):
+        tunable(file_store, "collector.interval")

@@ -65,7 +65,7 @@ def test_a_counter_that_went_down_counts_from_zero():
 
 def test_loopback_names():
     assert is_loopback("lo") and is_loopback("lo:1")
-    assert not is_loopback("eth0") and not is_loopback("lxdbr0")
+    assert not is_loopback("eth0") and not is_loopback("lxdbr0") and not is_loopback("lowpan0")
 
 
 def test_tcp_states_are_counted_from_proc_net_tcp(tmp_path):

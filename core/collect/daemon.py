@@ -1,0 +1,119 @@
+"""The collector: one reading per interval into the store, in one transaction each.
+
+Every cycle writes a system sample, per-interface network deltas, traffic accounting and a
+heartbeat. Less often: systemd unit states (every 10 s), hourly/daily rollups and the end of
+traffic periods (every minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop
+event) finishes the cycle under way, rolls up, and marks the heartbeat stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..settings import tunable
+from . import iptables, systemd, traffic
+from .lock import collector_lock
+from .system import SystemCollector
+
+log = logging.getLogger("nodekeeper")
+
+SYSTEMD_EVERY = 10.0
+ROLLUP_EVERY = 60.0
+CLEANUP_EVERY = 3600.0
+
+
+@dataclass
+class Collector:
+    store: object
+    interval: float | None = None  # None: the store's collector.interval
+    procfs: str | None = None
+    clock: Callable[[], float] = time.time
+    _due: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.interval is None:
+            self.interval = float(tunable(self.store, "collector.interval"))
+        self.system = SystemCollector(procfs=self.procfs)
+
+    def _is_due(self, task: str, every: float, now: float) -> bool:
+        if now >= self._due.get(task, 0.0):
+            self._due[task] = now + every
+            return True
+        return False
+
+    def cycle(self) -> None:
+        """Take one reading and write it, with the heartbeat, in one transaction."""
+        now = self.clock()
+        when = datetime.fromtimestamp(now, UTC)
+        counters = self.system.net_counters()
+        sample = self.system.read_system(int(now))
+        network = self.system.read_network(int(now), counters)
+        readings = []
+        boot = traffic.boot_time(self.procfs or "/proc")
+        if counters is not None:
+            readings += traffic.interface_readings(
+                {name: (c[0], c[1]) for name, c in counters.items()}, boot, when
+            )
+        readings += traffic.counter_readings(iptables.read_service_counters(), boot, when)
+        with self.store.transaction():
+            self.store.telemetry.insert_samples([sample], network)
+            self.store.traffic.record(readings, now=when)
+            self.store.telemetry.heartbeat(now, self.interval)
+        if self._is_due("systemd", SYSTEMD_EVERY, now):
+            systemd.sync_services(self.store)
+        self.store.traffic.rollover(now=when)  # one small query: quiet chains still end periods
+        if self._is_due("rollup", ROLLUP_EVERY, now):
+            self.store.telemetry.update_aggregates(now)
+        if self._is_due("cleanup", CLEANUP_EVERY, now):
+            deleted = self.store.telemetry.cleanup(now)
+            if any(deleted.values()):
+                log.info(
+                    "retention: deleted %s", ", ".join(f"{n} {t}" for t, n in deleted.items() if n)
+                )
+
+    def run(self, stop: threading.Event, *, once: bool = False) -> int:
+        """Collect until ``stop`` is set (or one reading with ``once``); returns cycles written.
+
+        With ``once`` a first reading sets the baseline of the per-interval deltas and the real
+        one follows a second later; traffic counters keep their baselines in the store, so a
+        ``collect --once`` from cron counts everything since the previous run.
+        """
+        with collector_lock(self.store):
+            log.info("collecting every %gs into %s", self.interval, self.store.location.display)
+            self.system.read(self.clock())  # baseline for the deltas
+            cycles = 0
+            try:
+                if stop.wait(1.0 if once else self.interval):
+                    return cycles
+                while True:
+                    started = time.monotonic()
+                    try:
+                        self.cycle()
+                        cycles += 1
+                    except Exception:
+                        if once:
+                            raise
+                        log.exception("collector cycle failed; trying again next interval")
+                    if once:
+                        break
+                    # Readings stay on the interval grid even when a cycle took a while.
+                    if stop.wait(max(0.0, self.interval - (time.monotonic() - started))):
+                        break
+            finally:
+                self._finish()
+        return cycles
+
+    def _finish(self) -> None:
+        """The clean flush: roll up what was collected and say the collector stopped."""
+        now = self.clock()
+        try:
+            self.store.telemetry.update_aggregates(now)
+            self.store.telemetry.heartbeat(now, self.interval, state="stopped")
+        except Exception as exc:  # the store may be what failed; say so and go
+            log.warning("could not flush on stop: %s", exc)
+        log.info("collector stopped")
