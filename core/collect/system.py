@@ -12,9 +12,9 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psutil
 
@@ -25,14 +25,17 @@ T = TypeVar("T")
 
 # /proc/net/tcp "st" column (include/net/tcp_states.h).
 TCP_ESTABLISHED, TCP_TIME_WAIT, TCP_LISTEN = "01", "06", "0A"
+LISTEN_EVERY = 10.0  # seconds between counts of listening sockets
 NET_FIELDS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
               "errin", "errout", "dropin", "dropout")  # fmt: skip
 NET_COLUMNS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
                "errors_in", "errors_out", "drops_in", "drops_out")  # fmt: skip
 
 
-@dataclass
-class SystemSample:
+class SystemSample(NamedTuple):
+    """One reading; a tuple in ``system_metrics`` column order, so rows go to the database's
+    executemany as they are."""
+
     timestamp: int
     cpu_percent: float | None = None
     cpu_count: int | None = None
@@ -48,12 +51,8 @@ class SystemSample:
     load_5min: float | None = None
     load_15min: float | None = None
 
-    def row(self) -> dict[str, Any]:
-        return asdict(self)
 
-
-@dataclass
-class NetworkSample:
+class NetworkSample(NamedTuple):
     """Deltas over the interval for one interface; ``interface == ""`` is the total over every
     interface but loopback, and carries the connection counts."""
 
@@ -70,9 +69,6 @@ class NetworkSample:
     connections_established: int | None = None
     connections_listen: int | None = None
     connections_time_wait: int | None = None
-
-    def row(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def delta(current: int, previous: int) -> int:
@@ -101,6 +97,20 @@ def count_tcp_states(procfs: str = "/proc") -> dict[str, int]:
     return counts
 
 
+def kernel_connection_counts(procfs: str = "/proc") -> tuple[int, int]:
+    """(established, time_wait) from the kernel's own counters, IPv4 and IPv6 together:
+    ``CurrEstab`` of the TCP MIB (established and close-wait) and the TIME_WAIT count ``tw``.
+    Cheap, unlike /proc/net/tcp, which walks the whole socket hash table."""
+    snmp = (Path(procfs) / "net" / "snmp").read_text().splitlines()
+    header, values = (line.split() for line in snmp if line.startswith("Tcp:"))
+    established = int(values[header.index("CurrEstab")])
+    for line in (Path(procfs) / "net" / "sockstat").read_text().splitlines():
+        if line.startswith("TCP:"):
+            fields = line.split()
+            return established, int(fields[fields.index("tw") + 1])
+    raise ValueError(f"{procfs}/net/sockstat has no TCP line")
+
+
 @dataclass
 class SystemCollector:
     """Takes one reading per call of ``read()``; keeps the previous counters for deltas."""
@@ -110,6 +120,7 @@ class SystemCollector:
     _previous_disk: tuple[int, int] | None = None
     _previous_net: dict[str, tuple[int, ...]] | None = None
     _failed: set[str] = field(default_factory=set)
+    _listen: tuple[float, int] | None = None  # (when counted, listening sockets)
 
     def __post_init__(self) -> None:
         if self.procfs:
@@ -138,35 +149,53 @@ class SystemCollector:
         return self.read_system(timestamp), self.read_network(timestamp)
 
     def read_system(self, timestamp: int) -> SystemSample:
-        sample = SystemSample(timestamp)
-        sample.cpu_percent = self._take("cpu_percent", lambda: psutil.cpu_percent(interval=None))
-        sample.cpu_count = self._take("cpu_count", psutil.cpu_count)
+        values: dict[str, Any] = {
+            "cpu_percent": self._take("cpu_percent", lambda: psutil.cpu_percent(interval=None)),
+            "cpu_count": self._take("cpu_count", psutil.cpu_count),
+        }
         memory = self._take("memory", psutil.virtual_memory)
         if memory is not None:
-            sample.memory_total, sample.memory_available = memory.total, memory.available
-            sample.memory_percent = memory.percent
+            values |= {"memory_total": memory.total, "memory_available": memory.available,
+                       "memory_percent": memory.percent}  # fmt: skip
         disk = self._take("disk_usage", lambda: psutil.disk_usage(self.disk_path))
         if disk is not None:
-            sample.disk_total, sample.disk_used, sample.disk_percent = (
-                disk.total,
-                disk.used,
-                disk.percent,
-            )
+            values |= {
+                "disk_total": disk.total,
+                "disk_used": disk.used,
+                "disk_percent": disk.percent,
+            }
         io = self._take("disk_io", lambda: psutil.disk_io_counters(perdisk=False))
         if io is not None:
             current = (io.read_bytes, io.write_bytes)
             if self._previous_disk is not None:
-                sample.disk_read_bytes = delta(current[0], self._previous_disk[0])
-                sample.disk_write_bytes = delta(current[1], self._previous_disk[1])
+                values["disk_read_bytes"] = delta(current[0], self._previous_disk[0])
+                values["disk_write_bytes"] = delta(current[1], self._previous_disk[1])
             self._previous_disk = current
         load = self._take("loadavg", os.getloadavg if not self.procfs else self._loadavg)
         if load is not None:
-            sample.load_1min, sample.load_5min, sample.load_15min = load
-        return sample
+            values["load_1min"], values["load_5min"], values["load_15min"] = load
+        return SystemSample(timestamp, **values)
 
     def _loadavg(self) -> tuple[float, float, float]:
         fields = (Path(self.proc) / "loadavg").read_text().split()
         return float(fields[0]), float(fields[1]), float(fields[2])
+
+    def _connections(self, timestamp: float) -> dict[str, int]:
+        """Connection counts: established and time-wait every reading (kernel counters), the
+        listening sockets every LISTEN_EVERY seconds (they need the /proc/net/tcp walk)."""
+        try:
+            established, time_wait = kernel_connection_counts(self.proc)
+        except (OSError, ValueError):  # an older or partial /proc: walk the tables instead
+            states = count_tcp_states(self.proc)
+            self._listen = (timestamp, states[TCP_LISTEN])
+            established, time_wait = states[TCP_ESTABLISHED], states[TCP_TIME_WAIT]
+        if self._listen is None or timestamp - self._listen[0] >= LISTEN_EVERY:
+            self._listen = (timestamp, count_tcp_states(self.proc)[TCP_LISTEN])
+        return {
+            "connections_established": established,
+            "connections_listen": self._listen[1],
+            "connections_time_wait": time_wait,
+        }
 
     def net_counters(self) -> dict[str, tuple[int, ...]] | None:
         """Raw cumulative counters per interface, in NET_FIELDS order."""
@@ -182,7 +211,7 @@ class SystemCollector:
     ) -> list[NetworkSample]:
         """Per-interface deltas since the previous call, then the total; none on the first call."""
         current = counters if counters is not None else self.net_counters()
-        states = self._take("tcp_states", lambda: count_tcp_states(self.proc))
+        connections = self._take("connections", lambda: self._connections(timestamp))
         if current is None:
             return []
         previous, self._previous_net = self._previous_net, current
@@ -199,9 +228,7 @@ class SystemCollector:
             )
             if not is_loopback(name):
                 total = [t + d for t, d in zip(total, deltas, strict=True)]
-        overall = NetworkSample(timestamp, "", **dict(zip(NET_COLUMNS, total, strict=True)))
-        if states is not None:
-            overall.connections_established = states[TCP_ESTABLISHED]
-            overall.connections_listen = states[TCP_LISTEN]
-            overall.connections_time_wait = states[TCP_TIME_WAIT]
+        overall = NetworkSample(
+            timestamp, "", **dict(zip(NET_COLUMNS, total, strict=True)), **(connections or {})
+        )
         return [*samples, overall]

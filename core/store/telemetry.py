@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, case, delete, distinct, func, insert, select, text
 
+from ..collect.system import NetworkSample, SystemSample
 from ..models import admin, services, telemetry
 from ..models.base import UTCDateTime
 from ..settings import tunable
@@ -71,15 +72,13 @@ class TelemetryRepo(Repo):
 
     # -- ingest
 
-    def insert_samples(self, system: Iterable[Any] = (), network: Iterable[Any] = ()) -> None:
-        """Store samples (objects with ``row()`` or mappings) with one executemany per table."""
-        sys_rows = [_row(s) for s in system]
-        net_rows = [_row(s) for s in network]
+    def insert_samples(
+        self, system: Sequence[SystemSample] = (), network: Sequence[NetworkSample] = ()
+    ) -> None:
+        """Store samples with one executemany per table, handed to the driver as they are."""
         with self._store.transaction() as conn:
-            if sys_rows:
-                conn.execute(insert(SYSTEM), sys_rows)
-            if net_rows:
-                conn.execute(insert(NETWORK), net_rows)
+            _bulk_insert(conn, SYSTEM, SystemSample._fields, system)
+            _bulk_insert(conn, NETWORK, NetworkSample._fields, network)
 
     # -- reads
 
@@ -136,7 +135,7 @@ class TelemetryRepo(Repo):
                     days.add(day_of(hour))
             for day in sorted(days):
                 self._write_day(conn, day)
-            _set_meta(conn, WATERMARK, str(current))
+            _set_meta(conn, {WATERMARK: str(current)})
         return hours, len(days)
 
     def recompute_hour(self, hour: int) -> bool:
@@ -248,12 +247,11 @@ class TelemetryRepo(Repo):
 
     def heartbeat(self, now: float, interval: float, state: str = "running") -> None:
         with self._store.transaction() as conn:
-            for key, value in (
-                ("collector.heartbeat", repr(float(now))), ("collector.pid", str(os.getpid())),
-                ("collector.host", socket.gethostname()), ("collector.interval", str(interval)),
-                ("collector.state", state),
-            ):  # fmt: skip
-                _set_meta(conn, key, value)
+            _set_meta(conn, {
+                "collector.heartbeat": repr(float(now)), "collector.pid": str(os.getpid()),
+                "collector.host": socket.gethostname(), "collector.interval": str(interval),
+                "collector.state": state,
+            })  # fmt: skip
 
     def collector_status(self, now: float) -> CollectorStatus:
         """Whether a collector is running: a fresh heartbeat (within 3 intervals) that does not
@@ -317,17 +315,30 @@ def _rollup(count, cpu_sum, cpu_max, mem_sum, mem_max) -> dict[str, Any]:
     }
 
 
-def _row(sample: Any) -> dict[str, Any]:
-    return dict(sample) if isinstance(sample, Mapping) else sample.row()
+def _bulk_insert(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple]
+) -> None:
+    """Rows (tuples in ``columns`` order) through the driver's executemany: the ingest path,
+    so no per-row work by SQLAlchemy. Only for plain columns (no type conversions)."""
+    if not rows:
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+    if compiled.positional:  # SQLite's "?": the tuples as they are
+        assert tuple(compiled.positiontup) == columns, "bind order differs from the columns"
+        params: Sequence = [tuple(row) for row in rows]  # exact tuples bind on sqlite3's fast path
+    else:  # psycopg's %(name)s
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _get_meta(conn: Connection, key: str) -> str | None:
     return conn.scalar(select(META.c.value).where(META.c.key == key))
 
 
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(delete(META).where(META.c.key == key))
-    conn.execute(insert(META).values(key=key, value=value))
+def _set_meta(conn: Connection, values: dict[str, str]) -> None:
+    """Upsert metadata keys: one delete and one multi-row insert (the same on every dialect)."""
+    conn.execute(delete(META).where(META.c.key.in_(list(values))))
+    conn.execute(insert(META), [{"key": k, "value": v} for k, v in values.items()])
 
 
 def _database_size(store, conn: Connection, tables: list[str]) -> int | None:

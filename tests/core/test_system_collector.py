@@ -9,7 +9,13 @@ import time
 import psutil
 import pytest
 
-from core.collect.system import SystemCollector, count_tcp_states, delta, is_loopback
+from core.collect.system import (
+    SystemCollector,
+    count_tcp_states,
+    delta,
+    is_loopback,
+    kernel_connection_counts,
+)
 
 TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   113        0 1 1
@@ -93,3 +99,41 @@ def test_another_procfs_is_read_and_missing_readings_are_logged_once(
     assert network == []  # no /proc/net/dev there
     warnings = [r.message for r in caplog.records if "cannot read memory" in r.message]
     assert len(warnings) == 1
+
+
+SNMP = """Ip: Forwarding DefaultTTL
+Ip: 1 64
+Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs
+Tcp: 1 200 120000 -1 6426 6389 12 5 7 1270932
+Udp: InDatagrams NoPorts
+Udp: 1 2
+"""
+SOCKSTAT = "sockets: used 200\nTCP: inuse 11 orphan 0 tw 4 alloc 14 mem 0\nUDP: inuse 3 mem 1\n"
+
+
+def test_established_and_time_wait_come_from_the_kernel_counters(tmp_path):
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "snmp").write_text(SNMP)
+    (tmp_path / "net" / "sockstat").write_text(SOCKSTAT)
+    assert kernel_connection_counts(str(tmp_path)) == (7, 4)
+
+
+def test_connection_counts_from_a_crafted_proc(tmp_path, restore_procfs):
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "snmp").write_text(SNMP)
+    (tmp_path / "net" / "sockstat").write_text(SOCKSTAT)
+    (tmp_path / "net" / "tcp").write_text(TCP)
+    collector = SystemCollector(procfs=str(tmp_path))
+    assert collector._connections(100.0) == {
+        "connections_established": 7, "connections_listen": 1, "connections_time_wait": 4,
+    }  # fmt: skip
+    (tmp_path / "net" / "tcp").write_text(TCP.splitlines()[0] + "\n")  # listeners went away
+    assert collector._connections(105.0)["connections_listen"] == 1  # counted every 10 s
+    assert collector._connections(111.0)["connections_listen"] == 0
+
+
+def test_kernel_counters_agree_with_the_socket_table_on_this_machine():
+    established, time_wait = kernel_connection_counts()
+    states = count_tcp_states()
+    # CurrEstab also counts CLOSE_WAIT, and sockets come and go between the two reads.
+    assert abs(established - states["01"]) <= 5 and abs(time_wait - states["06"]) <= 20
