@@ -39,6 +39,7 @@ def test_shell_examples_run(tmp_path):
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
     env.pop("NODEKEEPER_DB", None)
+    output = ""
     for script in blocks("sh")[2:]:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
@@ -46,5 +47,7 @@ def test_shell_examples_run(tmp_path):
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert "error:" not in result.stderr
-    assert "web1" in result.stdout  # `list containers --using br0`
-    assert "# from profile:default" in result.stdout
+        output += result.stdout
+    assert "web1" in output  # `list containers --using br0`
+    assert "# from profile:default" in output
+    assert "system_metrics" in output  # `db stats` after `collect --once`
