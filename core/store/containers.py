@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from .. import validate
+from ..db import fast
 from ..errors import AlreadyExists, InUse, NotFound, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
@@ -412,7 +413,7 @@ class ContainerRepo(NamedRepo):
         """Containers with a nic on ``network`` (its ``network`` or ``parent`` key), their own or
         inherited from a profile and not replaced by a same-named device. Answered in SQL."""
         with self._store.reading() as conn:
-            return list(conn.scalars(_USING_NETWORK_SQL, {"net": network}))
+            return fast.column(conn, _USING_NETWORK_SQL, {"net": network})
 
     def using_profile(self, profile: str) -> list[str]:
         t, cp, p = T["containers"], T["containers_profiles"], T["profiles"]
