@@ -136,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--procfs", metavar="DIR", help="read another /proc, e.g. the host's from a container"
     )
 
+    p = command(
+        "demo", "fill the store with realistic demo data (an empty store, unless --force)", cmd_demo
+    )
+    p.add_argument(
+        "--containers", type=int, default=50, metavar="N", help="containers (default 50)"
+    )
+    p.add_argument("--days", type=int, default=3, metavar="D", help="days of history (default 3)")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument(
+        "--force", action="store_true", help="fill a store that is not empty: same-named "
+        "resources are replaced, history is added only where there is none"
+    )  # fmt: skip
+
     db = sub.add_parser("db", help="schema version, upgrade, integrity, retention and size")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     for name, help, func in (
@@ -476,6 +489,29 @@ def cmd_import_lxc(args: argparse.Namespace) -> int:
         f"{len(report.unchanged)} unchanged, {len(report.failed)} failed"
     )
     return 0 if report.ok else EXIT_ERROR
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import fill
+
+    started = time.monotonic()
+    shown = [started]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - started > 1.0 and (now - shown[0] > 0.2 or done == total):
+            shown[0] = now
+            print(f"\rfilling {stage} {done}/{total}".ljust(40), end="", file=sys.stderr)
+
+    try:
+        with _open(args) as store:
+            summary = fill(store, containers=args.containers, days=args.days, seed=args.seed,
+                           force=args.force, progress=progress if sys.stderr.isatty() else None)  # fmt: skip
+    finally:
+        if shown[0] != started:  # end the progress line (before an error, too)
+            print(f" {time.monotonic() - started:.1f} s", file=sys.stderr)
+    print(summary.describe())
+    return 0
 
 
 # -- db ----------------------------------------------------------------------------------------
