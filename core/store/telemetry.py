@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,10 +76,17 @@ class TelemetryRepo(Repo):
     def insert_samples(
         self, system: Sequence[SystemSample] = (), network: Sequence[NetworkSample] = ()
     ) -> None:
-        """Store samples with one executemany per table, handed to the driver as they are."""
+        """Store samples with one executemany per table, handed to the driver as they are.
+        Samples older than the rollup watermark (a back-fill) move it back, so the next
+        ``update_aggregates`` rolls their hours up too."""
         with self._store.transaction() as conn:
             _bulk_insert(conn, SYSTEM, SystemSample._fields, system)
             _bulk_insert(conn, NETWORK, NetworkSample._fields, network)
+            oldest = min((s.timestamp for s in (*system, *network)), default=None)
+            if oldest is not None and oldest < hour_start(int(time.time())):  # not the collector's
+                mark = _get_meta(conn, WATERMARK)
+                if mark is not None and hour_start(int(oldest)) < int(mark):
+                    _set_meta(conn, {WATERMARK: str(hour_start(int(oldest)))})
 
     # -- reads
 

@@ -184,3 +184,14 @@ def test_collector_status_follows_the_heartbeat(store):
     assert not store.telemetry.collector_status(1100.0).running  # stale
     store.telemetry.heartbeat(1006.0, interval=2.0, state="stopped")
     assert not store.telemetry.collector_status(1007.0).running
+
+
+def test_back_filled_samples_are_rolled_up_too(store):
+    base = START + 10 * HOUR
+    store.telemetry.insert_samples([SystemSample(base + 60, cpu_percent=10.0, memory_percent=1.0)])
+    store.telemetry.update_aggregates(base + 3 * HOUR)
+    store.telemetry.insert_samples(
+        [SystemSample(base - 2 * HOUR, cpu_percent=50.0, memory_percent=1.0)]
+    )
+    store.telemetry.update_aggregates(base + 3 * HOUR)
+    assert [r["hour_timestamp"] for r in store.telemetry.hourly()] == [base - 2 * HOUR, base]
