@@ -1,0 +1,412 @@
+"""The dashboard's read model: everything the live panels show, read in one go.
+
+``snapshot(store, now)`` reads, on one connection (one state of the database): the latest
+system sample and the recent minutes of CPU, memory and load; per-interface byte rates; the
+traffic accounting chains with the service limits they count against; the last 24 hours; the
+collector's heartbeat. It returns plain frozen dataclasses, so a UI can render them on any
+thread without touching the database.
+
+``ChangeWatcher(store).changed()`` tells cheaply whether anything was committed since its last
+call, so a refreshing view can skip the read when nothing changed:
+
+- SQLite file: ``PRAGMA data_version`` on a connection kept for that purpose. The value only
+  moves when *another* connection commits, which is why the watcher has its own connection
+  (every write, the collector's or the console's, goes through the store's other ones).
+- SQLite ``:memory:``: the store is one shared connection, whose own commits do not move
+  ``data_version``; ``total_changes()`` of it counts every row any writer changed.
+- PostgreSQL: ``txid_current_snapshot()`` on a connection of its own (autocommit). Any commit
+  of a transaction that wrote moves its ``xmin``/``xmax`` or its in-progress list. The
+  snapshot is the whole cluster's, so writes to other databases count as changes too: the
+  watcher may say "changed" when nothing of ours did (an extra read), never the reverse.
+
+Rates: the collector stores per-interface *deltas* over its interval (``network_metrics``,
+``disk_read_bytes``...). Timestamps are whole seconds, too coarse to divide by (a 2 s interval
+shows as 1 or 3 s now and then), so a delta is divided by the collector's interval: the one
+its heartbeat states, else the median spacing of the samples, else ``collector.interval``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, desc, func, select, text
+
+from ..collect.system import SystemSample
+from ..collect.traffic import parse_service_chain
+from ..errors import ValidationError
+from ..models.services import Service, TrafficMonitor
+from ..settings import TUNABLES, tunable
+from .repo import chunks
+from .telemetry import HOUR, HOURLY, META, NETWORK, SYSTEM, WATERMARK, CollectorStatus
+
+if TYPE_CHECKING:
+    from .base import Store
+
+TM = TrafficMonitor.__table__
+SV = Service.__table__
+HOURS = 24  # the history chart's span
+LIMIT_COLUMN = {"in": "dl_limit", "out": "ul_limit"}  # as traffic accounting counts them
+SERVICE_STATUSES = {0: "ok", 1: "error", 2: "limit_exceeded"}
+
+
+@dataclass(frozen=True)
+class SystemView:
+    """The latest system sample and the recent minutes of it (series oldest first)."""
+
+    latest: SystemSample | None  # the newest sample, however old
+    disk_read_rate: float | None  # bytes/s over the latest sample's interval
+    disk_write_rate: float | None
+    cpu: tuple[float, ...]  # cpu_percent of the recent samples (readings that failed left out)
+    memory: tuple[float, ...]  # memory_percent
+    load: tuple[float, ...]  # load_1min
+
+
+@dataclass(frozen=True)
+class InterfaceRate:
+    """Bytes per second of one interface over the recent minutes ("" is the total of every
+    interface but loopback)."""
+
+    interface: str
+    rx_rate: float  # received, over the latest sample's interval
+    tx_rate: float  # sent
+    rx_series: tuple[float, ...]  # per sample, oldest first
+    tx_series: tuple[float, ...]
+    last_seen: int  # timestamp of the latest sample
+
+    @property
+    def is_total(self) -> bool:
+        return self.interface == ""
+
+
+@dataclass(frozen=True)
+class ChainUsage:
+    """A traffic accounting chain in its current period, with the limit it counts against."""
+
+    chain: str
+    value: int  # bytes this period
+    period_start: datetime | None
+    time: datetime | None  # when it was last read
+    service_id: str | None  # for ``service:<id>:in|out`` chains
+    direction: str | None  # "in" or "out" (interface chains too: ``eth0:in``)
+    limit: int | None  # the service's dl_limit (in) or ul_limit (out); None: no limit
+    status: str | None  # the service's status (``limit_exceeded`` when flagged)
+
+    @property
+    def used(self) -> float | None:
+        """The fraction of the limit used (above 1 when over it); None without a limit."""
+        return None if not self.limit else self.value / self.limit
+
+
+@dataclass(frozen=True)
+class HourPoint:
+    """One hour of the last 24 (UTC hours; an hour without samples has ``samples == 0``)."""
+
+    hour: int  # unix time of the hour's start
+    samples: int
+    avg_cpu: float | None
+    max_cpu: float | None
+    avg_memory: float | None
+    bytes_sent: int
+    bytes_recv: int
+
+    @property
+    def bytes_total(self) -> int:
+        return self.bytes_sent + self.bytes_recv
+
+
+@dataclass(frozen=True)
+class DashboardSnapshot:
+    now: float
+    minutes: int  # the span of the recent series
+    interval: float  # seconds per sample, the divisor of the rates
+    system: SystemView
+    interfaces: tuple[InterfaceRate, ...]  # the total ("") first, then by name
+    period: str  # the traffic accounting period: hour, day or month
+    chains: tuple[ChainUsage, ...]  # by chain name
+    history: tuple[HourPoint, ...]  # exactly 24 hours, oldest first, the current hour last
+    collector: CollectorStatus
+
+
+def snapshot(store: Store, now: float, *, minutes: int = 10) -> DashboardSnapshot:
+    """Everything the dashboard shows, read on one connection (one state of the database)."""
+    since = int(now) - minutes * 60
+    with store.reading() as conn:
+        collector = store.telemetry.collector_status(now)
+        period = _tunable(store, "traffic.period")
+        rows = conn.execute(
+            select(SYSTEM).where(SYSTEM.c.timestamp >= since).order_by(SYSTEM.c.timestamp)
+        ).all()
+        latest = rows[-1] if rows else conn.execute(
+            select(SYSTEM).order_by(desc(SYSTEM.c.timestamp), desc(SYSTEM.c.id)).limit(1)
+        ).first()  # fmt: skip
+        net = conn.execute(
+            select(NETWORK.c.interface, NETWORK.c.timestamp, NETWORK.c.bytes_recv,
+                   NETWORK.c.bytes_sent)
+            .where(NETWORK.c.timestamp >= since)
+            .order_by(NETWORK.c.interface, NETWORK.c.timestamp)
+        ).all()  # fmt: skip
+        interval = _interval(store, collector, [r.timestamp for r in rows])
+        chains = _chains(conn)
+        history = _history(conn, int(now))
+    return DashboardSnapshot(
+        now=now,
+        minutes=minutes,
+        interval=interval,
+        system=_system(rows, latest, interval),
+        interfaces=_interfaces(net, interval),
+        period=period,
+        chains=chains,
+        history=history,
+        collector=collector,
+    )
+
+
+def collector_status_at(status: CollectorStatus, now: float) -> CollectorStatus:
+    """``status`` as it reads at ``now``: a heartbeat ages without any write to the database,
+    so a view that skipped reading re-judges the one it has. The same rule as
+    ``TelemetryRepo.collector_status`` (a heartbeat within 3 intervals, at least 10 s)."""
+    last = status.last_seen
+    fresh = last is not None and now - last <= max(3 * (status.interval or 2.0), 10.0)
+    running = bool(fresh and status.state == "running")
+    return status if running == status.running else replace(status, running=running)
+
+
+# -- parts of the snapshot ---------------------------------------------------------------------
+
+
+def _tunable(store: Store, key: str):
+    try:
+        return tunable(store, key)
+    except ValidationError:  # a bad setting is `db check`'s to report; show the default
+        return TUNABLES[key][1]
+
+
+def _interval(store: Store, collector: CollectorStatus, stamps: list[int]) -> float:
+    if collector.interval and collector.interval > 0:
+        return float(collector.interval)
+    steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
+    if steps:
+        return float(statistics.median(steps))
+    return float(_tunable(store, "collector.interval"))
+
+
+def _sample(row) -> SystemSample:
+    return SystemSample(*(row._mapping[name] for name in SystemSample._fields))
+
+
+def _system(rows: list, latest, interval: float) -> SystemView:
+    sample = _sample(latest) if latest is not None else None
+
+    def rate(value: int | None) -> float | None:
+        return None if value is None else value / interval
+
+    return SystemView(
+        latest=sample,
+        disk_read_rate=rate(sample.disk_read_bytes) if sample else None,
+        disk_write_rate=rate(sample.disk_write_bytes) if sample else None,
+        cpu=tuple(float(r.cpu_percent) for r in rows if r.cpu_percent is not None),
+        memory=tuple(float(r.memory_percent) for r in rows if r.memory_percent is not None),
+        load=tuple(float(r.load_1min) for r in rows if r.load_1min is not None),
+    )
+
+
+def _interfaces(rows: list, interval: float) -> tuple[InterfaceRate, ...]:
+    by_name: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_name[row.interface].append(row)
+    result = []
+    for name in sorted(by_name):  # "" (the total) sorts first
+        samples = by_name[name]
+        rx = tuple((r.bytes_recv or 0) / interval for r in samples)
+        tx = tuple((r.bytes_sent or 0) / interval for r in samples)
+        result.append(InterfaceRate(name, rx[-1], tx[-1], rx, tx, samples[-1].timestamp))
+    return tuple(result)
+
+
+def _chains(conn: Connection) -> tuple[ChainUsage, ...]:
+    rows = conn.execute(
+        select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time).order_by(TM.c.chain)
+    ).all()
+    parsed = {row.chain: parse_service_chain(row.chain) for row in rows}
+    ids = sorted({p[0] for p in parsed.values() if p})
+    services = {}
+    for chunk in chunks(ids):  # type: ignore[arg-type]
+        query = select(SV.c.id, SV.c.status, SV.c.ul_limit, SV.c.dl_limit)
+        services.update((r.id, r) for r in conn.execute(query.where(SV.c.id.in_(chunk))))
+    result = []
+    for row in rows:
+        service_chain = parsed[row.chain]
+        service_id, direction = service_chain or (None, _direction(row.chain))
+        service = services.get(service_id) if service_id is not None else None
+        limit = getattr(service, LIMIT_COLUMN[direction]) if service and direction else None
+        result.append(
+            ChainUsage(
+                chain=row.chain,
+                value=int(row.value or 0),
+                period_start=row.period_start,
+                time=row.time,
+                service_id=service_id,
+                direction=direction,
+                limit=int(limit) if limit and limit > 0 else None,
+                status=SERVICE_STATUSES.get(service.status, "error") if service else None,
+            )
+        )
+    return tuple(result)
+
+
+def _direction(chain: str) -> str | None:
+    _, _, last = chain.rpartition(":")
+    return last if last in ("in", "out") else None
+
+
+def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
+    """The last 24 hours: final hours from ``hourly_aggregates``, the hours the rollup may
+    still change (from its watermark on, usually just the current one) from the raw samples."""
+    current = now - now % HOUR
+    first = current - (HOURS - 1) * HOUR
+    mark = conn.scalar(select(META.c.value).where(META.c.key == WATERMARK))
+    raw_from = max(first, int(mark)) if mark is not None else first
+    points: dict[int, HourPoint] = {}
+    h = HOURLY.c
+    for r in conn.execute(
+        select(h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
+               h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)
+        .where(h.hour_timestamp >= first, h.hour_timestamp < raw_from)
+    ):  # fmt: skip
+        points[r.hour_timestamp] = _point(
+            r.hour_timestamp, r.sample_count, r.sum_cpu_percent, r.max_cpu_percent,
+            r.sum_memory_percent, r.total_bytes_sent, r.total_bytes_recv,
+        )  # fmt: skip
+    s, n = SYSTEM.c, NETWORK.c
+    s_hour = (s.timestamp - s.timestamp % HOUR).label("hour")
+    system = {
+        r.hour: r
+        for r in conn.execute(
+            select(s_hour, func.count(s.cpu_percent).label("count"),
+                   func.sum(s.cpu_percent).label("cpu_sum"),
+                   func.max(s.cpu_percent).label("cpu_max"),
+                   func.sum(s.memory_percent).label("mem_sum"))
+            .where(s.timestamp >= raw_from)
+            .group_by(s_hour)
+        )
+    }  # fmt: skip
+    n_hour = (n.timestamp - n.timestamp % HOUR).label("hour")
+    network = {
+        r.hour: r
+        for r in conn.execute(
+            select(n_hour, func.sum(n.bytes_sent).label("sent"),
+                   func.sum(n.bytes_recv).label("recv"))
+            .where(n.interface == "", n.timestamp >= raw_from)
+            .group_by(n_hour)
+        )
+    }  # fmt: skip
+    for hour in set(system) | set(network):
+        sys_row, net_row = system.get(hour), network.get(hour)
+        points[int(hour)] = _point(
+            int(hour),
+            sys_row.count if sys_row else 0,
+            sys_row.cpu_sum if sys_row else None,
+            sys_row.cpu_max if sys_row else None,
+            sys_row.mem_sum if sys_row else None,
+            net_row.sent if net_row else 0,
+            net_row.recv if net_row else 0,
+        )
+    return tuple(
+        points.get(hour) or HourPoint(hour, 0, None, None, None, 0, 0)
+        for hour in range(first, current + HOUR, HOUR)
+    )
+
+
+def _point(hour, count, cpu_sum, cpu_max, mem_sum, sent, recv) -> HourPoint:
+    count = int(count or 0)
+    return HourPoint(
+        hour=int(hour),
+        samples=count,
+        avg_cpu=float(cpu_sum) / count if count and cpu_sum is not None else None,
+        max_cpu=float(cpu_max) if cpu_max is not None else None,
+        avg_memory=float(mem_sum) / count if count and mem_sum is not None else None,
+        bytes_sent=int(sent or 0),
+        bytes_recv=int(recv or 0),
+    )
+
+
+# -- change detection --------------------------------------------------------------------------
+
+
+class ChangeWatcher:
+    """Whether the database changed since the last call, at the cost of one tiny query.
+
+    Holds a connection of its own on SQLite files and PostgreSQL (see the module docstring);
+    ``close()`` returns it. Safe to call from any thread, one call at a time (a lock makes
+    sure). The first call always answers True.
+    """
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._lock = threading.Lock()
+        self._conn = None  # the SQLite file's raw DBAPI connection, or a PostgreSQL Connection
+        self._last: object = None
+        self._closed = False
+
+    def version(self) -> object:
+        """An opaque token that differs after any commit (see the module docstring)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the change watcher is closed")
+            location = self._store.location
+            if location.in_memory:
+                with self._store.reading() as conn:
+                    return conn.execute(text("SELECT total_changes()")).scalar()
+            if self._conn is None:
+                if location.is_sqlite:
+                    self._conn = self._store.engine.raw_connection()
+                else:
+                    self._conn = self._store.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    )
+            if location.is_sqlite:
+                # Autocommit (the engine's connect hook sets isolation_level=None): the pragma
+                # runs outside any transaction and sees the latest commit.
+                cursor = self._conn.cursor()
+                try:
+                    return cursor.execute("PRAGMA data_version").fetchone()[0]
+                finally:
+                    cursor.close()
+            return self._conn.execute(text("SELECT txid_current_snapshot()::text")).scalar()
+
+    def changed(self) -> bool:
+        """True when something was committed since the previous call (and on the first)."""
+        current = self.version()
+        changed = self._last is None or current != self._last
+        self._last = current
+        return changed
+
+    def reset(self) -> None:
+        """Drop the connection (a new one is made on the next call, which answers True): for
+        after an error, when the connection may be what failed."""
+        with self._lock:
+            self._drop()
+            self._last = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close
+                conn.close()
+
+    def __enter__(self) -> ChangeWatcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

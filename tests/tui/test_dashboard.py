@@ -1,0 +1,407 @@
+"""The dashboard view, driven through Textual's pilot against a real SQLite file store, and the
+background collector thread.
+
+Each scenario runs with asyncio.run (no pytest-asyncio). The view reads with a fixed clock
+unless a test moves it, and refreshes every 20 ms so that tests wait briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from core import Store, open_store
+from core.collect.lock import collector_lock
+from core.collect.system import NetworkSample, SystemSample
+from core.collect.traffic import Reading
+from tui.collector_thread import start_background_collector
+from tui.screens.dashboard import DashboardView
+from tui.widgets.dashboard_collector import CollectorLine
+from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
+from tui.widgets.dashboard_traffic import TrafficPanel
+
+NOW = 1_700_000_000.0
+MiB = 1 << 20
+TICK = 0.02  # the view's refresh interval in these tests
+
+
+class Clock:
+    """A clock a test moves by hand."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class DashboardApp(App[None]):
+    """The smallest host: the dashboard alone, or on the second tab of a TabbedContent."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], float], tabbed: bool = False):
+        super().__init__()
+        self.store, self.clock, self.tabbed = store, clock, tabbed
+
+    def compose(self) -> ComposeResult:
+        view = DashboardView(self.store, clock=self.clock, interval=TICK, id="dashboard")
+        if not self.tabbed:
+            yield view
+            return
+        with TabbedContent(initial="other", id="tabs"):
+            with TabPane("Other", id="other"):
+                yield Static("another section")
+            with TabPane("Dashboard", id="dash"):
+                yield view
+
+    @property
+    def view(self) -> DashboardView:
+        return self.query_one(DashboardView)
+
+
+Scenario = Callable[[Pilot[None], DashboardView], Awaitable[None]]
+
+
+def drive(app: DashboardApp, scenario: Scenario, *, size: tuple[int, int] = (80, 24)) -> None:
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await scenario(pilot, app.view)
+
+    asyncio.run(main())
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the dashboard")
+        await pilot.pause(TICK / 2)
+
+
+async def rounds_pass(pilot: Pilot[None], view: DashboardView, count: int = 5) -> None:
+    """Let ``count`` more refresh rounds run (worker rounds or hidden ones)."""
+    start = view.rounds + view.hidden_rounds
+    await until(pilot, lambda: view.rounds + view.hidden_rounds >= start + count)
+    await pilot.pause()
+
+
+def text_of(widget: Static) -> str:
+    content = widget.content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+def value(view: DashboardView, key: str) -> str:
+    return text_of(view.query_one(f"#{key}-value", Static))
+
+
+def cells(table: DataTable, key: str) -> list[str]:
+    return [cell.plain for cell in table.get_row(key)]
+
+
+def screen_text(pilot: Pilot[None]) -> str:
+    return "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
+
+
+# -- fixtures
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "nk.db"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[Store]:
+    s = open_store(db)
+    yield s
+    s.close()
+
+
+def system_sample(ts: float, cpu: float = 42.0) -> SystemSample:
+    return SystemSample(
+        int(ts),
+        cpu_percent=cpu,
+        cpu_count=4,
+        memory_total=8 << 30,
+        memory_available=3 << 30,
+        memory_percent=61.5,
+        disk_total=100 << 30,
+        disk_used=71 << 30,
+        disk_percent=71.0,
+        disk_read_bytes=4 * MiB,
+        disk_write_bytes=MiB,
+        load_1min=1.5,
+        load_5min=0.75,
+        load_15min=0.25,
+    )
+
+
+def seed(store: Store, *, interface: str = "eth0", service: str = "svc1") -> None:
+    """A minute of samples 2 s apart, a running collector, traffic with a service limit."""
+    store.telemetry.heartbeat(NOW - 1, 2.0)
+    stamps = [NOW - 60 + 2 * i for i in range(31)]
+    store.telemetry.insert_samples(
+        [system_sample(t, cpu=10.0 + i) for i, t in enumerate(stamps[:-1])]
+        + [system_sample(stamps[-1])],
+        [NetworkSample(int(t), interface, bytes_sent=MiB, bytes_recv=4 * MiB) for t in stamps]
+        + [NetworkSample(int(t), "", bytes_sent=MiB, bytes_recv=4 * MiB) for t in stamps],
+    )
+    store.services.create(service, ul_limit=10 * MiB)
+    t0 = datetime.fromtimestamp(NOW - 100, UTC)
+    t1 = datetime.fromtimestamp(NOW - 10, UTC)
+    out = f"service:{service}:out"
+    store.traffic.record([Reading(out, 0, 1, t0), Reading("eth0:in", 0, 1, t0)])
+    store.traffic.record([Reading(out, 9 * MiB, 1, t1), Reading("eth0:in", 3 << 30, 1, t1)])
+
+
+# -- what the panels show
+
+
+def test_panels_show_the_values_from_the_store(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        await pilot.pause()
+        assert value(view, "cpu") == "42% ×4"
+        assert value(view, "memory") == "62% of 8.0G"
+        assert value(view, "disk") == "71% of 100G"
+        assert value(view, "load") == "1.50 0.75 0.25"
+        assert text_of(view.query_one("#disk-io", Static)) == "r 2.0M/s w 512K/s"  # per 2 s
+        interfaces = view.query_one(InterfacesPanel).table
+        assert cells(interfaces, "eth0")[:3] == ["eth0", "2.0M", "512K"]  # 4 MiB in, 1 out / 2 s
+        assert cells(interfaces, TOTAL_KEY)[0] == "all"
+        traffic = view.query_one(TrafficPanel).table
+        assert cells(traffic, "service:svc1:out") == ["service:svc1:out", "9.0M", "10M",
+                                                      "████▌  90%"]  # fmt: skip
+        assert cells(traffic, "eth0:in")[:3] == ["eth0:in", "3.0G", "–"]
+        assert "Traffic today" in screen_text(pilot)
+        history = view.query_one("#history-cpu-caption", Static)
+        assert text_of(history) == "CPU avg/hour, peak 42%"
+        assert text_of(view.query_one(CollectorLine)).startswith("● collector running: pid ")
+
+    drive(DashboardApp(store, clock=Clock()), scenario)
+
+
+def test_every_panel_fits_an_80_by_24_terminal(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        await pilot.pause()
+        screen = pilot.app.screen.region
+        for selector in ("CollectorLine", "SystemPanel", "InterfacesPanel", "TrafficPanel",
+                         "HistoryPanel"):  # fmt: skip
+            region = view.query_one(selector).region
+            assert region.height > 0 and screen.contains_region(region), selector
+        text = screen_text(pilot)
+        for expected in ("CPU", "Mem", "Disk", "Load", "eth0", "service:svc1:out", "90%"):
+            assert expected in text
+
+    drive(DashboardApp(store, clock=Clock()), scenario, size=(80, 24))
+
+
+def test_markup_and_controls_in_store_names_show_literally(store: Store) -> None:
+    seed(store, interface="[bold]wl\x1b[31m0[/]", service="[red]evil")
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        await pilot.pause()
+        interfaces = view.query_one(InterfacesPanel).table
+        assert cells(interfaces, "[bold]wl\x1b[31m0[/]")[0] == "[bold]wl\\x1b[31m0[/]"
+        traffic = view.query_one(TrafficPanel).table
+        assert cells(traffic, "service:[red]evil:out")[0] == "service:[red]evil:out"
+        text = screen_text(pilot)
+        assert "[bold]wl\\x1b[31m0[/]" in text and "service:[red]evil:out" in text
+
+    drive(DashboardApp(store, clock=Clock()), scenario, size=(120, 40))
+
+
+# -- refreshing
+
+
+def test_a_refresh_picks_up_samples_another_connection_wrote(store: Store, db: Path) -> None:
+    seed(store)
+    clock = Clock()
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: value(view, "cpu") == "42% ×4")
+        other = open_store(db)  # as the collector process would
+        try:
+            other.telemetry.insert_samples([system_sample(NOW + 2, cpu=77.0)])
+        finally:
+            other.close()
+        clock.now = NOW + 2
+        await until(pilot, lambda: value(view, "cpu") == "77% ×4")
+        assert view.fetches == 2
+
+    drive(DashboardApp(store, clock=clock), scenario)
+
+
+def test_nothing_is_read_while_the_database_does_not_change(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        rounds = view.rounds
+        await rounds_pass(pilot, view, 10)
+        assert view.rounds >= rounds + 10  # the watcher was asked every round...
+        assert view.fetches == 1  # ...and said nothing changed
+        store.telemetry.heartbeat(NOW, 2.0)  # a commit
+        await until(pilot, lambda: view.renders == 2)
+        view.refresh_now()  # the refresh key reads without a commit
+        await until(pilot, lambda: view.renders == 3)
+        assert view.fetches == 3
+
+    drive(DashboardApp(store, clock=Clock()), scenario)
+
+
+def test_a_hidden_view_does_not_read(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        view.display = False
+        hidden = view.hidden_rounds
+        # Rounds follow each other: once one was skipped, no worker is under way.
+        await until(pilot, lambda: view.hidden_rounds > hidden)
+        rounds, fetches = view.rounds, view.fetches
+        store.telemetry.insert_samples([system_sample(NOW + 1, cpu=77.0)])
+        await rounds_pass(pilot, view, 5)
+        assert view.hidden_rounds >= hidden + 6
+        assert (view.rounds, view.fetches) == (rounds, fetches)  # no worker, no query
+        assert value(view, "cpu") == "42% ×4"
+        view.display = True
+        await until(pilot, lambda: value(view, "cpu") == "77% ×4")
+
+    drive(DashboardApp(store, clock=Clock(NOW + 1)), scenario)
+
+
+def test_a_view_on_an_inactive_tab_reads_only_once_its_tab_is_shown(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await rounds_pass(pilot, view, 5)
+        assert not view.is_shown()
+        assert (view.rounds, view.fetches) == (0, 0)
+        pilot.app.query_one("#tabs", TabbedContent).active = "dash"
+        await until(pilot, lambda: view.renders == 1)
+        assert value(view, "cpu") == "42% ×4"
+
+    drive(DashboardApp(store, clock=Clock(), tabbed=True), scenario)
+
+
+def test_the_collector_line_follows_the_heartbeat(store: Store) -> None:
+    clock = Clock()
+    line = lambda view: text_of(view.query_one(CollectorLine))  # noqa: E731
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        assert line(view).startswith("○ no collector running (none has run on this database")
+        store.telemetry.heartbeat(NOW - 1, 2.0)
+        await until(pilot, lambda: line(view).startswith("● collector running"))
+        assert "every 2s, seen 1s ago" in line(view)
+        # The collector dies: no more writes, yet the line turns within a round, unread.
+        fetches = view.fetches
+        clock.now = NOW + 30
+        await until(pilot, lambda: line(view).startswith("○ no collector running"))
+        assert "heartbeat lost, last heartbeat 31s ago" in line(view)
+        assert view.fetches == fetches
+        store.telemetry.heartbeat(NOW + 30, 2.0, state="stopped")
+        await until(pilot, lambda: "(stopped, last heartbeat 0s ago" in line(view))
+
+    drive(DashboardApp(store, clock=clock), scenario)
+
+
+def test_a_read_that_fails_is_shown_and_retried(store: Store) -> None:
+    seed(store)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        real = store.telemetry.collector_status
+        store.telemetry.collector_status = lambda now: (_ for _ in ()).throw(  # type: ignore[method-assign]
+            RuntimeError("disk on fire")
+        )
+        store.telemetry.heartbeat(NOW, 2.0)
+        await until(pilot, lambda: view.error is not None)
+        assert "disk on fire" in view.error
+        assert view.has_class("-error")
+        store.telemetry.collector_status = real  # type: ignore[method-assign]
+        await until(pilot, lambda: view.error is None)  # retried without a further commit
+        assert not view.has_class("-error")
+
+    drive(DashboardApp(store, clock=Clock()), scenario)
+
+
+# -- the background collector
+
+
+def test_a_background_collector_starts_when_none_runs_and_stops_cleanly(store: Store) -> None:
+    handle = start_background_collector(store, interval=0.1)
+    assert handle is not None
+    try:
+        deadline = time.monotonic() + 15
+        while not store.telemetry.collector_status(time.time()).running:
+            assert time.monotonic() < deadline, "the collector never wrote a heartbeat"
+            assert handle.alive, handle.error
+            time.sleep(0.05)
+        assert handle.thread.daemon and handle.thread.name == "nodekeeper-collector"
+        # A second console finds the heartbeat and starts nothing.
+        assert start_background_collector(store) is None
+    finally:
+        assert handle.stop(timeout=30)
+    assert not handle.alive and handle.error is None and handle.cycles >= 1
+    status = store.telemetry.collector_status(time.time())
+    assert not status.running and status.state == "stopped"
+    assert store.telemetry.system_samples(0)
+
+
+def test_no_background_collector_on_a_read_only_store(store: Store, db: Path) -> None:
+    reader = open_store(db, read_only=True)
+    try:
+        assert start_background_collector(reader) is None
+    finally:
+        reader.close()
+
+
+def test_a_background_collector_ends_when_another_holds_the_lock(store: Store) -> None:
+    with collector_lock(store):  # another collector, its first heartbeat not written yet
+        handle = start_background_collector(store, interval=0.1)
+        assert handle is not None
+        handle.thread.join(10)
+        assert not handle.alive
+        assert handle.error and "another collector" in handle.error
+    assert handle.stop()
+    assert any("another collector" in m for m in handle.messages)
+
+
+def test_background_collector_log_lines_are_kept_not_printed(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    log = logging.getLogger("nodekeeper")
+    handler = logging.StreamHandler()  # stderr, as the CLI sets up
+    log.addHandler(handler)
+    try:
+        with collector_lock(store):
+            handle = start_background_collector(store, interval=0.1)
+            assert handle is not None
+            handle.thread.join(10)
+        handle.stop()
+        log.warning("from the console thread")
+    finally:
+        log.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "from the console thread" in err
+    assert "another collector" not in err
+    assert handle.messages and threading.current_thread().ident != handle.thread.ident

@@ -1,0 +1,290 @@
+"""The dashboard: live panels over the store, refreshed the way dolphie does it.
+
+Panels: the collector line (its heartbeat), System (CPU, memory, disk, load with the recent
+minutes as bars), Interfaces (bytes/s in and out), Traffic (the accounting chains' period
+totals and the share of a service's limit used) and the last 24 hours.
+
+Refreshing, one round at a time:
+
+1. A timer fires (``interval`` seconds after the previous round *finished*, so rounds never
+   overlap and a slow database slows the dashboard down rather than piling up reads).
+2. On the main thread: when the view is not shown, the round ends there, no thread and no
+   query; "shown" is ``is_shown()``: the view is displayed (its ``display`` and every
+   ancestor's, so an inactive tab does not count), it was part of the last screen update
+   (``is_on_screen``), and its screen is current (the app's screen, or one under a modal).
+   When it is shown, the collector line is re-judged against the clock (a heartbeat ages
+   without any write) and a thread worker starts.
+3. In the worker: ``ChangeWatcher.changed()`` (``PRAGMA data_version`` on SQLite); when the
+   database did not change and the last snapshot is younger than ``max_age``, nothing is read.
+   Otherwise ``core.store.dashboard.snapshot()`` reads everything on one connection and hands
+   it to the main thread, which renders it (DataTables diffed by row key in one
+   ``batch_update``).
+4. When the worker has finished (``on_worker_state_changed``) the next timer is set.
+
+Becoming shown again (``Show``) starts a round at once. Nothing here runs SQL: the snapshot and
+the watcher live in ``core``. Store text is rendered as plain ``rich.text.Text``, escaped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from core import NodekeeperError
+from core.store.dashboard import (
+    ChangeWatcher,
+    DashboardSnapshot,
+    collector_status_at,
+    snapshot,
+)
+from core.text import escape_control
+
+from ..widgets.dashboard_collector import CollectorLine
+from ..widgets.dashboard_history import HistoryPanel
+from ..widgets.dashboard_interfaces import InterfacesPanel
+from ..widgets.dashboard_system import SystemPanel
+from ..widgets.dashboard_traffic import TrafficPanel
+
+GROUP = "dashboard-refresh"
+NARROW = 100  # columns
+
+
+class DashboardView(Widget):
+    """The live dashboard of a store. Mount it anywhere; it refreshes itself while shown.
+
+    ``clock`` gives "now" (unix seconds) for the snapshot and the ages shown; ``interval`` is
+    the pause between refresh rounds; ``minutes`` the span of the recent series; ``max_age``
+    how old a snapshot may get while the database does not change (a safety net: nothing
+    shown depends on the clock except the collector line, which is re-judged every round).
+    """
+
+    DEFAULT_CSS = """
+    DashboardView {
+        height: 1fr;
+        layout: vertical;
+    }
+    DashboardView > #dashboard-top {
+        height: auto;
+    }
+    DashboardView > #dashboard-bottom {
+        height: 1fr;
+        min-height: 8;
+    }
+    DashboardView SystemPanel {
+        width: 1fr;
+    }
+    DashboardView InterfacesPanel {
+        width: 1fr;
+    }
+    DashboardView TrafficPanel {
+        width: 3fr;
+    }
+    DashboardView HistoryPanel {
+        width: 2fr;
+    }
+    DashboardView.-narrow HistoryPanel {
+        width: 28;  /* one column per hour: 24, the border and the padding */
+    }
+    DashboardView > .error {
+        height: auto;
+        padding: 0 1;
+        color: $error;
+        display: none;
+    }
+    DashboardView.-error > .error {
+        display: block;
+    }
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        interval: float = 2.0,
+        minutes: int = 10,
+        max_age: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.clock = clock
+        self.interval = interval
+        self.minutes = minutes
+        self.max_age = max_age
+        self.snapshot: DashboardSnapshot | None = None
+        self.error: str | None = None  # the last read's error, shown above the panels
+        # Counters, for tests and the curious: rounds run in a worker, snapshots read,
+        # snapshots rendered, rounds skipped on the main thread because the view was not shown.
+        self.rounds = 0
+        self.fetches = 0
+        self.renders = 0
+        self.hidden_rounds = 0
+        self._watcher: ChangeWatcher | None = None
+        self._timer: Timer | None = None
+        self._busy = False  # a worker round is under way
+        self._force = True  # the next round reads even when the watcher saw no change
+        self._fetched_at: float | None = None  # time.monotonic() of the last read
+
+    def compose(self) -> ComposeResult:
+        yield CollectorLine(id="dashboard-collector")
+        yield Static("", markup=False, classes="error", id="dashboard-error")
+        with Horizontal(id="dashboard-top"):
+            yield SystemPanel(id="dashboard-system")
+            yield InterfacesPanel(id="dashboard-interfaces")
+        with Horizontal(id="dashboard-bottom"):
+            yield TrafficPanel(id="dashboard-traffic")
+            yield HistoryPanel(id="dashboard-history")
+
+    # -- the refresh loop
+
+    def on_mount(self) -> None:
+        self._watcher = ChangeWatcher(self.store)  # connects on first use, in a worker
+        self.call_after_refresh(self._round)  # after the first layout, so is_on_screen works
+
+    def on_unmount(self) -> None:
+        self._cancel_timer()
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Under 100 columns the 24-hour chart keeps one column per hour, the rest is traffic's.
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def on_show(self, _event: events.Show) -> None:
+        if not self._busy:
+            self._round()
+
+    def is_shown(self) -> bool:
+        """Whether the user can see the view (see the module docstring)."""
+        try:
+            return bool(
+                self.is_attached
+                and self.display
+                and self.screen.is_current
+                and self.is_on_screen
+                and all(
+                    node.display for node in self.ancestors_with_self if isinstance(node, Widget)
+                )
+            )
+        except Exception:  # no screen (being removed): not shown
+            return False
+
+    def refresh_now(self) -> None:
+        """Read the store at once, changed or not (the shell's "refresh" key)."""
+        self._force = True
+        if not self._busy:
+            self._round()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _schedule(self) -> None:
+        self._cancel_timer()
+        if self.is_attached:
+            self._timer = self.set_timer(self.interval, self._round, name="dashboard refresh")
+
+    def _round(self) -> None:
+        self._cancel_timer()
+        if self._busy or not self.is_attached:
+            return
+        if not self.is_shown():
+            self.hidden_rounds += 1
+            self._schedule()
+            return
+        if self.snapshot is not None:
+            self._show_collector(self.snapshot)
+        self._busy = True
+        self._read(self._force)
+
+    @work(thread=True, group=GROUP, exit_on_error=False, description="read the dashboard")
+    def _read(self, force: bool) -> None:
+        worker = get_current_worker()
+        self.rounds += 1
+        watcher = self._watcher
+        if watcher is None:  # unmounted meanwhile
+            return
+        try:
+            changed = watcher.changed()
+            fresh = (
+                self._fetched_at is not None and time.monotonic() - self._fetched_at < self.max_age
+            )
+            if not (force or changed or not fresh):
+                return
+            self._force = False
+            snap = snapshot(self.store, self.clock(), minutes=self.minutes)
+            self.fetches += 1
+            self._fetched_at = time.monotonic()
+        except Exception as exc:
+            self._force = True  # the watcher already took note of the change: read next time
+            with contextlib.suppress(Exception):
+                watcher.reset()  # a new connection next round: this one may be what failed
+            self._hand_over(worker, self._failed, _message(self.store, exc))
+            return
+        self._hand_over(worker, self._apply, snap)
+
+    def _hand_over(self, worker: Worker[None], callback: Callable[[Any], None], value: Any) -> None:
+        if worker.is_cancelled:
+            return
+        with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
+            self.app.call_from_thread(callback, value)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != GROUP:
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            event.stop()
+            self._busy = False
+            self._schedule()
+
+    # -- rendering (main thread)
+
+    def _apply(self, snap: DashboardSnapshot) -> None:
+        self.snapshot = snap
+        self.error = None
+        self.renders += 1
+        try:
+            with self.app.batch_update():
+                self.set_class(False, "-error")
+                self._show_collector(snap)
+                self.query_one(SystemPanel).show(snap)
+                self.query_one(InterfacesPanel).show(snap)
+                self.query_one(TrafficPanel).show(snap)
+                self.query_one(HistoryPanel).show(snap)
+        except NoMatches:  # being removed
+            return
+
+    def _show_collector(self, snap: DashboardSnapshot) -> None:
+        now = self.clock()
+        with contextlib.suppress(NoMatches):
+            self.query_one(CollectorLine).show(collector_status_at(snap.collector, now), now)
+
+    def _failed(self, message: str) -> None:
+        self.error = message
+        with contextlib.suppress(NoMatches):
+            self.query_one("#dashboard-error", Static).update(message)
+            self.set_class(True, "-error")
+
+
+def _message(store: Any, exc: BaseException) -> str:
+    if isinstance(exc, NodekeeperError):
+        text = str(exc)
+    else:  # a driver error core did not translate: its first line, not the SQL
+        detail = getattr(exc, "orig", None) or exc
+        first = str(detail).splitlines()[0] if str(detail) else type(detail).__name__
+        text = f"cannot read {store.location.display}: {first}"
+    return "dashboard: " + escape_control(text)

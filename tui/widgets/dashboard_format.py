@@ -1,0 +1,125 @@
+"""Formatting shared by the dashboard panels: sizes, rates, ages, usage bars, table syncing.
+
+Every value that comes from the store (interface, chain and service names, hosts) goes through
+``literal``: a ``rich.text.Text`` of the value with control characters escaped, never parsed as
+markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import JustifyMethod
+from rich.text import Text
+from textual.widgets import DataTable
+
+from core.text import escape_control, human_size
+
+DASH = "–"  # a value the store does not have (yet)
+EIGHTHS = " ▏▎▍▌▋▊▉█"  # partial blocks for horizontal bars
+
+Row = tuple[str, Sequence[Text]]  # (row key, cells)
+
+
+def literal(value: object, style: str = "", *, justify: JustifyMethod | None = None) -> Text:
+    """Store text as plain Text: shown literally, control characters escaped."""
+    text = "" if value is None else escape_control(value)
+    return Text(text, style=style, justify=justify, no_wrap=True, overflow="ellipsis", end="")
+
+
+def size(value: float | None) -> str:
+    return DASH if value is None else human_size(int(value))
+
+
+def compact(value: float | None) -> str:
+    """A byte count in at most 5 characters, binary units: ``512B``, ``4.6K``, ``977K``,
+    ``12M``, ``1.5G`` (table columns on an 80-column terminal)."""
+    if value is None:
+        return DASH
+    value = float(value)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1023.5 or unit == "T":
+            if unit == "B":
+                return f"{value:.0f}B"
+            return f"{value:.1f}{unit}" if value < 9.95 else f"{value:.0f}{unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def rate(value: float | None) -> str:
+    """Bytes per second, compactly: ``4.6M/s``."""
+    return DASH if value is None else f"{compact(value)}/s"
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return DASH
+    return f"{value:.0f}%" if value >= 10 else f"{value:.1f}%"
+
+
+def age(seconds: float) -> str:
+    """``4s``, ``3m``, ``2h 5m``, ``3d``: how long ago, compactly."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{seconds // 86400}d"
+
+
+def usage_style(fraction: float | None, *, flagged: bool = False) -> str:
+    if flagged or (fraction is not None and fraction >= 1):
+        return "bold red"
+    if fraction is not None and fraction >= 0.8:
+        return "yellow"
+    return "green"
+
+
+def usage_bar(fraction: float, width: int = 6) -> str:
+    """A horizontal bar ``width`` cells wide, filled to ``fraction`` (capped at full)."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (EIGHTHS[part] if part else "")
+    return bar.ljust(width, "·")
+
+
+def fit_columns(table: DataTable, rows: Sequence[Row]) -> None:
+    """Size every column to its label and the given cells, before the rows are added.
+
+    Textual measures auto-width columns later, when the table is idle; a frame drawn before
+    that keeps cells cut to the header's width in its render cache. Fixed widths set here,
+    in the same call that adds the rows, leave no such window."""
+    for index, column in enumerate(table.columns.values()):
+        widest = max([column.label.cell_len, *(cells[index].cell_len for _, cells in rows)])
+        if column.auto_width or column.width != widest:
+            column.auto_width = False
+            column.width = widest
+
+
+def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
+    """Show ``rows`` in ``table`` changing as little as possible (dolphie's pattern): when the
+    keys are the same and in the same order only the cells that changed are updated; otherwise
+    the rows are rebuilt, the cursor kept on the same key. Call inside ``app.batch_update()``."""
+    rows = list(rows)
+    fit_columns(table, rows)
+    keys = [key for key, _ in rows]
+    current = [row_key.value for row_key in table.rows]
+    if keys == current:
+        columns = list(table.columns)
+        for key, cells in rows:
+            old = table.get_row(key)
+            for column, before, after in zip(columns, old, cells, strict=True):
+                if before != after:
+                    table.update_cell(key, column, after, update_width=True)
+        return
+    selected = None
+    if table.row_count and table.cursor_row >= 0:
+        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if selected in table.rows:
+        table.move_cursor(row=table.get_row_index(selected), animate=False)

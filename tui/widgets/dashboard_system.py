@@ -1,0 +1,131 @@
+"""CPU, memory, disk and load: the latest sample's numbers and the recent minutes as bars."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from core.store.dashboard import DashboardSnapshot
+
+from .dashboard_chart import ScaledSparkline
+from .dashboard_format import DASH, age, compact, percent, rate
+
+STALE_AFTER = 30.0  # seconds: an older latest sample is labelled with its age
+
+
+def cpu_text(snap: DashboardSnapshot) -> Text:
+    s = snap.system.latest
+    if s is None or s.cpu_percent is None:
+        return Text(DASH)
+    cores = f" ×{s.cpu_count}" if s.cpu_count else ""
+    return Text.assemble((percent(s.cpu_percent), "bold"), (cores, "dim"))
+
+
+def memory_text(snap: DashboardSnapshot) -> Text:
+    s = snap.system.latest
+    if s is None or s.memory_percent is None:
+        return Text(DASH)
+    total = f" of {compact(s.memory_total)}" if s.memory_total else ""
+    return Text.assemble((percent(s.memory_percent), "bold"), (total, "dim"))
+
+
+def disk_text(snap: DashboardSnapshot) -> Text:
+    s = snap.system.latest
+    if s is None or s.disk_percent is None:
+        return Text(DASH)
+    total = f" of {compact(s.disk_total)}" if s.disk_total else ""
+    return Text.assemble((percent(s.disk_percent), "bold"), (total, "dim"))
+
+
+def disk_io_text(snap: DashboardSnapshot) -> Text:
+    system = snap.system
+    if system.disk_read_rate is None and system.disk_write_rate is None:
+        return Text("")
+    return Text.assemble(
+        ("r ", "dim"),
+        rate(system.disk_read_rate),
+        (" w ", "dim"),
+        rate(system.disk_write_rate),
+    )
+
+
+def load_text(snap: DashboardSnapshot) -> Text:
+    s = snap.system.latest
+    if s is None or s.load_1min is None:
+        return Text(DASH)
+    rest = " ".join(f"{v:.2f}" for v in (s.load_5min, s.load_15min) if v is not None)
+    return Text.assemble((f"{s.load_1min:.2f}", "bold"), (f" {rest}" if rest else "", "dim"))
+
+
+class SystemPanel(Vertical):
+    """Four lines: CPU, Mem, Disk, Load; the bars span the recent minutes, the newest right."""
+
+    BORDER_TITLE = "System"
+
+    DEFAULT_CSS = """
+    SystemPanel {
+        height: auto;
+        border: round $primary 50%;
+        padding: 0 0 0 1;
+    }
+    SystemPanel > Horizontal {
+        height: 1;
+    }
+    SystemPanel .metric-label {
+        width: 5;
+        color: $text-muted;
+    }
+    SystemPanel .metric-value {
+        width: 15;
+        padding-right: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    SystemPanel .metric-extra {
+        width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for key, label, extra in (
+            ("cpu", "CPU", ScaledSparkline(floor=0, ceiling=100, id="cpu-spark")),
+            ("memory", "Mem", ScaledSparkline(floor=0, ceiling=100, id="memory-spark")),
+            ("disk", "Disk", Static("", markup=False, id="disk-io", classes="metric-extra")),
+            ("load", "Load", ScaledSparkline(floor=0, id="load-spark")),
+        ):
+            with Horizontal(id=f"{key}-row"):
+                yield Label(label, classes="metric-label")
+                yield Static(DASH, markup=False, id=f"{key}-value", classes="metric-value")
+                yield extra
+
+    def show(self, snap: DashboardSnapshot) -> None:
+        system = snap.system
+        for key, text in (
+            ("cpu", cpu_text(snap)),
+            ("memory", memory_text(snap)),
+            ("disk", disk_text(snap)),
+            ("load", load_text(snap)),
+        ):
+            self.query_one(f"#{key}-value", Static).update(text)
+        self.query_one("#disk-io", Static).update(disk_io_text(snap))
+        self.query_one("#cpu-spark", ScaledSparkline).set_data(system.cpu, ceiling=100)
+        self.query_one("#memory-spark", ScaledSparkline).set_data(system.memory, ceiling=100)
+        cores = system.latest.cpu_count if system.latest and system.latest.cpu_count else 1
+        self.query_one("#load-spark", ScaledSparkline).set_data(
+            system.load, ceiling=max([float(cores), *system.load])
+        )
+        self.border_title = self._title(snap)
+
+    @staticmethod
+    def _title(snap: DashboardSnapshot) -> str:
+        latest = snap.system.latest
+        if latest is None:
+            return "System: no samples yet"
+        since = snap.now - latest.timestamp
+        if since > STALE_AFTER:
+            return f"System: last sample {age(since)} ago"
+        return f"System, last {snap.minutes} min"
