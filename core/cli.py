@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _db_options(parser, top=True)
+    parser.add_argument(
+        "--no-collect", action="store_true",
+        help="TUI: do not start the background collector (it never runs read-only)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str, func: Callable[..., int]) -> argparse.ArgumentParser:
@@ -221,7 +225,7 @@ def run_tui(args: argparse.Namespace) -> int:
     with _open(args) as store:
         from tui.app import run
 
-        run(store)
+        run(store, read_only=args.read_only, collect=not args.no_collect)
     return 0
 
 

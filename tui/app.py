@@ -1,88 +1,188 @@
 """The nodekeeper console: a Textual App over a ``core.Store``.
 
-Data flow (DESIGN.md): a thread worker reads a snapshot from ``core`` and hands it to the main
-thread with ``call_from_thread``; widgets only ever render plain data. Nothing here talks SQL.
+This module keeps the App, the sections registry, the key bindings and the command palette
+provider; each section lives in ``tui/screens/`` and the shared components in ``tui/widgets/``.
+Data flow (DESIGN.md): sections read snapshots from ``core`` in thread workers and apply them on
+the main thread; every write is one core call (one transaction) in a thread worker. Nothing here
+talks SQL.
 
-For now the App composes its one view itself; when more views come they move to ``tui/screens/``
-(one module per screen) and this module keeps the App, the screens registry and the bindings.
+Bindings are the App's, so that they work wherever the focus is (a table, the filter line, a
+tab) and ``check_action`` can hide them: the table and edit keys on the dashboard, the edit keys
+(n, e, E, d) when the store is read-only. Modal screens (forms, confirmations, help) cut the
+chain, so these keys never fire behind a dialog.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual import events, work
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, TabbedContent, TabPane
-from textual.worker import Worker, get_current_worker
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
-from core import ContainerInfo, ImageInfo, NodekeeperError, ProfileInfo, Store
+from core import NodekeeperError, Store
 from core.text import escape_control
 
-from .widgets.containers_panel import ContainersPanel, container_rows
-from .widgets.images_panel import ImagesPanel, image_rows
-from .widgets.profiles_panel import ProfilesPanel, profile_rows
-from .widgets.resource_panel import ResourcePanel
-
-# Section id -> (tab label, panel class), in tab order; number keys 1.. follow this order.
-SECTIONS: dict[str, tuple[str, type[ResourcePanel]]] = {
-    "containers": ("Containers", ContainersPanel),
-    "profiles": ("Profiles", ProfilesPanel),
-    "images": ("Images", ImagesPanel),
-}
+from . import editor
+from .screens.containers import ContainersSection
+from .screens.help import HelpScreen
+from .screens.images import ImagesSection, image_label
+from .screens.profiles import ProfilesSection
+from .screens.resource import ResourceSection
+from .screens.services import ServicesSection
+from .screens.users import UsersSection, claims_text, row_key
+from .widgets.form import error_text
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """What the console shows, read from the store in one go (off the main thread)."""
-
-    containers: list[ContainerInfo]
-    profiles: list[ProfileInfo]
-    images: list[ImageInfo]
+class Section:
+    label: str
+    make: Callable[[NodekeeperApp], Widget]
 
 
-def load_snapshot(store: Store) -> Snapshot:
-    """Read every section on one connection, so the lists agree with each other; each list is
-    one bulk read (core never queries per resource)."""
+def _dashboard(app: NodekeeperApp) -> Widget:
+    from .screens.dashboard import DashboardView
+
+    return DashboardView(app.store, clock=app.clock)
+
+
+def _resources(cls: type[ResourceSection[Any]]) -> Callable[[NodekeeperApp], Widget]:
+    return lambda app: cls(app.store, refresh_every=app.refresh_every)
+
+
+# Section id -> label and factory, in tab order; the number keys 1.. follow this order.
+SECTIONS: dict[str, Section] = {
+    "dashboard": Section("Dashboard", _dashboard),
+    "containers": Section("Containers", _resources(ContainersSection)),
+    "profiles": Section("Profiles", _resources(ProfilesSection)),
+    "images": Section("Images", _resources(ImagesSection)),
+    "services": Section("Services", _resources(ServicesSection)),
+    "users": Section("Users", _resources(UsersSection)),
+}
+EDIT_ACTIONS = frozenset({"new", "edit", "edit_document", "delete"})
+TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort"}
+
+
+def resource_index(store: Store) -> list[tuple[str, str, str]]:
+    """(section, row key, label) of every resource, read in one go, for the command palette."""
     with store.reading():
-        return Snapshot(
-            containers=store.containers.list(),
-            profiles=store.profiles.list(),
-            images=store.images.list(),
-        )
+        index = [("containers", n, f"container {n}") for n in store.containers.names()]
+        index += [("profiles", n, f"profile {n}") for n in store.profiles.names()]
+        index += [("images", i.fingerprint, f"image {image_label(i)}") for i in store.images.list()]
+        index += [("services", s, f"service {s}") for s in store.services.ids()]
+        index += [
+            ("users", row_key(e), f"user {claims_text(e.claims)} on {e.service_id}")
+            for e in store.users.entries()
+        ]
+    return index
 
 
-def error_text(exc: BaseException) -> str:
-    """The message of an error, safe to show: control characters escaped line by line."""
-    return "\n".join(escape_control(line) for line in str(exc).splitlines()) or repr(exc)
+class ResourceProvider(Provider):
+    """Jump to any section, or to any resource by name (``ctrl+p``)."""
+
+    async def startup(self) -> None:
+        app = self.app
+        assert isinstance(app, NodekeeperApp)
+        try:
+            self.index = await asyncio.to_thread(resource_index, app.store)
+        except NodekeeperError as exc:
+            app.notify(error_text(exc), title="Cannot list resources", severity="error",
+                       markup=False)  # fmt: skip
+            self.index = []
+
+    def _jump(self, section: str, key: str | None = None) -> Callable[[], None]:
+        app = self.app
+        assert isinstance(app, NodekeeperApp)
+        return partial(app.jump_to, section, key)
+
+    async def discover(self) -> Hits:
+        for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+            yield DiscoveryHit(
+                f"{number} {info.label}", self._jump(section), help="Go to this section"
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+            label = f"{number} {info.label}"
+            if score := matcher.match(label):
+                yield Hit(score, self._highlight(matcher, label), self._jump(section),
+                          text=label, help="Go to this section")  # fmt: skip
+        for section, key, label in self.index:
+            shown = escape_control(label)  # store text: escaped, and never parsed as markup
+            if score := matcher.match(shown):
+                yield Hit(score, self._highlight(matcher, shown), self._jump(section, key),
+                          text=shown)  # fmt: skip
+
+    @staticmethod
+    def _highlight(matcher: Any, text: str) -> Content:
+        # Matcher.highlight() parses its argument as markup: do it on plain Content instead.
+        content = Content(text)
+        _, offsets = matcher.fuzzy_search.match(matcher.query, text)
+        for offset in offsets:
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+        return content
 
 
 class NodekeeperApp(App[None]):
-    """Browse a node's store: containers, profiles and images."""
+    """Browse and edit a node's store: dashboard, containers, profiles, images, services, users."""
 
     CSS_PATH = "app.tcss"
     TITLE = "nodekeeper"
+    COMMANDS = App.COMMANDS | {ResourceProvider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(str(number), f"show_section('{section}')", label, id=f"section.{section}")
-            for number, (section, (label, _)) in enumerate(SECTIONS.items(), start=1)
+            Binding(
+                str(number),
+                f"show_section('{section}')",
+                info.label,
+                show=False,
+                id=f"section.{section}",
+            )  # fmt: skip
+            for number, (section, info) in enumerate(SECTIONS.items(), start=1)
         ),
-        Binding("r", "reload", "Refresh", id="reload"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("E", "edit_document", "$EDITOR", key_display="E"),
+        Binding("d", "delete", "Delete"),
+        Binding("r", "reload", "Refresh"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, store: Store, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        read_only: bool = False,
+        collect: bool = False,
+        section: str = "dashboard",
+        refresh_every: float | None = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.store = store
         self.read_only = read_only or store.read_only
+        self.collect = collect
+        self.initial = section
+        self.refresh_every = refresh_every
+        self.clock = clock
+        self.collector: Any = None
         self.hostname = socket.gethostname()
-        self.snapshot: Snapshot | None = None
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
         self.sub_title = escape_control(store.location.display) + (
             " (read-only)" if self.read_only else ""
@@ -90,72 +190,199 @@ class NodekeeperApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="containers", id="sections"):
-            for number, (section, (label, panel)) in enumerate(SECTIONS.items(), start=1):
-                with TabPane(f"{number} {label}", id=section):
-                    yield panel(id=f"{section}-panel")
-        yield Footer()
+        with TabbedContent(initial=self.initial, id="sections"):
+            for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+                with TabPane(f"{number} {info.label}", id=section):
+                    widget = info.make(self)
+                    widget.id = f"section-{section}"
+                    yield widget
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
 
     def on_mount(self) -> None:
-        self.panel("containers").table.focus()
-        self.load()
+        self._start_collector()  # the initial section loads on its TabActivated
 
-    def panel(self, section: str) -> ResourcePanel:
-        return self.query_one(f"#{section}-panel", ResourcePanel)
+    def on_unmount(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()  # finishes the reading under way and flushes
 
-    # -- actions
+    @work(thread=True, group="collector", description="start the collector")
+    def _start_collector(self) -> None:
+        """The background collector, unless --no-collect or read-only (it writes). Started in
+        a thread: it first reads the heartbeat, to leave a running collector alone."""
+        if not self.collect or self.read_only:
+            return
+        from .collector_thread import start_background_collector  # psutil: only when needed
+
+        try:
+            handle = start_background_collector(self.store)
+        except NodekeeperError as exc:
+            self.call_from_thread(
+                self.notify, error_text(exc), title="Collector not started", severity="warning",
+                markup=False,
+            )  # fmt: skip
+            return
+        self.collector = handle
+
+    # -- sections
+
+    @property
+    def active_id(self) -> str:
+        return self.query_one("#sections", TabbedContent).active
+
+    def section(self, section: str) -> Widget:
+        return self.query_one(f"#section-{section}")
+
+    def resources(self, section: str) -> ResourceSection[Any]:
+        widget = self.section(section)
+        assert isinstance(widget, ResourceSection)
+        return widget
+
+    @property
+    def active_section(self) -> Widget | None:
+        try:
+            return self.section(self.active_id)
+        except NoMatches:  # not composed yet
+            return None
+
+    def active_resources(self) -> ResourceSection[Any] | None:
+        widget = self.active_section
+        return widget if isinstance(widget, ResourceSection) else None
 
     def action_show_section(self, section: str) -> None:
-        self.query_one("#sections", TabbedContent).active = section
-        self.panel(section).table.focus()
+        tabs = self.query_one("#sections", TabbedContent)
+        if tabs.active != section:
+            tabs.active = section  # TabActivated follows
+        else:
+            self._focus(section)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content.id == "sections" and event.pane.id:
+            self._shown(event.pane.id)
+
+    def _shown(self, section: str) -> None:
+        widget = self.section(section)
+        if isinstance(widget, ResourceSection):
+            widget.activate()
+        self._focus(section)
+        self.refresh_bindings()
+
+    def _focus(self, section: str) -> None:
+        widget = self.section(section)
+        if isinstance(widget, ResourceSection):
+            widget.focus_table()
+        else:  # the dashboard: its first focusable panel, if any
+            focusable = next((w for w in widget.query("*") if w.focusable), None)
+            self.set_focus(focusable)
+
+    def jump_to(self, section: str, key: str | None = None) -> None:
+        """Show ``section`` and, when given, put the cursor on the resource ``key``."""
+        self.action_show_section(section)
+        if key is not None:
+            self.resources(section).jump(key)
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed in one burst after "/" (a fast typist, a paste, tmux send-keys) were
+        # already on their way to the table when "/" moved the focus to the filter: they come
+        # back up here, and belong to the filter. (The filter stops the keys it handles, so
+        # none arrives twice; its own bindings were already filtered out of the chain.)
+        focused = self.focused
+        if (
+            event.is_printable
+            and event.character
+            and isinstance(focused, Input)
+            and focused.id == "filter"
+        ):
+            event.stop()
+            focused.insert_text_at_cursor(event.character)
+
+    # -- bindings
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TABLE_ACTIONS:
+            if self.active_resources() is None:
+                return False  # the dashboard has no table
+            if action in EDIT_ACTIONS and self.read_only:
+                return False  # hidden, and pressing the key does nothing
+        return True
+
+    def _on_section(self, action: str) -> None:
+        section = self.active_resources()
+        if section is None or (action in EDIT_ACTIONS and self.read_only):
+            return
+        getattr(section, f"action_{action}")()
+
+    def action_filter(self) -> None:
+        self._on_section("filter")
+
+    def action_sort(self) -> None:
+        self._on_section("sort")
+
+    def action_new(self) -> None:
+        self._on_section("new")
+
+    def action_edit(self) -> None:
+        self._on_section("edit")
+
+    def action_edit_document(self) -> None:
+        self._on_section("edit_document")
+
+    def action_delete(self) -> None:
+        self._on_section("delete")
 
     def action_reload(self) -> None:
-        self.load()
+        section = self.active_section
+        if isinstance(section, ResourceSection):
+            section.load()
+        elif section is not None and hasattr(section, "refresh_now"):
+            section.refresh_now()
 
-    # -- loading
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_keys()))
 
-    @work(thread=True, exclusive=True, group="load", description="read the store")
-    def load(self) -> None:
-        """Read a snapshot in a thread; a newer load cancels this one (its result is dropped)."""
-        worker = get_current_worker()
+    def help_keys(self) -> list[tuple[str, str, str]]:
+        """(keys, description, note) of every App binding, for the help screen."""
+        keys: list[tuple[str, str, str]] = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            shown = "? F1" if binding.action == "help" else self.get_key_display(binding)
+            off = binding.action in EDIT_ACTIONS and self.read_only
+            description = HELP_TEXT.get(binding.action, binding.description)
+            keys.append((shown, description, "off: read-only" if off else ""))
+        return keys
+
+    # -- the external editor
+
+    def run_editor(self, text: str) -> str:
+        """Run $VISUAL/$EDITOR on ``text`` with the app suspended (main thread only)."""
         try:
-            snapshot = load_snapshot(self.store)
-        except NodekeeperError as exc:
-            self._hand_over(worker, self._load_failed, error_text(exc))
-        except Exception as exc:  # a driver error core did not translate: still no traceback
-            # SQLAlchemy wraps the driver's error as ``orig``; its own text adds the SQL.
-            detail = getattr(exc, "orig", None) or exc
-            message = f"cannot read {self.store.location.display}: {error_text(detail)}"
-            self._hand_over(worker, self._load_failed, message)
-        else:
-            self._hand_over(worker, self._apply, snapshot)
-
-    def _hand_over(
-        self, worker: Worker[None], callback: Callable[[Worker[None], Any], None], argument: object
-    ) -> None:
-        """Run ``callback(worker, argument)`` on the main thread unless the load was cancelled."""
-        if worker.is_cancelled:
-            return
-        with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
-            self.call_from_thread(callback, worker, argument)
-
-    def _apply(self, worker: Worker[None], snapshot: Snapshot) -> None:
-        if worker.is_cancelled:  # checked again on the main thread, where cancelling happens
-            return
-        self.snapshot = snapshot
-        with self.batch_update():
-            self.panel("containers").show_rows(
-                container_rows(snapshot.containers, snapshot.profiles)
-            )
-            self.panel("profiles").show_rows(profile_rows(snapshot.profiles, snapshot.containers))
-            self.panel("images").show_rows(image_rows(snapshot.images))
-
-    def _load_failed(self, worker: Worker[None], message: str) -> None:
-        if worker.is_cancelled:
-            return
-        self.notify(message, title="Cannot load", severity="error", markup=False)
+            with self.suspend():
+                return editor.run_editor(text)
+        except SuspendNotSupported:  # headless (tests): nothing to give the terminal back
+            return editor.run_editor(text)
 
 
-def run(store: Store, *, read_only: bool = False) -> None:
-    """Run the console on ``store`` until the user quits (the caller closes the store)."""
-    NodekeeperApp(store, read_only=read_only).run()
+HELP_TEXT = {
+    "filter": "filter the rows (incremental, any column, any case)",
+    "sort": "sort by the next column (click a header to sort by it)",
+    "new": "create a resource (a form)",
+    "edit": "edit the highlighted resource (a form)",
+    "edit_document": "edit it as a TOML document in $VISUAL / $EDITOR",
+    "delete": "delete it, once confirmed (it names what goes with it)",
+    "reload": "refresh the section now",
+    "help": "this help",
+    "quit": "quit",
+}
+HELP_TEXT.update({f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()})
+
+
+def run(store: Store, *, read_only: bool = False, collect: bool = True) -> None:
+    """Run the console on ``store`` until the user quits (the caller closes the store).
+
+    The background collector runs while the console is open, unless ``collect`` is False or
+    the store is read-only."""
+    app = NodekeeperApp(store, read_only=read_only, collect=collect)
+    try:
+        app.run()
+    finally:
+        if app.collector is not None and app.collector.alive:  # started as the app stopped
+            app.collector.stop()

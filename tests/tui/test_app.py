@@ -1,190 +1,169 @@
-"""The console, driven through Textual's pilot against a real SQLite file store.
+"""The console's shell: sections, header, footer, help, command palette, read-only, safety.
 
-Neither pytest-asyncio nor anyio is a dependency: each test runs its scenario with asyncio.run.
-After a key that loads, tests wait for the load worker and then let the screen settle.
+Every test drives the real App through Textual's pilot against a real SQLite file store filled
+through core's API (see ``pilot.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
-from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Header, TabbedContent
+from textual.widgets import Header, Select, Static, TabbedContent
+from textual.widgets._select import SelectCurrent
 
 import core
-from core import ImageInfo, Store
-from tui.app import NodekeeperApp
-from tui.widgets.containers_panel import container_networks
+from core import ReadOnly, Store
+from core.cli import build_parser
+from tui.app import SECTIONS, NodekeeperApp
+from tui.screens.dashboard import DashboardView
+from tui.screens.help import HelpScreen
+from tui.widgets.confirm import ConfirmModal
+from tui.widgets.form import FormModal
 from tui.widgets.format import human_size
 from tui.widgets.safe import escape_control, plain
 
-FINGERPRINT = "ab" * 32
-Scenario = Callable[[Pilot[None]], Awaitable[None]]
+from .pilot import (
+    app_on,
+    cells,
+    detail,
+    drive,
+    editor_script,
+    notes,
+    press,
+    put_cursor,
+    rounds,
+    section,
+    settle,
+    shown,
+)
+
+EDIT_KEYS = ("n", "e", "E", "d")
 
 
-def drive(app: NodekeeperApp, scenario: Scenario, *, size: tuple[int, int] = (120, 30)) -> None:
-    """Run the app headless, wait for its first load, then play ``scenario``."""
-
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await loaded(pilot)
-            await scenario(pilot)
-
-    asyncio.run(main())
+def keys_in_force(app: NodekeeperApp) -> set[str]:
+    return set(app.screen.active_bindings)
 
 
-async def loaded(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+# -- sections
 
 
-def table(app: NodekeeperApp, section: str) -> DataTable:
-    return app.panel(section).table
+def test_sections_are_numbered_in_the_order_of_the_issue() -> None:
+    assert [info.label for info in SECTIONS.values()] == [
+        "Dashboard", "Containers", "Profiles", "Images", "Services", "Users",
+    ]  # fmt: skip
 
 
-def row(app: NodekeeperApp, section: str, key: str) -> list[str]:
-    return [cell.plain for cell in table(app, section).get_row(key)]
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "nk.db"
-
-
-@pytest.fixture
-def empty_store(db: Path) -> Iterator[Store]:
-    store = core.open_store(db)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def store(empty_store: Store) -> Store:
-    """Two profiles, two containers, one image."""
-    s = empty_store
-    s.profiles.create(
-        "default",
-        description="Default profile",
-        config={"limits.cpu": "2", "limits.memory": "1GiB"},
-        devices={
-            "root": {"type": "disk", "path": "/", "pool": "default"},
-            "eth0": {"type": "nic", "network": "lxdbr0"},
-        },
-    )
-    s.profiles.create("gpu", description="", devices={"gpu0": {"type": "gpu"}})
-    s.images.create(
-        ImageInfo(
-            fingerprint=FINGERPRINT,
-            filename="x.tar.xz",
-            size=123,
-            architecture="x86_64",
-            aliases={"ubuntu": ""},
-        )
-    )
-    s.containers.create(
-        "web1",
-        power_state="running",
-        profiles=["default", "gpu"],
-        devices={
-            "eth0": {"type": "nic", "network": "br0"},
-            "eth1": {"type": "nic", "nictype": "macvlan", "parent": "enp3s0"},
-            "data": {"type": "disk", "path": "/srv", "source": "/tank"},
-        },
-        config={"volatile.base_image": FINGERPRINT},
-    )
-    s.containers.create("db1", architecture="aarch64", profiles=["default"])
-    return s
-
-
-def test_the_three_tables_show_the_seeded_rows(store: Store) -> None:
-    app = NodekeeperApp(store)
+def test_the_console_opens_on_the_dashboard(store: Store) -> None:
+    app = NodekeeperApp(store, refresh_every=None)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        assert table(app, "containers").row_count == 2
-        assert row(app, "containers", "web1") == [
-            "web1", "running", "x86_64", "default, gpu", "br0, enp3s0", FINGERPRINT[:12],
-        ]  # fmt: skip
-        # db1's only nic comes from its profile; web1's own eth0 replaces the profile's.
-        assert row(app, "containers", "db1") == [
-            "db1", "stopped", "aarch64", "default", "lxdbr0", "",
-        ]  # fmt: skip
-
-        assert table(app, "profiles").row_count == 2
-        assert row(app, "profiles", "default") == [
-            "default", "Default profile", "2", "eth0, root", "2",
-        ]  # fmt: skip
-        assert row(app, "profiles", "gpu") == ["gpu", "", "0", "gpu0", "1"]
-
-        assert table(app, "images").row_count == 1
-        fingerprint, aliases, arch, size, public, uploaded = row(app, "images", FINGERPRINT)
-        assert (fingerprint, aliases, arch, size, public) == (
-            FINGERPRINT[:12], "ubuntu", "x86_64", "123 B", "no",
-        )  # fmt: skip
-        uploaded_at = store.images.get(FINGERPRINT).upload_date
-        assert uploaded == uploaded_at.strftime("%Y-%m-%d %H:%M")
+        assert app.active_id == "dashboard"
+        assert isinstance(app.section("dashboard"), DashboardView)
+        tabs = app.query_one(TabbedContent)
+        labels = [str(tabs.get_tab(pane).label) for pane in SECTIONS]
+        assert labels == ["1 Dashboard", "2 Containers", "3 Profiles", "4 Images", "5 Services",
+                          "6 Users"]  # fmt: skip
 
     drive(app, scenario)
 
 
-def test_number_keys_switch_sections(store: Store) -> None:
-    app = NodekeeperApp(store)
+def test_number_keys_switch_sections_and_load_them(store: Store) -> None:
+    app = NodekeeperApp(store, refresh_every=None)
 
     async def scenario(pilot: Pilot[None]) -> None:
         tabs = app.query_one(TabbedContent)
-        assert tabs.active == "containers"
-        assert app.focused is table(app, "containers")
-        for key, section in (("2", "profiles"), ("3", "images"), ("1", "containers")):
-            await pilot.press(key)
-            await pilot.pause()
-            assert tabs.active == section
-            assert app.focused is table(app, section)
-            assert table(app, section).region.height > 0  # it is the one on screen
+        expected = {"2": ("containers", 2), "3": ("profiles", 2), "4": ("images", 1),
+                    "5": ("services", 2), "6": ("users", 3)}  # fmt: skip
+        for key, (name, rows) in expected.items():
+            await press(pilot, key)
+            assert tabs.active == name
+            assert app.focused is section(app).table
+            assert section(app).table.row_count == rows
+            assert section(app).table.region.height > 0  # it is the one on screen
+        await press(pilot, "1")
+        assert tabs.active == "dashboard"
 
     drive(app, scenario)
 
 
 def test_clicking_a_tab_switches_section(store: Store) -> None:
-    app = NodekeeperApp(store)
+    app = NodekeeperApp(store, refresh_every=None)
 
     async def scenario(pilot: Pilot[None]) -> None:
         tabs = app.query_one(TabbedContent)
         assert await pilot.click(tabs.get_tab("images"))
-        await pilot.pause()
+        await settle(pilot)
         assert tabs.active == "images"
+        assert shown(app) == [section(app).table.current_key]  # loaded, cursor on the image
+
+    drive(app, scenario)
+
+
+def test_hidden_sections_are_not_read(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert app.resources("containers").loads == 1
+        assert app.resources("services").loads == 0
+        await press(pilot, "r")
+        assert app.resources("containers").loads == 2
+        assert app.resources("services").loads == 0
 
     drive(app, scenario)
 
 
 def test_r_picks_up_a_container_created_after_start(store: Store) -> None:
-    app = NodekeeperApp(store)
+    app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        assert "app1" not in table(app, "containers").rows
+        assert "app1" not in shown(app)
         store.containers.create("app1", profiles=["gpu"])
-        await pilot.press("r")
-        await loaded(pilot)
-        assert row(app, "containers", "app1")[:4] == ["app1", "stopped", "x86_64", "gpu"]
-        assert row(app, "profiles", "gpu")[-1] == "2"  # used by web1 and app1
+        await press(pilot, "r")
+        assert cells(app, "app1")[:4] == ["app1", "stopped", "x86_64", "gpu"]
+        await press(pilot, "3")
+        assert cells(app, "gpu")[1] == "2"  # used by web1 and app1
 
     drive(app, scenario)
 
 
-def test_refresh_keeps_the_cursor_on_the_same_container(store: Store) -> None:
-    app = NodekeeperApp(store)
+def test_the_section_shown_refreshes_itself_on_a_timer_and_hidden_ones_do_not(
+    store: Store,
+) -> None:
+    app = app_on(store, "containers", refresh_every=5.0)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("down")  # db1 -> web1
-        containers = table(app, "containers")
-        assert containers.get_row_at(containers.cursor_row)[0].plain == "web1"
-        store.containers.create("aaa", profiles=[])  # sorts first, shifts web1 down
-        await pilot.press("r")
-        await loaded(pilot)
-        assert containers.get_row_at(containers.cursor_row)[0].plain == "web1"
+        containers = app.resources("containers")
+        timer = containers._timer  # set when the last read finished, never two reads at once
+        assert timer is not None and timer._interval == 5.0
+        store.containers.create("late")
+        containers._tick()  # the timer fires
+        await settle(pilot)
+        assert "late" in shown(app) and containers.loads == 2
+        await press(pilot, "3")
+        store.containers.create("later")
+        containers._tick()  # hidden now: the tick reads nothing
+        await settle(pilot)
+        assert containers.loads == 2
+
+    drive(app, scenario)
+
+
+def test_the_palette_offers_the_themes(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "ctrl+p", *"theme")
+        prompts = [str(o.prompt) for o in app.screen.query_one("CommandList")._options]
+        assert any(p.startswith("Theme") for p in prompts)
+        await press(pilot, "escape")
+        app.theme = "nord"  # a built-in theme; the console keeps working with it
+        await press(pilot, "r")
+        assert section(app).table.row_count == 2
 
     drive(app, scenario)
 
@@ -198,141 +177,273 @@ def test_the_store_is_read_off_the_main_thread(store: Store, monkeypatch) -> Non
         return list_containers(**kwargs)
 
     monkeypatch.setattr(store.containers, "list", spy)
-    app = NodekeeperApp(store)
+    app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("r")
-        await loaded(pilot)
+        await press(pilot, "r")
         assert len(readers) == 2
         assert threading.get_ident() not in readers
 
     drive(app, scenario)
 
 
-def test_markup_in_a_description_is_shown_literally(store: Store) -> None:
-    store.profiles.create("marked", description="[b]x[/b] [link=http://evil]y[/link] :smile:")
-    store.containers.create("c1", config={"volatile.base_image": "[red]bad[/]"})
-    app = NodekeeperApp(store)
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        cell = table(app, "profiles").get_cell("marked", "description")
-        assert cell.plain == "[b]x[/b] [link=http://evil]y[/link] :smile:"
-        assert cell.spans == [] and not cell.style  # no bold, no link, no emoji
-        image = table(app, "containers").get_cell("c1", "image")
-        assert image.plain == "[red]bad[/]"
-        assert image.spans == []
-
-    drive(app, scenario)
-
-
-def test_control_characters_are_shown_escaped(store: Store) -> None:
-    store.profiles.create("ctl", description="a\x1b[31mred\x07\nnext\u202eevil")
-    app = NodekeeperApp(store)
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        cell = table(app, "profiles").get_cell("ctl", "description")
-        assert cell.plain == "a\\x1b[31mred\\x07\\nnext\\u202eevil"
-
-    drive(app, scenario)
+# -- header, footer, help
 
 
 def test_the_header_shows_the_host_and_the_database(store: Store, db: Path) -> None:
-    app = NodekeeperApp(store)
+    app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        shown = app.query_one(Header).format_title().plain
-        assert socket.gethostname() in shown
-        assert str(db) in shown
-        assert "read-only" not in shown
+        shown_title = app.query_one(Header).format_title().plain
+        assert socket.gethostname() in shown_title
+        assert str(db) in shown_title
+        assert "read-only" not in shown_title
 
     drive(app, scenario)
 
 
 def test_the_header_says_when_the_database_is_read_only(store: Store, db: Path) -> None:
     with core.open_store(db, read_only=True) as read_only:
-        app = NodekeeperApp(read_only)
+        app = app_on(read_only, "containers")
 
         async def scenario(pilot: Pilot[None]) -> None:
-            shown = app.query_one(Header).format_title().plain
-            assert shown.endswith(f"{db} (read-only)")
-            assert table(app, "containers").row_count == 2  # reading still works
+            shown_title = app.query_one(Header).format_title().plain
+            assert shown_title.endswith(f"{db} (read-only)")
+            assert section(app).table.row_count == 2  # reading still works
 
         drive(app, scenario)
 
 
-def test_an_empty_store_shows_empty_tables_with_a_hint(empty_store: Store) -> None:
-    app = NodekeeperApp(empty_store)
+def test_the_footer_shows_the_bindings_in_force(store: Store) -> None:
+    app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        for section in ("containers", "profiles", "images"):
-            panel = app.panel(section)
-            assert panel.table.row_count == 0
-            assert len(panel.table.columns) > 0
-        hint = app.panel("containers").hint
-        assert hint.display and hint.region.height > 0
-        assert "No containers." in str(hint.render())
-        assert "nodekeeper import-lxc DIR" in str(hint.render())
+        table_keys = {"slash", "s", "n", "e", "E", "d"}
+        assert table_keys | {"r", "question_mark", "q"} <= keys_in_force(app)
+        footer = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"slash", "s", "n", "e", "E", "d", "r", "q"} <= footer
+        await press(pilot, "1")  # the dashboard has no table: those keys are not in force
+        assert not table_keys & keys_in_force(app)
+        assert {"r", "q", "question_mark", "2"} <= keys_in_force(app)
 
     drive(app, scenario)
 
 
-def test_the_hint_is_hidden_once_rows_exist(empty_store: Store) -> None:
-    app = NodekeeperApp(empty_store)
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        hint = app.panel("containers").hint
-        assert hint.region.height > 0
-        empty_store.containers.create("c1")
-        await pilot.press("r")
-        await loaded(pilot)
-        assert hint.region.height == 0
-        assert app.panel("images").hint.display  # still empty there
-
-    drive(app, scenario)
-
-
-def test_a_store_error_while_loading_is_a_notification(store: Store, db: Path) -> None:
-    app = NodekeeperApp(store)
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs) -> None:
-        notes.append((message, kwargs.get("severity", "information")))
-        notify(message, **kwargs)
-
-    app.notify = record  # type: ignore[method-assign]
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        assert table(app, "containers").row_count == 2
-        store.engine.dispose()  # drop pooled connections, then break the file under them
-        for file in db.parent.glob(db.name + "*"):
-            file.unlink()
-        db.write_bytes(b"not a database " * 100)
-        await pilot.press("r")
-        await loaded(pilot)
-        assert notes == [(f"{db} is not a SQLite database", "error")]
-        assert app.is_running  # no traceback, the console stays up
-        assert table(app, "containers").row_count == 2  # the last good data stays shown
-
-    drive(app, scenario)
-
-
-def test_an_unexpected_error_while_loading_is_a_notification_too(
-    store: Store, db: Path, monkeypatch
+@pytest.mark.parametrize("key", ["question_mark", "f1"])
+def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
+    store: Store, key: str
 ) -> None:
-    app = NodekeeperApp(store)
-    notes: list[str] = []
-    monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append(message))
-
-    def broken() -> None:
-        raise RuntimeError("disk on fire\x1b[2J")
+    app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        monkeypatch.setattr(store.images, "list", broken)
-        await pilot.press("r")
-        await loaded(pilot)
-        assert notes == [f"cannot read {db}: disk on fire\\x1b[2J"]
-        assert app.is_running
+        await press(pilot, key)
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for binding in NodekeeperApp.BINDINGS:
+            assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
+        for words in ("click a header", "Escape", "Ctrl+P", "$VISUAL"):
+            assert words in text
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+    drive(app, scenario)
+
+
+HELP_LINE = {
+    **{f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()},
+    "filter": "filter the rows", "sort": "sort by the next column", "new": "create a resource",
+    "edit": "edit the highlighted resource", "edit_document": "TOML document in $VISUAL",
+    "delete": "delete it, once confirmed", "reload": "refresh the section now",
+    "help": "this help", "quit": "quit",
+}  # fmt: skip
+
+
+# -- command palette
+
+
+@pytest.mark.parametrize(
+    ("query", "section_id", "key"),
+    [
+        ("db1", "containers", "db1"),
+        ("profile gpu", "profiles", "gpu"),
+        ("ubuntu", "images", "ab" * 32),
+        ("svc2", "services", "svc2"),
+        ("user admin", "users", '["admin"]\tsvc1'),
+    ],
+)
+def test_the_command_palette_jumps_to_a_resource_by_name(
+    store: Store, query: str, section_id: str, key: str
+) -> None:
+    app = NodekeeperApp(store, refresh_every=None)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await press(pilot, *query)
+        await press(pilot, "enter")
+        assert app.active_id == section_id
+        assert section(app).table.current_key == key
+        assert section(app).table.has_focus
+
+    drive(app, scenario)
+
+
+def test_the_palette_clears_a_filter_that_hides_the_resource(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "slash", *"web")
+        assert shown(app) == ["web1"]
+        app.jump_to("containers", "db1")
+        await settle(pilot)
+        assert section(app).table.current_key == "db1"
+        assert section(app).filter_text == ""
+
+    drive(app, scenario)
+
+
+# -- read-only
+
+
+@pytest.mark.parametrize("how", ["read-only store", "--read-only flag"])
+def test_read_only_hides_the_edit_bindings_and_pressing_them_does_nothing(
+    store: Store, db: Path, tmp_path: Path, monkeypatch, how: str
+) -> None:
+    monkeypatch.setenv("EDITOR", str(editor_script(tmp_path, 'echo changed >> "$1"')))
+    monkeypatch.delenv("VISUAL", raising=False)
+    opened = core.open_store(db, read_only=True) if how == "read-only store" else store
+    app = app_on(opened, "containers", read_only=how == "--read-only flag")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        in_force = keys_in_force(app)
+        assert not {"n", "e", "E", "d"} & in_force
+        assert {"slash", "s", "r"} <= in_force  # reading goes on
+        for number in "23456":
+            await press(pilot, number)
+            for key in EDIT_KEYS:
+                await press(pilot, key)
+                assert not isinstance(app.screen, FormModal | ConfirmModal)
+        assert rounds(tmp_path) == 0  # the editor never ran
+        assert "read-only" in str(app.query_one("#section-users #status").render())
+
+    try:
+        drive(app, scenario)
+    finally:
+        if opened is not store:
+            opened.close()
+    assert [c.name for c in store.containers.list()] == ["db1", "web1"]
+    assert store.containers.get("web1").config["limits.cpu"] == "4"
+
+
+def test_a_read_only_store_refuses_writes_in_core_as_well(store: Store, db: Path) -> None:
+    with core.open_store(db, read_only=True) as read_only, pytest.raises(ReadOnly):
+        read_only.containers.delete("web1")
+
+
+# -- the background collector and the command line
+
+
+def test_the_background_collector_runs_while_the_console_is_open(store: Store) -> None:
+    app = app_on(store, "containers", collect=True)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        assert app.collector is not None and app.collector.alive
+
+    drive(app, scenario)
+    assert not app.collector.alive  # stopped when the console closed
+    assert app.collector.error is None
+
+
+@pytest.mark.parametrize("how", ["--no-collect", "read-only"])
+def test_no_collector_with_no_collect_or_read_only(store: Store, db: Path, how: str) -> None:
+    opened = core.open_store(db, read_only=True) if how == "read-only" else store
+    app = app_on(opened, "containers", collect=how != "--no-collect")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        assert app.collector is None
+
+    drive(app, scenario)
+    if opened is not store:
+        opened.close()
+
+
+def test_the_command_line_passes_read_only_and_no_collect_to_the_console(
+    db: Path, monkeypatch
+) -> None:
+    import tui.app
+    from core import cli
+
+    core.open_store(db).close()
+    calls: list[tuple[bool, bool, bool]] = []
+    monkeypatch.setattr(
+        tui.app, "run", lambda s, *, read_only, collect: calls.append((s.read_only, read_only,
+                                                                      collect))
+    )  # fmt: skip
+    assert cli.main(["--db", str(db)]) == 0
+    assert cli.main(["--db", str(db), "--read-only", "--no-collect"]) == 0
+    assert calls == [(False, False, True), (True, True, False)]
+    assert build_parser().parse_args(["--no-collect"]).no_collect
+
+
+# -- safety: store text is text
+
+
+def test_markup_in_store_text_is_shown_literally(store: Store) -> None:
+    store.profiles.create("marked", description="[b]x[/b] [link=http://evil]y[/link] :smile:")
+    store.services.create("[b]x[/b]", service="a.service", path="[red]p[/red]")
+    store.users.bind(["[i]claim[/i]"], "[b]x[/b]", storage_folder="[u]/srv[/u]")
+    store.containers.create("c1", config={"user.note": "[red]bad[/]"})
+    app = app_on(store, "profiles")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        cell = section(app).table.get_cell("marked", "description")
+        assert cell.plain == "[b]x[/b] [link=http://evil]y[/link] :smile:"
+        assert cell.spans == [] and not cell.style  # no bold, no link, no emoji
+        put_cursor(app, "marked")
+        await settle(pilot)
+        assert "[b]x[/b] [link=http://evil]y[/link] :smile:" in detail(app)
+        await press(pilot, "5")
+        assert cells(app, "[b]x[/b]")[0] == "[b]x[/b]"
+        put_cursor(app, "[b]x[/b]")
+        await settle(pilot)
+        assert detail(app).startswith("[b]x[/b]\n")
+        assert "[red]p[/red]" in detail(app)
+        await press(pilot, "ctrl+p", *"[b]")  # the palette shows it literally too
+        prompts = [str(o.prompt) for o in app.screen.query_one("CommandList")._options]
+        assert any("service [b]x[/b]" in p for p in prompts)
+        await press(pilot, "escape", "6")
+        key = '["[i]claim[/i]"]\t[b]x[/b]'
+        assert cells(app, key)[:2] == ["[i]claim[/i]", "[b]x[/b]"]
+        put_cursor(app, key)
+        await settle(pilot)
+        assert detail(app).startswith("[i]claim[/i]\n") and "[u]/srv[/u]" in detail(app)
+        await press(pilot, "2")
+        put_cursor(app, "c1")
+        await settle(pilot)
+        assert "user.note          [red]bad[/]" in detail(app)
+        await press(pilot, "6", "n")  # a form's list of services shows them literally too
+        select = app.screen.query_one("#field-service", Select)
+        select.value = "[b]x[/b]"
+        await settle(pilot)
+        current = select.query_one(SelectCurrent).query_one("#label", Static)
+        assert current.render().plain == "[b]x[/b]"  # type: ignore[union-attr]
+
+    drive(app, scenario)
+
+
+def test_control_characters_are_shown_escaped(store: Store) -> None:
+    store.profiles.create("ctl", description="a\x1b[31mred\x07\nnext\u202eevil")
+    app = app_on(store, "profiles")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        cell = section(app).table.get_cell("ctl", "description")
+        assert cell.plain == "a\\x1b[31mred\\x07\\nnext\\u202eevil"
+        put_cursor(app, "ctl")
+        await settle(pilot)
+        assert "a\\x1b[31mred\\x07\\nnext\\u202eevil" in detail(app)
+        assert "\x1b" not in detail(app)
 
     drive(app, scenario)
 
@@ -347,19 +458,91 @@ def test_plain_text_cells_escape_control_and_ignore_markup() -> None:
     assert escape_control("héllo wörld ✓") == "héllo wörld ✓"
 
 
-def test_a_profile_missing_from_the_snapshot_falls_back_to_the_containers_own_nics() -> None:
-    container = core.ContainerInfo(
-        name="c1",
-        architecture="x86_64",
-        profiles=["deleted-meanwhile"],
-        devices={"eth0": {"type": "nic", "parent": "enp3s0"}},
-    )
-    assert container_networks(container, {}) == ["enp3s0"]
+# -- errors while reading
+
+
+def test_a_store_error_while_loading_is_a_notification(store: Store, db: Path) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert section(app).table.row_count == 2
+        store.engine.dispose()  # drop pooled connections, then break the file under them
+        for file in db.parent.glob(db.name + "*"):
+            file.unlink()
+        db.write_bytes(b"not a database " * 100)
+        await press(pilot, "r")
+        assert notes(app) == [f"{db} is not a SQLite database"]
+        assert app.is_running  # no traceback, the console stays up
+        assert section(app).table.row_count == 2  # the last good data stays shown
+
+    drive(app, scenario)
+
+
+def test_an_unexpected_error_while_loading_is_a_notification_too(
+    store: Store, db: Path, monkeypatch
+) -> None:
+    app = app_on(store, "images")
+
+    def broken() -> None:
+        raise RuntimeError("disk on fire\x1b[2J")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        monkeypatch.setattr(store.images, "list", broken)
+        await press(pilot, "r")
+        assert notes(app) == [f"cannot read {db}: disk on fire\\x1b[2J"]
+        assert app.is_running
+
+    drive(app, scenario)
+
+
+def test_an_empty_store_shows_empty_tables_with_a_hint(empty_store: Store) -> None:
+    app = app_on(empty_store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for number, name in zip("23456", list(SECTIONS)[1:], strict=True):
+            await press(pilot, number)
+            assert section(app).table.row_count == 0
+            assert len(section(app).table.columns) > 0
+            hint = section(app).hint
+            assert hint.display and hint.region.height > 0, name
+        await press(pilot, "2")
+        text = str(section(app).hint.render())
+        assert "No containers." in text and "nodekeeper import-lxc DIR" in text
+        assert "Nothing selected." in detail(app)
+
+    drive(app, scenario)
+
+
+def test_the_hint_is_hidden_once_rows_exist(empty_store: Store) -> None:
+    app = app_on(empty_store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        hint = section(app).hint
+        assert hint.region.height > 0
+        empty_store.containers.create("c1")
+        await press(pilot, "r")
+        assert hint.region.height == 0
+
+    drive(app, scenario)
 
 
 @pytest.mark.parametrize(
-    ("size", "shown"),
+    ("size", "text"),
     [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (5 * 1024**3, "5.0 GiB")],
 )
-def test_sizes_are_human_readable(size: int, shown: str) -> None:
-    assert human_size(size) == shown
+def test_sizes_are_human_readable(size: int, text: str) -> None:
+    assert human_size(size) == text
+
+
+def test_it_works_at_80_by_24(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        assert table.region.height >= 5 and section(app).detail_pane.region.height >= 5
+        await press(pilot, "n")
+        assert isinstance(app.screen, FormModal)
+        save = app.screen.query_one("#save")
+        assert save.region.bottom <= 24 and save.region.height > 0  # reachable without scrolling
+
+    drive(app, scenario, size=(80, 24))

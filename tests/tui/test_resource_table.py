@@ -1,0 +1,189 @@
+"""What every resource section shares: sorting, the incremental filter, refresh by diff."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+
+from core import ImageInfo, Store
+from tui.widgets.confirm import ConfirmModal
+from tui.widgets.resource_table import Cell, sort_key
+
+from .pilot import (
+    app_on,
+    cells,
+    drive,
+    press,
+    section,
+    settle,
+    shown,
+)
+
+
+def status(app) -> str:
+    return str(section(app).query_one("#status").render())
+
+
+def test_clicking_a_header_sorts_by_it_and_again_reverses(store: Store) -> None:
+    store.containers.create("zeta", architecture="i686")
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        assert shown(app) == ["db1", "web1", "zeta"]  # by name at first
+        assert str(table.columns["name"].label).startswith("Name ▲")  # type: ignore[index]
+        header_y = table.region.y
+        arch_x = table.region.x + sum(c.get_render_width(table) for c in table.ordered_columns[:2])
+        await pilot.click(offset=(arch_x + 1, header_y))
+        await settle(pilot)
+        assert shown(app) == ["db1", "zeta", "web1"]  # aarch64, i686, x86_64
+        assert "sort Arch ▲" in status(app)
+        await pilot.click(offset=(arch_x + 1, header_y))
+        await settle(pilot)
+        assert shown(app) == ["web1", "zeta", "db1"]
+        assert str(table.columns["architecture"].label).startswith("Arch ▼")  # type: ignore[index]
+
+    drive(app, scenario)
+
+
+def test_s_cycles_the_sort_column_and_keeps_the_cursor_on_its_row(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        await press(pilot, "down")
+        assert table.current_key == "web1"
+        await press(pilot, "s")  # state: running (web1) sorts before stopped (db1)
+        assert table.sort_column == "state"
+        assert shown(app) == ["web1", "db1"]
+        assert table.current_key == "web1"
+        columns = [c.key for c in table.specs]
+        for _ in columns[2:]:
+            await press(pilot, "s")
+        assert table.sort_column == "image"
+        await press(pilot, "s")
+        assert table.sort_column == "name"  # round again
+
+    drive(app, scenario)
+
+
+def test_empty_values_sort_last_and_numbers_by_value() -> None:
+    assert sorted([None, 10, 9, ""], key=sort_key) == [9, 10, None, ""]
+    assert sorted(["b", "A", "c"], key=sort_key) == ["A", "b", "c"]
+    assert Cell("5.0 GiB", sort=5 * 1024**3).sort_key > Cell("2.0 KiB", sort=2048).sort_key
+
+
+def test_a_refresh_keeps_the_cursor_on_the_same_resource(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        await press(pilot, "down")
+        assert table.current_key == "web1"
+        store.containers.create("aaa")  # sorts first, shifts web1 down
+        await press(pilot, "r")
+        assert shown(app) == ["aaa", "db1", "web1"]
+        assert table.current_key == "web1"
+        store.containers.delete("web1")  # gone: the cursor stays on the same line
+        await press(pilot, "r")
+        assert table.current_key == "db1"
+
+    drive(app, scenario)
+
+
+def test_a_refresh_only_touches_the_cells_that_changed(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        before = {key: list(table.get_row(key)) for key in shown(app)}
+        store.containers.update("db1", power_state="running")
+        await press(pilot, "r")
+        after = {key: list(table.get_row(key)) for key in shown(app)}
+        assert all(a is b for a, b in zip(before["web1"], after["web1"], strict=True))
+        changed = [i for i, (a, b) in enumerate(zip(before["db1"], after["db1"], strict=True))
+                   if a is not b]  # fmt: skip
+        assert changed == [1]  # the state cell only
+        assert cells(app, "db1")[1] == "running"
+
+    drive(app, scenario)
+
+
+def test_the_filter_is_incremental_case_insensitive_and_over_every_column(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "slash")
+        sec = section(app)
+        assert sec.filter_input.has_focus
+        await press(pilot, "A")
+        assert shown(app) == ["db1", "web1"]  # aarch64, x86_64... every row has an "a"
+        await press(pilot, "A", "R")  # "aar": db1's architecture
+        assert shown(app) == ["db1"]
+        assert "Containers 1/2" in status(app)
+        await press(pilot, "backspace", "backspace", "backspace", *"GPU")  # a profile name
+        assert shown(app) == ["web1"]
+        await press(pilot, "enter")  # back to the table, the filter kept
+        assert sec.table.has_focus and shown(app) == ["web1"]
+        store.containers.create("gpu-box", profiles=["gpu"])
+        await press(pilot, "r")  # a refresh keeps the filter
+        assert shown(app) == ["gpu-box", "web1"]
+        await press(pilot, "escape")  # Escape (from the table too) clears it
+        assert shown(app) == ["db1", "gpu-box", "web1"]
+        assert sec.filter_input.value == ""
+
+    drive(app, scenario)
+
+
+def test_a_filter_matching_nothing_says_so(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "slash", *"zzz")
+        assert shown(app) == []
+        assert "No match for 'zzz' (Escape clears)." in str(section(app).hint.render())
+        await press(pilot, "escape")
+        assert len(shown(app)) == 2
+
+    drive(app, scenario)
+
+
+def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for key, character in (("slash", "/"), ("d", "d"), ("b", "b")):  # one read, no pause
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert section(app).filter_input.value == "db"
+        assert shown(app) == ["db1"]
+        assert not isinstance(app.screen, ConfirmModal)  # d was not the delete binding
+
+    drive(app, scenario)
+
+
+@pytest.mark.parametrize(
+    ("number", "query", "expected"),
+    [
+        ("2", "aarch", ["db1"]),  # containers, by architecture
+        ("3", "GPU0", ["gpu"]),  # profiles, by device name
+        ("4", "UBU", ["ab" * 32]),  # images, by alias
+        ("5", "svc2.service", ["svc2"]),  # services, by unit
+        ("6", "storage/1", ['["subject2","user1"]\tsvc1']),  # users, by storage folder
+    ],
+)
+def test_every_section_filters_its_rows(
+    store: Store, number: str, query: str, expected: list[str]
+) -> None:
+    store.images.create(ImageInfo(fingerprint="cd" * 32, filename="a", size=1,
+                                  architecture="x86_64"))  # fmt: skip
+    app = app_on(store, "dashboard")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, number, "slash", *query)
+        assert shown(app) == expected
+        await press(pilot, "escape")
+        assert len(shown(app)) > len(expected)
+
+    drive(app, scenario)

@@ -1,0 +1,472 @@
+"""What every resource section shares: a filter line, a sortable table, a detail pane, and the
+create / edit / delete / edit-in-$EDITOR paths.
+
+A section reads a snapshot of its resources in a thread worker (``fetch``, one ``store.reading()``
+so the lists agree) and applies it on the main thread: the table is diffed by row key, the
+cursor stays on the same resource, the detail pane follows the cursor. While it is the section on
+screen, it refreshes every ``refresh_every`` seconds, the next read scheduled when the last one
+finished (never two at once); hidden sections are not read.
+
+Subclasses give the columns and five hooks: ``fetch`` (thread), ``rows`` and ``detail`` (pure,
+from the snapshot), ``form`` (a FormModal whose submit calls core), ``delete_plan`` (what the
+confirmation says, and the core call) and ``document`` (for ``E``). Every write runs in a thread
+worker and is one core call, hence one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import Worker, get_current_worker
+
+from core import NodekeeperError, Store
+
+from .. import editor
+from ..widgets.confirm import ConfirmModal
+from ..widgets.detail_pane import Detail, DetailPane
+from ..widgets.form import FormModal, error_text
+from ..widgets.resource_table import Cell, Column, ResourceTable
+from ..widgets.safe import safe
+
+D = TypeVar("D")
+Rows = dict[str, tuple[Cell, ...]]
+
+
+@dataclass
+class DeletePlan:
+    """What deleting a resource means: the confirmation's text and the core call."""
+
+    title: str
+    message: Content
+    delete: Callable[[], None]  # runs in a worker thread
+    done: str  # the notification afterwards
+
+
+class ResourceSection(Widget, Generic[D]):
+    """A section of resources; see the module docstring."""
+
+    KIND: ClassVar[str] = "resource"
+    TITLE: ClassVar[str] = "Resources"
+    COLUMNS: ClassVar[Sequence[Column]] = ()
+    EMPTY_HINT: ClassVar[str] = "Nothing here yet."
+
+    DEFAULT_CSS = """
+    ResourceSection {
+        height: 1fr;
+        layout: vertical;
+    }
+    ResourceSection > #bar {
+        height: 1;
+        padding: 0 1;
+    }
+    ResourceSection > #bar > Label {
+        width: auto;
+        color: $text-muted;
+    }
+    ResourceSection > #bar > Input {
+        width: 1fr;
+        max-width: 30;
+        margin: 0 1;
+    }
+    ResourceSection > #bar > #status {
+        width: 1fr;
+        text-align: right;
+        color: $text-muted;
+    }
+    ResourceSection > #main {
+        height: 1fr;
+    }
+    ResourceSection #list {
+        height: 1fr;
+    }
+    ResourceSection ResourceTable {
+        height: 1fr;
+        scrollbar-size-horizontal: 1;
+    }
+    ResourceSection.-empty ResourceTable {
+        height: auto;
+    }
+    ResourceSection .empty-hint {
+        display: none;
+        padding: 1 1 0 1;
+        color: $text-muted;
+    }
+    ResourceSection.-empty .empty-hint {
+        display: block;
+    }
+    ResourceSection DetailPane {
+        height: 45%;
+    }
+    ResourceSection.-wide #main {
+        layout: horizontal;
+    }
+    ResourceSection.-wide #list {
+        width: 3fr;
+    }
+    ResourceSection.-wide DetailPane {
+        width: 2fr;
+        height: 1fr;
+        border-top: none;
+        border-left: solid $primary 50%;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, store: Store, *, refresh_every: float | None = 5.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.store = store
+        self.refresh_every = refresh_every
+        self.data: D | None = None
+        self.all_rows: Rows = {}
+        self.filter_text = ""
+        self.pending_key: str | None = None
+        self._timer: Timer | None = None
+        self._loading = False  # a read is under way
+        self._again = False  # another read was asked for meanwhile
+        self._editing = False  # an $EDITOR session is under way
+        self.loads = 0  # snapshots applied (tests and the status line use it)
+
+    # -- layout
+
+    WIDE = 140  # columns from which the detail pane goes beside the table, not under it
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= self.WIDE, "-wide")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="bar"):
+            yield Label("Filter /")
+            yield Input(
+                placeholder="type to filter", id="filter", compact=True, select_on_focus=False
+            )
+            yield Static("", id="status")
+        with Vertical(id="main"):
+            with Vertical(id="list"):
+                yield ResourceTable(self.COLUMNS, id="table")
+                yield Static(Content(self.EMPTY_HINT), classes="empty-hint")
+            yield DetailPane(id="detail")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    @property
+    def detail_pane(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    @property
+    def hint(self) -> Static:
+        return self.query_one(".empty-hint", Static)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.app, "read_only", False)) or self.store.read_only
+
+    # -- hooks for subclasses
+
+    def fetch(self) -> D:
+        """Read the section's snapshot (runs in a worker thread)."""
+        raise NotImplementedError
+
+    def rows(self, data: D) -> Rows:
+        raise NotImplementedError
+
+    def detail(self, data: D, key: str) -> Detail:
+        raise NotImplementedError
+
+    def form(self, data: D, key: str | None) -> FormModal[str] | None:
+        """The create (key None) or edit form; its submit returns the key to select."""
+        return None
+
+    def delete_plan(self, data: D, key: str) -> DeletePlan | str:
+        """What deleting ``key`` means, or why it cannot be deleted."""
+        raise NotImplementedError
+
+    def document(self, key: str) -> editor.Document:
+        return editor.core_document(self.store, self.KIND, key)
+
+    def label_of(self, key: str) -> str:
+        """How the notifications name a row."""
+        return f"{self.KIND} {key!r}"
+
+    # -- loading
+
+    def activate(self) -> None:
+        """Shown on screen: read now, then keep refreshing while shown."""
+        self.load()
+
+    @property
+    def is_active(self) -> bool:
+        """Whether this is the section on screen."""
+        return getattr(self.app, "active_section", None) is self
+
+    def load(self) -> None:
+        """Read a snapshot in a thread worker; while one is under way, read once more after it
+        (reads never overlap, and none is cancelled half-way)."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading, self._again = True, False
+        self._read()
+
+    @work(thread=True, group="load", description="read the store")
+    def _read(self) -> None:
+        worker = get_current_worker()
+        try:
+            data = self.fetch()
+        except NodekeeperError as exc:
+            self._hand_over(worker, self._load_failed, error_text(exc))
+        except Exception as exc:  # a driver error core did not translate: still no traceback
+            detail = getattr(exc, "orig", None) or exc
+            message = f"cannot read {self.store.location.display}: {error_text(detail)}"
+            self._hand_over(worker, self._load_failed, message)
+        else:
+            self._hand_over(worker, self._apply, data)
+
+    def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
+            self.app.call_from_thread(callback, worker, arg)
+
+    def _apply(self, worker: Worker[None], data: D) -> None:
+        try:
+            self.data = data
+            self.all_rows = self.rows(data)
+            self.loads += 1
+            self.show_rows()
+        finally:
+            self._loaded()
+
+    def _load_failed(self, worker: Worker[None], message: str) -> None:
+        self.app.notify(message, title="Cannot load", severity="error", markup=False)
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """A read finished: read again if asked meanwhile, else schedule the next refresh."""
+        self._loading = False
+        if self._again:
+            self.load()
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.refresh_every:
+            self._timer = self.set_timer(self.refresh_every, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self.is_active:
+            self.load()
+
+    # -- showing
+
+    def show_rows(self) -> None:
+        wanted = self.filter_text.casefold()
+        rows = (
+            {
+                key: cells
+                for key, cells in self.all_rows.items()
+                if any(wanted in cell.plain.casefold() for cell in cells)
+            }
+            if wanted
+            else self.all_rows
+        )
+        table = self.table
+        with self.app.batch_update():
+            table.show(rows)
+            if self.pending_key is not None and table.select(self.pending_key):
+                self.pending_key = None
+            self.set_class(not rows, "-empty")
+            if not self.all_rows:
+                self.hint.update(Content(self.EMPTY_HINT))
+            elif not rows:
+                self.hint.update(
+                    Content.assemble(
+                        "No match for ", safe(repr(self.filter_text)), " (Escape clears)."
+                    )
+                )
+            self.update_status()
+            self.update_detail()
+
+    def update_status(self) -> None:
+        table = self.table
+        total, shown = len(self.all_rows), table.row_count
+        count = f"{shown}/{total}" if self.filter_text else f"{total}"
+        parts = [f"{self.TITLE} {count}", f"sort {table.sort_label}"]
+        if self.read_only:
+            parts.append("read-only")
+        self.query_one("#status", Static).update(Content(" · ".join(parts)))
+
+    def update_detail(self) -> None:
+        key = self.table.current_key
+        pane = self.detail_pane
+        if self.data is None or key is None:
+            pane.show(Detail().line("Nothing selected.", "dim"))
+            return
+        try:
+            pane.show(self.detail(self.data, key))
+        except (KeyError, LookupError):  # the row went away between two reads
+            pane.show(Detail().line("Nothing selected.", "dim"))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.update_detail()
+
+    @on(ResourceTable.SortChanged)
+    def _sorted(self, event: ResourceTable.SortChanged) -> None:
+        self.update_status()
+        self.update_detail()
+
+    # -- filter and sort
+
+    def action_filter(self) -> None:
+        # At once, not with focus() (which waits for the next turn of the loop): keys typed
+        # right after "/" (a fast typist, a paste) are filter text, never bindings such as d.
+        self.screen.set_focus(self.filter_input)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter_text = event.value
+        if self.data is not None:
+            self.show_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.filter_input.has_focus
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.filter_input.value = ""
+        self.filter_text = ""
+        if self.data is not None:
+            self.show_rows()
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        self.table.cycle_sort()
+
+    def focus_table(self) -> None:
+        self.table.focus()
+
+    def jump(self, key: str) -> None:
+        """Put the cursor on ``key`` (clearing a filter that hides it), loading if need be."""
+        if self.filter_text and key in self.all_rows and key not in self.table.shown_keys():
+            self.action_clear_filter()
+        if not self.table.select(key):
+            self.pending_key = key
+            self.load()
+        self.table.focus()
+
+    # -- writes
+
+    def _ready(self) -> bool:
+        if self.data is None:
+            self.app.notify("Still reading the store: try again in a moment.", severity="warning")
+        return self.data is not None
+
+    def _selected(self) -> str | None:
+        if not self._ready():
+            return None
+        key = self.table.current_key
+        if key is None:
+            self.app.notify(f"No {self.KIND} selected.", severity="warning")
+        return key
+
+    def action_new(self) -> None:
+        if self.read_only or not self._ready():
+            return
+        modal = self.form(self.data, None)
+        if modal is not None:
+            self.app.push_screen(modal, self._saved)
+
+    def action_edit(self) -> None:
+        if self.read_only or (key := self._selected()) is None:
+            return
+        modal = self.form(self.data, key)  # type: ignore[arg-type]
+        if modal is not None:
+            self.app.push_screen(modal, self._saved)
+
+    def _saved(self, key: str | None) -> None:
+        if key is None:
+            return  # cancelled
+        self.app.notify(f"Saved {self.label_of(key)}.", markup=False)
+        self.pending_key = key
+        self.load()
+
+    def action_delete(self) -> None:
+        if self.read_only or (key := self._selected()) is None:
+            return
+        plan = self.delete_plan(self.data, key)  # type: ignore[arg-type]
+        if isinstance(plan, str):
+            self.app.notify(plan, title="Cannot delete", severity="error", markup=False)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(plan)
+
+        self.app.push_screen(ConfirmModal(plan.title, plan.message), confirmed)
+
+    @work(thread=True, group="write", description="delete through core")
+    def _delete(self, plan: DeletePlan) -> None:
+        try:
+            plan.delete()
+        except NodekeeperError as exc:
+            self.app.call_from_thread(
+                self.app.notify,
+                error_text(exc),
+                title="Not deleted",
+                severity="error",
+                markup=False,
+            )
+        else:
+            self.app.call_from_thread(self.app.notify, plan.done, markup=False)
+        self.app.call_from_thread(self.load)
+
+    def action_edit_document(self) -> None:
+        if self.read_only or self._editing or (key := self._selected()) is None:
+            return
+        self._editing = True
+        self._edit_document(self.document(key))
+
+    @work(thread=True, group="editor", description="edit in $EDITOR")
+    def _edit_document(self, document: editor.Document) -> None:
+        try:
+            outcome = editor.edit(document, self._open_editor)
+        except Exception as exc:  # the store failed under us: say so, no traceback
+            detail = getattr(exc, "orig", None) or exc
+            outcome = editor.Outcome(f"{document.title}: {error_text(detail)}", "error")
+        finally:
+            self._editing = False
+        self.app.call_from_thread(
+            self.app.notify, outcome.message, severity=outcome.severity, markup=False
+        )
+        if outcome.written:
+            self.app.call_from_thread(self.load)
+
+    def _open_editor(self, text: str) -> str:
+        """Run the editor on the main thread, the app suspended (called from the worker)."""
+        return self.app.call_from_thread(self.app.run_editor, text)
