@@ -19,6 +19,7 @@ from textual.widgets import Input, Select, TextArea
 from core import Store
 from tui.app import NodekeeperApp
 from tui.screens.resource import ResourceSection
+from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
 
 FINGERPRINT = "ab" * 32
@@ -139,3 +140,19 @@ esac
 def rounds(tmp_path: Path) -> int:
     file = tmp_path / "rounds"
     return int(file.read_text()) if file.exists() else 0
+
+
+async def save(pilot: Pilot[None], **values: str) -> None:
+    """Fill the open form with ``values`` and save it (ctrl+s)."""
+    await fill(pilot, **values)
+    await press(pilot, "ctrl+s")
+
+
+async def ask_delete(pilot: Pilot[None], key: str) -> str:
+    """Put the cursor on ``key`` and press d: the confirmation's message (left open)."""
+    app = pilot.app
+    assert isinstance(app, NodekeeperApp)
+    put_cursor(app, key)
+    await press(pilot, "d")
+    assert isinstance(app.screen, ConfirmModal), type(app.screen).__name__
+    return app.screen.message.plain

@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from core import Store
-from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
 
 from .pilot import (
     FINGERPRINT,
     app_on,
+    ask_delete,
     cells,
     detail,
     drive,
@@ -178,10 +178,7 @@ def test_d_deletes_after_a_confirmation_naming_what_goes(store: Store) -> None:
     app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        put_cursor(app, "web1")
-        await press(pilot, "d")
-        assert isinstance(app.screen, ConfirmModal)
-        message = app.screen.message.plain
+        message = await ask_delete(pilot, "web1")
         assert "Delete container web1?" in message
         assert "2 config keys, 3 devices, its use of the profiles default, gpu" in message
         await press(pilot, "n")  # no: nothing happens

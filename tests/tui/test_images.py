@@ -5,18 +5,18 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from core import ImageInfo, Store
-from tui.widgets.confirm import ConfirmModal
 
 from .pilot import (
     FINGERPRINT,
     app_on,
+    ask_delete,
     cells,
     detail,
     drive,
     fill,
     form,
     press,
-    put_cursor,
+    save,
     section,
     settle,
     shown,
@@ -65,9 +65,8 @@ def test_n_registers_an_image_and_e_edits_its_aliases_and_properties(store: Stor
 
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "n")
-        await fill(pilot, fingerprint=OTHER, filename="alpine.tar.xz", size="3145728",
+        await save(pilot, fingerprint=OTHER, filename="alpine.tar.xz", size="3145728",
                    aliases="alpine", properties="os = Alpine")  # fmt: skip
-        await press(pilot, "ctrl+s")
         assert section(app).table.current_key == OTHER
         await press(pilot, "e")
         assert form(app).widget("fingerprint").disabled
@@ -106,10 +105,7 @@ def test_deleting_an_image_names_its_aliases_and_the_containers_that_stay(store:
     app = app_on(store, "images")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        put_cursor(app, FINGERPRINT)
-        await press(pilot, "d")
-        assert isinstance(app.screen, ConfirmModal)
-        message = app.screen.message.plain
+        message = await ask_delete(pilot, FINGERPRINT)
         assert "1 aliases (ubuntu), 0 properties" in message
         assert "1 containers were created from it (web1): they stay" in message
         await press(pilot, "y")

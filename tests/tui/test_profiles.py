@@ -18,6 +18,7 @@ from .pilot import (
     notes,
     press,
     put_cursor,
+    save,
     section,
     settle,
     shown,
@@ -46,13 +47,11 @@ def test_n_creates_and_e_edits_a_profile(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "n")
-        await fill(pilot, name="web", description="Web tier", config="limits.cpu = 2")
-        await press(pilot, "ctrl+s")
+        await save(pilot, name="web", description="Web tier", config="limits.cpu = 2")
         assert section(app).table.current_key == "web"
         await press(pilot, "e")
         assert form(app).raw("description") == "Web tier"
-        await fill(pilot, description="Web tier, bigger", config="limits.cpu = 4")
-        await press(pilot, "ctrl+s")
+        await save(pilot, description="Web tier, bigger", config="limits.cpu = 4")
         assert cells(app, "web") == ["web", "0", "1", "", "Web tier, bigger"]
 
     drive(app, scenario)

@@ -8,10 +8,10 @@ from textual.pilot import Pilot
 
 from core import Store
 from core.collect.traffic import Reading
-from tui.widgets.confirm import ConfirmModal
 
 from .pilot import (
     app_on,
+    ask_delete,
     cells,
     detail,
     drive,
@@ -19,6 +19,7 @@ from .pilot import (
     form,
     press,
     put_cursor,
+    save,
     section,
     settle,
     shown,
@@ -59,13 +60,11 @@ def test_n_creates_and_e_edits_a_service(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "n")
-        await fill(pilot, id="svc3", service="aos_svc3.service", ttl="7", dl_limit="1_000_000")
-        await press(pilot, "ctrl+s")
+        await save(pilot, id="svc3", service="aos_svc3.service", ttl="7", dl_limit="1_000_000")
         assert section(app).table.current_key == "svc3"
         await press(pilot, "e")
         assert form(app).raw("dl_limit") == "1000000"
-        await fill(pilot, version="2", ttl="")
-        await press(pilot, "ctrl+s")
+        await save(pilot, version="2", ttl="")
         assert cells(app, "svc3") == ["svc3", "stopped", "ok", "", "", "0", "", "2",
                                       "aos_svc3.service"]  # fmt: skip
 
@@ -93,10 +92,7 @@ def test_deleting_a_service_names_the_claim_sets_that_go_with_it(store: Store) -
     app = app_on(store, "services")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        put_cursor(app, "svc1")
-        await press(pilot, "d")
-        assert isinstance(app.screen, ConfirmModal)
-        message = app.screen.message.plain
+        message = await ask_delete(pilot, "svc1")
         assert "2 claim set bindings" in message
         assert '["admin"]' in message and '["subject2","user1"]' in message
         await press(pilot, "y")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from core import Store
-from tui.widgets.confirm import ConfirmModal
 
 from .pilot import (
     app_on,
+    ask_delete,
     cells,
     detail,
     drive,
@@ -16,6 +16,7 @@ from .pilot import (
     form,
     press,
     put_cursor,
+    save,
     section,
     settle,
     shown,
@@ -50,14 +51,12 @@ def test_n_binds_a_claim_set_and_e_edits_its_folder_and_checksum(store: Store) -
 
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "n")
-        await fill(pilot, claims="ops, admin", service="svc2", storage_folder="/srv/ops")
-        await press(pilot, "ctrl+s")
+        await save(pilot, claims="ops, admin", service="svc2", storage_folder="/srv/ops")
         key = '["admin","ops"]\tsvc2'
         assert section(app).table.current_key == key
         await press(pilot, "e")
         assert form(app).widget("claims").disabled
-        await fill(pilot, storage_folder="/srv/ops2", state_checksum="00ff")
-        await press(pilot, "ctrl+s")
+        await save(pilot, storage_folder="/srv/ops2", state_checksum="00ff")
         assert cells(app, key)[3:] == ["/srv/ops2", "00ff"]
 
     drive(app, scenario)
@@ -90,10 +89,7 @@ def test_d_unbinds_after_a_confirmation(store: Store) -> None:
     app = app_on(store, "users")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        put_cursor(app, f"{PAIR}\tsvc1")
-        await press(pilot, "d")
-        assert isinstance(app.screen, ConfirmModal)
-        message = app.screen.message.plain
+        message = await ask_delete(pilot, f"{PAIR}\tsvc1")
         assert "Unbind the claim set subject2, user1 from service svc1?" in message
         assert "storage folder (/var/aos/storage/1)" in message and "The service stays." in message
         await press(pilot, "y")
