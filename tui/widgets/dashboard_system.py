@@ -15,28 +15,19 @@ from .dashboard_format import DASH, age, compact, percent, rate
 STALE_AFTER = 30.0  # seconds: an older latest sample is labelled with its age
 
 
-def cpu_text(snap: DashboardSnapshot) -> Text:
+def usage_text(snap: DashboardSnapshot, metric: str) -> Text:
+    """``cpu``, ``memory`` or ``disk``: the latest percentage in bold, then in dim the number of
+    cores (CPU) or the total (memory, disk); a dash when there is no sample."""
     s = snap.system.latest
-    if s is None or s.cpu_percent is None:
+    value = None if s is None else getattr(s, f"{metric}_percent")
+    if s is None or value is None:
         return Text(DASH)
-    cores = f" ×{s.cpu_count}" if s.cpu_count else ""
-    return Text.assemble((percent(s.cpu_percent), "bold"), (cores, "dim"))
-
-
-def memory_text(snap: DashboardSnapshot) -> Text:
-    s = snap.system.latest
-    if s is None or s.memory_percent is None:
-        return Text(DASH)
-    total = f" of {compact(s.memory_total)}" if s.memory_total else ""
-    return Text.assemble((percent(s.memory_percent), "bold"), (total, "dim"))
-
-
-def disk_text(snap: DashboardSnapshot) -> Text:
-    s = snap.system.latest
-    if s is None or s.disk_percent is None:
-        return Text(DASH)
-    total = f" of {compact(s.disk_total)}" if s.disk_total else ""
-    return Text.assemble((percent(s.disk_percent), "bold"), (total, "dim"))
+    if metric == "cpu":
+        context = f" ×{s.cpu_count}" if s.cpu_count else ""
+    else:
+        total = getattr(s, f"{metric}_total")
+        context = f" of {compact(total)}" if total else ""
+    return Text.assemble((percent(value), "bold"), (context, "dim"))
 
 
 def disk_io_text(snap: DashboardSnapshot) -> Text:
@@ -104,13 +95,9 @@ class SystemPanel(Vertical):
 
     def show(self, snap: DashboardSnapshot) -> None:
         system = snap.system
-        for key, text in (
-            ("cpu", cpu_text(snap)),
-            ("memory", memory_text(snap)),
-            ("disk", disk_text(snap)),
-            ("load", load_text(snap)),
-        ):
-            self.query_one(f"#{key}-value", Static).update(text)
+        for key in ("cpu", "memory", "disk"):
+            self.query_one(f"#{key}-value", Static).update(usage_text(snap, key))
+        self.query_one("#load-value", Static).update(load_text(snap))
         self.query_one("#disk-io", Static).update(disk_io_text(snap))
         self.query_one("#cpu-spark", ScaledSparkline).set_data(system.cpu, ceiling=100)
         self.query_one("#memory-spark", ScaledSparkline).set_data(system.memory, ceiling=100)
