@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from rich.console import JustifyMethod
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
 
 from core.text import escape_control, human_size
 
@@ -123,3 +124,36 @@ def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
         table.add_row(*cells, key=key)
     if selected in table.rows:
         table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+
+class TablePanel(Vertical):
+    """A dashboard panel holding a DataTable, with a hint (an ``.empty-hint`` Static) in the
+    table's place while there are no rows."""
+
+    DEFAULT_CSS = """
+    TablePanel {
+        border: round $primary 50%;
+    }
+    TablePanel > .empty-hint {
+        padding: 0 1;
+        color: $text-muted;
+        display: none;
+    }
+    TablePanel.-empty > .empty-hint {
+        display: block;
+    }
+    TablePanel.-empty > DataTable {
+        display: none;
+    }
+    """
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one(DataTable)
+
+    def show_rows(self, rows: list[Row], hint: str | None = None) -> None:
+        """Show ``rows``; with none, the hint (``hint`` replacing its text when given)."""
+        sync_rows(self.table, rows)
+        self.set_class(not rows, "-empty")
+        if not rows and hint is not None:
+            self.query_one(".empty-hint", Static).update(hint)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from core.store.dashboard import DashboardSnapshot, InterfaceRate
 
 from .dashboard_chart import BARS, columns
-from .dashboard_format import Row, compact, literal, sync_rows
+from .dashboard_format import Row, TablePanel, compact, literal
 
 TREND_WIDTH = 8
 TOTAL_KEY = "\x00total"  # no interface name can be this row key (names have no controls)
@@ -47,29 +46,17 @@ def interface_rows(interfaces: tuple[InterfaceRate, ...]) -> list[Row]:
     return rows
 
 
-class InterfacesPanel(Vertical):
+class InterfacesPanel(TablePanel):
     BORDER_TITLE = "Interfaces, bytes/s"
 
     DEFAULT_CSS = """
     InterfacesPanel {
         height: auto;
         min-height: 6;
-        border: round $primary 50%;
     }
     InterfacesPanel > DataTable {
         height: auto;
         max-height: 12;
-    }
-    InterfacesPanel > .empty-hint {
-        padding: 0 1;
-        color: $text-muted;
-        display: none;
-    }
-    InterfacesPanel.-empty > .empty-hint {
-        display: block;
-    }
-    InterfacesPanel.-empty > DataTable {
-        display: none;
     }
     """
 
@@ -82,15 +69,8 @@ class InterfacesPanel(Vertical):
         yield table
         yield Static("", markup=False, classes="empty-hint")
 
-    @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one(DataTable)
-
     def show(self, snap: DashboardSnapshot) -> None:
-        sync_rows(self.table, interface_rows(snap.interfaces))
-        empty = not snap.interfaces
-        self.set_class(empty, "-empty")
-        if empty:
-            self.query_one(".empty-hint", Static).update(
-                f"No network samples in the last {snap.minutes} minutes."
-            )
+        self.show_rows(
+            interface_rows(snap.interfaces),
+            hint=f"No network samples in the last {snap.minutes} minutes.",
+        )

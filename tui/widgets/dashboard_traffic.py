@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from core.store.dashboard import ChainUsage, DashboardSnapshot
 
-from .dashboard_format import DASH, Row, compact, literal, sync_rows, usage_bar, usage_style
+from .dashboard_format import (
+    DASH,
+    Row,
+    TablePanel,
+    compact,
+    literal,
+    usage_bar,
+    usage_style,
+)
 
 PERIOD_WORD = {"hour": "this hour", "day": "today", "month": "this month"}
 
@@ -39,27 +46,15 @@ def chain_rows(chains: tuple[ChainUsage, ...]) -> list[Row]:
     ]
 
 
-class TrafficPanel(Vertical):
+class TrafficPanel(TablePanel):
     BORDER_TITLE = "Traffic"
 
     DEFAULT_CSS = """
     TrafficPanel {
         height: 1fr;
-        border: round $primary 50%;
     }
     TrafficPanel > DataTable {
         height: 1fr;
-    }
-    TrafficPanel > .empty-hint {
-        padding: 0 1;
-        color: $text-muted;
-        display: none;
-    }
-    TrafficPanel.-empty > .empty-hint {
-        display: block;
-    }
-    TrafficPanel.-empty > DataTable {
-        display: none;
     }
     """
 
@@ -76,11 +71,6 @@ class TrafficPanel(Vertical):
             classes="empty-hint",
         )
 
-    @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one(DataTable)
-
     def show(self, snap: DashboardSnapshot) -> None:
-        sync_rows(self.table, chain_rows(snap.chains))
-        self.set_class(not snap.chains, "-empty")
+        self.show_rows(chain_rows(snap.chains))
         self.border_title = f"Traffic {PERIOD_WORD.get(snap.period, 'this period')}"
