@@ -26,9 +26,13 @@ from .store.services import entry_json, parse_claims, service_json
 from .text import escape_control, human_size
 
 LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
-SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "config")
+SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
 DELETE_KINDS = ("container", "profile", "image", "certificate", "service")
 EXIT_ERROR = 1
+USER_SERVICE_HELP = (
+    "user: the id of the service the claim set is bound to "
+    '(nodekeeper export user \'["admin","ops"]\' --service svc1)'
+)
 
 
 def _db_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -81,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("show", "show one resource", cmd_show)
     p.add_argument("kind", choices=SHOW_KINDS)
-    p.add_argument("name", nargs="?", help="name, fingerprint (or prefix) or image alias")
+    p.add_argument(
+        "name", nargs="?", help="name, fingerprint (or prefix) or image alias; for a user, its "
+        "claim set as a JSON list, such as '[\"admin\",\"ops\"]', with --service"
+    )  # fmt: skip
+    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
     p.add_argument(
         "--expanded",
         action="store_true",
@@ -93,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "export", "print one resource as a TOML document (edit it, then apply it)", cmd_export
     )
     p.add_argument("kind", choices=SHOW_KINDS)
-    p.add_argument("name", nargs="?", help="name, fingerprint or alias (none for config)")
+    p.add_argument(
+        "name", nargs="?", help="name, fingerprint or alias (none for config); for a user (a "
+        "claim set bound to a service), its claim set as a JSON list, as `list users` shows it, "
+        "such as '[\"admin\",\"ops\"]', with --service"
+    )  # fmt: skip
+    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
 
     p = command(
         "apply", "create or replace the resources of a TOML document, all or nothing", cmd_apply
@@ -387,7 +400,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 raise NodekeeperError("a container name is required")
             print(render_expanded(store, args.name, args.format), end="")
             return 0
-        resource = documents.fetch(store, args.kind, args.name)
+        resource = documents.fetch(store, args.kind, args.name, _user_service(args))
     if args.format == "json":
         table = documents.to_table(resource)
         print(json.dumps(table, indent=2, default=lambda v: v.isoformat()))
@@ -423,9 +436,32 @@ def render_expanded(store: Store, name: str, fmt: str) -> str:
     return escape_control("\n".join(out), one_line=False) + "\n"
 
 
+def _user_service(args: argparse.Namespace) -> str | None:
+    """``--service`` of ``show``/``export user``: required there, refused for other kinds."""
+    if args.kind != "user":
+        if args.service is not None:
+            raise NodekeeperError(
+                f"--service applies to users only (the service a claim set is bound to), "
+                f"not to a {args.kind}"
+            )
+        return None
+    example = f'such as nodekeeper {args.command} user \'["admin","ops"]\' --service svc1'
+    if not args.name:
+        raise NodekeeperError(
+            f"a user is named by its claim set (a JSON list) and --service ID, {example}"
+        )
+    if not args.service:
+        raise NodekeeperError(
+            f"--service ID is required: a user is a claim set bound to a service, {example}"
+        )
+    return args.service
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    service = _user_service(args)
     with _open(args) as store:
-        print(escape_control(documents.export(store, args.kind, args.name), one_line=False), end="")
+        text = documents.export(store, args.kind, args.name, service)
+    print(escape_control(text, one_line=False), end="")
     return 0
 
 

@@ -1,13 +1,21 @@
 """TOML documents of resources: export one, validate a whole file, apply it in one transaction.
 
 A document holds one resource (a top-level ``kind``) or several (``[[profiles]]``,
-``[[containers]]``, ``[[images]]``, ``[[certificates]]``, ``[[services]]`` arrays and a
-``[config]`` table). Applying creates or replaces each resource whole (config, devices, profile
-list); it validates everything first and writes everything in one transaction, or nothing.
+``[[containers]]``, ``[[images]]``, ``[[certificates]]``, ``[[services]]``, ``[[users]]`` arrays
+and a ``[config]`` table). Applying creates or replaces each resource whole (config, devices,
+profile list); it validates everything first and writes everything in one transaction, or
+nothing.
 
 A service's runtime fields (state, status, start_at, main_pid: systemd and traffic accounting keep
 them up to date) are exported like the others; left out of a document, they keep the values the
 store has, so that a hand-written ``[[services]]`` entry does not reset them.
+
+A user (kind ``user``, array ``[[users]]``) is a claim set bound to a service: ``claims`` (a list
+of strings, any order), ``service_id``, and optionally ``storage_folder`` and ``state_checksum``
+(hexadecimal digits). It is named by its claim set and its service (``["admin","ops"] on svc1``;
+``nodekeeper export user '["admin","ops"]' --service svc1``). Applying creates the binding or
+replaces its storage folder and state checksum: a key left out is unset. Its service must exist
+in the store or in the same document.
 """
 
 from __future__ import annotations
@@ -20,22 +28,33 @@ from typing import Any
 
 import tomli_w
 
-from .errors import DocumentError, NodekeeperError, NotFound
-from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, ServiceInfo, Store
+from .errors import DocumentError, NodekeeperError, NotFound, ValidationError
+from .store import (
+    CertificateInfo,
+    ContainerInfo,
+    ImageInfo,
+    ProfileInfo,
+    ServiceInfo,
+    Store,
+    UserEntry,
+)
 from .store import services as service_rules
 from .store.containers import ContainerRepo, ImageRepo, ProfileRepo, parse_certificate
 
-KINDS = ("container", "profile", "image", "certificate", "service", "config")
+KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
 # The kinds in the order they are applied: what others refer to first. Services refer to nothing
-# of the container domain; they go last, after the server config (which holds users.current).
-APPLY_ORDER = ("config", "certificate", "profile", "image", "container", "service")
+# of the container domain; they go after it and after the server config (which holds
+# users.current); users (claim set bindings) refer to services, so they go last.
+APPLY_ORDER = ("config", "certificate", "profile", "image", "container", "service", "user")
 PLURAL = {
     "container": "containers",
     "profile": "profiles",
     "image": "images",
     "certificate": "certificates",
     "service": "services",
+    "user": "users",
 }
+USER_KEYS = ("claims", "service_id", "storage_folder", "state_checksum")
 
 
 @dataclass
@@ -64,6 +83,7 @@ Resource = (
     | CertificateInfo
     | ServiceInfo
     | ServiceDoc
+    | UserEntry
     | ServerConfigDoc
 )
 
@@ -76,14 +96,22 @@ def kind_of(resource: Resource) -> str:
         CertificateInfo: "certificate",
         ServiceInfo: "service",
         ServiceDoc: "service",
+        UserEntry: "user",
         ServerConfigDoc: "config",
     }[type(resource)]
 
 
 def name_of(resource: Resource) -> str:
+    if isinstance(resource, UserEntry):
+        return user_name(resource.claims, resource.service_id)
     return (
         resource.fingerprint if isinstance(resource, ImageInfo | CertificateInfo) else resource.name
     )
+
+
+def user_name(claims: list[str], service_id: str) -> str:
+    """How a binding is named in messages: ``["admin","ops"] on svc1``."""
+    return f"{service_rules.canonical_claims(claims, 'claims')} on {service_id}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,6 +125,13 @@ def to_table(resource: Resource) -> dict[str, Any]:
     table: dict[str, Any] = {"kind": kind_of(resource)}
     if isinstance(resource, ServerConfigDoc):
         table["config"] = dict(resource.config)
+        return table
+    if isinstance(resource, UserEntry):
+        table |= {"claims": list(resource.claims), "service_id": resource.service_id}
+        if resource.storage_folder is not None:
+            table["storage_folder"] = resource.storage_folder
+        if resource.state_checksum is not None:
+            table["state_checksum"] = resource.state_checksum.hex()
         return table
     for f in fields(resource):
         value = getattr(resource, f.name)
@@ -114,6 +149,11 @@ HEADER = """\
 # Apply with: nodekeeper apply FILE
 # Applying replaces the {kind} whole: {removed} removed here are removed from the store.
 """
+USER_HEADER = """\
+# nodekeeper claim set {claims} bound to service {service!r}
+# Apply with: nodekeeper apply FILE
+# Applying replaces the binding's storage_folder and state_checksum: a key left out is unset.
+"""
 SERVICE_NOTE = """\
 # state, status, start_at and main_pid are kept up to date by systemd: left out, they keep
 # their values.
@@ -129,6 +169,8 @@ def dump(resource: Resource, *, header: bool = True) -> str:
     if not header:
         return body
     kind = kind_of(resource)
+    if isinstance(resource, UserEntry):
+        return USER_HEADER.format(claims=resource.key, service=resource.service_id) + "\n" + body
     removed = "keys" if kind == "service" else "keys and devices"
     head = HEADER.format(kind=kind, name=name_of(resource), removed=removed)
     if kind == "service":
@@ -136,16 +178,20 @@ def dump(resource: Resource, *, header: bool = True) -> str:
     return head + "\n" + body
 
 
-def export(store: Store, kind: str, name: str | None = None) -> str:
-    """``nodekeeper export KIND NAME``: one resource of the store as a TOML document."""
-    return dump(fetch(store, kind, name))
+def export(store: Store, kind: str, name: str | None = None, service: str | None = None) -> str:
+    """``nodekeeper export KIND NAME``: one resource of the store as a TOML document. A user is
+    named by its claim set as a JSON list (``'["admin","ops"]'``) and ``service``, its
+    service's id."""
+    return dump(fetch(store, kind, name, service))
 
 
-def fetch(store: Store, kind: str, name: str | None) -> Resource:
+def fetch(store: Store, kind: str, name: str | None, service: str | None = None) -> Resource:
     if kind == "config":
         return ServerConfigDoc(store.config.all())
     if kind not in KINDS:
         raise DocumentError([f"kind {kind!r} is not one of: {', '.join(KINDS)}"], "export")
+    if kind == "user":
+        return fetch_user(store, name, service)
     if not name:
         raise DocumentError([f"a {kind} name is required"], "export")
     getter: Callable[[str], Resource] = {
@@ -156,6 +202,21 @@ def fetch(store: Store, kind: str, name: str | None) -> Resource:
         "service": store.services.get,
     }[kind]
     return getter(name)
+
+
+def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEntry:
+    """The binding of ``claims`` (a JSON list of strings, in any order) on service ``service``."""
+    if not claims:
+        raise DocumentError(
+            ['a user is named by its claim set, a JSON list such as \'["admin","ops"]\', '
+             "and its service"], "export",
+        )  # fmt: skip
+    if not service:
+        raise DocumentError(
+            [f"user {claims}: the service is required (a user is a claim set on a service)"],
+            "export",
+        )
+    return store.users.get(service_rules.parse_claims(claims, "claims"), service)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,8 +269,6 @@ def parse(text: str, source: str = "document") -> list[Resource]:
 
 
 def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
-    from .errors import ValidationError
-
     if not isinstance(table, Mapping):
         raise ValidationError(where, table, "must be a table")
     body = {k: v for k, v in table.items() if k != "kind"}
@@ -221,6 +280,8 @@ def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
         from . import validate
 
         return ServerConfigDoc(validate.config_map(config))
+    if kind == "user":
+        return _user_from_table(body)
     cls = {
         "container": ContainerInfo,
         "profile": ProfileInfo,
@@ -283,6 +344,48 @@ def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
     return CertificateInfo(
         fingerprint=fingerprint, name=name, type=ctype, certificate=body["certificate"]
     )
+
+
+def _user_from_table(body: Mapping[str, Any]) -> UserEntry:
+    unknown = sorted(set(body) - set(USER_KEYS))
+    if unknown:
+        raise ValidationError(
+            "key", unknown[0], f"is not known in a user (known: {', '.join(USER_KEYS)})"
+        )
+    for key in ("claims", "service_id"):
+        if key not in body:
+            raise ValidationError(key, None, "is required in a user")
+    return service_rules.validated_entry(
+        UserEntry(
+            claims=body["claims"],
+            service_id=body["service_id"],
+            storage_folder=body.get("storage_folder"),
+            state_checksum=service_rules.checksum_from_hex(body.get("state_checksum")),
+        )
+    )
+
+
+def parse_user(
+    text: str, claims: list[str], service_id: str, source: str = "document"
+) -> UserEntry:
+    """The binding of a document that edits one binding (the TUI's editor): validated as
+    ``parse`` does, and its claims and service must stay ``claims`` and ``service_id``."""
+    resources = parse(text, source)
+    key = service_rules.canonical_claims(claims, "claims")
+    if len(resources) != 1 or not isinstance(resources[0], UserEntry):
+        raise DocumentError(
+            [f'this document edits the user {user_name(claims, service_id)} only: keep kind = '
+             '"user" and one binding'], source,
+        )  # fmt: skip
+    entry = resources[0]
+    problems = []
+    if entry.key != key:
+        problems.append(f"claims: must stay {key}")
+    if entry.service_id != service_id:
+        problems.append(f"service_id: must stay {service_id!r}")
+    if problems:
+        raise DocumentError(problems, source)
+    return entry
 
 
 def _container_args(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -352,11 +455,14 @@ def _save(store: Store, resource: Resource) -> str:
         return store.services.save(resource.service, keep=resource.keep)
     if isinstance(resource, ServiceInfo):
         return store.services.save(resource)
+    if isinstance(resource, UserEntry):
+        return store.users.save(resource)
     return store.config.replace(resource.config)
 
 
 def _check_references(store: Store, resources: list[Resource], source: str) -> None:
-    """Profiles named by containers must exist in the store or in the document."""
+    """Profiles named by containers, and services named by users, must exist in the store or in
+    the document."""
     in_document = {r.name for r in resources if isinstance(r, ProfileInfo)}
     known = set(store.profiles.names()) | in_document
     problems = [
@@ -366,6 +472,16 @@ def _check_references(store: Store, resources: list[Resource], source: str) -> N
         for p in r.profiles
         if p not in known
     ]
+    users = [r for r in resources if isinstance(r, UserEntry)]
+    if users:
+        services = {r.name for r in resources if isinstance(r, ServiceDoc | ServiceInfo)}
+        services |= set(store.services.ids())
+        problems += [
+            f"user {name_of(r)}: service_id: {r.service_id!r} is not a service of the store "
+            "or of this document"
+            for r in users
+            if r.service_id not in services
+        ]
     if problems:
         raise DocumentError(problems, source)
 
@@ -380,5 +496,8 @@ __all__ = [
     "dump",
     "export",
     "fetch",
+    "fetch_user",
     "parse",
+    "parse_user",
+    "user_name",
 ]

@@ -7,6 +7,10 @@ with duplicates is the same key; each claim set is bound to the services it uses
 folder and a state checksum per binding.
 
 State and status are stored as numbers and exposed by name (``ServiceState``, ``ServiceStatus``).
+
+Deleting a service (``delete``, ``remove_expired``) takes with it, in the same transaction, its
+claim set bindings (ON DELETE CASCADE) and its traffic accounting: the chains
+``service:<id>:in`` and ``service:<id>:out`` (``traffic_chains``) and their history.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from .. import validate
+from ..collect.traffic import service_chain
 from ..errors import AlreadyExists, NotFound, ValidationError
 from ..models import services as m
 from ..models.base import utcnow
@@ -61,7 +66,12 @@ CLAIMS_MAX = 1024  # the users column is a VARCHAR(1024)
 INT32_MAX = (1 << 31) - 1
 INT64_MAX = (1 << 63) - 1
 
-T = {"services": m.Service.__table__, "users": m.User.__table__}
+T = {
+    "services": m.Service.__table__,
+    "users": m.User.__table__,
+    "traffic": m.TrafficMonitor.__table__,
+    "history": m.TrafficHistory.__table__,
+}
 
 
 class _Unset:
@@ -293,6 +303,50 @@ def state_checksum(path: str | os.PathLike[str]) -> bytes:
     return digest.digest()
 
 
+def checksum_from_hex(value: object, field: str = "state_checksum") -> bytes | None:
+    """A state checksum written as hexadecimal digits (``"00ff..."``); empty text is unset."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be a string of hexadecimal digits (a sha256)")
+    stripped = value.strip()
+    if not stripped:
+        return None
+    try:
+        return bytes.fromhex(stripped)
+    except ValueError:
+        raise ValidationError(
+            field, value, "must be hexadecimal digits (a sha256), or empty"
+        ) from None
+
+
+def validated_entry(entry: UserEntry) -> UserEntry:
+    """A binding with every field checked (ValidationError naming the field if not), its
+    claims in canonical order."""
+    key = canonical_claims(entry.claims, "claims")
+    return UserEntry(
+        claims=json.loads(key),
+        service_id=service_id(entry.service_id, "service_id"),
+        storage_folder=_text(entry.storage_folder, "storage_folder"),
+        state_checksum=_checksum(entry.state_checksum),
+    )
+
+
+def traffic_chains(service_id: str) -> list[str]:
+    """The traffic accounting chains of a service: ``service:<id>:in`` and ``service:<id>:out``.
+    They (and their history) are deleted with the service."""
+    return [service_chain(service_id, "in"), service_chain(service_id, "out")]
+
+
+def _forget_traffic(conn: Connection, service_ids: Iterable[str]) -> None:
+    """Delete the traffic chains and the history of these services (exact chain names: a
+    service ``a`` does not take ``service:a:b:in``, the chain of service ``a:b``)."""
+    chains = [chain for sid in service_ids for chain in traffic_chains(sid)]
+    for chunk in chunks(chains):  # type: ignore[arg-type]
+        conn.execute(delete(T["traffic"]).where(T["traffic"].c.chain.in_(chunk)))
+        conn.execute(delete(T["history"]).where(T["history"].c.chain.in_(chunk)))
+
+
 def _checksum(value: object) -> bytes | None:
     if value is None:
         return None
@@ -457,11 +511,14 @@ class ServiceRepo(Repo):
             return "updated"
 
     def delete(self, service_id: str) -> None:
-        """Delete a service; its claim set bindings go with it (ON DELETE CASCADE)."""
+        """Delete a service (NotFound if there is none, and nothing changes); its claim set
+        bindings (ON DELETE CASCADE), its traffic chains and their history go with it, in the
+        same transaction."""
         s = T["services"]
         with self._store.transaction() as conn:
             if conn.execute(delete(s).where(s.c.id == service_id)).rowcount == 0:
                 raise NotFound(self.kind, service_id)
+            _forget_traffic(conn, [service_id])
 
     def set_state(self, service_id: str, state: str | int) -> None:
         self._set(service_id, state=validate.choice(state, SERVICE_STATES, "state"))
@@ -504,12 +561,14 @@ class ServiceRepo(Repo):
     def remove_expired(
         self, now: datetime | None = None, current_users: Iterable[str] | None = None
     ) -> list[str]:
-        """Delete the expired services (and their bindings) in one transaction; their ids."""
+        """Delete the expired services (with their bindings, traffic chains and traffic
+        history, as ``delete``) in one transaction; their ids."""
         s = T["services"]
         with self._store.transaction() as conn:
             ids = [info.id for info in self.expired(now, current_users)]
             for chunk in chunks(ids):  # type: ignore[arg-type]
                 conn.execute(delete(s).where(s.c.id.in_(chunk)))
+            _forget_traffic(conn, ids)
         return ids
 
     def _current_key(self, current_users: Iterable[str] | None) -> str | None:
@@ -633,6 +692,25 @@ class UserRepo(Repo):
             )
         return UserEntry(json.loads(key), service_id, folder, checksum)
 
+    def save(self, entry: UserEntry) -> str:
+        """Create the binding or replace its storage folder and state checksum whole (None
+        unsets them); "created", "updated" or "unchanged". NotFound if the service does not
+        exist."""
+        entry = validated_entry(entry)
+        key, sid = entry.key, entry.service_id
+        values = {"storage_folder": entry.storage_folder, "state_checksum": entry.state_checksum}
+        u = T["users"]
+        with self._store.transaction() as conn:
+            self._service_must_exist(conn, sid)
+            row = conn.execute(select(u).where(u.c.users == key, u.c.service_id == sid)).first()
+            if row is None:
+                conn.execute(insert(u).values(users=key, service_id=sid, **values))
+                return "created"
+            if _entry(row) == entry:
+                return "unchanged"
+            conn.execute(update(u).where(u.c.users == key, u.c.service_id == sid).values(**values))
+            return "updated"
+
     def unbind(self, claims: Iterable[str], service_id: str) -> None:
         """Remove the binding (NotFound if there is none)."""
         key = canonical_claims(claims)
@@ -725,9 +803,12 @@ __all__ = [
     "UserEntry",
     "UserRepo",
     "canonical_claims",
+    "checksum_from_hex",
     "parse_claims",
     "service_id",
     "state_checksum",
+    "traffic_chains",
     "unit_name",
     "validated",
+    "validated_entry",
 ]

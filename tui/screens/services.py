@@ -11,7 +11,7 @@ from textual.content import Content
 
 from core import AlreadyExists, ServiceInfo, UserEntry
 from core.collect.traffic import service_chain
-from core.store.services import validated
+from core.store.services import traffic_chains, validated
 from core.store.traffic import ChainInfo
 
 from ..widgets.detail_pane import Detail
@@ -202,7 +202,14 @@ class ServicesSection(ResourceSection[ServicesData]):
                 parts += ["  ", safe(entry.key), "\n"]
         else:
             parts += ["No claim set is bound to it.\n"]
-        parts += ["Its traffic history stays."]
+        # core deletes both chains and their history with the service, counted or not
+        chains = []
+        for chain in traffic_chains(s.id):
+            counted = data.traffic.get(chain)
+            chains.append(
+                f"{chain} ({human_size(counted.value)} this period)" if counted else chain
+            )
+        parts += ["Its traffic chains go too, with their history: ", safe(", ".join(chains)), "."]
         return DeletePlan(
             f"Delete service {s.id!r}",
             Content.assemble(*parts),

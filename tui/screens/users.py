@@ -3,24 +3,22 @@
 A row is one binding (a claim set on a service), as `nodekeeper list users` shows them; the
 detail pane shows every service of the highlighted claim set.
 
-``core.documents`` has no document kind for a binding, so ``E`` edits a small TOML document
-defined here (claims, service_id, storage_folder, state_checksum); it is applied through the
-users repository in one transaction, with the same "changed meanwhile" check as the others.
+``E`` edits the binding as the document ``nodekeeper export user CLAIMS --service ID`` writes
+(``core.documents``' kind ``user``: claims, service_id, storage_folder, state_checksum); its
+claims and service must stay, and it is applied in one transaction, with the same "changed
+meanwhile" check as the others.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import tomli_w
 from textual.content import Content
 
 from core import (
     AlreadyExists,
-    DocumentError,
     NodekeeperError,
     NotFound,
     ServiceInfo,
@@ -28,8 +26,8 @@ from core import (
     UserEntry,
     ValidationError,
 )
-from core.store.services import canonical_claims, parse_claims
-from core.text import escape_control
+from core import documents as docs
+from core.store.services import canonical_claims, checksum_from_hex, parse_claims
 
 from .. import editor
 from ..widgets.detail_pane import Detail
@@ -70,15 +68,7 @@ def parse_claims_text(text: str) -> list[str]:
 
 
 def parse_checksum(text: str) -> bytes | None:
-    stripped = text.strip()
-    if not stripped:
-        return None
-    try:
-        return bytes.fromhex(stripped)
-    except ValueError:
-        raise ValidationError(
-            "state_checksum", text, "must be hexadecimal digits (a sha256), or empty"
-        ) from None
+    return checksum_from_hex(text)
 
 
 @dataclass(frozen=True)
@@ -215,80 +205,21 @@ class UsersSection(ResourceSection[UsersData]):
         return binding_document(self.store, claims, service_id)
 
 
-# -- the binding as a TOML document
-
-BINDING_KEYS = ("claims", "service_id", "storage_folder", "state_checksum")
-BINDING_HEADER = """\
-# nodekeeper claim set {claims} bound to service {service!r}
-# Applying replaces the binding's storage_folder and state_checksum: a key left out is unset.
-# The claims and the service cannot change here.
-"""
-
-
-def dump_binding(entry: UserEntry) -> str:
-    table: dict[str, Any] = {"claims": entry.claims, "service_id": entry.service_id}
-    if entry.storage_folder is not None:
-        table["storage_folder"] = entry.storage_folder
-    if entry.state_checksum is not None:
-        table["state_checksum"] = entry.state_checksum.hex()
-    header = BINDING_HEADER.format(claims=escape_control(entry.key), service=entry.service_id)
-    return header + "\n" + tomli_w.dumps(table)
-
-
-def parse_binding(text: str, claims: list[str], service_id: str, source: str) -> UserEntry:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DocumentError([f"not valid TOML: {exc}"], source) from None
-    problems = [
-        f"{key}: is not known in a binding (known: {', '.join(BINDING_KEYS)})"
-        for key in data
-        if key not in BINDING_KEYS
-    ]
-    key = canonical_claims(claims)
-    try:
-        if canonical_claims(data.get("claims"), "claims") != key:
-            problems.append(f"claims: must stay {key} (bind another claim set with n)")
-    except ValidationError as exc:
-        problems.append(str(exc))
-    if data.get("service_id") != service_id:
-        problems.append(f"service_id: must stay {service_id!r}")
-    folder = data.get("storage_folder")
-    if folder is not None and not isinstance(folder, str):
-        problems.append(f"storage_folder: {folder!r} must be a string")
-    checksum = data.get("state_checksum")
-    digest: bytes | None = None
-    if checksum is not None and not isinstance(checksum, str):
-        problems.append(f"state_checksum: {checksum!r} must be a string of hexadecimal digits")
-    elif checksum is not None:
-        try:
-            digest = parse_checksum(checksum)
-        except ValidationError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise DocumentError(problems, source)
-    return UserEntry(claims, service_id, folder, digest)
+# -- the binding as a TOML document (core's kind "user")
 
 
 def binding_document(store: Store, claims: list[str], service_id: str) -> editor.Document:
     title = f"claim set {claims_text(claims)!r} on service {service_id!r}"
 
     def export() -> str:
-        return dump_binding(store.users.get(claims, service_id))
+        return docs.dump(store.users.get(claims, service_id))
 
     def apply(original: str, text: str) -> str:
-        wanted = parse_binding(text, claims, service_id, title)
+        wanted = docs.parse_user(text, claims, service_id, title)
         with store.transaction():
-            stored = store.users.get(claims, service_id)
-            if dump_binding(stored) != original:
-                raise editor.ChangedMeanwhile(dump_binding(stored))
-            if (stored.storage_folder, stored.state_checksum) == (
-                wanted.storage_folder,
-                wanted.state_checksum,
-            ):
-                return "unchanged"
-            store.users.set_storage_folder(claims, service_id, wanted.storage_folder)
-            store.users.set_state_checksum(claims, service_id, wanted.state_checksum)
-        return "updated"
+            current = docs.dump(store.users.get(claims, service_id))
+            if current != original:
+                raise editor.ChangedMeanwhile(current)
+            return store.users.save(wanted)
 
     return editor.Document(title, export, apply)
