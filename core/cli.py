@@ -53,6 +53,16 @@ def _db_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     )  # fmt: skip
 
 
+def _refresh_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give between 0.1 and 3600 seconds")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nodekeeper",
@@ -64,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-collect", action="store_true",
         help="TUI: do not start the background collector (it never runs read-only)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--refresh", metavar="SECONDS", type=_refresh_seconds, default=None,
+        help="TUI: how often the dashboard and the section shown re-read the store "
+        "(default: the dashboard every 2 s, the other sections every 5 s)",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -238,7 +253,7 @@ def run_tui(args: argparse.Namespace) -> int:
     with _open(args) as store:
         from tui.app import run
 
-        run(store, read_only=args.read_only, collect=not args.no_collect)
+        run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
     return 0
 
 

@@ -54,7 +54,7 @@ class Section:
 def _dashboard(app: NodekeeperApp) -> Widget:
     from .screens.dashboard import DashboardView
 
-    return DashboardView(app.store, clock=app.clock)
+    return DashboardView(app.store, clock=app.clock, interval=app.dashboard_every)
 
 
 def _resources(cls: type[ResourceSection[Any]]) -> Callable[[NodekeeperApp], Widget]:
@@ -172,14 +172,19 @@ class NodekeeperApp(App[None]):
         collect: bool = False,
         section: str = "dashboard",
         refresh_every: float | None = 5.0,
+        dashboard_every: float = 2.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``refresh_every``: seconds between re-reads of the resource section shown (None:
+        only on ``r``); ``dashboard_every``: seconds between dashboard rounds, counted from
+        the end of the previous one."""
         super().__init__()
         self.store = store
         self.read_only = read_only or store.read_only
         self.collect = collect
         self.initial = section
         self.refresh_every = refresh_every
+        self.dashboard_every = dashboard_every
         self.clock = clock
         self.collector: Any = None
         self.hostname = socket.gethostname()
@@ -375,12 +380,16 @@ HELP_TEXT = {
 HELP_TEXT.update({f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()})
 
 
-def run(store: Store, *, read_only: bool = False, collect: bool = True) -> None:
+def run(
+    store: Store, *, read_only: bool = False, collect: bool = True, refresh: float | None = None
+) -> None:
     """Run the console on ``store`` until the user quits (the caller closes the store).
 
     The background collector runs while the console is open, unless ``collect`` is False or
-    the store is read-only."""
-    app = NodekeeperApp(store, read_only=read_only, collect=collect)
+    the store is read-only. ``refresh`` (seconds) sets how often both the dashboard and the
+    resource section shown re-read the store; by default every 2 s and 5 s."""
+    every = {} if refresh is None else {"refresh_every": refresh, "dashboard_every": refresh}
+    app = NodekeeperApp(store, read_only=read_only, collect=collect, **every)
     try:
         app.run()
     finally:

@@ -369,22 +369,42 @@ def test_no_collector_with_no_collect_or_read_only(store: Store, db: Path, how: 
         opened.close()
 
 
-def test_the_command_line_passes_read_only_and_no_collect_to_the_console(
+def test_the_command_line_passes_read_only_no_collect_and_refresh_to_the_console(
     db: Path, monkeypatch
 ) -> None:
     import tui.app
     from core import cli
 
     core.open_store(db).close()
-    calls: list[tuple[bool, bool, bool]] = []
+    calls: list[tuple[bool, bool, bool, float | None]] = []
     monkeypatch.setattr(
-        tui.app, "run", lambda s, *, read_only, collect: calls.append((s.read_only, read_only,
-                                                                      collect))
+        tui.app, "run", lambda s, *, read_only, collect, refresh: calls.append(
+            (s.read_only, read_only, collect, refresh))
     )  # fmt: skip
     assert cli.main(["--db", str(db)]) == 0
-    assert cli.main(["--db", str(db), "--read-only", "--no-collect"]) == 0
-    assert calls == [(False, False, True), (True, True, False)]
+    assert cli.main(["--db", str(db), "--read-only", "--no-collect", "--refresh", "1"]) == 0
+    assert calls == [(False, False, True, None), (True, True, False, 1.0)]
     assert build_parser().parse_args(["--no-collect"]).no_collect
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "soon", "7200"])
+def test_a_refresh_period_out_of_range_is_refused(seconds: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--refresh", seconds])
+    assert exc.value.code == 2
+    assert f"argument --refresh: {seconds!r}" in capsys.readouterr().err
+
+
+def test_the_dashboard_rounds_follow_dashboard_every(store: Store) -> None:
+    app = app_on(store, "dashboard", dashboard_every=0.5)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        view = app.section("dashboard")
+        assert isinstance(view, DashboardView) and view.interval == 0.5
+        timer = view._timer  # scheduled when the first round finished
+        assert timer is not None and timer._interval == 0.5
+
+    drive(app, scenario)
 
 
 # -- safety: store text is text
