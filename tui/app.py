@@ -32,6 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from core import NodekeeperError, Store
+from core.store.dashboard import ChangeWatcher
 from core.text import escape_control
 
 from . import editor
@@ -58,7 +59,7 @@ def _dashboard(app: NodekeeperApp) -> Widget:
 
 
 def _resources(cls: type[ResourceSection[Any]]) -> Callable[[NodekeeperApp], Widget]:
-    return lambda app: cls(app.store, refresh_every=app.refresh_every)
+    return lambda app: cls(app.store, refresh_every=app.refresh_every, watcher=app.watcher)
 
 
 # Section id -> label and factory, in tab order; the number keys 1.. follow this order.
@@ -185,6 +186,8 @@ class NodekeeperApp(App[None]):
         self.initial = section
         self.refresh_every = refresh_every
         self.dashboard_every = dashboard_every
+        # One change watcher (one small connection) for every resource section's timed refresh.
+        self.watcher = ChangeWatcher(store)
         self.clock = clock
         self.collector: Any = None
         self.hostname = socket.gethostname()
@@ -207,6 +210,7 @@ class NodekeeperApp(App[None]):
         self._start_collector()  # the initial section loads on its TabActivated
 
     def on_unmount(self) -> None:
+        self.watcher.close()
         if self.collector is not None:
             self.collector.stop()  # finishes the reading under way and flushes
 

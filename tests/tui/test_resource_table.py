@@ -110,6 +110,63 @@ def test_a_refresh_only_touches_the_cells_that_changed(store: Store) -> None:
     drive(app, scenario)
 
 
+def test_a_reload_keeps_the_cells_of_unchanged_rows(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        sec = section(app)
+        web1, db1 = sec.all_rows["web1"], sec.all_rows["db1"]
+        store.containers.update("db1", power_state="running")
+        await press(pilot, "r")
+        assert sec.loads == 2
+        assert sec.all_rows["web1"] is web1  # the very cells on screen: the table passes over
+        assert sec.all_rows["db1"] is not db1
+
+    drive(app, scenario)
+
+
+def test_a_timed_refresh_reads_nothing_while_the_store_is_unchanged(store: Store) -> None:
+    app = app_on(store, "containers", refresh_every=5.0)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        sec = section(app)
+        for _ in range(2):
+            sec._tick()  # the timer fires
+            await settle(pilot)
+        assert sec.loads == 1
+        store.profiles.create("late")  # any commit: the next tick reads
+        sec._tick()
+        await settle(pilot)
+        assert sec.loads == 2
+        await press(pilot, "r")  # r always reads
+        assert sec.loads == 3
+
+    drive(app, scenario)
+
+
+def test_columns_fit_their_widest_cell_after_the_filter_narrows_and_widens(store: Store) -> None:
+    long_name = "c" * 40
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        await press(pilot, "slash", *"db")
+        assert shown(app) == ["db1"]
+        store.containers.create(long_name)
+        section(app).load()  # read while filtered: the long name is not shown yet
+        await settle(pilot)
+        section(app).filter_input.value = "ccc"  # db1 goes, the long name comes: rebuilt
+        await settle(pilot)
+        assert shown(app) == [long_name]
+        name_column = table.ordered_columns[0]
+        assert name_column.content_width == 40
+        assert name_column.get_render_width(table) >= 40
+        line = table.render_line(1).text  # header, then the first row: the long name whole
+        assert long_name in line
+
+    drive(app, scenario)
+
+
 def test_the_filter_is_incremental_case_insensitive_and_over_every_column(store: Store) -> None:
     app = app_on(store, "containers")
 

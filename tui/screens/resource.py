@@ -5,7 +5,9 @@ A section reads a snapshot of its resources in a thread worker (``fetch``, one `
 so the lists agree) and applies it on the main thread: the table is diffed by row key, the
 cursor stays on the same resource, the detail pane follows the cursor. While it is the section on
 screen, it refreshes every ``refresh_every`` seconds, the next read scheduled when the last one
-finished (never two at once); hidden sections are not read.
+finished (never two at once); hidden sections are not read. A timed refresh first asks
+``revision()`` (one tiny query) and reads nothing when what the section shows has not changed;
+rows whose cells came out the same keep the very cells on screen, which the table passes over.
 
 Subclasses give the columns and five hooks: ``fetch`` (thread), ``rows`` and ``detail`` (pure,
 from the snapshot), ``form`` (a FormModal whose submit calls core), ``delete_plan`` (what the
@@ -31,6 +33,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from core import NodekeeperError, Store
+from core.store.dashboard import ChangeWatcher
 
 from .. import editor
 from ..widgets.confirm import ConfirmModal
@@ -126,12 +129,22 @@ class ResourceSection(Widget, Generic[D]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, store: Store, *, refresh_every: float | None = 5.0, **kwargs: Any):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        refresh_every: float | None = 5.0,
+        watcher: ChangeWatcher | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.store = store
         self.refresh_every = refresh_every
+        self.watcher = watcher
         self.data: D | None = None
+        self.version: object = None  # revision() when ``data`` was read (None: unknown)
         self.all_rows: Rows = {}
+        self._search: dict[str, str] = {}  # row key -> its cells' text, casefolded, for the filter
         self.filter_text = ""
         self.pending_key: str | None = None
         self._timer: Timer | None = None
@@ -189,6 +202,11 @@ class ResourceSection(Widget, Generic[D]):
     def rows(self, data: D) -> Rows:
         raise NotImplementedError
 
+    def revision(self) -> object:
+        """A token that changes whenever what this section shows may have changed (runs in a
+        worker thread; None: unknown, always read). By default: any commit to the store."""
+        return self.watcher.version() if self.watcher is not None else None
+
     def detail(self, data: D, key: str) -> Detail:
         raise NotImplementedError
 
@@ -218,19 +236,25 @@ class ResourceSection(Widget, Generic[D]):
         """Whether this is the section on screen."""
         return getattr(self.app, "active_section", None) is self
 
-    def load(self) -> None:
+    def load(self, *, if_changed: bool = False) -> None:
         """Read a snapshot in a thread worker; while one is under way, read once more after it
-        (reads never overlap, and none is cancelled half-way)."""
+        (reads never overlap, and none is cancelled half-way). ``if_changed``: only when
+        ``revision()`` differs from the one the data on screen was read at."""
         if self._loading:
             self._again = True
             return
         self._loading, self._again = True, False
-        self._read()
+        self._read(if_changed)
 
     @work(thread=True, group="load", description="read the store")
-    def _read(self) -> None:
+    def _read(self, if_changed: bool) -> None:
         worker = get_current_worker()
         try:
+            # Taken before the read: a commit in between only costs one more read next time.
+            version = self.revision()
+            if if_changed and version is not None and version == self.version:
+                self._hand_over(worker, self._unchanged, None)
+                return
             data = self.fetch()
         except NodekeeperError as exc:
             self._hand_over(worker, self._load_failed, error_text(exc))
@@ -239,22 +263,45 @@ class ResourceSection(Widget, Generic[D]):
             message = f"cannot read {self.store.location.display}: {error_text(detail)}"
             self._hand_over(worker, self._load_failed, message)
         else:
-            self._hand_over(worker, self._apply, data)
+            self._hand_over(worker, self._apply, (data, version))
 
     def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> None:
         with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
             self.app.call_from_thread(callback, worker, arg)
 
-    def _apply(self, worker: Worker[None], data: D) -> None:
+    def _apply(self, worker: Worker[None], read: tuple[D, object]) -> None:
         try:
-            self.data = data
-            self.all_rows = self.rows(data)
+            self.data, self.version = read
+            self.all_rows = self._reuse_cells(self.rows(self.data))
             self.loads += 1
             self.show_rows()
         finally:
             self._loaded()
 
+    def _reuse_cells(self, rows: Rows) -> Rows:
+        """``rows``, where a row's cells are the same as before, with the cells of before (the
+        table passes those over); the filter's search text of every row."""
+        before = self.all_rows
+        search = {}
+        for key, cells in rows.items():
+            old = before.get(key)
+            if (
+                old is not None
+                and len(old) == len(cells)
+                and all(new.same_as(shown) for new, shown in zip(cells, old, strict=True))
+            ):
+                rows[key] = old
+                search[key] = self._search[key]
+                continue
+            search[key] = "\n".join(cell.plain for cell in cells).casefold()
+        self._search = search
+        return rows
+
+    def _unchanged(self, worker: Worker[None], _: None) -> None:
+        self._loaded()
+
     def _load_failed(self, worker: Worker[None], message: str) -> None:
+        self.version = None  # read again next time, whatever revision() says
         self.app.notify(message, title="Cannot load", severity="error", markup=False)
         self._loaded()
 
@@ -273,18 +320,15 @@ class ResourceSection(Widget, Generic[D]):
     def _tick(self) -> None:
         self._timer = None
         if self.is_active:
-            self.load()
+            self.load(if_changed=True)
 
     # -- showing
 
     def show_rows(self) -> None:
         wanted = self.filter_text.casefold()
+        search = self._search
         rows = (
-            {
-                key: cells
-                for key, cells in self.all_rows.items()
-                if any(wanted in cell.plain.casefold() for cell in cells)
-            }
+            {key: cells for key, cells in self.all_rows.items() if wanted in search[key]}
             if wanted
             else self.all_rows
         )
