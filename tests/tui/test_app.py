@@ -522,7 +522,7 @@ def test_an_empty_store_shows_empty_tables_with_a_hint(empty_store: Store) -> No
         for number, name in zip("23456", list(SECTIONS)[1:], strict=True):
             await press(pilot, number)
             assert section(app).table.row_count == 0
-            assert len(section(app).table.columns) > 0
+            assert section(app).table.render_line(0).text.strip()  # the header is drawn
             hint = section(app).hint
             assert hint.display and hint.region.height > 0, name
         await press(pilot, "2")

@@ -29,7 +29,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from core import NodekeeperError, Store
@@ -145,6 +145,7 @@ class ResourceSection(Widget, Generic[D]):
         self.version: object = None  # revision() when ``data`` was read (None: unknown)
         self.all_rows: Rows = {}
         self._search: dict[str, str] = {}  # row key -> its cells' text, casefolded, for the filter
+        self._detail_of: tuple[str | None, D | None] = (None, None)  # what the pane shows
         self.filter_text = ""
         self.pending_key: str | None = None
         self._timer: Timer | None = None
@@ -356,10 +357,15 @@ class ResourceSection(Widget, Generic[D]):
         parts = [f"{self.TITLE} {count}", f"sort {table.sort_label}"]
         if self.read_only:
             parts.append("read-only")
-        self.query_one("#status", Static).update(Content(" · ".join(parts)))
+        # Its width is the bar's rest (1fr): new text never changes the layout.
+        self.query_one("#status", Static).update(Content(" · ".join(parts)), layout=False)
 
     def update_detail(self) -> None:
         key = self.table.current_key
+        shown_key, shown_data = self._detail_of
+        if key == shown_key and self.data is shown_data:
+            return  # shown already (a filter keystroke that leaves the cursor where it was)
+        self._detail_of = (key, self.data)
         pane = self.detail_pane
         if self.data is None or key is None:
             pane.show(Detail().line("Nothing selected.", "dim"))
@@ -369,8 +375,8 @@ class ResourceSection(Widget, Generic[D]):
         except (KeyError, LookupError):  # the row went away between two reads
             pane.show(Detail().line("Nothing selected.", "dim"))
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ResourceTable.RowHighlighted)
+    def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         self.update_detail()
 
     @on(ResourceTable.SortChanged)
@@ -385,12 +391,19 @@ class ResourceSection(Widget, Generic[D]):
         # right after "/" (a fast typist, a paste) are filter text, never bindings such as d.
         self.screen.set_focus(self.filter_input)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.filter_text = event.value
+    def on_mount(self) -> None:
+        # Watched, not through Input.Changed: the rows change with the key's own frame instead
+        # of a frame later (Textual draws at most 60 frames a second).
+        self.watch(self.filter_input, "value", self._filter_changed, init=False)
+
+    def _filter_changed(self, value: str) -> None:
+        self.filter_text = value
         if self.data is not None:
             self.show_rows()
+
+    @on(Input.Changed, "#filter")
+    def _filter_message(self, event: Input.Changed) -> None:
+        event.stop()  # handled by the watcher above
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -1,13 +1,20 @@
-"""A DataTable of resources keyed by name: sortable by any column, updated by diff.
+"""The table of a resource section: rows keyed by name, sortable by any column, drawn line by
+line.
 
-``show(rows)`` compares the new rows with the ones on screen and only adds or updates what
-changed (dolphie's pattern), then sorts and puts the cursor back on the same resource, so a
-refresh neither flickers nor loses the user's place. When rows go away (a filter narrowing, a
-delete) the table is rebuilt instead: DataTable re-indexes every row on each ``remove_row``, so
-removing 1,800 of 2,000 rows one by one takes seconds, and rebuilding takes milliseconds. Sorting: click a column header (again to
-reverse it) or press ``s`` to cycle through the columns; the sorted column's header shows
-``▲``/``▼``. Cells are ``Cell``s: escaped plain text that also carries the value it sorts by (a
-size sorts as bytes, not as "1.0 KiB").
+Why not Textual's DataTable: with 2,000 containers, DataTable renders every visible cell through
+Rich and drops its caches on any change, re-indexes every row on each ``remove_row`` and measures
+every cell of every row added. A filter keystroke cost 150-500 ms. This table keeps the rows in
+a dict and their order in a list, and draws only the lines on screen (Textual's Line API), each
+from the cells' plain text with one style: a keystroke costs a dict comprehension, a sort when
+the order changed and about 50 short lines.
+
+``show(rows)`` replaces the rows (a row passed as the very cells shown already costs nothing),
+sorts, and keeps the cursor on the same resource, so a refresh neither flickers nor loses the
+user's place. Sorting: click a column header (again to reverse it) or press ``s`` to cycle
+through the columns; the sorted column's header shows ``▲``/``▼``. Column widths fit the widest
+cell seen and never shrink, so the columns keep their place while a filter narrows and widens.
+Cells are ``Cell``s: escaped plain text with one style, carrying the value they sort by (a size
+sorts as bytes, not as "1.0 KiB").
 """
 
 from __future__ import annotations
@@ -15,18 +22,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, ClassVar
 
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, JustifyMethod
-from rich.measure import Measurement
+from rich.cells import cell_len, set_cell_size
+from rich.console import JustifyMethod
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from .safe import text_of
 
 SortKey = tuple[int, Any, str]
+PADDING = 1  # spaces on each side of a cell
+LINE_CACHE = 2000  # drawn rows kept, at most (a few screens' worth, for the filter going back)
+NO_STYLE = Style()
 
 
 def sort_key(value: object) -> SortKey:
@@ -64,11 +80,6 @@ class Cell(Text):
         """Cells of the terminal it takes: one line (controls escaped, no wrap)."""
         return cell_len(self.plain)
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        # DataTable measures the cells it adds or updates. Text's own measure splits the text
-        # into lines and words; a cell is one line: its width is its minimum and its maximum.
-        return Measurement(self.width, self.width)
-
     def same_as(self, other: Text) -> bool:
         return (
             isinstance(other, Cell)
@@ -88,106 +99,232 @@ class Column:
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
 
 
-class ResourceTable(DataTable[Text]):
-    """Rows keyed by resource name; ``show()`` diffs, ``sort_by()``/``cycle_sort()`` sort."""
+@lru_cache(maxsize=256)
+def _style(style: str) -> Style:
+    return Style.parse(style) if style else Style()
+
+
+class ResourceTable(ScrollView, can_focus=True):
+    """Rows keyed by resource name; ``show()`` replaces them, ``sort_by()``/``cycle_sort()``
+    sort; see the module docstring."""
 
     class SortChanged(Message):
         def __init__(self, table: ResourceTable) -> None:
             super().__init__()
             self.table = table
 
+    class RowHighlighted(Message):
+        """The cursor is on another row (``key``; None when the table went empty)."""
+
+        def __init__(self, table: ResourceTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "resource-table--header",
+        "resource-table--even-row",
+        "resource-table--cursor",
+    }
+
+    # The look of DataTable's (theme variables), so the console looks as it did.
+    DEFAULT_CSS = """
+    ResourceTable {
+        background: $surface;
+        color: $foreground;
+        & > .resource-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .resource-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .resource-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:dark > .resource-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .resource-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
     def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.specs = list(columns)
         self.sort_column = self.specs[0].key
         self.sort_reverse = False
-        self._shown: dict[str, tuple[Cell, ...]] = {}
-        for spec in self.specs:
-            self.add_column(self._label(spec), key=spec.key)
+        self._rows: dict[str, tuple[Cell, ...]] = {}
+        self._order: list[str] = []  # row keys in the order shown
+        self._index: dict[str, int] = {}  # row key -> position in _order
+        self._widths = [cell_len(self._label(spec).plain) for spec in self.specs]
+        self.cursor_row = 0
+        self._highlighted: str | None = None  # the key the last RowHighlighted named
+        # Drawn rows, by (row key, look): the cells they were drawn from and the whole line.
+        self._lines: dict[tuple[str, int], tuple[tuple[Cell, ...], Strip]] = {}
+        self._styles: tuple[Style, Style, Style, Style] | None = None  # of the last frame
+        self._cached_widths: list[int] = []  # the column widths the drawn rows have
 
     # -- reading
 
     @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
     def current_key(self) -> str | None:
         """The key of the row under the cursor, or None when the table is empty."""
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return row_key.value
+        return self._order[self.cursor_row] if self._order else None
 
     def shown_keys(self) -> list[str]:
         """Row keys in the order shown."""
-        return [row.key.value for row in self.ordered_rows if row.key.value is not None]
+        return list(self._order)
+
+    def get_row(self, key: str) -> list[Cell]:
+        return list(self._rows[key])
+
+    def get_cell(self, key: str, column: str) -> Cell:
+        return self._rows[key][self._column_index(column)]
 
     def cell_text(self, key: str, column: str) -> str:
         return self.get_cell(key, column).plain
 
+    def column_label(self, column: str) -> str:
+        """The header of ``column`` as shown (with the sort mark)."""
+        return self._label(self.specs[self._column_index(column)]).plain
+
+    def column_x(self, column: str) -> int:
+        """Where ``column`` starts, in cells from the table's left edge (unscrolled)."""
+        index = self._column_index(column)
+        return sum(width + 2 * PADDING for width in self._widths[:index])
+
+    def _column_index(self, column: str) -> int:
+        return next(i for i, spec in enumerate(self.specs) if spec.key == column)
+
     # -- updating
 
     def show(self, rows: Rows) -> None:
-        """Make the table show exactly ``rows``, changing only what differs; keep the cursor on
-        the same resource when it is still there (else on the same line). A row given as the
-        very tuple of cells shown already is taken as unchanged without comparing its cells."""
-        selected = self.current_key
-        line = self.cursor_row
-        if any(key not in rows for key in self._shown):
-            self._rebuild(rows)
-        else:
-            changed = False
-            for key, cells in rows.items():
-                cells = tuple(cells)
-                old = self._shown.get(key)
-                if old is cells:
-                    continue
-                if old is None:
-                    self.add_row(*cells, key=key)
-                    changed = True
-                else:
-                    for spec, before, after in zip(self.specs, old, cells, strict=True):
-                        if not after.same_as(before):
-                            self.update_cell(key, spec.key, after, update_width=True)
-                            changed = True
-                self._shown[key] = cells
-            if changed:
-                self._apply_sort()
+        """Show exactly ``rows``, sorted; keep the cursor on the same resource when it is still
+        there (else on the same line)."""
+        selected, line = self.current_key, self.cursor_row
+        widths = self._widths
+        previous = self._rows
+        self._rows = {}
+        for key, cells in rows.items():
+            cells = tuple(cells)
+            self._rows[key] = cells
+            if previous.get(key) is not cells:  # new cells: they may be wider
+                widths = [max(w, cell.width) for w, cell in zip(widths, cells, strict=True)]
+        self._widths = widths
+        self._sort()
         self._put_cursor(selected, line)
 
-    def _rebuild(self, rows: Rows) -> None:
-        """Show ``rows`` from scratch (see the module docstring). Column widths only grow, as
-        with ``show``: the columns keep their place while a filter narrows and widens."""
-        self.clear()
-        self._shown = {}
-        widths = [column.content_width for column in self.ordered_columns]
-        for key, cells in rows.items():
-            self._shown[key] = cells = tuple(cells)
-            self.add_row(*cells, key=key)
-            widths = [max(width, cell.width) for width, cell in zip(widths, cells, strict=True)]
-        # DataTable would measure every cell of every added row on its next idle, through
-        # Rich (about 20 µs a cell: a quarter of a second for 2,000 rows of six); a Cell knows
-        # its width, so the columns are widened here and DataTable is told the rows are known.
-        # (A private attribute of DataTable: textual is pinned, and test_resource_table checks
-        # the widths after a rebuild.)
-        for column, width in zip(self.ordered_columns, widths, strict=True):
-            column.content_width = width
-        self._new_rows.clear()
-        self._apply_sort()
+    def _sort(self) -> None:
+        column = self._column_index(self.sort_column)
+        rows = self._rows
+        if column == 0:
+            order = sorted(rows, key=lambda k: rows[k][0].sort_key, reverse=self.sort_reverse)
+        else:  # ties in the order of the first column (the name)
+            order = sorted(
+                rows,
+                key=lambda k: (rows[k][column].sort_key, rows[k][0].sort_key),
+                reverse=self.sort_reverse,
+            )
+        self._order = order
+        self._index = {key: i for i, key in enumerate(order)}
+        width = sum(w + 2 * PADDING for w in self._widths)
+        self.virtual_size = Size(width, len(order) + 1)  # + the header line
+        self.refresh()
 
     def _put_cursor(self, selected: str | None, line: int) -> None:
-        if not self.row_count:
-            return
-        if selected is not None and selected in self._shown:
-            row = self.get_row_index(selected)
+        if selected is not None and selected in self._index:
+            row = self._index[selected]
         else:
-            row = min(line, self.row_count - 1)
-        if row != self.cursor_row:
-            self.move_cursor(row=row, animate=False)
+            row = min(line, max(0, self.row_count - 1))
+        self.move_cursor(row)
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on line ``row`` (clamped), scroll it into view, and say so when it is
+        on another resource."""
+        self.cursor_row = max(0, min(row, self.row_count - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        key = self.current_key
+        if key != self._highlighted:
+            self._highlighted = key
+            self.post_message(self.RowHighlighted(self, key))
 
     def select(self, key: str) -> bool:
         """Put the cursor on ``key``; False when it is not shown."""
-        if key not in self._shown:
+        if key not in self._index:
             return False
-        self.move_cursor(row=self.get_row_index(key), animate=False)
+        self.move_cursor(self._index[key])
         return True
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)  # rows under the header
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
+
+    # -- keys and mouse
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self.cursor_row + step)
+
+    def action_page(self, direction: int) -> None:
+        page = max(1, self.scrollable_content_region.height - 2)
+        self.move_cursor(self.cursor_row + direction * page)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self.row_count - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:  # the header: sort by the column clicked
+            x = offset.x + round(self.scroll_x)
+            for spec in self.specs:
+                start = self.column_x(spec.key)
+                if start <= x < start + self._widths[self._column_index(spec.key)] + 2 * PADDING:
+                    self.sort_by(spec.key)
+                    return
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row < self.row_count:
+            self.move_cursor(row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()
 
     # -- sorting
 
@@ -197,7 +334,7 @@ class ResourceTable(DataTable[Text]):
             reverse = not self.sort_reverse if column == self.sort_column else False
         self.sort_column, self.sort_reverse = column, reverse
         selected = self.current_key
-        self._apply_sort()
+        self._sort()
         self._put_cursor(selected, self.cursor_row)
         self.post_message(self.SortChanged(self))
 
@@ -212,22 +349,6 @@ class ResourceTable(DataTable[Text]):
         spec = next(s for s in self.specs if s.key == self.sort_column)
         return f"{spec.label} {'▼' if self.sort_reverse else '▲'}"
 
-    def _apply_sort(self) -> None:
-        first = self.specs[0].key
-        if self.sort_column == first:
-            self.sort(first, key=lambda cell: cell.sort_key, reverse=self.sort_reverse)
-        else:  # ties in the order of the first column (the name)
-            self.sort(
-                self.sort_column,
-                first,
-                key=lambda cells: (cells[0].sort_key, cells[1].sort_key),
-                reverse=self.sort_reverse,
-            )
-        for spec in self.specs:
-            self.columns[spec.key].label = self._label(spec)  # type: ignore[index]
-        self._update_count += 1  # header labels changed: drop DataTable's render caches
-        self.refresh()
-
     def _label(self, spec: Column) -> Text:
         mark = ""
         if spec.key == getattr(self, "sort_column", None):
@@ -237,7 +358,65 @@ class ResourceTable(DataTable[Text]):
             return Text((mark[::-1] or "  ") + spec.label, justify="right", no_wrap=True)
         return Text(spec.label + (mark or "  "), no_wrap=True)
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        if event.column_key.value is not None:
-            self.sort_by(event.column_key.value)
+    # -- drawing
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles, once a frame: a widget's rich_style walks up the DOM to blend backgrounds.
+        base = self.rich_style
+        styles = (
+            base,
+            base + self.get_component_rich_style("resource-table--even-row"),
+            base + self.get_component_rich_style("resource-table--cursor"),
+            self.get_component_rich_style("resource-table--header"),
+        )
+        if styles != self._styles or self._widths != self._cached_widths:
+            self._lines.clear()  # another theme, focus or column widths: draw every row anew
+            self._styles, self._cached_widths = styles, list(self._widths)
+        elif len(self._lines) > LINE_CACHE:
+            self._lines.clear()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        if self._styles is None:  # called on its own, not through render_lines
+            self.render_lines(Region(0, 0, 0, 0))
+        assert self._styles is not None
+        base, even, cursor, header = self._styles
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if y == 0:
+            texts = [(self._label(spec).plain, spec.right, NO_STYLE) for spec in self.specs]
+            return self._fit(self._line(texts, header), header, scroll_x, width)
+        row = round(self.scroll_y) + y - 1
+        if row >= self.row_count:
+            return Strip.blank(width, base)
+        look = 2 if row == self.cursor_row else row % 2  # cursor, even or odd row
+        style = (base, even, cursor)[look]
+        key = self._order[row]
+        cells = self._rows[key]
+        cached = self._lines.get((key, look))
+        if cached is not None and cached[0] is cells:
+            line = cached[1]
+        else:  # rows scrolled or filtered back into view are mostly drawn already
+            line = self._line(
+                [(cell.plain, spec.right or cell.justify == "right", _style(str(cell.style)))
+                 for cell, spec in zip(cells, self.specs, strict=True)],
+                style,
+            )  # fmt: skip
+            self._lines[key, look] = (cells, line)
+        return self._fit(line, style, scroll_x, width)
+
+    def _line(self, cells: list[tuple[str, bool, Style]], style: Style) -> Strip:
+        """One row, every column, padded to the column widths."""
+        pad = " " * PADDING
+        segments = []
+        for (text, right, cell_style), column_width in zip(cells, self._widths, strict=True):
+            fitted = set_cell_size(text, column_width)
+            if right and cell_len(text) < column_width:
+                fitted = " " * (column_width - cell_len(text)) + text
+            segments.append(Segment(pad + fitted + pad, style + cell_style))
+        return Strip(segments)
+
+    @staticmethod
+    def _fit(line: Strip, style: Style, scroll_x: int, width: int) -> Strip:
+        """The part of ``line`` in view, filled to the widget's width."""
+        return line.crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
