@@ -13,7 +13,7 @@ import os
 from sqlalchemy.exc import DBAPIError
 
 from .db.engine import create_store_engine, enable_wal, parse_location
-from .db.migrate import head_version, read_status, upgrade
+from .db.migrate import head_version, is_current, read_status, upgrade
 from .errors import (
     AlreadyExists,
     DocumentError,
@@ -64,19 +64,18 @@ def open_store(
     location = parse_location(resolve_location(url))
     engine, read_only = create_store_engine(location, read_only)
     try:
-        if upgrade_schema:
-            status = read_status(engine)
-            if not status.up_to_date:
+        # The usual case, a database at the newest schema, costs one query and no Alembic.
+        if not is_current(engine):
+            status = read_status(engine)  # refuses a schema that is too new, touches nothing
+            if upgrade_schema and not status.up_to_date:
                 if read_only:
                     raise StoreError(
                         f"{location.display} has schema version {status.current or 0}, this "
                         f"nodekeeper needs {head_version()}; open it writable to upgrade it"
                     )
                 upgrade(engine, location.path)
-            if location.path is not None and not read_only:
-                enable_wal(engine)
-        else:
-            read_status(engine)  # refuses a schema that is too new, touches nothing
+        if upgrade_schema and location.path is not None and not read_only:
+            enable_wal(engine)
     except DBAPIError as exc:
         engine.dispose()
         if "not a database" in str(exc.orig):

@@ -1,12 +1,10 @@
-"""SQLAlchemy models of every seed table, one module per domain."""
+"""Every seed table, as SQLAlchemy Core tables, one module per domain (see ``base``)."""
 
 from . import admin, containers, services, telemetry
-from .base import Base, UTCDateTime, utcnow
-
-metadata = Base.metadata
+from .base import Model, UTCDateTime, metadata, utcnow
 
 __all__ = [
-    "Base",
+    "Model",
     "UTCDateTime",
     "admin",
     "containers",

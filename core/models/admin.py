@@ -6,11 +6,10 @@ Its ``users`` table is ``accounts`` here, because seed 000 owns ``users``.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     ForeignKey,
     Index,
     Integer,
@@ -20,93 +19,98 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
+from .base import UTCDateTime, table
 
-
-class Account(Base):
-    __tablename__ = "accounts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(255), unique=True)
-    email: Mapped[str | None] = mapped_column(String(255))
-    password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(32), default="viewer", server_default="viewer")
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class AuditLog(Base):
-    __tablename__ = "audit_logs"
-    __table_args__ = (
-        Index("ix_audit_logs_timestamp", "timestamp"),
-        Index("ix_audit_logs_actor_timestamp", "actor", "timestamp"),
-        Index("ix_audit_logs_resource_timestamp", "resource", "timestamp"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(64))
-    resource: Mapped[str] = mapped_column(String(255))
-    result: Mapped[str] = mapped_column(String(32), default="success", server_default="success")
-    ip_address: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[str | None] = mapped_column(Text)  # JSON
+Account = table(
+    "accounts",
+    Column("id", Integer, primary_key=True),
+    Column("username", String(255), nullable=False, unique=True),
+    Column("email", String(255)),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(32), nullable=False, default="viewer", server_default="viewer"),
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
 
 
-class SmbShare(Base):
-    __tablename__ = "smb_shares"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    path: Mapped[str] = mapped_column(Text)
-    dataset: Mapped[str | None] = mapped_column(Text)
-    description: Mapped[str | None] = mapped_column(Text)
-    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    guest_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    valid_users: Mapped[str | None] = mapped_column(Text)  # JSON list
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+AuditLog = table(
+    "audit_logs",
+    Column("id", Integer, primary_key=True),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("resource", String(255), nullable=False),
+    Column("result", String(32), nullable=False, default="success", server_default="success"),
+    Column("ip_address", String(64)),
+    Column("user_agent", Text),
+    Column("details", Text),  # JSON
+    Index("ix_audit_logs_timestamp", "timestamp"),
+    Index("ix_audit_logs_actor_timestamp", "actor", "timestamp"),
+    Index("ix_audit_logs_resource_timestamp", "resource", "timestamp"),
+)
 
 
-class NfsExport(Base):
-    __tablename__ = "nfs_exports"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(String(1024), unique=True)
-    dataset: Mapped[str | None] = mapped_column(Text)
-    clients: Mapped[str | None] = mapped_column(Text)  # JSON list
-    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    root_squash: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+SmbShare = table(
+    "smb_shares",
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("dataset", Text),
+    Column("description", Text),
+    Column("read_only", Boolean, nullable=False, default=False, server_default=false()),
+    Column("guest_ok", Boolean, nullable=False, default=False, server_default=false()),
+    Column("valid_users", Text),  # JSON list
+    Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+)
 
 
-class IscsiTarget(Base):
-    __tablename__ = "iscsi_targets"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    iqn: Mapped[str] = mapped_column(String(255), unique=True)
-    initiators: Mapped[str | None] = mapped_column(Text)  # JSON list
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+NfsExport = table(
+    "nfs_exports",
+    Column("id", Integer, primary_key=True),
+    Column("path", String(1024), nullable=False, unique=True),
+    Column("dataset", Text),
+    Column("clients", Text),  # JSON list
+    Column("read_only", Boolean, nullable=False, default=False, server_default=false()),
+    Column("root_squash", Boolean, nullable=False, default=True, server_default=true()),
+    Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+)
 
 
-class IscsiLun(Base):
-    __tablename__ = "iscsi_luns"
-    __table_args__ = (UniqueConstraint("target_id", "lun"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("iscsi_targets.id", ondelete="CASCADE"))
-    lun: Mapped[int] = mapped_column(Integer)
-    zvol: Mapped[str] = mapped_column(Text)
-    size: Mapped[int] = mapped_column(BigInteger)
-    backend: Mapped[str] = mapped_column(String(32), default="zvol", server_default="zvol")
+IscsiTarget = table(
+    "iscsi_targets",
+    Column("id", Integer, primary_key=True),
+    Column("iqn", String(255), nullable=False, unique=True),
+    Column("initiators", Text),  # JSON list
+    Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+)
 
 
-class SnapshotPolicy(Base):
-    __tablename__ = "snapshot_policies"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dataset: Mapped[str] = mapped_column(String(1024), unique=True)
-    frequent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    hourly: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    daily: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    weekly: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    monthly: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    yearly: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    autosnap: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    autoprune: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+IscsiLun = table(
+    "iscsi_luns",
+    Column("id", Integer, primary_key=True),
+    Column(
+        "target_id", Integer, ForeignKey("iscsi_targets.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("lun", Integer, nullable=False),
+    Column("zvol", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("backend", String(32), nullable=False, default="zvol", server_default="zvol"),
+    UniqueConstraint("target_id", "lun"),
+)
+
+
+SnapshotPolicy = table(
+    "snapshot_policies",
+    Column("id", Integer, primary_key=True),
+    Column("dataset", String(1024), nullable=False, unique=True),
+    Column("frequent", Integer, nullable=False, default=0, server_default="0"),
+    Column("hourly", Integer, nullable=False, default=0, server_default="0"),
+    Column("daily", Integer, nullable=False, default=0, server_default="0"),
+    Column("weekly", Integer, nullable=False, default=0, server_default="0"),
+    Column("monthly", Integer, nullable=False, default=0, server_default="0"),
+    Column("yearly", Integer, nullable=False, default=0, server_default="0"),
+    Column("autosnap", Boolean, nullable=False, default=True, server_default=true()),
+    Column("autoprune", Boolean, nullable=False, default=True, server_default=true()),
+)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
-
-from .base import Base, UTCDateTime
+from .base import UTCDateTime, table
 
 CASCADE = {"ondelete": "CASCADE"}
 # The device keys naming a nic's network; the usage queries repeat this condition word for word,
@@ -20,170 +27,183 @@ def where(condition: str) -> dict:
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
-class Certificate(Base):
-    __tablename__ = "certificates"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(255), unique=True)
-    type: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(255))
-    certificate: Mapped[str] = mapped_column(Text)
+Certificate = table(
+    "certificates",
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(255), nullable=False, unique=True),
+    Column("type", Integer, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("certificate", Text, nullable=False),
+)
 
 
-class ServerConfig(Base):
-    __tablename__ = "config"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)
-    value: Mapped[str | None] = mapped_column(Text)
+ServerConfig = table(
+    "config",
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("value", Text),
+)
 
 
-class Container(Base):
-    __tablename__ = "containers"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    architecture: Mapped[int] = mapped_column(Integer)
-    type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    power_state: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    ephemeral: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+Container = table(
+    "containers",
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("architecture", Integer, nullable=False),
+    Column("type", Integer, nullable=False, default=0, server_default="0"),
+    Column("power_state", Integer, nullable=False, default=0, server_default="0"),
+    Column("ephemeral", Integer, nullable=False, default=0, server_default="0"),
+)
 
 
-class ContainerConfig(Base):
-    __tablename__ = "containers_config"
-    __table_args__ = (
-        UniqueConstraint("container_id", "key"),
-        # "Which containers come from image X?" Partial: only that key is looked up by value, and
-        # a btree cannot hold long values (cloud-init user-data, raw.lxc) on PostgreSQL.
-        Index("ix_containers_config_base_image", "value", **where("key = 'volatile.base_image'")),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    container_id: Mapped[int] = mapped_column(ForeignKey("containers.id", **CASCADE))
-    key: Mapped[str] = mapped_column(String(255))
-    value: Mapped[str | None] = mapped_column(Text)
+ContainerConfig = table(
+    "containers_config",
+    Column("id", Integer, primary_key=True),
+    Column("container_id", Integer, ForeignKey("containers.id", **CASCADE), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text),
+    UniqueConstraint("container_id", "key"),
+    # "Which containers come from image X?" Partial: only that key is looked up by value, and
+    # a btree cannot hold long values (cloud-init user-data, raw.lxc) on PostgreSQL.
+    Index("ix_containers_config_base_image", "value", **where("key = 'volatile.base_image'")),
+)
 
 
-class ContainerDevice(Base):
-    __tablename__ = "containers_devices"
-    __table_args__ = (UniqueConstraint("container_id", "name"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    container_id: Mapped[int] = mapped_column(ForeignKey("containers.id", **CASCADE))
-    name: Mapped[str] = mapped_column(String(255))
-    type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+ContainerDevice = table(
+    "containers_devices",
+    Column("id", Integer, primary_key=True),
+    Column("container_id", Integer, ForeignKey("containers.id", **CASCADE), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("type", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("container_id", "name"),
+)
 
 
-class ContainerDeviceConfig(Base):
-    __tablename__ = "containers_devices_config"
-    __table_args__ = (
-        UniqueConstraint("container_device_id", "key"),
-        # "Which devices point at br0?" starts from this index; it covers the device id too.
-        Index(
-            "ix_containers_devices_config_network",
-            "key",
-            "value",
-            "container_device_id",
-            **where(NETWORK_KEYS),
-        ),  # fmt: skip
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    container_device_id: Mapped[int] = mapped_column(ForeignKey("containers_devices.id", **CASCADE))
-    key: Mapped[str] = mapped_column(String(255))
-    value: Mapped[str | None] = mapped_column(Text)
+ContainerDeviceConfig = table(
+    "containers_devices_config",
+    Column("id", Integer, primary_key=True),
+    Column(
+        "container_device_id",
+        Integer,
+        ForeignKey("containers_devices.id", **CASCADE),
+        nullable=False,
+    ),
+    Column("key", String(255), nullable=False),
+    Column("value", Text),
+    UniqueConstraint("container_device_id", "key"),
+    # "Which devices point at br0?" starts from this index; it covers the device id too.
+    Index(
+        "ix_containers_devices_config_network",
+        "key",
+        "value",
+        "container_device_id",
+        **where(NETWORK_KEYS),
+    ),  # fmt: skip
+)
 
 
-class ContainerProfile(Base):
-    __tablename__ = "containers_profiles"
-    __table_args__ = (
-        UniqueConstraint("container_id", "profile_id"),
-        # Covering indexes for the usage queries: profile -> containers, and a container's
-        # profiles in apply order.
-        Index("ix_containers_profiles_by_profile", "profile_id", "container_id", "apply_order"),
-        Index("ix_containers_profiles_by_order", "container_id", "apply_order", "profile_id"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    container_id: Mapped[int] = mapped_column(ForeignKey("containers.id", **CASCADE))
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", **CASCADE))
-    apply_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+ContainerProfile = table(
+    "containers_profiles",
+    Column("id", Integer, primary_key=True),
+    Column("container_id", Integer, ForeignKey("containers.id", **CASCADE), nullable=False),
+    Column("profile_id", Integer, ForeignKey("profiles.id", **CASCADE), nullable=False),
+    Column("apply_order", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("container_id", "profile_id"),
+    # Covering indexes for the usage queries: profile -> containers, and a container's
+    # profiles in apply order.
+    Index("ix_containers_profiles_by_profile", "profile_id", "container_id", "apply_order"),
+    Index("ix_containers_profiles_by_order", "container_id", "apply_order", "profile_id"),
+)
 
 
-class Image(Base):
-    __tablename__ = "images"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cached: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    fingerprint: Mapped[str] = mapped_column(String(255), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(BigInteger)
-    public: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    architecture: Mapped[int] = mapped_column(Integer)
-    creation_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    expiry_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    upload_date: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_use_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+Image = table(
+    "images",
+    Column("id", Integer, primary_key=True),
+    Column("cached", Integer, nullable=False, default=0, server_default="0"),
+    Column("fingerprint", String(255), nullable=False, unique=True),
+    Column("filename", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("public", Integer, nullable=False, default=0, server_default="0"),
+    Column("architecture", Integer, nullable=False),
+    Column("creation_date", UTCDateTime),
+    Column("expiry_date", UTCDateTime),
+    Column("upload_date", UTCDateTime, nullable=False),
+    Column("last_use_date", UTCDateTime),
+)
 
 
-class ImageProperty(Base):
-    __tablename__ = "images_properties"
-    __table_args__ = (UniqueConstraint("image_id", "key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", **CASCADE))
-    type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    key: Mapped[str] = mapped_column(String(255))
-    value: Mapped[str | None] = mapped_column(Text)
+ImageProperty = table(
+    "images_properties",
+    Column("id", Integer, primary_key=True),
+    Column("image_id", Integer, ForeignKey("images.id", **CASCADE), nullable=False),
+    Column("type", Integer, nullable=False, default=0, server_default="0"),
+    Column("key", String(255), nullable=False),
+    Column("value", Text),
+    UniqueConstraint("image_id", "key"),
+)
 
 
-class ImageAlias(Base):
-    __tablename__ = "images_aliases"
-    __table_args__ = (Index("ix_images_aliases_image_id", "image_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", **CASCADE))
-    description: Mapped[str | None] = mapped_column(String(255))
+ImageAlias = table(
+    "images_aliases",
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("image_id", Integer, ForeignKey("images.id", **CASCADE), nullable=False),
+    Column("description", String(255)),
+    Index("ix_images_aliases_image_id", "image_id"),
+)
 
 
-class Profile(Base):
-    __tablename__ = "profiles"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    description: Mapped[str | None] = mapped_column(Text)
+Profile = table(
+    "profiles",
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text),
+)
 
 
-class ProfileConfig(Base):
-    __tablename__ = "profiles_config"
-    __table_args__ = (UniqueConstraint("profile_id", "key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", **CASCADE))
-    key: Mapped[str] = mapped_column(String(255))
-    value: Mapped[str | None] = mapped_column(Text)
+ProfileConfig = table(
+    "profiles_config",
+    Column("id", Integer, primary_key=True),
+    Column("profile_id", Integer, ForeignKey("profiles.id", **CASCADE), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text),
+    UniqueConstraint("profile_id", "key"),
+)
 
 
-class ProfileDevice(Base):
-    __tablename__ = "profiles_devices"
-    __table_args__ = (UniqueConstraint("profile_id", "name"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", **CASCADE))
-    name: Mapped[str] = mapped_column(String(255))
-    type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+ProfileDevice = table(
+    "profiles_devices",
+    Column("id", Integer, primary_key=True),
+    Column("profile_id", Integer, ForeignKey("profiles.id", **CASCADE), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("type", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("profile_id", "name"),
+)
 
 
-class ProfileDeviceConfig(Base):
-    __tablename__ = "profiles_devices_config"
-    __table_args__ = (
-        UniqueConstraint("profile_device_id", "key"),
-        Index(
-            "ix_profiles_devices_config_network",
-            "key",
-            "value",
-            "profile_device_id",
-            **where(NETWORK_KEYS),
-        ),  # fmt: skip
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    profile_device_id: Mapped[int] = mapped_column(ForeignKey("profiles_devices.id", **CASCADE))
-    key: Mapped[str] = mapped_column(String(255))
-    value: Mapped[str | None] = mapped_column(Text)
+ProfileDeviceConfig = table(
+    "profiles_devices_config",
+    Column("id", Integer, primary_key=True),
+    Column(
+        "profile_device_id", Integer, ForeignKey("profiles_devices.id", **CASCADE), nullable=False
+    ),
+    Column("key", String(255), nullable=False),
+    Column("value", Text),
+    UniqueConstraint("profile_device_id", "key"),
+    Index(
+        "ix_profiles_devices_config_network",
+        "key",
+        "value",
+        "profile_device_id",
+        **where(NETWORK_KEYS),
+    ),  # fmt: skip
+)
 
 
-class SchemaVersion(Base):
-    """One row per applied schema version (seed 003's ``schema`` table)."""
-
-    __tablename__ = "schema"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, unique=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# One row per applied schema version (seed 003's ``schema`` table).
+SchemaVersion = table(
+    "schema",
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

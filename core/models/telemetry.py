@@ -5,216 +5,232 @@ Times are Unix seconds (INTEGER) as in the seed: range scans and comparisons sta
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 
-from .base import Base
+from .base import table
 
 CASCADE = {"ondelete": "CASCADE"}
 
 
-class SystemMetric(Base):
-    __tablename__ = "system_metrics"
-    __table_args__ = (Index("ix_system_metrics_timestamp", "timestamp"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    cpu_percent: Mapped[float | None] = mapped_column(Float)
-    cpu_count: Mapped[int | None] = mapped_column(Integer)
-    memory_total: Mapped[int | None] = mapped_column(BigInteger)
-    memory_available: Mapped[int | None] = mapped_column(BigInteger)
-    memory_percent: Mapped[float | None] = mapped_column(Float)
-    disk_total: Mapped[int | None] = mapped_column(BigInteger)
-    disk_used: Mapped[int | None] = mapped_column(BigInteger)
-    disk_percent: Mapped[float | None] = mapped_column(Float)
-    disk_read_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    disk_write_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    load_1min: Mapped[float | None] = mapped_column(Float)
-    load_5min: Mapped[float | None] = mapped_column(Float)
-    load_15min: Mapped[float | None] = mapped_column(Float)
+SystemMetric = table(
+    "system_metrics",
+    Column("id", Integer, primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("cpu_percent", Float),
+    Column("cpu_count", Integer),
+    Column("memory_total", BigInteger),
+    Column("memory_available", BigInteger),
+    Column("memory_percent", Float),
+    Column("disk_total", BigInteger),
+    Column("disk_used", BigInteger),
+    Column("disk_percent", Float),
+    Column("disk_read_bytes", BigInteger),
+    Column("disk_write_bytes", BigInteger),
+    Column("load_1min", Float),
+    Column("load_5min", Float),
+    Column("load_15min", Float),
+    Index("ix_system_metrics_timestamp", "timestamp"),
+)
 
 
-class NetworkMetric(Base):
-    """Per-interval deltas, per interface; ``interface`` is empty for the all-interface total."""
-
-    __tablename__ = "network_metrics"
-    __table_args__ = (
-        Index("ix_network_metrics_timestamp", "timestamp"),
-        Index("ix_network_metrics_interface_timestamp", "interface", "timestamp"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    interface: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    bytes_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    packets_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    packets_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    errors_in: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    errors_out: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    drops_in: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    drops_out: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    connections_established: Mapped[int | None] = mapped_column(Integer)
-    connections_listen: Mapped[int | None] = mapped_column(Integer)
-    connections_time_wait: Mapped[int | None] = mapped_column(Integer)
+# Per-interval deltas, per interface; ``interface`` is empty for the all-interface total.
+NetworkMetric = table(
+    "network_metrics",
+    Column("id", Integer, primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("interface", String(64), nullable=False, default="", server_default=""),
+    Column("bytes_sent", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("bytes_recv", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("packets_sent", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("packets_recv", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("errors_in", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("errors_out", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("drops_in", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("drops_out", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("connections_established", Integer),
+    Column("connections_listen", Integer),
+    Column("connections_time_wait", Integer),
+    Index("ix_network_metrics_timestamp", "timestamp"),
+    Index("ix_network_metrics_interface_timestamp", "interface", "timestamp"),
+)
 
 
-class LogEvent(Base):
-    __tablename__ = "log_events"
-    __table_args__ = (
-        Index("ix_log_events_timestamp", "timestamp"),
-        Index("ix_log_events_source_timestamp", "source", "timestamp"),
-        Index("ix_log_events_ip_address_timestamp", "ip_address", "timestamp"),
-        Index("ix_log_events_level", "level"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(16))
-    message: Mapped[str] = mapped_column(Text)
-    ip_address: Mapped[str | None] = mapped_column(String(64))
-    user: Mapped[str | None] = mapped_column(String(255))
-    service: Mapped[str | None] = mapped_column(String(255))
-    action: Mapped[str | None] = mapped_column(String(64))
-    metadata_json: Mapped[str | None] = mapped_column("metadata", Text)
+LogEvent = table(
+    "log_events",
+    Column("id", Integer, primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("ip_address", String(64)),
+    Column("user", String(255)),
+    Column("service", String(255)),
+    Column("action", String(64)),
+    Column("metadata", Text),
+    Index("ix_log_events_timestamp", "timestamp"),
+    Index("ix_log_events_source_timestamp", "source", "timestamp"),
+    Index("ix_log_events_ip_address_timestamp", "ip_address", "timestamp"),
+    Index("ix_log_events_level", "level"),
+)
 
 
-class _Rollup:
-    """Columns every rollup keeps (netdata's tiers: counts and extremes stay exact)."""
-
-    sample_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Sums make averages of averages exact: a day's mean is sum / count over its hours.
-    sum_cpu_percent: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    sum_memory_percent: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    avg_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    max_cpu_percent: Mapped[float | None] = mapped_column(Float)
-    avg_memory_percent: Mapped[float | None] = mapped_column(Float)
-    max_memory_percent: Mapped[float | None] = mapped_column(Float)
-    total_bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_bytes_recv: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    total_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    banned_ip_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-
-class HourlyAggregate(_Rollup, Base):
-    __tablename__ = "hourly_aggregates"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    hour_timestamp: Mapped[int] = mapped_column(BigInteger, unique=True)
+def _rollup() -> list[Column]:
+    """Columns every rollup keeps (netdata's tiers: counts and extremes stay exact); new ones
+    for each table, as a Column belongs to one table."""
+    return [
+        Column("sample_count", Integer, nullable=False, default=0, server_default="0"),
+        # Sums make averages of averages exact: a day's mean is sum / count over its hours.
+        Column("sum_cpu_percent", Float, nullable=False, default=0.0, server_default="0"),
+        Column("sum_memory_percent", Float, nullable=False, default=0.0, server_default="0"),
+        Column("avg_cpu_percent", Float),
+        Column("max_cpu_percent", Float),
+        Column("avg_memory_percent", Float),
+        Column("max_memory_percent", Float),
+        Column("total_bytes_sent", BigInteger, nullable=False, default=0, server_default="0"),
+        Column("total_bytes_recv", BigInteger, nullable=False, default=0, server_default="0"),
+        Column("total_events", Integer, nullable=False, default=0, server_default="0"),
+        Column("error_count", Integer, nullable=False, default=0, server_default="0"),
+        Column("warning_count", Integer, nullable=False, default=0, server_default="0"),
+        Column("failed_login_count", Integer, nullable=False, default=0, server_default="0"),
+        Column("banned_ip_count", Integer, nullable=False, default=0, server_default="0"),
+    ]
 
 
-class DailyAggregate(_Rollup, Base):
-    __tablename__ = "daily_aggregates"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    date: Mapped[str] = mapped_column(String(10), unique=True)  # YYYY-MM-DD, UTC
-    unique_ips: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    unique_users: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+HourlyAggregate = table(
+    "hourly_aggregates",
+    Column("id", Integer, primary_key=True),
+    Column("hour_timestamp", BigInteger, nullable=False, unique=True),
+    *_rollup(),
+)
 
 
-class EventTrace(Base):
-    __tablename__ = "event_traces"
-    __table_args__ = (
-        Index("ix_event_traces_timestamp", "timestamp"),
-        Index("ix_event_traces_event_id", "event_id"),
-        Index("ix_event_traces_severity_score", "severity_score"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("log_events.id", **CASCADE))
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str | None] = mapped_column(String(64))
-    causality_chain: Mapped[str | None] = mapped_column(Text)  # JSON
-    related_services: Mapped[str | None] = mapped_column(Text)  # JSON
-    severity_score: Mapped[float | None] = mapped_column(Float)
-    root_cause: Mapped[str | None] = mapped_column(Text)
-    trace_metadata: Mapped[str | None] = mapped_column(Text)  # JSON
+DailyAggregate = table(
+    "daily_aggregates",
+    Column("id", Integer, primary_key=True),
+    Column("date", String(10), nullable=False, unique=True),  # YYYY-MM-DD, UTC
+    Column("unique_ips", Integer, nullable=False, default=0, server_default="0"),
+    Column("unique_users", Integer, nullable=False, default=0, server_default="0"),
+    *_rollup(),
+)
 
 
-class ProcessTrace(Base):
-    __tablename__ = "process_traces"
-    __table_args__ = (Index("ix_process_traces_trace_id", "trace_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trace_id: Mapped[int] = mapped_column(ForeignKey("event_traces.id", **CASCADE))
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    pid: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str | None] = mapped_column(String(255))
-    cmdline: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str | None] = mapped_column(String(32))
-    parent_pid: Mapped[int | None] = mapped_column(Integer)
-    memory_rss: Mapped[int | None] = mapped_column(BigInteger)
-    memory_vms: Mapped[int | None] = mapped_column(BigInteger)
-    cpu_user: Mapped[float | None] = mapped_column(Float)
-    cpu_system: Mapped[float | None] = mapped_column(Float)
-    num_threads: Mapped[int | None] = mapped_column(Integer)
-    io_read_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    io_write_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    io_read_count: Mapped[int | None] = mapped_column(BigInteger)
-    io_write_count: Mapped[int | None] = mapped_column(BigInteger)
+EventTrace = table(
+    "event_traces",
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("log_events.id", **CASCADE), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("source", String(64)),
+    Column("causality_chain", Text),  # JSON
+    Column("related_services", Text),  # JSON
+    Column("severity_score", Float),
+    Column("root_cause", Text),
+    Column("trace_metadata", Text),  # JSON
+    Index("ix_event_traces_timestamp", "timestamp"),
+    Index("ix_event_traces_event_id", "event_id"),
+    Index("ix_event_traces_severity_score", "severity_score"),
+)
 
 
-class NetworkTrace(Base):
-    __tablename__ = "network_traces"
-    __table_args__ = (Index("ix_network_traces_trace_id", "trace_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trace_id: Mapped[int] = mapped_column(ForeignKey("event_traces.id", **CASCADE))
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    local_ip: Mapped[str | None] = mapped_column(String(64))
-    local_port: Mapped[int | None] = mapped_column(Integer)
-    remote_ip: Mapped[str | None] = mapped_column(String(64))
-    remote_port: Mapped[int | None] = mapped_column(Integer)
-    state: Mapped[str | None] = mapped_column(String(32))
-    protocol: Mapped[str | None] = mapped_column(String(16))
+ProcessTrace = table(
+    "process_traces",
+    Column("id", Integer, primary_key=True),
+    Column("trace_id", Integer, ForeignKey("event_traces.id", **CASCADE), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("name", String(255)),
+    Column("cmdline", Text),
+    Column("state", String(32)),
+    Column("parent_pid", Integer),
+    Column("memory_rss", BigInteger),
+    Column("memory_vms", BigInteger),
+    Column("cpu_user", Float),
+    Column("cpu_system", Float),
+    Column("num_threads", Integer),
+    Column("io_read_bytes", BigInteger),
+    Column("io_write_bytes", BigInteger),
+    Column("io_read_count", BigInteger),
+    Column("io_write_count", BigInteger),
+    Index("ix_process_traces_trace_id", "trace_id"),
+)
 
 
-class ErrorTrace(Base):
-    __tablename__ = "error_traces"
-    __table_args__ = (
-        Index("ix_error_traces_trace_id", "trace_id"),
-        Index("ix_error_traces_error_type", "error_type"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    trace_id: Mapped[int] = mapped_column(ForeignKey("event_traces.id", **CASCADE))
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    error_type: Mapped[str | None] = mapped_column(String(64))
-    error_category: Mapped[str | None] = mapped_column(String(64))
-    exception_type: Mapped[str | None] = mapped_column(String(255))
-    severity: Mapped[str | None] = mapped_column(String(16))
-    file_path: Mapped[str | None] = mapped_column(Text)
-    line_number: Mapped[int | None] = mapped_column(Integer)
-    error_code: Mapped[str | None] = mapped_column(String(64))
-    has_stacktrace: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    root_cause_hints: Mapped[str | None] = mapped_column(Text)  # JSON
-    recovery_suggestions: Mapped[str | None] = mapped_column(Text)  # JSON
+NetworkTrace = table(
+    "network_traces",
+    Column("id", Integer, primary_key=True),
+    Column("trace_id", Integer, ForeignKey("event_traces.id", **CASCADE), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("local_ip", String(64)),
+    Column("local_port", Integer),
+    Column("remote_ip", String(64)),
+    Column("remote_port", Integer),
+    Column("state", String(32)),
+    Column("protocol", String(16)),
+    Index("ix_network_traces_trace_id", "trace_id"),
+)
 
 
-class IpReputation(Base):
-    __tablename__ = "ip_reputation"
-    __table_args__ = (Index("ix_ip_reputation_threat_score", "threat_score"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ip_address: Mapped[str] = mapped_column(String(64), unique=True)
-    first_seen: Mapped[int] = mapped_column(BigInteger)
-    last_seen: Mapped[int] = mapped_column(BigInteger)
-    threat_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    total_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    banned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    reputation_metadata: Mapped[str | None] = mapped_column("metadata", Text)  # JSON
+ErrorTrace = table(
+    "error_traces",
+    Column("id", Integer, primary_key=True),
+    Column("trace_id", Integer, ForeignKey("event_traces.id", **CASCADE), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("error_type", String(64)),
+    Column("error_category", String(64)),
+    Column("exception_type", String(255)),
+    Column("severity", String(16)),
+    Column("file_path", Text),
+    Column("line_number", Integer),
+    Column("error_code", String(64)),
+    Column("has_stacktrace", Boolean, nullable=False, default=False, server_default=false()),
+    Column("root_cause_hints", Text),  # JSON
+    Column("recovery_suggestions", Text),  # JSON
+    Index("ix_error_traces_trace_id", "trace_id"),
+    Index("ix_error_traces_error_type", "error_type"),
+)
 
 
-class TracePattern(Base):
-    __tablename__ = "trace_patterns"
-    __table_args__ = (Index("ix_trace_patterns_last_seen", "last_seen"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    pattern_type: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(String(255), unique=True)
-    first_seen: Mapped[int] = mapped_column(BigInteger)
-    last_seen: Mapped[int] = mapped_column(BigInteger)
-    occurrence_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    pattern_metadata: Mapped[str | None] = mapped_column("metadata", Text)  # JSON
+IpReputation = table(
+    "ip_reputation",
+    Column("id", Integer, primary_key=True),
+    Column("ip_address", String(64), nullable=False, unique=True),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("threat_score", Float, nullable=False, default=0.0, server_default="0"),
+    Column("total_events", Integer, nullable=False, default=0, server_default="0"),
+    Column("failed_login_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("banned_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("metadata", Text),  # JSON
+    Index("ix_ip_reputation_threat_score", "threat_score"),
+)
 
 
-class Metadata(Base):
-    """Key/value facts about the database (created timestamp, hostname...)."""
+TracePattern = table(
+    "trace_patterns",
+    Column("id", Integer, primary_key=True),
+    Column("pattern_type", String(64), nullable=False),
+    Column("signature", String(255), nullable=False, unique=True),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("occurrence_count", Integer, nullable=False, default=1, server_default="1"),
+    Column("metadata", Text),  # JSON
+    Index("ix_trace_patterns_last_seen", "last_seen"),
+)
 
-    __tablename__ = "metadata"
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    value: Mapped[str | None] = mapped_column(Text)
+
+# Key/value facts about the database (created timestamp, hostname...).
+Metadata = table(
+    "metadata",
+    Column("key", String(255), primary_key=True),
+    Column("value", Text),
+)

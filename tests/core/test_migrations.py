@@ -155,3 +155,49 @@ def test_read_only_open_of_an_outdated_database_says_what_to_do(db_path, newer_c
     engine.dispose()
     with pytest.raises(Exception, match="open it writable to upgrade it"):
         open_store(db_path, read_only=True)
+
+
+def test_the_shipped_head_read_from_file_names_is_alembics():
+    # open_store() compares the database with the file names, without Alembic: each script's
+    # name must start with the revision Alembic reads inside it, in one unbranched line.
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate._config())
+    for revision in script.walk_revisions():
+        assert Path(revision.path).name.startswith(f"{revision.revision}_"), revision.path
+    assert migrate.shipped_revisions() == migrate.known_versions()
+    assert script.get_heads() == [f"{HEAD:04d}"] == [migrate.shipped_revisions()[-1]]
+
+
+def test_is_current_tells_the_newest_schema_from_anything_else(db_path):
+    open_store(db_path).close()
+    engine = create_engine(f"sqlite:///{db_path}")
+    try:
+        assert migrate.is_current(engine)
+        for older_or_newer in ("0001", f"{NEXT:04d}"):
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = :v"),
+                             {"v": older_or_newer})  # fmt: skip
+            assert not migrate.is_current(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        assert not migrate.is_current(engine)
+    finally:
+        engine.dispose()
+    assert not migrate.is_current(create_engine("sqlite://"))  # empty: no version table
+
+
+@pytest.mark.postgresql
+def test_is_current_on_postgresql(pg_url):
+    open_store(pg_url).close()
+    engine = create_engine(pg_url)
+    try:
+        assert migrate.is_current(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        assert not migrate.is_current(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        assert not migrate.is_current(engine)  # the failed query does not leak out
+    finally:
+        engine.dispose()
