@@ -405,3 +405,97 @@ def test_background_collector_log_lines_are_kept_not_printed(
     assert "from the console thread" in err
     assert "another collector" not in err
     assert handle.messages and threading.current_thread().ident != handle.thread.ident
+
+
+# -- what a round costs the screen
+
+
+def test_a_round_that_reads_updates_in_place_without_a_layout(
+    store: Store, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.screen import Screen
+
+    from tui.widgets.dashboard_chart import ScaledSparkline
+
+    seed(store)
+    clock = Clock()
+    layouts, lines = [0], [0]
+    refresh_layout = Screen._refresh_layout
+    update = CollectorLine.update
+
+    def counted_layout(self: Screen, *args: object, **kwargs: object) -> None:
+        layouts[0] += 1
+        refresh_layout(self, *args, **kwargs)
+
+    def counted_update(self: CollectorLine, *args: object, **kwargs: object) -> None:
+        lines[0] += 1
+        update(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    monkeypatch.setattr(CollectorLine, "update", counted_update)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        await pilot.pause()
+        layouts[0] = lines[0] = 0
+        history = view.query_one("#history-cpu", ScaledSparkline)
+        drawn = history._drawn
+        clock.now = NOW + 2
+        other = open_store(db)  # as the collector process would
+        try:
+            other.telemetry.insert_samples([system_sample(NOW + 2, cpu=77.0)])
+        finally:
+            other.close()
+        await until(pilot, lambda: value(view, "cpu") == "77% ×4")
+        await pilot.pause()
+        assert layouts[0] == 0  # values and titles keep their sizes: repainted in place
+        assert lines[0] == 1  # "seen 3s ago": one update, with the rest of the round
+        assert history._drawn != drawn  # the hour's average moved its bar
+        assert "77%" in screen_text(pilot)
+
+    drive(DashboardApp(store, clock=clock), scenario, size=(120, 40))
+
+
+def test_a_chart_is_repainted_only_when_its_picture_changes(store: Store) -> None:
+    from tui.widgets.dashboard_chart import ScaledSparkline
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        chart = view.query_one("#history-cpu", ScaledSparkline)
+        chart.set_data([50.0] * 24, ceiling=100)
+        await pilot.pause()
+        drawn = chart._drawn
+        assert drawn is not None
+        renders = [0]
+        render = chart.render
+
+        def counted() -> object:
+            renders[0] += 1
+            return render()
+
+        chart.render = counted  # type: ignore[method-assign]
+        chart.set_data([50.0] * 23 + [50.01], ceiling=100)  # the same bars, the same colours
+        await pilot.pause()
+        assert renders[0] == 0 and chart.data == (50.0,) * 23 + (50.01,)
+        chart.set_data([50.0] * 23 + [90.0], ceiling=100)
+        await pilot.pause()
+        assert renders[0] == 1 and chart._drawn != drawn
+
+    drive(DashboardApp(store, clock=Clock()), scenario, size=(120, 40))
+
+
+def test_the_first_round_knows_before_the_first_frame_whether_the_view_is_shown(
+    store: Store,
+) -> None:
+    seed(store)
+
+    async def shown(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        assert view._placed() is True
+
+    async def hidden(pilot: Pilot[None], view: DashboardView) -> None:
+        await rounds_pass(pilot, view, 2)
+        assert view._placed() is False and view.fetches == 0
+
+    drive(DashboardApp(store, clock=Clock()), shown)
+    drive(DashboardApp(store, clock=Clock(), tabbed=True), hidden)

@@ -12,15 +12,17 @@ Refreshing, one round at a time:
    query; "shown" is ``is_shown()``: the view is displayed (its ``display`` and every
    ancestor's, so an inactive tab does not count), it was part of the last screen update
    (``is_on_screen``), and its screen is current (the app's screen, or one under a modal).
-   When it is shown, the collector line is re-judged against the clock (a heartbeat ages
-   without any write) and a thread worker starts.
+   When it is shown, a thread worker starts.
 3. In the worker: ``ChangeWatcher.changed()`` (``PRAGMA data_version`` on SQLite); when the
-   database did not change and the last snapshot is younger than ``max_age``, nothing is read.
-   Otherwise ``core.store.dashboard.snapshot()`` reads everything on one connection and hands
-   it to the main thread, which renders it (DataTables diffed by row key in one
-   ``batch_update``).
+   database did not change and the last snapshot is younger than ``max_age``, nothing is read,
+   and the main thread only re-judges the collector line against the clock (a heartbeat ages
+   without any write). Otherwise ``core.store.dashboard.snapshot()`` reads everything on one
+   connection and hands it to the main thread, which renders it in one ``batch_update``,
+   collector line included: only what changed is updated (DataTables diffed by row key), and
+   the screen is laid out again only when a size may change.
 4. When the worker has finished (``on_worker_state_changed``) the next timer is set.
 
+The first round starts on mount, without waiting for the first frame (``_placed``).
 Becoming shown again (``Show``) starts a round at once. Nothing here runs SQL: the snapshot and
 the watcher live in ``core``. Store text is rendered as plain ``rich.text.Text``, escaped.
 """
@@ -58,6 +60,7 @@ from ..widgets.dashboard_traffic import TrafficPanel
 
 GROUP = "dashboard-refresh"
 NARROW = 100  # columns
+FIRST_POLL = 0.005  # seconds: the first round's worker waits for the ancestors to mount
 
 
 class DashboardView(Widget):
@@ -151,7 +154,11 @@ class DashboardView(Widget):
 
     def on_mount(self) -> None:
         self._watcher = ChangeWatcher(self.store)  # connects on first use, in a worker
-        self.call_after_refresh(self._round)  # after the first layout, so is_on_screen works
+        # The first round starts now, not after the first frame (a layout and a render of the
+        # whole app, ~0.2 s at start-up): its worker waits only until the DOM tells whether
+        # the view is shown (see _placed), and the read overlaps the rest of the start.
+        self._busy = True
+        self._read(self._force, first=True)
 
     def on_unmount(self) -> None:
         self._cancel_timer()
@@ -206,14 +213,14 @@ class DashboardView(Widget):
             self.hidden_rounds += 1
             self._schedule()
             return
-        if self.snapshot is not None:
-            self._show_collector(self.snapshot)
         self._busy = True
         self._read(self._force)
 
     @work(thread=True, group=GROUP, exit_on_error=False, description="read the dashboard")
-    def _read(self, force: bool) -> None:
+    def _read(self, force: bool, first: bool = False) -> None:
         worker = get_current_worker()
+        if first and not self._wait_until_placed(worker):
+            return  # not shown: the timer's rounds go on, counted as hidden until it is
         self.rounds += 1
         watcher = self._watcher
         if watcher is None:  # unmounted meanwhile
@@ -224,6 +231,8 @@ class DashboardView(Widget):
                 self._fetched_at is not None and time.monotonic() - self._fetched_at < self.max_age
             )
             if not (force or changed or not fresh):
+                # Nothing to read, but the heartbeat aged: the collector line is judged again.
+                self._hand_over(worker, self._age, None)
                 return
             self._force = False
             snap = snapshot(self.store, self.clock(), minutes=self.minutes)
@@ -236,6 +245,34 @@ class DashboardView(Widget):
             self._hand_over(worker, self._failed, _message(self.store, exc))
             return
         self._hand_over(worker, self._apply, snap)
+
+    def _wait_until_placed(self, worker: Worker[None]) -> bool:
+        """In the first round's worker: whether the view is shown, once the DOM can tell.
+
+        Polled from this thread, not asked of the main thread: that one is busy mounting the
+        other sections and drawing the first frame meanwhile, and would answer only after it.
+        ``_placed`` only reads flags the main thread sets (mounted, display)."""
+        while not worker.is_cancelled:
+            placed = self._placed()
+            if placed is not None:
+                return placed
+            time.sleep(FIRST_POLL)
+        return False
+
+    def _placed(self) -> bool | None:
+        """``is_shown()`` before the first layout, when ``is_on_screen`` means nothing yet:
+        None until every ancestor has mounted (they mount after us, and a TabbedContent hides
+        its other panes in its own on_mount), then whether the view and its ancestors are
+        displayed on the current screen."""
+        try:
+            if not self.is_attached:
+                return False
+            ancestors = [node for node in self.ancestors if isinstance(node, Widget)]
+            if not all(node.is_mounted for node in ancestors):
+                return None
+            return self.screen.is_current and all(node.display for node in (self, *ancestors))
+        except Exception:  # no screen (being removed): not shown
+            return False
 
     def _hand_over(self, worker: Worker[None], callback: Callable[[Any], None], value: Any) -> None:
         if worker.is_cancelled:
@@ -273,7 +310,15 @@ class DashboardView(Widget):
         with contextlib.suppress(NoMatches):
             self.query_one(CollectorLine).show(collector_status_at(snap.collector, now), now)
 
+    def _age(self, _: None = None) -> None:
+        """A round without a read: the collector line is judged against the clock again (a
+        heartbeat ages without any write). Done here, at the end of the round, rather than at
+        its start: a round that reads shows the line with the rest in one update."""
+        if self.snapshot is not None:
+            self._show_collector(self.snapshot)
+
     def _failed(self, message: str) -> None:
+        self._age()
         self.error = message
         with contextlib.suppress(NoMatches):
             self.query_one("#dashboard-error", Static).update(message)

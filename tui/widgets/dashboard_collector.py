@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from core.store.telemetry import CollectorStatus
 
-from .dashboard_format import age, literal
+from .dashboard_format import age, literal, show_text
 
 HOST = socket.gethostname()
 
@@ -70,4 +70,5 @@ class CollectorLine(Static):
     def show(self, status: CollectorStatus, now: float) -> None:
         self.status = status
         self.set_class(status.running, "-running")
-        self.update(collector_text(status, now))
+        # One line (height 1, cut with an ellipsis) as wide as the view: no layout needed.
+        show_text(self, collector_text(status, now))

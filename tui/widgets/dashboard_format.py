@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import JustifyMethod
 from rich.text import Text
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from core.text import escape_control, human_size
@@ -87,17 +88,39 @@ def usage_bar(fraction: float, width: int = 6) -> str:
     return bar.ljust(width, "·")
 
 
-def fit_columns(table: DataTable, rows: Sequence[Row]) -> None:
-    """Size every column to its label and the given cells, before the rows are added.
+def show_text(widget: Static, content: Text | str, *, layout: bool = False) -> bool:
+    """Show ``content`` in ``widget`` unless it shows exactly that already; say whether it
+    changed. Every ``Static.update`` repaints, and with ``layout`` (Textual's default) lays the
+    whole screen out again: ``layout=False`` is for a widget whose size its text cannot change
+    (a fixed width or height, one line that does not wrap)."""
+    if widget.content == content:
+        return False
+    widget.update(content, layout=layout)
+    return True
+
+
+def set_border_title(widget: Widget, title: str) -> None:
+    """Set a panel's border title (plain text, no markup) only when it changed: setting it
+    repaints the whole panel, its table included."""
+    if title != widget.border_title:
+        widget.border_title = title
+
+
+def fit_columns(table: DataTable, rows: Sequence[Row]) -> bool:
+    """Size every column to its label and the given cells, before the rows are added; say
+    whether a width changed.
 
     Textual measures auto-width columns later, when the table is idle; a frame drawn before
     that keeps cells cut to the header's width in its render cache. Fixed widths set here,
     in the same call that adds the rows, leave no such window."""
+    changed = False
     for index, column in enumerate(table.columns.values()):
         widest = max([column.label.cell_len, *(cells[index].cell_len for _, cells in rows)])
         if column.auto_width or column.width != widest:
             column.auto_width = False
             column.width = widest
+            changed = True
+    return changed
 
 
 def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
@@ -105,7 +128,7 @@ def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
     keys are the same and in the same order only the cells that changed are updated; otherwise
     the rows are rebuilt, the cursor kept on the same key. Call inside ``app.batch_update()``."""
     rows = list(rows)
-    fit_columns(table, rows)
+    resized = fit_columns(table, rows)
     keys = [key for key, _ in rows]
     current = [row_key.value for row_key in table.rows]
     if keys == current:
@@ -114,7 +137,9 @@ def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
             old = table.get_row(key)
             for column, before, after in zip(columns, old, cells, strict=True):
                 if before != after:
-                    table.update_cell(key, column, after, update_width=True)
+                    # The widths are fixed (fit_columns): the table measures the cell and works
+                    # out its size again only when one of them changed.
+                    table.update_cell(key, column, after, update_width=resized)
         return
     selected = None
     if table.row_count and table.cursor_row >= 0:
@@ -156,4 +181,4 @@ class TablePanel(Vertical):
         sync_rows(self.table, rows)
         self.set_class(not rows, "-empty")
         if not rows and hint is not None:
-            self.query_one(".empty-hint", Static).update(hint)
+            show_text(self.query_one(".empty-hint", Static), hint, layout=True)  # it may wrap

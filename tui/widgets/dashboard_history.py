@@ -4,6 +4,7 @@ from the hourly rollups and, for the hour under way, the raw samples."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,10 +13,10 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from core.store.dashboard import DashboardSnapshot
+from core.store.dashboard import DashboardSnapshot, HourPoint
 
 from .dashboard_chart import ScaledSparkline
-from .dashboard_format import compact, percent
+from .dashboard_format import compact, percent, show_text
 
 
 def hour_label(hour: int) -> str:
@@ -67,6 +68,10 @@ class HistoryPanel(Vertical):
     }
     """
 
+    def __init__(self, *children: Widget, **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self.shown: tuple[HourPoint, ...] | None = None  # the hours drawn
+
     def compose(self) -> ComposeResult:
         yield Static("CPU avg/hour", markup=False, id="history-cpu-caption",
                      classes="caption")  # fmt: skip
@@ -78,20 +83,26 @@ class HistoryPanel(Vertical):
 
     def show(self, snap: DashboardSnapshot) -> None:
         hours = snap.history
+        if hours == self.shown:
+            return  # the hourly figures did not change: nothing to redraw
+        self.shown = hours
         cpu = [h.avg_cpu if h.samples else None for h in hours]
         net = [float(h.bytes_total) if h.samples or h.bytes_total else None for h in hours]
         peak_cpu = max((h.max_cpu for h in hours if h.max_cpu is not None), default=None)
         peak_net = max((h.bytes_total for h in hours), default=0)
         self.query_one("#history-cpu", ScaledSparkline).set_data(cpu, ceiling=100)
         self.query_one("#history-net", ScaledSparkline).set_data(net, ceiling=None)
-        self.query_one("#history-cpu-caption", Static).update(
+        # The captions are one line each (height 1): no layout needed.
+        show_text(
+            self.query_one("#history-cpu-caption", Static),
             Text.assemble("CPU avg/hour", (f", peak {percent(peak_cpu)}", "dim"))
             if peak_cpu is not None
-            else Text("CPU avg/hour: no samples")
+            else Text("CPU avg/hour: no samples"),
         )
-        self.query_one("#history-net-caption", Static).update(
+        show_text(
+            self.query_one("#history-net-caption", Static),
             Text.assemble("Traffic/hour", (f", peak {compact(peak_net)}", "dim"))
             if peak_net
-            else Text("Traffic/hour: none")
+            else Text("Traffic/hour: none"),
         )
         self.query_one(HourAxis).hours = tuple(h.hour for h in hours)

@@ -10,7 +10,7 @@ from textual.widgets import Label, Static
 from core.store.dashboard import DashboardSnapshot
 
 from .dashboard_chart import ScaledSparkline
-from .dashboard_format import DASH, age, compact, percent, rate
+from .dashboard_format import DASH, age, compact, percent, rate, set_border_title, show_text
 
 STALE_AFTER = 30.0  # seconds: an older latest sample is labelled with its age
 
@@ -94,18 +94,20 @@ class SystemPanel(Vertical):
                 yield extra
 
     def show(self, snap: DashboardSnapshot) -> None:
+        # Only what changed is repainted, and nothing is laid out again: each value is one line
+        # of a fixed width (.metric-value) or of what the row leaves (.metric-extra), no wrap.
         system = snap.system
         for key in ("cpu", "memory", "disk"):
-            self.query_one(f"#{key}-value", Static).update(usage_text(snap, key))
-        self.query_one("#load-value", Static).update(load_text(snap))
-        self.query_one("#disk-io", Static).update(disk_io_text(snap))
+            show_text(self.query_one(f"#{key}-value", Static), usage_text(snap, key))
+        show_text(self.query_one("#load-value", Static), load_text(snap))
+        show_text(self.query_one("#disk-io", Static), disk_io_text(snap))
         self.query_one("#cpu-spark", ScaledSparkline).set_data(system.cpu, ceiling=100)
         self.query_one("#memory-spark", ScaledSparkline).set_data(system.memory, ceiling=100)
         cores = system.latest.cpu_count if system.latest and system.latest.cpu_count else 1
         self.query_one("#load-spark", ScaledSparkline).set_data(
             system.load, ceiling=max([float(cores), *system.load])
         )
-        self.border_title = self._title(snap)
+        set_border_title(self, self._title(snap))
 
     @staticmethod
     def _title(snap: DashboardSnapshot) -> str:

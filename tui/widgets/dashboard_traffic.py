@@ -15,6 +15,7 @@ from .dashboard_format import (
     TablePanel,
     compact,
     literal,
+    set_border_title,
     usage_bar,
     usage_style,
 )
@@ -73,4 +74,4 @@ class TrafficPanel(TablePanel):
 
     def show(self, snap: DashboardSnapshot) -> None:
         self.show_rows(chain_rows(snap.chains))
-        self.border_title = f"Traffic {PERIOD_WORD.get(snap.period, 'this period')}"
+        set_border_title(self, f"Traffic {PERIOD_WORD.get(snap.period, 'this period')}")
