@@ -207,3 +207,12 @@ SchemaVersion = table(
     Column("version", Integer, nullable=False, unique=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+
+# A counter per domain, bumped by triggers on every change to the domain's tables (migration
+# 0005): readers compare it to know whether to read the domain again.
+Revision = table(
+    "revisions",
+    Column("domain", String(32), primary_key=True),
+    Column("revision", BigInteger, nullable=False, server_default=text("0")),
+)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from ..db.engine import Location
@@ -92,6 +92,22 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def revision(self, domain: str = "containers") -> int:
+        """The change counter of ``domain`` ("containers": LXD's containers, profiles,
+        images, certificates and server config). Every change to the domain's tables
+        increments it in the same transaction (triggers, so any writer counts): an unchanged
+        number means there is nothing new to read."""
+        from ..models.containers import Revision
+
+        table = Revision.__table__
+        with self.reading() as conn:
+            value = conn.execute(
+                select(table.c.revision).where(table.c.domain == domain)
+            ).scalar_one_or_none()
+        if value is None:
+            raise StoreError(f"no revision counter for {domain!r}")
+        return int(value)
 
     def _mine(
         self, var: contextvars.ContextVar[tuple[int, Connection] | None]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from textual import events
 from textual.pilot import Pilot
 
 from core import ImageInfo, Store
+from core.collect.traffic import Reading
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.resource_table import Cell, sort_key
 
@@ -120,7 +123,12 @@ def test_a_timed_refresh_reads_nothing_while_the_store_is_unchanged(store: Store
             sec._tick()  # the timer fires
             await settle(pilot)
         assert sec.loads == 1
-        store.profiles.create("late")  # any commit: the next tick reads
+        when = datetime(2026, 1, 2, 10, tzinfo=UTC)  # a collector's commit: not containers
+        store.traffic.record([Reading(chain="eth0:in", raw=5, time=when, boot_time=1)])
+        sec._tick()
+        await settle(pilot)
+        assert sec.loads == 1
+        store.profiles.create("late")  # a change to the containers domain: the next tick reads
         sec._tick()
         await settle(pilot)
         assert sec.loads == 2

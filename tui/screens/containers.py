@@ -52,6 +52,7 @@ def origin_text(origin: str) -> str:
 
 class ContainersSection(ResourceSection[ContainersData]):
     KIND = "container"
+    DOMAIN = "containers"
     TITLE = "Containers"
     COLUMNS = (
         Column("name", "Name"),

@@ -32,6 +32,7 @@ def image_label(image: ImageInfo) -> str:
 
 class ImagesSection(ResourceSection[ImagesData]):
     KIND = "image"
+    DOMAIN = "containers"
     TITLE = "Images"
     COLUMNS = (
         Column("fingerprint", "Fingerprint"),

@@ -27,6 +27,7 @@ class ProfilesData:
 
 class ProfilesSection(ResourceSection[ProfilesData]):
     KIND = "profile"
+    DOMAIN = "containers"
     TITLE = "Profiles"
     COLUMNS = (  # the free-text description last, so it cannot push the rest off screen
         Column("name", "Name"),

@@ -63,6 +63,7 @@ class ResourceSection(Widget, Generic[D]):
     TITLE: ClassVar[str] = "Resources"
     COLUMNS: ClassVar[Sequence[Column]] = ()
     EMPTY_HINT: ClassVar[str] = "Nothing here yet."
+    DOMAIN: ClassVar[str | None] = None  # its change counter in the store (Store.revision)
 
     DEFAULT_CSS = """
     ResourceSection {
@@ -205,7 +206,11 @@ class ResourceSection(Widget, Generic[D]):
 
     def revision(self) -> object:
         """A token that changes whenever what this section shows may have changed (runs in a
-        worker thread; None: unknown, always read). By default: any commit to the store."""
+        worker thread; None: unknown, always read): the store's change counter of ``DOMAIN``,
+        else any commit to the store (which a collector makes every second)."""
+        if self.DOMAIN is not None:
+            with contextlib.suppress(NodekeeperError):  # an older schema, opened read-only
+                return self.store.revision(self.DOMAIN)
         return self.watcher.version() if self.watcher is not None else None
 
     def detail(self, data: D, key: str) -> Detail:
