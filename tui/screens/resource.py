@@ -211,7 +211,13 @@ class ResourceSection(Widget, Generic[D]):
         if self.DOMAIN is not None:
             with contextlib.suppress(NodekeeperError):  # an older schema, opened read-only
                 return self.store.revision(self.DOMAIN)
-        return self.watcher.version() if self.watcher is not None else None
+        if self.watcher is None:
+            return None
+        try:
+            return self.watcher.version()
+        except Exception:  # noqa: BLE001  (unknown, then: the read that follows says what is wrong)
+            self.watcher.reset()
+            return None
 
     def detail(self, data: D, key: str) -> Detail:
         raise NotImplementedError
@@ -234,8 +240,9 @@ class ResourceSection(Widget, Generic[D]):
     # -- loading
 
     def activate(self) -> None:
-        """Shown on screen: read now, then keep refreshing while shown."""
-        self.load()
+        """Shown on screen: read now (shown before: only if the store changed meanwhile),
+        then keep refreshing while shown."""
+        self.load(if_changed=self.data is not None)
 
     @property
     def is_active(self) -> bool:

@@ -41,7 +41,7 @@ from .safe import text_of
 
 SortKey = tuple[int, Any, str]
 PADDING = 1  # spaces on each side of a cell
-LINE_CACHE = 2000  # drawn rows kept, at most (a few screens' worth, for the filter going back)
+LINE_CACHE = 400  # drawn rows kept, at most: a few screens, for a filter narrowing and widening
 NO_STYLE = Style()
 
 
@@ -58,8 +58,11 @@ def sort_key(value: object) -> SortKey:
     return (0, 0, str(value).casefold())
 
 
-class Cell(Text):
-    """A table cell: ``value`` shown literally (controls escaped) and the key it sorts by."""
+class Cell:
+    """A table cell: ``value`` shown literally (controls escaped; never parsed as markup), in
+    one style, with the key it sorts by. Slotted: a section holds thousands of them."""
+
+    __slots__ = ("justify", "plain", "sort_key", "style")
 
     def __init__(
         self,
@@ -70,9 +73,9 @@ class Cell(Text):
         style: str = "",
     ) -> None:
         shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-        super().__init__(
-            text_of(shown), style=style, justify=justify, no_wrap=True, overflow="ellipsis", end=""
-        )
+        self.plain = text_of(shown)
+        self.style = style
+        self.justify = justify
         self.sort_key = sort_key(value if sort is None else sort)
 
     @property
@@ -80,13 +83,16 @@ class Cell(Text):
         """Cells of the terminal it takes: one line (controls escaped, no wrap)."""
         return cell_len(self.plain)
 
-    def same_as(self, other: Text) -> bool:
+    def same_as(self, other: object) -> bool:
         return (
             isinstance(other, Cell)
             and self.plain == other.plain
             and self.style == other.style
             and self.sort_key == other.sort_key
         )
+
+    def __repr__(self) -> str:
+        return f"Cell({self.plain!r}, style={self.style!r})"
 
 
 @dataclass(frozen=True)
@@ -398,7 +404,7 @@ class ResourceTable(ScrollView, can_focus=True):
             line = cached[1]
         else:  # rows scrolled or filtered back into view are mostly drawn already
             line = self._line(
-                [(cell.plain, spec.right or cell.justify == "right", _style(str(cell.style)))
+                [(cell.plain, spec.right or cell.justify == "right", _style(cell.style))
                  for cell, spec in zip(cells, self.specs, strict=True)],
                 style,
             )  # fmt: skip
