@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -272,17 +273,7 @@ def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
     first = current - (HOURS - 1) * HOUR
     mark = conn.scalar(select(META.c.value).where(META.c.key == WATERMARK))
     raw_from = max(first, int(mark)) if mark is not None else first
-    points: dict[int, HourPoint] = {}
-    h = HOURLY.c
-    for r in conn.execute(
-        select(h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
-               h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)
-        .where(h.hour_timestamp >= first, h.hour_timestamp < raw_from)
-    ):  # fmt: skip
-        points[r.hour_timestamp] = _point(
-            r.hour_timestamp, r.sample_count, r.sum_cpu_percent, r.max_cpu_percent,
-            r.sum_memory_percent, r.total_bytes_sent, r.total_bytes_recv,
-        )  # fmt: skip
+    points = dict(_final_hours(conn, first, raw_from))
     s, n = SYSTEM.c, NETWORK.c
     s_hour = (s.timestamp - s.timestamp % HOUR).label("hour")
     system = {
@@ -321,6 +312,52 @@ def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
         points.get(hour) or HourPoint(hour, 0, None, None, None, 0, 0)
         for hour in range(first, current + HOUR, HOUR)
     )
+
+
+# The finished hours of the chart, per store: re-reading them every refresh was half of a
+# snapshot's time, yet they change only when the window moves (a new hour), the watermark moves
+# (a rollup, or a back-fill moving it back) or a finished hour is rolled up again. The key holds
+# the window and a fingerprint of its rows (ids and sums of every column shown: SQLite may
+# give a rewritten last row its old id back).
+_FINAL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _final_hours(conn: Connection, first: int, until: int) -> tuple[tuple[int, HourPoint], ...]:
+    """(hour, point) of every rollup row in [first, until), cached per connection's engine."""
+    h = HOURLY.c
+    in_window = (h.hour_timestamp >= first, h.hour_timestamp < until)
+    fingerprint = tuple(
+        conn.execute(
+            select(
+                func.count(),
+                func.max(h.id),
+                func.sum(h.id),
+                func.sum(h.sample_count),
+                func.sum(h.sum_cpu_percent),
+                func.sum(h.max_cpu_percent),
+                func.sum(h.sum_memory_percent),
+                func.sum(h.total_bytes_sent),
+                func.sum(h.total_bytes_recv),
+            ).where(*in_window)
+        ).one()  # fmt: skip
+    )
+    key = (first, until, fingerprint)
+    cache = _FINAL.get(conn.engine)
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    points = tuple(
+        (r.hour_timestamp, _point(
+            r.hour_timestamp, r.sample_count, r.sum_cpu_percent, r.max_cpu_percent,
+            r.sum_memory_percent, r.total_bytes_sent, r.total_bytes_recv,
+        ))
+        for r in conn.execute(
+            select(h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
+                   h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)
+            .where(*in_window)
+        )
+    )  # fmt: skip
+    _FINAL[conn.engine] = (key, points)
+    return points
 
 
 def _point(hour, count, cpu_sum, cpu_max, mem_sum, sent, recv) -> HourPoint:

@@ -177,6 +177,39 @@ def test_history_before_any_rollup_comes_from_raw(store):
     assert (history[-2].samples, history[-2].avg_cpu) == (1, 12.0)
 
 
+def test_cached_final_hours_follow_a_new_hour_a_backfill_and_a_recomputed_hour(store):
+    # snapshot() caches the finished hours read from the rollups: each of these must show.
+    two_hours_ago = CURRENT_HOUR - 2 * HOUR
+    store.telemetry.insert_samples([sample(two_hours_ago + 60, cpu=20.0)])
+    store.telemetry.update_aggregates(NOW)
+    assert snapshot(store, NOW).history[-3].avg_cpu == 20.0
+    assert snapshot(store, NOW).history[-3].avg_cpu == 20.0  # from the cache
+    # A back-fill into that finished hour moves the watermark back: raw samples count again.
+    store.telemetry.insert_samples([sample(two_hours_ago + 120, cpu=40.0)])
+    assert (snapshot(store, NOW).history[-3].samples, snapshot(store, NOW).history[-3].avg_cpu) == (
+        2,
+        30.0,
+    )
+    # Rolled up again, the hour is final once more, read from its new rollup row.
+    store.telemetry.update_aggregates(NOW)
+    assert snapshot(store, NOW).history[-3].avg_cpu == 30.0
+    # A finished hour recomputed in place (its raw samples changed without a back-fill).
+    store.telemetry.insert_samples([sample(two_hours_ago + 180, cpu=90.0)])
+    store.telemetry.update_aggregates(NOW)
+    assert snapshot(store, NOW).history[-3].avg_cpu == 50.0
+    with store.transaction() as conn:
+        conn.exec_driver_sql(f"DELETE FROM system_metrics WHERE timestamp = {two_hours_ago + 180}")
+    store.telemetry.recompute_hour(two_hours_ago)
+    assert snapshot(store, NOW).history[-3].avg_cpu == 30.0
+    # A new hour moves the window: the hour that was current is now a finished one.
+    store.telemetry.insert_samples([sample(NOW - 10, cpu=70.0)])
+    store.telemetry.update_aggregates(NOW)
+    later = snapshot(store, NOW + HOUR).history
+    assert later[-1].hour == CURRENT_HOUR + HOUR and later[-1].samples == 0
+    assert (later[-2].hour, later[-2].avg_cpu) == (CURRENT_HOUR, 70.0)
+    assert (later[-4].hour, later[-4].avg_cpu) == (two_hours_ago, 30.0)
+
+
 def test_collector_status_is_the_heartbeat_and_ages_like_the_repository_says(store):
     store.telemetry.heartbeat(NOW, 2.0)
     status = snapshot(store, NOW + 1).collector
