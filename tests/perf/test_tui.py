@@ -190,6 +190,16 @@ def test_idle_cpu_with_a_1s_refresh(db: Path, tmp_path: Path):
 # -- 3. peak RSS
 
 
+def open_the_containers_filter(app: PtyApp) -> None:
+    """Press 2, wait for the whole containers table, then / (each followed by a quiet spell)."""
+    start = app.offset
+    app.write(b"2")
+    app.wait_for(status("Containers", None, CONTAINERS), start=start, timeout=60)
+    app.quiet(0.5)
+    app.write(b"/")
+    app.quiet(0.5)
+
+
 def test_peak_rss_after_every_section_and_the_filter(db: Path):
     from core import open_store
 
@@ -214,12 +224,7 @@ def test_peak_rss_after_every_section_and_the_filter(db: Path):
         start = app.offset
         app.write(b"1")
         app.wait_for(*DASHBOARD_FILLED, start=start, timeout=30)
-        start = app.offset
-        app.write(b"2")
-        app.wait_for(status("Containers", None, CONTAINERS), start=start, timeout=60)
-        app.quiet(0.5)
-        app.write(b"/")
-        app.quiet(0.5)
+        open_the_containers_filter(app)
         start = app.offset
         app.write(b"db-0")  # one burst, like a paste
         app.wait_for(status("Containers", filtered, CONTAINERS), start=start, timeout=60)
@@ -270,12 +275,7 @@ def test_keystroke_in_the_filter_to_the_next_frame(db: Path):
     latencies = []
     with PtyApp(nodekeeper("--db", str(db), "--no-collect")) as app:
         app.wait_for(*DASHBOARD_FILLED, timeout=30)
-        start = app.offset
-        app.write(b"2")
-        app.wait_for(status("Containers", None, CONTAINERS), start=start, timeout=60)
-        app.quiet(0.5)
-        app.write(b"/")
-        app.quiet(0.5)
+        open_the_containers_filter(app)
         for (key, text), rows in zip(steps, shown, strict=True):
             start = app.offset
             typed = app.write(key)
