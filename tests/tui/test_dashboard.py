@@ -499,3 +499,26 @@ def test_the_first_round_knows_before_the_first_frame_whether_the_view_is_shown(
 
     drive(DashboardApp(store, clock=Clock()), shown)
     drive(DashboardApp(store, clock=Clock(), tabbed=True), hidden)
+
+
+def test_dashboard_table_columns_only_grow() -> None:
+    """A value one character shorter than before keeps the column (no relayout of the screen
+    each time a rate crosses 10K)."""
+    from tui.widgets.dashboard_format import fit_columns
+
+    class OneTable(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    async def main() -> None:
+        app = OneTable()
+        async with app.run_test():
+            table = app.query_one(DataTable)
+            table.add_column("In", key="in")
+            assert fit_columns(table, [("eth0", [Text("9.9K")])])
+            assert table.columns["in"].width == 4  # type: ignore[index]
+            assert fit_columns(table, [("eth0", [Text("10.0K")])])
+            assert not fit_columns(table, [("eth0", [Text("9K")])])
+            assert table.columns["in"].width == 5  # type: ignore[index]
+
+    asyncio.run(main())

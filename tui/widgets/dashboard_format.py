@@ -107,16 +107,17 @@ def set_border_title(widget: Widget, title: str) -> None:
 
 
 def fit_columns(table: DataTable, rows: Sequence[Row]) -> bool:
-    """Size every column to its label and the given cells, before the rows are added; say
+    """Widen every column to its label and the given cells, before the rows are added; say
     whether a width changed.
 
     Textual measures auto-width columns later, when the table is idle; a frame drawn before
     that keeps cells cut to the header's width in its render cache. Fixed widths set here,
-    in the same call that adds the rows, leave no such window."""
+    in the same call that adds the rows, leave no such window. Widths only grow: a rate
+    going from "9.9K" to "10K" and back would otherwise lay the whole screen out each time."""
     changed = False
     for index, column in enumerate(table.columns.values()):
         widest = max([column.label.cell_len, *(cells[index].cell_len for _, cells in rows)])
-        if column.auto_width or column.width != widest:
+        if column.auto_width or widest > column.width:
             column.auto_width = False
             column.width = widest
             changed = True
