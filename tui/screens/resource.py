@@ -428,10 +428,7 @@ class ResourceSection(Widget, Generic[D]):
         return True
 
     def action_clear_filter(self) -> None:
-        self.filter_input.value = ""
-        self.filter_text = ""
-        if self.data is not None:
-            self.show_rows()
+        self.filter_input.value = ""  # the value watcher shows every row again
         self.table.focus()
 
     def action_sort(self) -> None:

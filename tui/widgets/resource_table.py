@@ -251,14 +251,12 @@ class ResourceTable(ScrollView, can_focus=True):
     def _sort(self) -> None:
         column = self._column_index(self.sort_column)
         rows = self._rows
-        if column == 0:
-            order = sorted(rows, key=lambda k: rows[k][0].sort_key, reverse=self.sort_reverse)
-        else:  # ties in the order of the first column (the name)
-            order = sorted(
-                rows,
-                key=lambda k: (rows[k][column].sort_key, rows[k][0].sort_key),
-                reverse=self.sort_reverse,
-            )
+        # Ties in the order of the first column (the name).
+        order = sorted(
+            rows,
+            key=lambda k: (rows[k][column].sort_key, rows[k][0].sort_key),
+            reverse=self.sort_reverse,
+        )
         self._order = order
         self._index = {key: i for i, key in enumerate(order)}
         width = sum(w + 2 * PADDING for w in self._widths)
@@ -319,9 +317,10 @@ class ResourceTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:  # the header: sort by the column clicked
             x = offset.x + round(self.scroll_x)
-            for spec in self.specs:
-                start = self.column_x(spec.key)
-                if start <= x < start + self._widths[self._column_index(spec.key)] + 2 * PADDING:
+            end = 0
+            for spec, width in zip(self.specs, self._widths, strict=True):
+                end += width + 2 * PADDING
+                if x < end:
                     self.sort_by(spec.key)
                     return
             return
