@@ -10,10 +10,8 @@ Run on demand::
 - Idle CPU with the sections refreshing every 1 s, over ``$NODEKEEPER_BENCH_SECONDS`` (30) s
   after the app settled, dashboard and containers section, with no collector and with
   ``nodekeeper collect --interval 1`` writing to the same database: target <= 2% of a core.
-  The command line cannot set the refresh period (``run()`` keeps ``refresh_every=5.0``
-  and the dashboard's ``interval`` is not wired to it at all, fixed at 2 s): these run
-  ``tests/perf/tui_run.py``, which builds the same App with ``refresh_every=1.0`` and the
-  dashboard's ``interval=1.0``.
+  These run ``tests/perf/tui_run.py --refresh 1``: the App ``nodekeeper --refresh 1`` builds,
+  plus what the command line cannot choose, the section shown first (``--section``).
 - Peak RSS (Linux VmHWM) of ``nodekeeper`` after visiting the six sections (keys 1..6) and
   filtering the containers: target <= 100 MiB.
 - A keystroke in the containers filter to the frame that shows the filtered table (its

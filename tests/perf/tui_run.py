@@ -1,7 +1,7 @@
-"""Run the console the way ``nodekeeper --db DB --no-collect`` does, with what the command line
-cannot set: the refresh period of the resource sections (``NodekeeperApp(refresh_every=)``) and
-of the dashboard (``DashboardView(interval=)``, which the App never passes), and the initial
-section. For the benchmarks in ``test_tui.py``, which run it in a pseudo-terminal::
+"""Run the console the way ``nodekeeper --db DB --no-collect --refresh N`` does, with what the
+command line cannot set: the section shown first, and a dashboard period apart from the
+sections' (``--dashboard-interval``). For the benchmarks in ``test_tui.py``, which run it in a
+pseudo-terminal::
 
     python tests/perf/tui_run.py --db DB [--section containers] [--refresh 1] [--trace FILE]
 
