@@ -325,37 +325,18 @@ _FINAL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _final_hours(conn: Connection, first: int, until: int) -> tuple[tuple[int, HourPoint], ...]:
     """(hour, point) of every rollup row in [first, until), cached per connection's engine."""
     h = HOURLY.c
+    # _point's arguments, in its order: what the fingerprint sums and what is read.
+    shown = (h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
+             h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)  # fmt: skip
     in_window = (h.hour_timestamp >= first, h.hour_timestamp < until)
-    fingerprint = tuple(
-        conn.execute(
-            select(
-                func.count(),
-                func.max(h.id),
-                func.sum(h.id),
-                func.sum(h.sample_count),
-                func.sum(h.sum_cpu_percent),
-                func.sum(h.max_cpu_percent),
-                func.sum(h.sum_memory_percent),
-                func.sum(h.total_bytes_sent),
-                func.sum(h.total_bytes_recv),
-            ).where(*in_window)
-        ).one()  # fmt: skip
-    )
-    key = (first, until, fingerprint)
+    sums = (func.count(), func.max(h.id), func.sum(h.id), *(func.sum(c) for c in shown))
+    key = (first, until, tuple(conn.execute(select(*sums).where(*in_window)).one()))
     cache = _FINAL.get(conn.engine)
     if cache is not None and cache[0] == key:
         return cache[1]
     points = tuple(
-        (r.hour_timestamp, _point(
-            r.hour_timestamp, r.sample_count, r.sum_cpu_percent, r.max_cpu_percent,
-            r.sum_memory_percent, r.total_bytes_sent, r.total_bytes_recv,
-        ))
-        for r in conn.execute(
-            select(h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
-                   h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)
-            .where(*in_window)
-        )
-    )  # fmt: skip
+        (r.hour_timestamp, _point(*r)) for r in conn.execute(select(*shown).where(*in_window))
+    )
     _FINAL[conn.engine] = (key, points)
     return points
 
