@@ -34,20 +34,17 @@ def main() -> int:
     args = parser.parse_args()
 
     from core import open_store
-    from tui import app as tui_app
-    from tui.screens.dashboard import DashboardView
+    from tui.app import NodekeeperApp
 
-    interval = args.dashboard_interval or args.refresh or 2.0
-
-    def dashboard(app: tui_app.NodekeeperApp) -> DashboardView:
-        return DashboardView(app.store, clock=app.clock, interval=interval)
-
-    tui_app.SECTIONS["dashboard"] = tui_app.Section("Dashboard", dashboard)
     if args.trace:
         _trace(Path(args.trace))
     with open_store(args.db) as store:
-        app = tui_app.NodekeeperApp(
-            store, collect=False, section=args.section, refresh_every=args.refresh or None
+        app = NodekeeperApp(
+            store,
+            collect=False,
+            section=args.section,
+            refresh_every=args.refresh or None,
+            dashboard_every=args.dashboard_interval or args.refresh or 2.0,
         )
         if args.trace:
             _log_line(args.trace, "app.run()")
