@@ -227,6 +227,15 @@ class ResourceTable(ScrollView, can_focus=True):
         index = self._column_index(column)
         return sum(width + 2 * PADDING for width in self._widths[:index])
 
+    def column_at(self, x: int) -> str | None:
+        """The column at ``x`` cells from the table's left edge (unscrolled); None past the last."""
+        end = 0
+        for spec, width in zip(self.specs, self._widths, strict=True):
+            end += width + 2 * PADDING
+            if x < end:
+                return spec.key
+        return None
+
     def _column_index(self, column: str) -> int:
         return next(i for i, spec in enumerate(self.specs) if spec.key == column)
 
@@ -316,13 +325,9 @@ class ResourceTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:  # the header: sort by the column clicked
-            x = offset.x + round(self.scroll_x)
-            end = 0
-            for spec, width in zip(self.specs, self._widths, strict=True):
-                end += width + 2 * PADDING
-                if x < end:
-                    self.sort_by(spec.key)
-                    return
+            column = self.column_at(offset.x + round(self.scroll_x))
+            if column is not None:
+                self.sort_by(column)
             return
         row = round(self.scroll_y) + offset.y - 1
         if row < self.row_count:
