@@ -439,7 +439,7 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
         await pilot.pause()
         layouts[0] = lines[0] = 0
         history = view.query_one("#history-cpu", ScaledSparkline)
-        drawn = history._drawn
+        drawn = history._drawn and history._drawn[0]
         clock.now = NOW + 2
         other = open_store(db)  # as the collector process would
         try:
@@ -450,13 +450,15 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
         await pilot.pause()
         assert layouts[0] == 0  # values and titles keep their sizes: repainted in place
         assert lines[0] == 1  # "seen 3s ago": one update, with the rest of the round
-        assert history._drawn != drawn  # the hour's average moved its bar
+        assert history._drawn[0] != drawn  # the hour's average moved its bar
         assert "77%" in screen_text(pilot)
 
     drive(DashboardApp(store, clock=clock), scenario, size=(120, 40))
 
 
-def test_a_chart_is_repainted_only_when_its_picture_changes(store: Store) -> None:
+def test_a_chart_is_repainted_only_where_its_picture_changes(store: Store) -> None:
+    from textual.geometry import Region
+
     from tui.widgets.dashboard_chart import ScaledSparkline
 
     async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
@@ -464,22 +466,34 @@ def test_a_chart_is_repainted_only_when_its_picture_changes(store: Store) -> Non
         chart = view.query_one("#history-cpu", ScaledSparkline)
         chart.set_data([50.0] * 24, ceiling=100)
         await pilot.pause()
-        drawn = chart._drawn
-        assert drawn is not None
-        renders = [0]
-        render = chart.render
+        assert chart._drawn is not None
+        picture = chart._drawn[0]
+        width, height = chart.size
+        draws = [0]
+        draw = chart._draw
 
-        def counted() -> object:
-            renders[0] += 1
-            return render()
+        def counted(*args: object) -> object:
+            draws[0] += 1
+            return draw(*args)  # type: ignore[arg-type]
 
-        chart.render = counted  # type: ignore[method-assign]
+        chart._draw = counted  # type: ignore[method-assign]
         chart.set_data([50.0] * 23 + [50.01], ceiling=100)  # the same bars, the same colours
+        assert not chart._repaint_regions
         await pilot.pause()
-        assert renders[0] == 0 and chart.data == (50.0,) * 23 + (50.01,)
-        chart.set_data([50.0] * 23 + [90.0], ceiling=100)
+        assert draws[0] == 0 and chart.data == (50.0,) * 23 + (50.01,)
+
+        chart.set_data([50.0] * 23 + [100.0], ceiling=100)
+        # Only the columns of the last hour are repainted: stretched, 24 hours over the width.
+        first = width * 23 // 24 + (1 if width * 23 % 24 else 0)
+        offset = chart.content_offset
+        assert chart._repaint_regions == {Region(first, 0, width - first, height).translate(offset)}
         await pilot.pause()
-        assert renders[0] == 1 and chart._drawn != drawn
+        assert draws[0] == 1 and chart._drawn[0] != picture
+        bars = chart._drawn[0][2]
+        assert bars[first - 1] == picture[2][first - 1] and bars[first] != picture[2][first]
+        top, bottom = chart._drawn[2][0].text, chart._drawn[2][-1].text
+        assert top == " " * first + "█" * (width - first)  # 100 % fills the top line
+        assert bottom == "█" * width  # 50 % of 12 lines fills the bottom six
 
     drive(DashboardApp(store, clock=Clock()), scenario, size=(120, 40))
 

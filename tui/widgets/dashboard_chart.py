@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Span, Text
-from textual.app import RenderResult
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Sparkline
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -78,28 +79,39 @@ class ScaledSparkline(Sparkline):
         self.floor = floor
         self.ceiling = ceiling
         self.stretch = stretch
-        self._drawn: Picture | None = None  # what the last render() drew
+        # The last picture drawn, the widget's style it was drawn with, and its lines.
+        self._drawn: tuple[Picture, Style, list[Strip]] | None = None
         super().__init__(data, name=name, id=id, classes=classes)  # type: ignore[arg-type]
 
     def set_data(self, data: Sequence[float | None], *, ceiling: float | None = None) -> None:
-        """New values (and ceiling); redraws only when the picture changes.
+        """New values (and ceiling); repaints only the columns whose bars change.
 
-        A new value does not always change it: the 24-hour chart gets a new average for the
-        hour under way every sample, which moves its bar by an eighth or its colour by one
-        step of 256 only now and then. Then the values are kept without a repaint (a repaint
-        of the whole chart costs ~10 ms)."""
+        A new value does not always change the picture: the 24-hour chart gets a new average
+        for the hour under way every sample, which moves its bar by an eighth or its colour by
+        one step of 256 only now and then. Then the values are kept without a repaint; when
+        only the newest columns changed, only they are repainted (the terminal gets a few
+        cells instead of the whole chart)."""
         values = tuple(data)
         if values == self.data and ceiling == self.ceiling:
             return
         self.ceiling = ceiling
-        # Only a change of the newest value alone is worth comparing pictures for: when the
-        # series moved on (the recent minutes), the picture has moved too.
-        newest_only = self.data is not None and values[:-1] == tuple(self.data)[:-1]
-        if newest_only and self._drawn is not None and self._picture(values) == self._drawn:
-            self.set_reactive(ScaledSparkline.data, values)  # type: ignore[arg-type]
+        self.set_reactive(ScaledSparkline.data, values)  # type: ignore[arg-type]
+        drawn = self._drawn[0] if self._drawn is not None else None
+        if drawn is None or not self.size:
+            self.refresh()
             return
-        self.data = values  # type: ignore[assignment]
-        self.refresh()  # the ceiling alone may have changed
+        picture = self._picture(values)
+        if picture == drawn:
+            return
+        width, height, bars = picture
+        if (width, height, len(bars)) != drawn[:2] + (len(drawn[2]),):
+            self.refresh()
+            return
+        first = next(
+            x for x, (new, old) in enumerate(zip(bars, drawn[2], strict=True)) if new != old
+        )
+        pad = width - len(bars)
+        self.refresh(Region(pad + first, 0, width - pad - first, height))
 
     def _picture(self, data: Sequence[float | None]) -> Picture:
         """What ``data`` looks like at the current size and colours: per column, the eighths
@@ -122,22 +134,41 @@ class ScaledSparkline(Sparkline):
             bars.append((levels(value, self.floor, ceiling, height), Style(color=colour)))
         return width, height, tuple(bars)
 
-    def render(self) -> RenderResult:
-        # Each column's level and colour are worked out once (_picture), not once per line, and
-        # each line is built in one go: the same Text (the same spans) as appending cell by
-        # cell, for less. Most of a repaint is Textual's, turning those spans into strips.
-        self._drawn = width, height, bars = self._picture(self.data or ())
-        pad = width - len(bars)
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The Line API: the strips are built straight from the picture (one segment per
+        # column, its style the widget's plus the bar's colour), not through a Rich Text that
+        # Textual would turn back into strips. Built once per picture, here, once a paint; a
+        # partial repaint (set_data) takes its lines from them.
+        self._lines()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._drawn[2] if self._drawn is not None else self._lines()
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
+
+    def _lines(self) -> list[Strip]:
+        """The lines of the current picture, drawn again only when it changed."""
+        picture = self._picture(self.data or ())
+        base = self.rich_style
+        if self._drawn is None or self._drawn[:2] != (picture, base):
+            self._drawn = picture, base, self._draw(picture, base)
+        return self._drawn[2]
+
+    @staticmethod
+    def _draw(picture: Picture, base: Style) -> list[Strip]:
+        """The picture's lines, top first."""
+        width, height, bars = picture
+        pad = Segment(" " * (width - len(bars)), base)
+        blank = Segment(" ", base)
+        styles = [None if bar is None else base + bar[1] for bar in bars]
         lines = []
         for line in reversed(range(height)):  # top line first
-            cells = [" " * pad]
-            spans = []
-            for x, bar in enumerate(bars, start=pad):
+            segments = [pad]
+            for bar, style in zip(bars, styles, strict=True):
                 filled = 0 if bar is None else bar[0] - line * 8
                 if filled <= 0:
-                    cells.append(" ")
-                    continue
-                cells.append(BARS[min(filled, 8) - 1])
-                spans.append(Span(x, x + 1, bar[1]))
-            lines.append(Text("".join(cells), spans=spans, end=""))
-        return Text("\n", end="").join(lines)
+                    segments.append(blank)
+                else:
+                    segments.append(Segment(BARS[min(filled, 8) - 1], style))
+            lines.append(Strip(segments, width).simplify())
+        return lines
