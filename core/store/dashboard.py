@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, desc, func, select, text
+from sqlalchemy import Connection, bindparam, desc, func, select, text
 
 from ..collect.system import SystemSample
 from ..collect.traffic import parse_service_chain
@@ -140,18 +140,9 @@ def snapshot(store: Store, now: float, *, minutes: int = 10) -> DashboardSnapsho
     with store.reading() as conn:
         collector = store.telemetry.collector_status(now)
         period = _tunable(store, "traffic.period")
-        rows = conn.execute(
-            select(SYSTEM).where(SYSTEM.c.timestamp >= since).order_by(SYSTEM.c.timestamp)
-        ).all()
-        latest = rows[-1] if rows else conn.execute(
-            select(SYSTEM).order_by(desc(SYSTEM.c.timestamp), desc(SYSTEM.c.id)).limit(1)
-        ).first()  # fmt: skip
-        net = conn.execute(
-            select(NETWORK.c.interface, NETWORK.c.timestamp, NETWORK.c.bytes_recv,
-                   NETWORK.c.bytes_sent)
-            .where(NETWORK.c.timestamp >= since)
-            .order_by(NETWORK.c.interface, NETWORK.c.timestamp)
-        ).all()  # fmt: skip
+        rows = conn.execute(_RECENT_SYSTEM, {"since": since}).all()
+        latest = rows[-1] if rows else conn.execute(_LATEST_SYSTEM).first()
+        net = conn.execute(_RECENT_NETWORK, {"since": since}).all()
         interval = _interval(store, collector, [r.timestamp for r in rows])
         chains = _chains(conn)
         history = _history(conn, int(now))
@@ -179,6 +170,19 @@ def collector_status_at(status: CollectorStatus, now: float) -> CollectorStatus:
 
 
 # -- parts of the snapshot ---------------------------------------------------------------------
+
+# The statements are built once: a dashboard reads every second, and building a select (its
+# clauses coerced, its cache key worked out) cost about as much as running it on this data.
+_RECENT_SYSTEM = (
+    select(SYSTEM).where(SYSTEM.c.timestamp >= bindparam("since")).order_by(SYSTEM.c.timestamp)
+)
+_LATEST_SYSTEM = select(SYSTEM).order_by(desc(SYSTEM.c.timestamp), desc(SYSTEM.c.id)).limit(1)
+_RECENT_NETWORK = (
+    select(NETWORK.c.interface, NETWORK.c.timestamp, NETWORK.c.bytes_recv, NETWORK.c.bytes_sent)
+    .where(NETWORK.c.timestamp >= bindparam("since"))
+    .order_by(NETWORK.c.interface, NETWORK.c.timestamp)
+)
+_CHAINS = select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time).order_by(TM.c.chain)
 
 
 def _tunable(store: Store, key: str):
@@ -231,9 +235,7 @@ def _interfaces(rows: list, interval: float) -> tuple[InterfaceRate, ...]:
 
 
 def _chains(conn: Connection) -> tuple[ChainUsage, ...]:
-    rows = conn.execute(
-        select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time).order_by(TM.c.chain)
-    ).all()
+    rows = conn.execute(_CHAINS).all()
     parsed = {row.chain: parse_service_chain(row.chain) for row in rows}
     ids = sorted({p[0] for p in parsed.values() if p})
     services = {}
@@ -266,37 +268,34 @@ def _direction(chain: str) -> str | None:
     return last if last in ("in", "out") else None
 
 
+_WATERMARK = select(META.c.value).where(META.c.key == WATERMARK)
+_s, _n = SYSTEM.c, NETWORK.c
+_s_hour = (_s.timestamp - _s.timestamp % HOUR).label("hour")
+_RAW_SYSTEM_HOURS = (
+    select(_s_hour, func.count(_s.cpu_percent).label("count"),
+           func.sum(_s.cpu_percent).label("cpu_sum"), func.max(_s.cpu_percent).label("cpu_max"),
+           func.sum(_s.memory_percent).label("mem_sum"))
+    .where(_s.timestamp >= bindparam("since"))
+    .group_by(_s_hour)
+)  # fmt: skip
+_n_hour = (_n.timestamp - _n.timestamp % HOUR).label("hour")
+_RAW_NETWORK_HOURS = (
+    select(_n_hour, func.sum(_n.bytes_sent).label("sent"), func.sum(_n.bytes_recv).label("recv"))
+    .where(_n.interface == "", _n.timestamp >= bindparam("since"))
+    .group_by(_n_hour)
+)
+
+
 def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
     """The last 24 hours: final hours from ``hourly_aggregates``, the hours the rollup may
     still change (from its watermark on, usually just the current one) from the raw samples."""
     current = now - now % HOUR
     first = current - (HOURS - 1) * HOUR
-    mark = conn.scalar(select(META.c.value).where(META.c.key == WATERMARK))
+    mark = conn.scalar(_WATERMARK)
     raw_from = max(first, int(mark)) if mark is not None else first
     points = dict(_final_hours(conn, first, raw_from))
-    s, n = SYSTEM.c, NETWORK.c
-    s_hour = (s.timestamp - s.timestamp % HOUR).label("hour")
-    system = {
-        r.hour: r
-        for r in conn.execute(
-            select(s_hour, func.count(s.cpu_percent).label("count"),
-                   func.sum(s.cpu_percent).label("cpu_sum"),
-                   func.max(s.cpu_percent).label("cpu_max"),
-                   func.sum(s.memory_percent).label("mem_sum"))
-            .where(s.timestamp >= raw_from)
-            .group_by(s_hour)
-        )
-    }  # fmt: skip
-    n_hour = (n.timestamp - n.timestamp % HOUR).label("hour")
-    network = {
-        r.hour: r
-        for r in conn.execute(
-            select(n_hour, func.sum(n.bytes_sent).label("sent"),
-                   func.sum(n.bytes_recv).label("recv"))
-            .where(n.interface == "", n.timestamp >= raw_from)
-            .group_by(n_hour)
-        )
-    }  # fmt: skip
+    system = {r.hour: r for r in conn.execute(_RAW_SYSTEM_HOURS, {"since": raw_from})}
+    network = {r.hour: r for r in conn.execute(_RAW_NETWORK_HOURS, {"since": raw_from})}
     for hour in set(system) | set(network):
         sys_row, net_row = system.get(hour), network.get(hour)
         points[int(hour)] = _point(
@@ -322,21 +321,25 @@ def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
 _FINAL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+_h = HOURLY.c
+# _point's arguments, in its order: what the fingerprint sums and what is read.
+_SHOWN = (_h.hour_timestamp, _h.sample_count, _h.sum_cpu_percent, _h.max_cpu_percent,
+          _h.sum_memory_percent, _h.total_bytes_sent, _h.total_bytes_recv)  # fmt: skip
+_IN_WINDOW = (_h.hour_timestamp >= bindparam("first"), _h.hour_timestamp < bindparam("until"))
+_FINAL_FINGERPRINT = select(
+    func.count(), func.max(_h.id), func.sum(_h.id), *(func.sum(c) for c in _SHOWN)
+).where(*_IN_WINDOW)
+_FINAL_HOURS = select(*_SHOWN).where(*_IN_WINDOW)
+
+
 def _final_hours(conn: Connection, first: int, until: int) -> tuple[tuple[int, HourPoint], ...]:
     """(hour, point) of every rollup row in [first, until), cached per connection's engine."""
-    h = HOURLY.c
-    # _point's arguments, in its order: what the fingerprint sums and what is read.
-    shown = (h.hour_timestamp, h.sample_count, h.sum_cpu_percent, h.max_cpu_percent,
-             h.sum_memory_percent, h.total_bytes_sent, h.total_bytes_recv)  # fmt: skip
-    in_window = (h.hour_timestamp >= first, h.hour_timestamp < until)
-    sums = (func.count(), func.max(h.id), func.sum(h.id), *(func.sum(c) for c in shown))
-    key = (first, until, tuple(conn.execute(select(*sums).where(*in_window)).one()))
+    window = {"first": first, "until": until}
+    key = (first, until, tuple(conn.execute(_FINAL_FINGERPRINT, window).one()))
     cache = _FINAL.get(conn.engine)
     if cache is not None and cache[0] == key:
         return cache[1]
-    points = tuple(
-        (r.hour_timestamp, _point(*r)) for r in conn.execute(select(*shown).where(*in_window))
-    )
+    points = tuple((r.hour_timestamp, _point(*r)) for r in conn.execute(_FINAL_HOURS, window))
     _FINAL[conn.engine] = (key, points)
     return points
 
