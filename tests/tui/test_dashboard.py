@@ -18,7 +18,7 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from core import Store, open_store
 from core.collect.lock import collector_lock
@@ -29,6 +29,7 @@ from tui.screens.dashboard import DashboardView
 from tui.widgets.dashboard_collector import CollectorLine
 from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
 from tui.widgets.dashboard_traffic import TrafficPanel
+from tui.widgets.resource_table import ResourceTable
 
 NOW = 1_700_000_000.0
 MiB = 1 << 20
@@ -103,7 +104,7 @@ def value(view: DashboardView, key: str) -> str:
     return text_of(view.query_one(f"#{key}-value", Static))
 
 
-def cells(table: DataTable, key: str) -> list[str]:
+def cells(table: ResourceTable, key: str) -> list[str]:
     return [cell.plain for cell in table.get_row(key)]
 
 
@@ -517,22 +518,31 @@ def test_the_first_round_knows_before_the_first_frame_whether_the_view_is_shown(
 
 def test_dashboard_table_columns_only_grow() -> None:
     """A value one character shorter than before keeps the column (no relayout of the screen
-    each time a rate crosses 10K)."""
-    from tui.widgets.dashboard_format import fit_columns
+    each time a rate crosses 10K), and rows shown exactly so already are not drawn again."""
+    from tui.widgets.dashboard_interfaces import InterfacesPanel
+    from tui.widgets.resource_table import Cell
 
-    class OneTable(App[None]):
+    class OnePanel(App[None]):
         def compose(self) -> ComposeResult:
-            yield DataTable()
+            yield InterfacesPanel()
+
+    def row(rate: str) -> dict[str, tuple[Cell, ...]]:
+        return {"eth0": (Cell("eth0"), Cell(rate), Cell("1B"), Cell("▁"))}
 
     async def main() -> None:
-        app = OneTable()
-        async with app.run_test():
-            table = app.query_one(DataTable)
-            table.add_column("In", key="in")
-            assert fit_columns(table, [("eth0", [Text("9.9K")])])
-            assert table.columns["in"].width == 4  # type: ignore[index]
-            assert fit_columns(table, [("eth0", [Text("10.0K")])])
-            assert not fit_columns(table, [("eth0", [Text("9K")])])
-            assert table.columns["in"].width == 5  # type: ignore[index]
+        app = OnePanel()
+        async with app.run_test() as pilot:
+            panel = app.query_one(InterfacesPanel)
+            panel.show_rows(row("9.9K"))
+            out = panel.table.column_x("out")
+            panel.show_rows(row("10.0K"))
+            assert panel.table.column_x("out") == out + 1
+            panel.show_rows(row("9K"))
+            assert panel.table.column_x("out") == out + 1
+            await pilot.pause()
+            first = panel.table.get_row("eth0")
+            panel.show_rows(row("9K"))  # the same cells, new objects: kept as they are
+            assert panel.table.get_row("eth0")[1] is first[1]
+            assert "9K" in panel.table.render_line(1).text
 
     asyncio.run(main())

@@ -18,11 +18,16 @@ from fractions import Fraction
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Sparkline
 
 BARS = "▁▂▃▄▅▆▇█"
+# The colour blends from min to max in this many steps: finer than the eye tells apart in a bar,
+# coarse enough that the average of the hour under way does not repaint its column (and, with
+# the screen's other updates, the whole dashboard) every sample for a change of one in 256.
+COLOUR_STEPS = 32
 # A chart as drawn: width, height, and per column the eighths filled and the colour (None: a gap).
 Picture = tuple[int, int, tuple[tuple[int, Style] | None, ...]]
 
@@ -121,7 +126,9 @@ class ScaledSparkline(Sparkline):
         present = [v for v in values if v is not None]
         ceiling = self.ceiling if self.ceiling is not None else max(present, default=1.0)
         ceiling = max(ceiling, self.floor + 1e-9)
-        _, base = self.background_colors
+        # visual_style: the background blended down the DOM, cached by Textual until the
+        # styles change (background_colors would walk the ancestors on every call).
+        base = self.visual_style.background
         low = base + self.get_component_styles("sparkline--min-color").color
         high = base + self.get_component_styles("sparkline--max-color").color
         bars: list[tuple[int, Style] | None] = []
@@ -130,8 +137,8 @@ class ScaledSparkline(Sparkline):
                 bars.append(None)
                 continue
             ratio = min(1.0, max(0.0, (value - self.floor) / (ceiling - self.floor)))
-            colour = low.blend(high, ratio).rich_color
-            bars.append((levels(value, self.floor, ceiling, height), Style(color=colour)))
+            ratio = round(ratio * COLOUR_STEPS) / COLOUR_STEPS
+            bars.append((levels(value, self.floor, ceiling, height), _blend(low, high, ratio)))
         return width, height, tuple(bars)
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -144,12 +151,14 @@ class ScaledSparkline(Sparkline):
 
     def render_line(self, y: int) -> Strip:
         lines = self._drawn[2] if self._drawn is not None else self._lines()
-        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
+        if y < len(lines):
+            return lines[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
 
     def _lines(self) -> list[Strip]:
         """The lines of the current picture, drawn again only when it changed."""
         picture = self._picture(self.data or ())
-        base = self.rich_style
+        base = self.visual_style.rich_style
         if self._drawn is None or self._drawn[:2] != (picture, base):
             self._drawn = picture, base, self._draw(picture, base)
         return self._drawn[2]
@@ -172,3 +181,18 @@ class ScaledSparkline(Sparkline):
                     segments.append(Segment(BARS[min(filled, 8) - 1], style))
             lines.append(Strip(segments, width).simplify())
         return lines
+
+
+_STYLES: dict[tuple[Color, Color, float], Style] = {}
+
+
+def _blend(low: Color, high: Color, ratio: float) -> Style:
+    """The bar's colour, ``ratio`` of the way from ``low`` to ``high``. Kept: a chart of the
+    recent minutes shifts by a column a sample, so its colours come back every repaint."""
+    key = (low, high, ratio)
+    style = _STYLES.get(key)
+    if style is None:
+        if len(_STYLES) >= 4096:
+            _STYLES.clear()
+        style = _STYLES[key] = Style(color=low.blend(high, ratio).rich_color)
+    return style

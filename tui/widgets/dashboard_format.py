@@ -1,26 +1,24 @@
-"""Formatting shared by the dashboard panels: sizes, rates, ages, usage bars, table syncing.
+"""Formatting shared by the dashboard panels: sizes, rates, ages, usage bars, table panels.
 
-Every value that comes from the store (interface, chain and service names, hosts) goes through
-``literal``: a ``rich.text.Text`` of the value with control characters escaped, never parsed as
-markup.
+Every value that comes from the store (interface, chain and service names, hosts) is shown
+literally, never parsed as markup, control characters escaped: through ``literal`` (a
+``rich.text.Text``) or, in the tables, a ``Cell``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Sequence
 
 from rich.console import JustifyMethod
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from core.text import escape_control, human_size
 
+from .resource_table import ResourceTable, Rows
+
 DASH = "–"  # a value the store does not have (yet)
 EIGHTHS = " ▏▎▍▌▋▊▉█"  # partial blocks for horizontal bars
-
-Row = tuple[str, Sequence[Text]]  # (row key, cells)
 
 
 def literal(value: object, style: str = "", *, justify: JustifyMethod | None = None) -> Text:
@@ -106,55 +104,13 @@ def set_border_title(widget: Widget, title: str) -> None:
         widget.border_title = title
 
 
-def fit_columns(table: DataTable, rows: Sequence[Row]) -> bool:
-    """Widen every column to its label and the given cells, before the rows are added; say
-    whether a width changed.
-
-    Textual measures auto-width columns later, when the table is idle; a frame drawn before
-    that keeps cells cut to the header's width in its render cache. Fixed widths set here,
-    in the same call that adds the rows, leave no such window. Widths only grow: a rate
-    going from "9.9K" to "10K" and back would otherwise lay the whole screen out each time."""
-    changed = False
-    for index, column in enumerate(table.columns.values()):
-        widest = max([column.label.cell_len, *(cells[index].cell_len for _, cells in rows)])
-        if column.auto_width or widest > column.width:
-            column.auto_width = False
-            column.width = widest
-            changed = True
-    return changed
-
-
-def sync_rows(table: DataTable, rows: Iterable[Row]) -> None:
-    """Show ``rows`` in ``table`` changing as little as possible (dolphie's pattern): when the
-    keys are the same and in the same order only the cells that changed are updated; otherwise
-    the rows are rebuilt, the cursor kept on the same key. Call inside ``app.batch_update()``."""
-    rows = list(rows)
-    resized = fit_columns(table, rows)
-    keys = [key for key, _ in rows]
-    current = [row_key.value for row_key in table.rows]
-    if keys == current:
-        columns = list(table.columns)
-        for key, cells in rows:
-            old = table.get_row(key)
-            for column, before, after in zip(columns, old, cells, strict=True):
-                if before != after:
-                    # The widths are fixed (fit_columns): the table measures the cell and works
-                    # out its size again only when one of them changed.
-                    table.update_cell(key, column, after, update_width=resized)
-        return
-    selected = None
-    if table.row_count and table.cursor_row >= 0:
-        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if selected in table.rows:
-        table.move_cursor(row=table.get_row_index(selected), animate=False)
-
-
 class TablePanel(Vertical):
-    """A dashboard panel holding a DataTable, with a hint (an ``.empty-hint`` Static) in the
-    table's place while there are no rows."""
+    """A dashboard panel holding a ``ResourceTable`` (drawn line by line: DataTable renders each
+    changed cell through Rich, which cost more than the rest of a dashboard round), with a hint
+    (an ``.empty-hint`` Static) in the table's place while there are no rows.
+
+    Column widths only grow, so a rate going from "9.9K" to "10K" and back does not move the
+    columns (nor lay the screen out)."""
 
     DEFAULT_CSS = """
     TablePanel {
@@ -168,18 +124,31 @@ class TablePanel(Vertical):
     TablePanel.-empty > .empty-hint {
         display: block;
     }
-    TablePanel.-empty > DataTable {
+    TablePanel.-empty > ResourceTable {
         display: none;
     }
     """
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one(DataTable)
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
 
-    def show_rows(self, rows: list[Row], hint: str | None = None) -> None:
-        """Show ``rows``; with none, the hint (``hint`` replacing its text when given)."""
-        sync_rows(self.table, rows)
+    def show_rows(self, rows: Rows, hint: str | None = None) -> None:
+        """Show ``rows`` (key -> cells); with none, the hint (``hint`` replacing its text when
+        given). Rows shown exactly so already are not drawn again."""
+        table = self.table
+        if not _same_rows(table, rows):
+            table.show(rows)
         self.set_class(not rows, "-empty")
         if not rows and hint is not None:
             show_text(self.query_one(".empty-hint", Static), hint, layout=True)  # it may wrap
+
+
+def _same_rows(table: ResourceTable, rows: Rows) -> bool:
+    if list(rows) != table.shown_keys():
+        return False
+    return all(
+        len(cells) == len(shown) and all(a.same_as(b) for a, b in zip(cells, shown, strict=True))
+        for key, cells in rows.items()
+        for shown in (table.get_row(key),)
+    )

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from core.store.dashboard import DashboardSnapshot, InterfaceRate
 
 from .dashboard_chart import BARS, columns
-from .dashboard_format import Row, TablePanel, compact, literal
+from .dashboard_format import TablePanel, compact
+from .resource_table import Cell, Column, ResourceTable
 
 TREND_WIDTH = 8
 TOTAL_KEY = "\x00total"  # no interface name can be this row key (names have no controls)
 
 
-def trend(values: tuple[float, ...], width: int = TREND_WIDTH) -> Text:
+def trend(values: tuple[float, ...], width: int = TREND_WIDTH) -> str:
     """A one-line bar chart of ``values`` from 0 to their maximum, newest at the right."""
     cols = columns(values, width)
     top = max((v for v in cols if v is not None), default=0.0)
@@ -23,25 +23,20 @@ def trend(values: tuple[float, ...], width: int = TREND_WIDTH) -> Text:
         " " if v is None else BARS[min(7, int(v / top * 7.999))] if top > 0 else BARS[0]
         for v in cols
     )
-    return Text(bars.rjust(width), style="cyan", no_wrap=True, end="")
+    return bars.rjust(width)
 
 
-def interface_rows(interfaces: tuple[InterfaceRate, ...]) -> list[Row]:
-    rows = []
+def interface_rows(interfaces: tuple[InterfaceRate, ...]) -> dict[str, tuple[Cell, ...]]:
+    """The total ("all") first, then the interfaces by name, as the snapshot has them."""
+    rows = {}
     for i in interfaces:
         both = tuple(rx + tx for rx, tx in zip(i.rx_series, i.tx_series, strict=True))
-        name = Text("all", style="bold italic") if i.is_total else literal(i.interface)
-        key = TOTAL_KEY if i.is_total else i.interface
-        rows.append(
-            (
-                key,
-                (
-                    name,
-                    Text(compact(i.rx_rate), justify="right", end=""),
-                    Text(compact(i.tx_rate), justify="right", end=""),
-                    trend(both),
-                ),
-            )
+        name = Cell("all", style="bold italic") if i.is_total else Cell(i.interface)
+        rows[TOTAL_KEY if i.is_total else i.interface] = (
+            name,
+            Cell(compact(i.rx_rate)),
+            Cell(compact(i.tx_rate)),
+            Cell(trend(both), style="cyan"),
         )
     return rows
 
@@ -54,19 +49,20 @@ class InterfacesPanel(TablePanel):
         height: auto;
         min-height: 6;
     }
-    InterfacesPanel > DataTable {
+    InterfacesPanel > ResourceTable {
         height: auto;
         max-height: 12;
     }
     """
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", show_cursor=False)
-        table.add_column("Interface", key="interface")
-        table.add_column(Text("In", justify="right"), key="in")
-        table.add_column(Text("Out", justify="right"), key="out")
-        table.add_column("Trend", key="trend", width=TREND_WIDTH)
-        yield table
+        columns = (
+            Column("interface", "Interface"),
+            Column("in", "In", right=True),
+            Column("out", "Out", right=True),
+            Column("trend", "Trend"),
+        )
+        yield ResourceTable(columns, sortable=False, show_cursor=False)
         yield Static("", markup=False, classes="empty-hint")
 
     def show(self, snap: DashboardSnapshot) -> None:

@@ -3,69 +3,61 @@ of it is used."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from core.store.dashboard import ChainUsage, DashboardSnapshot
 
-from .dashboard_format import (
-    DASH,
-    Row,
-    TablePanel,
-    compact,
-    literal,
-    set_border_title,
-    usage_bar,
-    usage_style,
-)
+from .dashboard_format import DASH, TablePanel, compact, set_border_title, usage_bar, usage_style
+from .resource_table import Cell, Column, ResourceTable
 
 PERIOD_WORD = {"hour": "this hour", "day": "today", "month": "this month"}
 
 
-def used_cell(chain: ChainUsage) -> Text:
+def used_cell(chain: ChainUsage) -> Cell:
     fraction = chain.used
+    flagged = chain.status == "limit_exceeded"
     if fraction is None:
-        flagged = chain.status == "limit_exceeded"
-        return Text("over limit" if flagged else "", style="bold red", end="")
-    style = usage_style(fraction, flagged=chain.status == "limit_exceeded")
-    return Text.assemble((usage_bar(fraction, 5), style), " ", (f"{fraction:>4.0%}", style), end="")
+        return Cell("over limit" if flagged else "", style="bold red")
+    style = usage_style(fraction, flagged=flagged)
+    return Cell(f"{usage_bar(fraction, 5)} {fraction:>4.0%}", style=style)
 
 
-def chain_rows(chains: tuple[ChainUsage, ...]) -> list[Row]:
-    return [
-        (
-            c.chain,
-            (
-                literal(c.chain),
-                Text(compact(c.value), justify="right", end=""),
-                Text(compact(c.limit) if c.limit else DASH, justify="right", style="dim", end=""),
-                used_cell(c),
-            ),
+def chain_rows(chains: tuple[ChainUsage, ...]) -> dict[str, tuple[Cell, ...]]:
+    return {
+        c.chain: (
+            Cell(c.chain),
+            Cell(compact(c.value)),
+            Cell(compact(c.limit) if c.limit else DASH, style="dim"),
+            used_cell(c),
         )
         for c in chains
-    ]
+    }
 
 
 class TrafficPanel(TablePanel):
+    """The chains by name (not sortable: the sort marks' room would cost the Used column its
+    place on an 80-column terminal)."""
+
     BORDER_TITLE = "Traffic"
 
     DEFAULT_CSS = """
     TrafficPanel {
         height: 1fr;
     }
-    TrafficPanel > DataTable {
+    TrafficPanel > ResourceTable {
         height: 1fr;
     }
     """
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_column("Chain", key="chain")
-        table.add_column(Text("Total", justify="right"), key="total")
-        table.add_column(Text("Limit", justify="right"), key="limit")
-        table.add_column("Used", key="used")
-        yield table
+        columns = (
+            Column("chain", "Chain"),
+            Column("total", "Total", right=True),
+            Column("limit", "Limit", right=True),
+            Column("used", "Used"),
+        )
+        yield ResourceTable(columns, sortable=False)
         yield Static(
             "No traffic chains yet: the collector counts every interface and service chain.",
             markup=False,

@@ -178,8 +178,20 @@ class ResourceTable(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        sortable: bool = True,
+        show_cursor: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        # Without sorting the rows keep the order given (a header click does nothing); without
+        # a cursor no row is highlighted and the table takes no focus (a read-only panel).
+        self.sortable = sortable
+        self.show_cursor = show_cursor
+        self.can_focus = show_cursor
         self.specs = list(columns)
         self.sort_column = self.specs[0].key
         self.sort_reverse = False
@@ -265,7 +277,7 @@ class ResourceTable(ScrollView, can_focus=True):
             rows,
             key=lambda k: (rows[k][column].sort_key, rows[k][0].sort_key),
             reverse=self.sort_reverse,
-        )
+        ) if self.sortable else list(rows)  # fmt: skip
         self._order = order
         self._index = {key: i for i, key in enumerate(order)}
         width = sum(w + 2 * PADDING for w in self._widths)
@@ -326,7 +338,7 @@ class ResourceTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:  # the header: sort by the column clicked
             column = self.column_at(offset.x + round(self.scroll_x))
-            if column is not None:
+            if column is not None and self.sortable:
                 self.sort_by(column)
             return
         row = round(self.scroll_y) + offset.y - 1
@@ -360,6 +372,8 @@ class ResourceTable(ScrollView, can_focus=True):
         return f"{spec.label} {'▼' if self.sort_reverse else '▲'}"
 
     def _label(self, spec: Column) -> Text:
+        if not self.sortable:
+            return Text(spec.label, justify="right" if spec.right else "left", no_wrap=True)
         mark = ""
         if spec.key == getattr(self, "sort_column", None):
             mark = " ▼" if self.sort_reverse else " ▲"
@@ -399,7 +413,7 @@ class ResourceTable(ScrollView, can_focus=True):
         row = round(self.scroll_y) + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
-        look = 2 if row == self.cursor_row else row % 2  # cursor, even or odd row
+        look = 2 if self.show_cursor and row == self.cursor_row else row % 2  # cursor, even, odd
         style = (base, even, cursor)[look]
         key = self._order[row]
         cells = self._rows[key]
