@@ -134,9 +134,21 @@ class DashboardSnapshot:
     collector: CollectorStatus
 
 
-def snapshot(store: Store, now: float, *, minutes: int = 10) -> DashboardSnapshot:
-    """Everything the dashboard shows, read on one connection (one state of the database)."""
+def snapshot(
+    store: Store,
+    now: float,
+    *,
+    minutes: int = 10,
+    history: tuple[HourPoint, ...] | None = None,
+) -> DashboardSnapshot:
+    """Everything the dashboard shows, read on one connection (one state of the database).
+
+    ``history``: the last 24 hours as an earlier snapshot read them, returned again instead of
+    being read, as long as they still end at the hour under way (a view refreshing every second
+    need not follow that hour's average every second)."""
     since = int(now) - minutes * 60
+    if history is not None and history[-1].hour != int(now) - int(now) % HOUR:
+        history = None  # a new hour began: the window moved
     with store.reading() as conn:
         collector = store.telemetry.collector_status(now)
         period = _tunable(store, "traffic.period")
@@ -145,7 +157,8 @@ def snapshot(store: Store, now: float, *, minutes: int = 10) -> DashboardSnapsho
         net = conn.execute(_RECENT_NETWORK, {"since": since}).all()
         interval = _interval(store, collector, [r.timestamp for r in rows])
         chains = _chains(conn)
-        history = _history(conn, int(now))
+        if history is None:
+            history = _history(conn, int(now))
     return DashboardSnapshot(
         now=now,
         minutes=minutes,

@@ -177,6 +177,19 @@ def test_history_before_any_rollup_comes_from_raw(store):
     assert (history[-2].samples, history[-2].avg_cpu) == (1, 12.0)
 
 
+def test_history_given_back_is_shown_again_until_the_hour_changes(store):
+    store.telemetry.insert_samples([sample(NOW - 60, cpu=10.0)])
+    first = snapshot(store, NOW).history
+    store.telemetry.insert_samples([sample(NOW - 30, cpu=90.0)])
+    kept = snapshot(store, NOW, history=first)
+    assert kept.history is first and kept.system.cpu == (10.0, 90.0)  # the rest is read
+    assert snapshot(store, NOW).history[-1].avg_cpu == 50.0  # not given: read
+    # In the next hour the window moved: the 24 hours are read whatever was given.
+    moved = snapshot(store, CURRENT_HOUR + HOUR + 5, history=first).history
+    assert moved is not first and moved[-1].hour == CURRENT_HOUR + HOUR
+    assert moved[-2].avg_cpu == 50.0
+
+
 def test_cached_final_hours_follow_a_new_hour_a_backfill_and_a_recomputed_hour(store):
     # snapshot() caches the finished hours read from the rollups: each of these must show.
     two_hours_ago = CURRENT_HOUR - 2 * HOUR

@@ -25,7 +25,7 @@ from core.collect.lock import collector_lock
 from core.collect.system import NetworkSample, SystemSample
 from core.collect.traffic import Reading
 from tui.collector_thread import start_background_collector
-from tui.screens.dashboard import DashboardView
+from tui.screens.dashboard import HISTORY_EVERY, DashboardView
 from tui.widgets.dashboard_collector import CollectorLine
 from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
 from tui.widgets.dashboard_traffic import TrafficPanel
@@ -451,8 +451,21 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
         await pilot.pause()
         assert layouts[0] == 0  # values and titles keep their sizes: repainted in place
         assert lines[0] == 1  # "seen 3s ago": one update, with the rest of the round
-        assert history._drawn[0] != drawn  # the hour's average moved its bar
         assert "77%" in screen_text(pilot)
+        # The hour under way follows its samples every HISTORY_EVERY seconds, not every round:
+        # its average moved, its bar not yet.
+        assert history._drawn[0] == drawn
+        later = NOW + 2 + HISTORY_EVERY
+        clock.now = later
+        other = open_store(db)
+        try:
+            other.telemetry.insert_samples([system_sample(later, cpu=99.0)])
+        finally:
+            other.close()
+        await until(pilot, lambda: value(view, "cpu") == "99% ×4")
+        await pilot.pause()
+        assert history._drawn[0] != drawn  # the hour's average moved its bar
+        assert layouts[0] == 0
 
     drive(DashboardApp(store, clock=clock), scenario, size=(120, 40))
 

@@ -47,6 +47,7 @@ from core import NodekeeperError
 from core.store.dashboard import (
     ChangeWatcher,
     DashboardSnapshot,
+    HourPoint,
     collector_status_at,
     snapshot,
 )
@@ -59,6 +60,11 @@ from ..widgets.dashboard_system import SystemPanel
 from ..widgets.dashboard_traffic import TrafficPanel
 
 GROUP = "dashboard-refresh"
+# How often the last 24 hours are read again while the hour under way goes on. Its average
+# moves with every sample; following it every second would read five more queries and repaint
+# the screen from the top panels down to the chart each round (Textual repaints the box around
+# all of a frame's changes). A new hour, or the refresh key, reads them at once.
+HISTORY_EVERY = 30.0  # seconds
 NARROW = 100  # columns
 FIRST_POLL = 0.005  # seconds: the first round's worker waits for the ancestors to mount
 
@@ -139,6 +145,7 @@ class DashboardView(Widget):
         self._busy = False  # a worker round is under way
         self._force = True  # the next round reads even when the watcher saw no change
         self._fetched_at: float | None = None  # time.monotonic() of the last read
+        self._history_at: float | None = None  # clock() of the last read of the 24 hours
 
     def compose(self) -> ComposeResult:
         yield CollectorLine(id="dashboard-collector")
@@ -235,7 +242,11 @@ class DashboardView(Widget):
                 self._hand_over(worker, self._age, None)
                 return
             self._force = False
-            snap = snapshot(self.store, self.clock(), minutes=self.minutes)
+            now = self.clock()
+            kept = self._kept_history(now, force)
+            snap = snapshot(self.store, now, minutes=self.minutes, history=kept)
+            if kept is None or snap.history is not kept:
+                self._history_at = now
             self.fetches += 1
             self._fetched_at = time.monotonic()
         except Exception as exc:
@@ -245,6 +256,13 @@ class DashboardView(Widget):
             self._hand_over(worker, self._failed, _message(self.store, exc))
             return
         self._hand_over(worker, self._apply, snap)
+
+    def _kept_history(self, now: float, force: bool) -> tuple[HourPoint, ...] | None:
+        """The 24 hours shown, to show again without reading them (see HISTORY_EVERY)."""
+        shown, read_at = self.snapshot, self._history_at
+        if force or shown is None or read_at is None or now - read_at >= HISTORY_EVERY:
+            return None
+        return shown.history
 
     def _wait_until_placed(self, worker: Worker[None]) -> bool:
         """In the first round's worker: whether the view is shown, once the DOM can tell.
