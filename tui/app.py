@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -196,6 +198,14 @@ class NodekeeperApp(App[None]):
         self.sub_title = escape_control(store.location.display) + (
             " (read-only)" if self.read_only else ""
         )
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver" and not os.environ.get("TEXTUAL_DRIVER"):
+            from .driver import IdleInputDriver  # termios: not importable everywhere
+
+            return IdleInputDriver
+        return driver  # another platform's, or the one $TEXTUAL_DRIVER names
 
     def compose(self) -> ComposeResult:
         yield Header()

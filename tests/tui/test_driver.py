@@ -1,0 +1,65 @@
+"""The terminal driver (``tui/driver.py``) for real: ``nodekeeper`` on a pseudo-terminal, keys
+typed into it. The pilot tests run Textual's headless driver, so only these exercise the input
+thread that sleeps until a key, the escape parser's deadline or a stop."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.perf.tui_pty import PtyApp, demo_store, nodekeeper
+
+CONTAINERS = 12
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("driver") / "nodekeeper.db"
+    demo_store(path, CONTAINERS, 1)
+    return path
+
+
+def test_keys_a_lone_escape_and_quit_reach_the_app(db: Path) -> None:
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect"), cols=120, rows=40) as app:
+        app.wait_for("System", "Interfaces", timeout=60)
+        app.write(b"2")
+        shown = app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset)
+        app.write(b"/zzz")
+        app.wait_for("No match for 'zzz'", start=shown.end)
+        # A lone Escape: the parser cannot tell it from the start of a key code until its
+        # deadline passes, which the input thread waits for instead of for the next key.
+        offset = app.offset
+        escaped = app.write(b"\x1b")
+        cleared = app.wait_for(f"Containers {CONTAINERS} ·", start=offset, timeout=5)
+        assert cleared.at - escaped < 2.0
+        quit_at = app.write(b"q")
+        app.proc.wait(timeout=5)
+        assert app.proc.returncode == 0
+        assert time.perf_counter() - quit_at < 3.0  # the stop woke the input thread at once
+
+
+def test_after_suspend_and_resume_the_input_thread_neither_spins_nor_loses_keys(
+    db: Path,
+) -> None:
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect", "--refresh", "3600")) as app:
+        app.wait_for("System", "Interfaces", timeout=60)
+        app.proc.send_signal(signal.SIGTSTP)  # Ctrl+Z: the driver stops its input thread
+        process = psutil.Process(app.proc.pid)
+        deadline = time.monotonic() + 10
+        while process.status() != psutil.STATUS_STOPPED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.status() == psutil.STATUS_STOPPED
+        offset = app.offset
+        app.proc.send_signal(signal.SIGCONT)  # fg: a new input thread
+        app.wait_for("System", start=offset, timeout=10)  # redrawn
+        app.quiet(0.5)
+        before, t0 = app.cpu_seconds(), time.perf_counter()
+        time.sleep(2.0)
+        share = (app.cpu_seconds() - before) / (time.perf_counter() - t0)
+        assert share < 0.2, f"{share:.0%} of a core while idle: the input thread spins"
+        app.write(b"2")
+        app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset, timeout=10)
