@@ -8,6 +8,7 @@ unless a test moves it, and refreshes every 20 ms so that tests wait briefly.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -517,9 +518,14 @@ def test_the_first_round_knows_before_the_first_frame_whether_the_view_is_shown(
 ) -> None:
     seed(store)
 
+    interval = sys.getswitchinterval()
+
     async def shown(pilot: Pilot[None], view: DashboardView) -> None:
         await until(pilot, lambda: view.renders == 1)
         assert view._placed() is True
+        # The first round reads with a short GIL switch interval; the next ones do not.
+        await until(pilot, lambda: not view._busy)
+        assert sys.getswitchinterval() == interval
 
     async def hidden(pilot: Pilot[None], view: DashboardView) -> None:
         await rounds_pass(pilot, view, 2)
