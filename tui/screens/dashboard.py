@@ -17,9 +17,10 @@ Refreshing, one round at a time:
    database did not change and the last snapshot is younger than ``max_age``, nothing is read,
    and the main thread only re-judges the collector line against the clock (a heartbeat ages
    without any write). Otherwise ``core.store.dashboard.snapshot()`` reads everything on one
-   connection and hands it to the main thread, which renders it in one ``batch_update``,
-   collector line included: only what changed is updated (DataTables diffed by row key), and
-   the screen is laid out again only when a size may change.
+   connection (the last 24 hours only every ``HISTORY_EVERY`` seconds) and hands it to the
+   main thread, which renders it in one ``batch_update``, collector line included: only what
+   changed is updated (a table only when its rows changed, a chart only in the columns that
+   did), and the screen is laid out again only when a size may change.
 4. When the worker has finished (``on_worker_state_changed``) the next timer is set.
 
 The first round starts on mount, without waiting for the first frame (``_placed``).

@@ -91,11 +91,11 @@ class ScaledSparkline(Sparkline):
     def set_data(self, data: Sequence[float | None], *, ceiling: float | None = None) -> None:
         """New values (and ceiling); repaints only the columns whose bars change.
 
-        A new value does not always change the picture: the 24-hour chart gets a new average
-        for the hour under way every sample, which moves its bar by an eighth or its colour by
-        one step of 256 only now and then. Then the values are kept without a repaint; when
-        only the newest columns changed, only they are repainted (the terminal gets a few
-        cells instead of the whole chart)."""
+        A new value does not always change the picture: a new average for the hour under way
+        moves its bar by an eighth or its colour by one of COLOUR_STEPS steps only now and
+        then. Then the values are kept without a repaint; when only the newest columns
+        changed, only they are repainted (the terminal gets a few cells instead of the whole
+        chart)."""
         values = tuple(data)
         if values == self.data and ceiling == self.ceiling:
             return

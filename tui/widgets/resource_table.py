@@ -1,5 +1,5 @@
-"""The table of a resource section: rows keyed by name, sortable by any column, drawn line by
-line.
+"""The table of a resource section (and of the dashboard's panels): rows keyed by name, sortable
+by any column, drawn line by line.
 
 Why not Textual's DataTable: with 2,000 containers, DataTable renders every visible cell through
 Rich and drops its caches on any change, re-indexes every row on each ``remove_row`` and measures
@@ -14,7 +14,8 @@ user's place. Sorting: click a column header (again to reverse it) or press ``s`
 through the columns; the sorted column's header shows ``▲``/``▼``. Column widths fit the widest
 cell seen and never shrink, so the columns keep their place while a filter narrows and widens.
 Cells are ``Cell``s: escaped plain text with one style, carrying the value they sort by (a size
-sorts as bytes, not as "1.0 KiB").
+sorts as bytes, not as "1.0 KiB"). A panel's table may keep the rows in the order given
+(``sortable=False``) and show no cursor nor take the focus (``show_cursor=False``).
 """
 
 from __future__ import annotations
