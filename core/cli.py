@@ -27,7 +27,7 @@ from .text import escape_control, human_size
 
 LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
 SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
-DELETE_KINDS = ("container", "profile", "image", "certificate", "service")
+DELETE_KINDS = ("container", "profile", "image", "certificate", "service", "user")
 EXIT_ERROR = 1
 USER_SERVICE_HELP = (
     "user: the id of the service the claim set is bound to "
@@ -128,9 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the TOML document, or - for standard input")
 
-    p = command("delete", "delete a container, profile, image, certificate or service", cmd_delete)
+    p = command(
+        "delete",
+        "delete a container, profile, image, certificate or service, or unbind a user",
+        cmd_delete,
+    )
     p.add_argument("kind", choices=DELETE_KINDS)
-    p.add_argument("name")
+    p.add_argument(
+        "name", help="name, fingerprint (or prefix) or image alias; for a user, its claim set as "
+        "a JSON list, such as '[\"admin\",\"ops\"]', with --service"
+    )  # fmt: skip
+    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
 
     services = sub.add_parser("services", help="services: remove those whose time to live ended")
     services_sub = services.add_subparsers(dest="services_command", metavar="ACTION", required=True)
@@ -499,6 +507,13 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    service = _user_service(args)
+    if service is not None:  # a user: the binding of a claim set to a service; the service stays
+        claims = parse_claims(args.name, "claims")
+        with _open(args) as store:
+            store.users.unbind(claims, service)
+        print(f"deleted user {escape_control(documents.user_name(claims, service))}")
+        return 0
     with _open(args) as store:
         repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
                 "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip

@@ -349,6 +349,25 @@ def test_delete_service_removes_its_user_rows(capsys, svc_db):
     assert (code, err) == (1, "error: service 'web' not found\n")
 
 
+def test_delete_user_unbinds_one_claim_set_and_keeps_the_service(capsys, svc_db):
+    code, out, _ = run(capsys, "delete", "user", '["u2","u1"]', "--service", "web", "--db", svc_db)
+    assert (code, out) == (0, 'deleted user ["u1","u2"] on web\n')
+    with open_store(svc_db) as store:
+        assert [e.service_id for e in store.users.entries(claims=["u1", "u2"])] == ["old"]
+        assert store.services.get("web").id == "web"
+    code, _, err = run(capsys, "delete", "user", '["u1","u2"]', "--service", "web", "--db", svc_db)
+    assert code == 1 and "not found" in err
+    # Named wrongly, nothing is touched: no --service, a claim set that is not a JSON list.
+    code, _, err = run(capsys, "delete", "user", '["u1","u2"]', "--db", svc_db)
+    assert code == 1 and "--service ID is required" in err
+    code, _, err = run(capsys, "delete", "user", "u1", "--service", "old", "--db", svc_db)
+    assert code == 1 and "claims" in err
+    code, _, err = run(capsys, "delete", "service", "web", "--service", "web", "--db", svc_db)
+    assert code == 1 and "--service applies to users only" in err
+    with open_store(svc_db) as store:
+        assert len(store.users.entries()) == 2 and store.services.get("web")
+
+
 def test_services_expire_dry_run_prints_what_would_go_and_changes_nothing(capsys, svc_db):
     code, out, _ = run(capsys, "services", "expire", "--dry-run", "--db", svc_db)
     assert (code, out) == (0, "would remove service mine\nwould remove service old\n")
