@@ -1,7 +1,7 @@
 """The collector: one reading per interval into the store, in one transaction each.
 
-Every cycle writes a system sample, per-interface network deltas, traffic accounting and a
-heartbeat. Less often: systemd unit states (every 10 s), hourly/daily rollups and the end of
+Every cycle writes a system sample, per-interface network deltas, traffic accounting (the
+interfaces, and the iptables chains of the services the store has) and a heartbeat. Less often: systemd unit states (every 10 s), hourly/daily rollups and the end of
 traffic periods (every minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop
 event) finishes the cycle under way, rolls up, and marks the heartbeat stopped.
 """
@@ -34,11 +34,35 @@ class Collector:
     procfs: str | None = None
     clock: Callable[[], float] = time.time
     _due: dict[str, float] = field(default_factory=dict)
+    _unknown_told: set[str] = field(default_factory=set)  # service chains without a service
 
     def __post_init__(self) -> None:
         if self.interval is None:
             self.interval = float(tunable(self.store, "collector.interval"))
         self.system = SystemCollector(procfs=self.procfs)
+
+    def _of_known_services(self, counters: dict[str, int]) -> dict[str, int]:
+        """The service chains' counters of the services the store has.
+
+        An ``NK_<id>_IN|OUT`` chain outlives its service in the kernel until an admin removes
+        it: counting it would bring back the traffic rows that deleting the service removed.
+        Each such chain is named once per process (info), and counted again if the service
+        comes back."""
+        if not counters:
+            return counters
+        known = set(self.store.services.ids())
+        kept = {}
+        for chain, value in counters.items():
+            service_id, _ = traffic.parse_service_chain(chain) or ("", "")
+            if service_id in known:
+                kept[chain] = value
+            elif chain not in self._unknown_told:
+                self._unknown_told.add(chain)
+                log.info(
+                    "iptables chain for %s: the store has no service %r; not counted",
+                    chain, service_id,
+                )  # fmt: skip
+        return kept
 
     def _is_due(self, task: str, every: float, now: float) -> bool:
         if now >= self._due.get(task, 0.0):
@@ -59,7 +83,8 @@ class Collector:
             readings += traffic.interface_readings(
                 {name: (c[0], c[1]) for name, c in counters.items()}, boot, when
             )
-        readings += traffic.counter_readings(iptables.read_service_counters(), boot, when)
+        counters = self._of_known_services(iptables.read_service_counters())
+        readings += traffic.counter_readings(counters, boot, when)
         with self.store.transaction():
             self.store.telemetry.insert_samples([sample], network)
             self.store.traffic.record(readings, now=when)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -104,3 +105,40 @@ def test_bad_collect_options_are_clear_errors(db_path, args, message):
     proc = collect(db_path, *args)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and f"error: {message}" in err
+
+
+def test_the_iptables_chains_of_a_deleted_service_are_not_counted_again(
+    db_path, tmp_path, monkeypatch, caplog
+):
+    """Deleting a service removes its traffic rows; its NK_ chains stay in the kernel until an
+    admin removes them, and the collector must not bring the rows back."""
+    import logging
+    import stat
+
+    fake = tmp_path / "bin" / "iptables-save"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\ncat <<'EOF'\n*filter\n:NK_web_IN - [0:0]\n:NK_gone_IN - [0:0]\n"
+        "[10:1000] -A FORWARD -o br-web -j NK_web_IN\n"
+        "[20:2000] -A FORWARD -o br-gone -j NK_gone_IN\nCOMMIT\nEOF\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    with open_store(db_path) as store:
+        store.services.create("web")
+        store.services.create("gone")
+        collector = Collector(store, interval=1.0)
+        collector.cycle()
+        assert {"service:web:in", "service:gone:in"} <= set(store.traffic.names())
+        store.services.delete("gone")
+        assert "service:gone:in" not in store.traffic.names()
+        with caplog.at_level(logging.INFO, logger="nodekeeper"):
+            collector.cycle()
+            collector.cycle()
+        names = set(store.traffic.names())
+        assert "service:web:in" in names and "service:gone:in" not in names
+        told = [r.getMessage() for r in caplog.records if "no service 'gone'" in r.getMessage()]
+        assert len(told) == 1  # once per process, not every cycle
+        store.services.create("gone")  # back: counted again
+        collector.cycle()
+        assert "service:gone:in" in store.traffic.names()
