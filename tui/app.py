@@ -31,6 +31,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.driver import Driver
+from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -75,6 +76,7 @@ SECTIONS: dict[str, Section] = {
     "users": Section("Users", _resources(UsersSection)),
 }
 EDIT_ACTIONS = frozenset({"new", "edit", "edit_document", "delete"})
+LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
 TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort"}
 
 
@@ -214,7 +216,9 @@ class NodekeeperApp(App[None]):
                 with TabPane(f"{number} {info.label}", id=section):
                     widget = info.make(self)
                     widget.id = f"section-{section}"
-                    yield widget
+                    # The hidden sections mount just after the first frame: half the widgets,
+                    # their styles and layout, off the way to it (~60 ms of a 0.75 s start).
+                    yield widget if section == self.initial else Lazy(widget)
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
 
     def on_mount(self) -> None:
@@ -283,7 +287,20 @@ class NodekeeperApp(App[None]):
         if event.tabbed_content.id == "sections" and event.pane.id:
             self._shown(event.pane.id)
 
+    def _when_mounted(self, section: str, then: Callable[[], None]) -> bool:
+        """Whether ``section`` is mounted; if not (a Lazy one, a key typed before the first
+        frame), ``then`` runs again once it may be."""
+        try:
+            mounted = self.section(section).is_mounted  # its own widgets too
+        except NoMatches:
+            mounted = False
+        if not mounted:
+            self.set_timer(LAZY_RETRY, then, name=f"wait for section {section}")
+        return mounted
+
     def _shown(self, section: str) -> None:
+        if not self._when_mounted(section, partial(self._shown, section)):
+            return
         widget = self.section(section)
         if isinstance(widget, ResourceSection):
             widget.activate()
@@ -291,6 +308,8 @@ class NodekeeperApp(App[None]):
         self.refresh_bindings()
 
     def _focus(self, section: str) -> None:
+        if not self._when_mounted(section, partial(self._focus, section)):
+            return
         widget = self.section(section)
         if isinstance(widget, ResourceSection):
             widget.focus_table()
@@ -302,6 +321,10 @@ class NodekeeperApp(App[None]):
         """Show ``section`` and, when given, put the cursor on the resource ``key``."""
         self.action_show_section(section)
         if key is not None:
+            self._jump(section, key)
+
+    def _jump(self, section: str, key: str) -> None:
+        if self._when_mounted(section, partial(self._jump, section, key)):
             self.resources(section).jump(key)
 
     def on_key(self, event: events.Key) -> None:

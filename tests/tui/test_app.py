@@ -17,6 +17,7 @@ from textual.widgets import Header, Select, Static, TabbedContent
 from textual.widgets._select import SelectCurrent
 
 import core
+import tui.app
 from core import ReadOnly, Store
 from core.cli import build_parser
 from tui.app import SECTIONS, NodekeeperApp
@@ -87,6 +88,36 @@ def test_number_keys_switch_sections_and_load_them(store: Store) -> None:
             assert section(app).table.region.height > 0  # it is the one on screen
         await press(pilot, "1")
         assert tabs.active == "dashboard"
+
+    drive(app, scenario)
+
+
+@pytest.mark.parametrize("target", ["containers", "profiles"])
+def test_a_section_asked_for_before_the_hidden_sections_mounted_is_still_shown(
+    store: Store, target: str
+) -> None:
+    """The hidden sections mount just after the first frame (Lazy): a number key or a jump
+    to a resource that comes first waits for its section instead of failing."""
+
+    class Eager(NodekeeperApp):
+        CSS_PATH = Path(tui.app.__file__).with_name("app.tcss")  # not beside this test
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.early = list(self.query(f"#section-{target} ResourceTable"))
+            if target == "containers":
+                self.action_show_section("containers")  # the key "2"
+            else:
+                self.jump_to("profiles", "gpu")  # the command palette's jump
+
+    app = Eager(store, refresh_every=None)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert not app.early  # asked for before the section had its table
+        assert app.active_id == target
+        assert app.focused is section(app).table and section(app).table.row_count == 2
+        if target == "profiles":
+            assert section(app).table.current_key == "gpu"
 
     drive(app, scenario)
 
