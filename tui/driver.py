@@ -83,12 +83,14 @@ class IdleInputDriver(LinuxDriver):
                     if key.fd == wake:
                         _drain(wake)
                         continue
-                    data = decode(os.read(self.fileno, READ_SIZE))
-                    if not data:  # stdin closed (a pipe): nothing more will come
+                    raw = os.read(self.fileno, READ_SIZE)
+                    if not raw:  # stdin closed (a pipe): nothing more will come
                         self.exit_event.wait()
                         break
-                    for event in parser.feed(data):
-                        self.process_message(event)
+                    data = decode(raw)  # "" while a character's bytes are split by reads
+                    if data:  # (and feeding "" would tell the parser the input ended)
+                        for event in parser.feed(data):
+                            self.process_message(event)
                 for event in parser.tick():
                     self.process_message(event)
         finally:

@@ -36,6 +36,15 @@ def test_keys_a_lone_escape_and_quit_reach_the_app(db: Path) -> None:
         escaped = app.write(b"\x1b")
         cleared = app.wait_for(f"Containers {CONTAINERS} ·", start=offset, timeout=5)
         assert cleared.at - escaped < 2.0
+        # A character whose bytes come in two reads (a slow link): kept, not taken for the end.
+        app.write(b"/")
+        time.sleep(0.2)
+        app.write(b"\xc3")  # a read of half a character
+        time.sleep(0.2)
+        app.write(b"\xa9")
+        typed = app.wait_for("No match for 'é'", start=cleared.end, timeout=5)
+        app.write(b"\x1b")  # out of the filter, so that q quits
+        app.wait_for(f"Containers {CONTAINERS} ·", start=typed.end, timeout=5)
         quit_at = app.write(b"q")
         app.proc.wait(timeout=5)
         assert app.proc.returncode == 0
