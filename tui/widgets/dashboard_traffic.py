@@ -20,7 +20,8 @@ def used_cell(chain: ChainUsage) -> Cell:
     if fraction is None:
         return Cell("over limit" if flagged else "", style="bold red")
     style = usage_style(fraction, flagged=flagged)
-    return Cell(f"{usage_bar(fraction, 5)} {fraction:>4.0%}", style=style)
+    # The share first: where a narrow terminal cuts the column, it cuts the bar.
+    return Cell(f"{fraction:>4.0%} {usage_bar(fraction, 5)}", style=style)
 
 
 def chain_rows(chains: tuple[ChainUsage, ...]) -> dict[str, tuple[Cell, ...]]:
