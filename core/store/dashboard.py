@@ -1,7 +1,7 @@
 """The dashboard's read model: everything the live panels show, read in one go.
 
 ``snapshot(store, now)`` reads, on one connection (one state of the database): the latest
-system sample and the recent minutes of CPU, memory and load; per-interface byte rates; the
+system sample and the recent minutes of CPU, memory, load and disk I/O; per-interface byte rates; the
 traffic accounting chains with the service limits they count against; the last 24 hours; the
 collector's heartbeat. It returns plain frozen dataclasses, so a UI can render them on any
 thread without touching the database.
@@ -66,6 +66,7 @@ class SystemView:
     cpu: tuple[float, ...]  # cpu_percent of the recent samples (readings that failed left out)
     memory: tuple[float, ...]  # memory_percent
     load: tuple[float, ...]  # load_1min
+    disk_io: tuple[float, ...]  # bytes/s read and written together
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,11 @@ def _system(rows: list, latest, interval: float) -> SystemView:
         cpu=tuple(float(r.cpu_percent) for r in rows if r.cpu_percent is not None),
         memory=tuple(float(r.memory_percent) for r in rows if r.memory_percent is not None),
         load=tuple(float(r.load_1min) for r in rows if r.load_1min is not None),
+        disk_io=tuple(
+            ((r.disk_read_bytes or 0) + (r.disk_write_bytes or 0)) / interval
+            for r in rows
+            if r.disk_read_bytes is not None or r.disk_write_bytes is not None
+        ),
     )
 
 

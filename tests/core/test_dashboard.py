@@ -68,6 +68,9 @@ def test_latest_sample_and_recent_series_cover_the_window_only(store):
     assert snap.system.load[-1] == 1.5 and len(snap.system.load) == 11
     assert snap.system.disk_read_rate == 2 * MiB  # 4 MiB over the 2 s interval
     assert snap.system.disk_write_rate == MiB / 2
+    assert snap.system.disk_io == (
+        5 * MiB / 2,
+    )  # read and written; samples without counters left out
 
 
 def test_the_latest_sample_is_kept_when_the_window_is_empty(store):

@@ -27,6 +27,7 @@ from core.collect.system import NetworkSample, SystemSample
 from core.collect.traffic import Reading
 from tui.collector_thread import start_background_collector
 from tui.screens.dashboard import HISTORY_EVERY, DashboardView
+from tui.widgets.dashboard_chart import ScaledSparkline
 from tui.widgets.dashboard_collector import CollectorLine
 from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
 from tui.widgets.dashboard_traffic import TrafficPanel
@@ -178,7 +179,15 @@ def test_panels_show_the_values_from_the_store(store: Store) -> None:
         assert value(view, "memory") == "62% of 8.0G"
         assert value(view, "disk") == "71% of 100G"
         assert value(view, "load") == "1.50 0.75 0.25"
-        assert text_of(view.query_one("#disk-io", Static)) == "r 2.0M/s w 512K/s"  # per 2 s
+        assert text_of(view.query_one("#disk-io", Static)) == "r 2.0M w 512K"  # per 2 s
+        # The bars: every sample of the last minutes, oldest first, on its own scale.
+        spark = {key: view.query_one(f"#{key}-spark", ScaledSparkline)
+                 for key in ("cpu", "memory", "disk", "load")}  # fmt: skip
+        assert spark["cpu"].data == (*(10.0 + i for i in range(30)), 42.0)
+        assert spark["cpu"].ceiling == spark["memory"].ceiling == 100
+        assert spark["memory"].data == (61.5,) * 31
+        assert spark["disk"].data == (2.5 * MiB,) * 31  # 4 MiB read + 1 written / 2 s
+        assert spark["load"].data == (1.5,) * 31 and spark["load"].ceiling == 4  # the cores
         interfaces = view.query_one(InterfacesPanel).table
         assert cells(interfaces, "eth0")[:3] == ["eth0", "2.0M", "512K"]  # 4 MiB in, 1 out / 2 s
         assert cells(interfaces, TOTAL_KEY)[0] == "all"
@@ -418,8 +427,6 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
 ) -> None:
     from textual.screen import Screen
 
-    from tui.widgets.dashboard_chart import ScaledSparkline
-
     seed(store)
     clock = Clock()
     layouts, lines = [0], [0]
@@ -474,8 +481,6 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
 
 def test_a_chart_is_repainted_only_where_its_picture_changes(store: Store) -> None:
     from textual.geometry import Region
-
-    from tui.widgets.dashboard_chart import ScaledSparkline
 
     async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
         await until(pilot, lambda: view.renders == 1)

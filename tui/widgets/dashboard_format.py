@@ -46,11 +46,6 @@ def compact(value: float | None) -> str:
     raise AssertionError("unreachable")
 
 
-def rate(value: float | None) -> str:
-    """Bytes per second, compactly: ``4.6M/s``."""
-    return DASH if value is None else f"{compact(value)}/s"
-
-
 def percent(value: float | None) -> str:
     if value is None:
         return DASH

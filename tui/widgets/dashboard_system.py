@@ -10,7 +10,7 @@ from textual.widgets import Label, Static
 from core.store.dashboard import DashboardSnapshot
 
 from .dashboard_chart import ScaledSparkline
-from .dashboard_format import DASH, age, compact, percent, rate, set_border_title, show_text
+from .dashboard_format import DASH, age, compact, percent, set_border_title, show_text
 
 STALE_AFTER = 30.0  # seconds: an older latest sample is labelled with its age
 
@@ -31,14 +31,15 @@ def usage_text(snap: DashboardSnapshot, metric: str) -> Text:
 
 
 def disk_io_text(snap: DashboardSnapshot) -> Text:
+    """Bytes read and written per second, compactly (the row's bars show them together)."""
     system = snap.system
     if system.disk_read_rate is None and system.disk_write_rate is None:
         return Text("")
     return Text.assemble(
         ("r ", "dim"),
-        rate(system.disk_read_rate),
+        compact(system.disk_read_rate),
         (" w ", "dim"),
-        rate(system.disk_write_rate),
+        compact(system.disk_write_rate),
     )
 
 
@@ -51,7 +52,8 @@ def load_text(snap: DashboardSnapshot) -> Text:
 
 
 class SystemPanel(Vertical):
-    """Four lines: CPU, Mem, Disk, Load; the bars span the recent minutes, the newest right."""
+    """Four lines: CPU, Mem, Disk, Load; the bars span the recent minutes, the newest right (the
+    disk's: bytes read and written per second, its rates at the end of the line)."""
 
     BORDER_TITLE = "System"
 
@@ -74,24 +76,23 @@ class SystemPanel(Vertical):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    SystemPanel .metric-extra {
-        width: 1fr;
+    SystemPanel #disk-io {
+        width: 14;  /* "r 977K w 1.5G": compact() takes at most 4 cells; no layout as it moves */
+        padding-left: 1;
+        text-align: right;
         text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     """
 
     def compose(self) -> ComposeResult:
-        for key, label, extra in (
-            ("cpu", "CPU", ScaledSparkline(floor=0, ceiling=100, id="cpu-spark")),
-            ("memory", "Mem", ScaledSparkline(floor=0, ceiling=100, id="memory-spark")),
-            ("disk", "Disk", Static("", markup=False, id="disk-io", classes="metric-extra")),
-            ("load", "Load", ScaledSparkline(floor=0, id="load-spark")),
-        ):
+        for key, label, ceiling in (("cpu", "CPU", 100.0), ("memory", "Mem", 100.0),
+                                    ("disk", "Disk", None), ("load", "Load", None)):  # fmt: skip
             with Horizontal(id=f"{key}-row"):
                 yield Label(label, classes="metric-label")
                 yield Static(DASH, markup=False, id=f"{key}-value", classes="metric-value")
-                yield extra
+                yield ScaledSparkline(floor=0, ceiling=ceiling, id=f"{key}-spark")
+                if key == "disk":  # the rates behind the bars
+                    yield Static("", markup=False, id="disk-io")
 
     def show(self, snap: DashboardSnapshot) -> None:
         # Only what changed is repainted, and nothing is laid out again: each value is one line
@@ -103,6 +104,7 @@ class SystemPanel(Vertical):
         show_text(self.query_one("#disk-io", Static), disk_io_text(snap))
         self.query_one("#cpu-spark", ScaledSparkline).set_data(system.cpu, ceiling=100)
         self.query_one("#memory-spark", ScaledSparkline).set_data(system.memory, ceiling=100)
+        self.query_one("#disk-spark", ScaledSparkline).set_data(system.disk_io, ceiling=None)
         cores = system.latest.cpu_count if system.latest and system.latest.cpu_count else 1
         self.query_one("#load-spark", ScaledSparkline).set_data(
             system.load, ceiling=max([float(cores), *system.load])
