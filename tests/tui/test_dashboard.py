@@ -241,6 +241,51 @@ def test_markup_and_controls_in_store_names_show_literally(store: Store) -> None
 # -- refreshing
 
 
+def test_rounds_read_in_worker_threads_one_at_a_time_each_after_the_last_finished(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow database (each change check takes 4 refresh intervals) slows the rounds down
+    instead of piling them up: the next round is timed from the end of the last one."""
+    import tui.screens.dashboard as module
+    from core.store.dashboard import ChangeWatcher
+
+    seed(store)
+    calls: list[tuple[float, float, str]] = []  # (start, end, thread) of every check
+    running = [0, 0]  # now, at most
+    changed = ChangeWatcher.changed
+    snapshot = module.snapshot
+    readers: set[str] = set()
+
+    def slow_changed(self: ChangeWatcher) -> bool:
+        running[0] += 1
+        running[1] = max(running)
+        start = time.monotonic()
+        time.sleep(4 * TICK)
+        try:
+            return changed(self)
+        finally:
+            running[0] -= 1
+            calls.append((start, time.monotonic(), threading.current_thread().name))
+
+    def traced_snapshot(*args: object, **kwargs: object) -> object:
+        readers.add(threading.current_thread().name)
+        return snapshot(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ChangeWatcher, "changed", slow_changed)
+    monkeypatch.setattr(module, "snapshot", traced_snapshot)
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: len(calls) >= 5)
+        main = threading.main_thread().name
+        assert running[1] == 1  # never two rounds at once
+        assert readers and main not in readers  # the snapshot is read off the main thread
+        assert all(thread != main for *_, thread in calls)
+        for (_, end, _), (start, _, _) in zip(calls, calls[1:], strict=False):
+            assert start - end >= TICK * 0.9  # the pause is counted from the end of the last
+
+    drive(DashboardApp(store, clock=Clock()), scenario)
+
+
 def test_a_refresh_picks_up_samples_another_connection_wrote(store: Store, db: Path) -> None:
     seed(store)
     clock = Clock()
