@@ -106,8 +106,8 @@ def test_deleting_an_image_names_its_aliases_and_the_containers_that_stay(store:
 
     async def scenario(pilot: Pilot[None]) -> None:
         message = await ask_delete(pilot, FINGERPRINT)
-        assert "1 aliases (ubuntu), 0 properties" in message
-        assert "1 containers were created from it (web1): they stay" in message
+        assert "1 alias (ubuntu), 0 properties" in message
+        assert "1 container was created from it (web1): it stays" in message
         await press(pilot, "y")
         assert shown(app) == []
 

@@ -99,7 +99,7 @@ def test_an_unused_profile_is_deleted_after_confirmation(store: Store) -> None:
         put_cursor(app, "spare")
         await press(pilot, "d")
         assert isinstance(app.screen, ConfirmModal)
-        assert "1 config keys, 1 devices" in app.screen.message.plain
+        assert "1 config key, 1 device" in app.screen.message.plain
         await press(pilot, "y")
         assert shown(app) == ["default", "gpu"]
 

@@ -67,8 +67,14 @@ SCREENS = {
     "help": ("2", "question_mark"),
     "containers-filtered": ("2", "slash", *"web"),
     "container-form": ("2", "n"),
+    "container-edit": ("2", "e"),
+    "delete-container": ("2", "d"),
+    "profile-form": ("3", "n"),
+    "image-form": ("4", "n"),
     "service-form-error": ("5", "n", *"backup", "tab"),
     "delete-service": ("5", "d"),
+    "user-form": ("6", "n"),
+    "palette": ("ctrl+p", *"web"),
 }
 
 

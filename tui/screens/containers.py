@@ -13,6 +13,7 @@ from core.store.containers import ARCHITECTURES, POWER_STATES, ContainerRepo, ex
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
+from ..widgets.format import counted
 from ..widgets.resource_table import Cell, Column
 from ..widgets.safe import safe
 from .fields import join_list, lines_to_map, map_to_lines, split_list
@@ -163,7 +164,7 @@ class ContainersSection(ResourceSection[ContainersData]):
 
     def delete_plan(self, data: ContainersData, key: str) -> DeletePlan:
         c = data.containers[key]
-        goes = [f"{len(c.config)} config keys", f"{len(c.devices)} devices"]
+        goes = [counted(len(c.config), "config key"), counted(len(c.devices), "device")]
         if c.profiles:
             goes.append(f"its use of the profiles {join_list(c.profiles)}")
         message = Content.assemble(

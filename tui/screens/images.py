@@ -13,7 +13,7 @@ from core.store.containers import ARCHITECTURES, ImageRepo
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
-from ..widgets.format import human_size, short_id, utc_minutes, yes_no
+from ..widgets.format import counted, human_size, short_id, utc_minutes, yes_no
 from ..widgets.resource_table import Cell, Column
 from ..widgets.safe import safe
 from .fields import join_list, lines_to_map, map_to_lines, optional_int, split_list
@@ -154,15 +154,17 @@ class ImagesSection(ResourceSection[ImagesData]):
         parts: list[Content | str] = [
             "Delete image ", safe(image_label(i), "bold"), f" ({short_id(i.fingerprint)})?\n\n",
             "What goes with it: ",
-            safe(f"{len(i.aliases)} aliases ({join_list(i.aliases)})" if i.aliases
-                 else "0 aliases"),
-            f", {len(i.properties)} properties.",
+            safe(f"{counted(len(i.aliases), 'alias', 'aliases')} ({join_list(i.aliases)})"
+                 if i.aliases else "0 aliases"),
+            f", {counted(len(i.properties), 'property', 'properties')}.",
         ]  # fmt: skip
         if users:
+            one = len(users) == 1
             parts += [
-                f"\n{len(users)} containers were created from it (",
+                f"\n{counted(len(users), 'container')} {'was' if one else 'were'} created from it (",
                 safe(join_list(users)),
-                "): they stay, and keep its fingerprint in volatile.base_image.",
+                f"): {'it stays, and keeps' if one else 'they stay, and keep'} its fingerprint in "
+                "volatile.base_image.",
             ]
         return DeletePlan(
             f"Delete image {image_label(i)!r}",

@@ -13,6 +13,7 @@ from core.store.containers import ProfileRepo, networks_of
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
+from ..widgets.format import counted
 from ..widgets.resource_table import Cell, Column
 from ..widgets.safe import safe
 from .fields import lines_to_map, map_to_lines
@@ -110,7 +111,7 @@ class ProfilesSection(ResourceSection[ProfilesData]):
             return f"{InUse('profile', key, users)}: remove it from them first."
         message = Content.assemble(
             "Delete profile ", safe(p.name, "bold"), "?\n\nWhat goes with it: ",
-            safe(f"{len(p.config)} config keys, {len(p.devices)} devices"),
+            safe(f"{counted(len(p.config), 'config key')}, {counted(len(p.devices), 'device')}"),
             ".\nNo container applies it.",
         )  # fmt: skip
         return DeletePlan(

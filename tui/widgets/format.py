@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from core.text import human_size  # the CLI's units, so both show the same
 
-__all__ = ["human_size", "joined", "short_id", "utc_minutes", "yes_no"]
+__all__ = ["counted", "human_size", "joined", "short_id", "utc_minutes", "yes_no"]
 
 SHORT_ID = 12  # characters of a fingerprint shown in tables, like `lxc image list`
 
@@ -32,3 +32,8 @@ def utc_minutes(when: datetime | None) -> str:
 
 def yes_no(value: bool) -> str:
     return "yes" if value else "no"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 device``, ``2 devices``, ``0 config keys``: a count with its noun in number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
