@@ -15,6 +15,7 @@ chain, so these keys never fire behind a dialog.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import socket
@@ -242,7 +243,7 @@ class NodekeeperApp(App[None]):
         from .collector_thread import start_background_collector  # psutil: only when needed
 
         try:
-            handle = start_background_collector(self.store)
+            handle = start_background_collector(self.store, on_failure=self._collector_failed)
         except NodekeeperError as exc:
             self.call_from_thread(
                 self.notify, error_text(exc), title="Collector not started", severity="warning",
@@ -250,6 +251,15 @@ class NodekeeperApp(App[None]):
             )  # fmt: skip
             return
         self.collector = handle
+
+    def _collector_failed(self, handle: Any) -> None:
+        """On the collector's thread: it ended by itself; say why (the dashboard's collector
+        line then tells no collector runs)."""
+        with contextlib.suppress(RuntimeError):  # the console is closing
+            self.call_from_thread(
+                self.notify, handle.error or "it ended", title="The background collector stopped",
+                severity="warning", markup=False, timeout=30,
+            )  # fmt: skip
 
     # -- sections
 

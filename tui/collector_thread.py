@@ -101,9 +101,12 @@ def start_background_collector(
     clock: Callable[[], float] = time.time,
     interval: float | None = None,
     procfs: str | None = None,
+    on_failure: Callable[[BackgroundCollector], None] | None = None,
 ) -> BackgroundCollector | None:
     """Start a collector thread on ``store``; None when the store is read-only or a collector
-    is running already (a fresh heartbeat). ``interval`` defaults to ``collector.interval``."""
+    is running already (a fresh heartbeat). ``interval`` defaults to ``collector.interval``.
+    ``on_failure(handle)`` is called on the collector's thread when it ends by itself with an
+    error (``handle.error``), not when ``stop()`` ended it."""
     if store.read_only:
         return None
     if store.telemetry.collector_status(clock()).running:
@@ -125,6 +128,8 @@ def start_background_collector(
         except Exception as exc:  # the lock is taken, a bad setting, the store failed...
             handle.error = escape_control(str(exc))
             log.warning("background collector ended: %s", exc)
+            if on_failure is not None and not handle.stop_event.is_set():
+                on_failure(handle)
 
     handle.thread = threading.Thread(target=run, name="nodekeeper-collector", daemon=True)
     handle.thread.start()

@@ -386,6 +386,24 @@ def test_the_background_collector_runs_while_the_console_is_open(store: Store) -
     assert app.collector.error is None
 
 
+def test_a_background_collector_that_stops_by_itself_says_why(store: Store) -> None:
+    from core.collect.lock import collector_lock
+
+    app = app_on(store, "containers", collect=True)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for _ in range(100):  # its thread ends at once: the lock is taken
+            await settle(pilot)
+            if app.collector is not None and not app.collector.alive and notes(app):
+                break
+            await pilot.pause(0.05)
+        assert app.collector is not None and app.collector.error
+        assert any("another collector" in note for note in notes(app))
+
+    with collector_lock(store):  # as a `nodekeeper collect` starting at the same moment would
+        drive(app, scenario)
+
+
 @pytest.mark.parametrize("how", ["--no-collect", "read-only"])
 def test_no_collector_with_no_collect_or_read_only(store: Store, db: Path, how: str) -> None:
     opened = core.open_store(db, read_only=True) if how == "read-only" else store
