@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
+from textual import constants as textual_constants
 from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -204,11 +204,11 @@ class NodekeeperApp(App[None]):
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
-        if driver.__name__ == "LinuxDriver" and not os.environ.get("TEXTUAL_DRIVER"):
+        if driver.__name__ == "LinuxDriver" and textual_constants.DRIVER is None:
             from .driver import IdleInputDriver  # termios: not importable everywhere
 
             return IdleInputDriver
-        return driver  # another platform's, or the one $TEXTUAL_DRIVER names
+        return driver  # another platform's, or the one $TEXTUAL_DRIVER named at import
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -413,9 +413,15 @@ class NodekeeperApp(App[None]):
         """Run $VISUAL/$EDITOR on ``text`` with the app suspended (main thread only)."""
         try:
             with self.suspend():
-                return editor.run_editor(text)
+                # Caught inside: App.suspend() gives the terminal back to the app only when
+                # its block ends without an exception (a failed editor left the console dead).
+                try:
+                    return editor.run_editor(text)
+                except editor.EditorFailed as exc:
+                    failed = exc
         except SuspendNotSupported:  # headless (tests): nothing to give the terminal back
             return editor.run_editor(text)
+        raise failed
 
 
 HELP_TEXT = {

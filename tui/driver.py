@@ -10,6 +10,10 @@ sequence (a lone Escape waiting to be told from the start of a key code): then o
 parser's own deadline. Stopping it (``exit_event.set()``, as the driver does when the app quits or
 is suspended) writes to a pipe the thread also waits on, so it wakes at once.
 
+Also unlike Textual's: a SIGCONT that comes without a SIGTSTP first does not start a second input
+thread, and a terminal that hangs up while SIGHUP is ignored (``nohup``) ends the console instead
+of leaving it running without a terminal.
+
 Everything else (terminal modes, output, resizing, suspending) is Textual's ``LinuxDriver``. The
 parser's deadline is read from its ``_timeout_time``, a private attribute: Textual is pinned to one
 version in pyproject.toml, and ``tests/tui/test_driver.py`` runs the real driver in a
@@ -24,6 +28,7 @@ import selectors
 import threading
 from codecs import getincrementaldecoder
 
+from textual import messages
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -60,6 +65,10 @@ class IdleInputDriver(LinuxDriver):
         self._wake_read: int | None = None
 
     def start_application_mode(self) -> None:
+        if self._key_thread is not None and self._key_thread.is_alive():
+            # Started already: a SIGCONT without a SIGTSTP first (kill -CONT, a hangup) would
+            # otherwise start a second input thread beside the first.
+            return
         # A new pipe each time: suspending (Ctrl+Z) closes the driver, resuming starts it again.
         self._close_pipe()
         self._wake_read, wake_write = os.pipe()
@@ -70,7 +79,7 @@ class IdleInputDriver(LinuxDriver):
 
     def run_input_thread(self) -> None:
         """Read the terminal and post its events until ``exit_event`` is set."""
-        selector = selectors.SelectSelector()
+        selector = selectors.PollSelector()  # select() refuses descriptors from 1024 on
         selector.register(self.fileno, selectors.EVENT_READ)
         wake = self._wake_read
         assert wake is not None  # start_application_mode made the pipe before this thread
@@ -84,7 +93,9 @@ class IdleInputDriver(LinuxDriver):
                         _drain(wake)
                         continue
                     raw = os.read(self.fileno, READ_SIZE)
-                    if not raw:  # stdin closed (a pipe): nothing more will come
+                    if not raw:  # the terminal hung up, or stdin (a pipe) closed
+                        if self.input_tty:  # nobody left to type: quit (SIGHUP was ignored)
+                            self._app.post_message(messages.ExitApp())
                         self.exit_event.wait()
                         break
                     data = decode(raw)  # "" while a character's bytes are split by reads
@@ -101,9 +112,12 @@ class IdleInputDriver(LinuxDriver):
         self._close_pipe()
 
     def _close_pipe(self) -> None:
-        if isinstance(self.exit_event, _WakingEvent):
-            self.exit_event.close()
-        read, self._wake_read = self._wake_read, None
+        # Both taken first: a signal handler restarting the driver in between must not have
+        # its new pipe closed here.
+        event, read = self.exit_event, self._wake_read
+        self._wake_read = None
+        if isinstance(event, _WakingEvent):
+            event.close()
         if read is not None:
             os.close(read)
 

@@ -1,9 +1,12 @@
 """The terminal driver (``tui/driver.py``) for real: ``nodekeeper`` on a pseudo-terminal, keys
 typed into it. The pilot tests run Textual's headless driver, so only these exercise the input
-thread that sleeps until a key, the escape parser's deadline or a stop."""
+thread that sleeps until a key, the escape parser's deadline or a stop, and the suspend around
+$EDITOR."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import signal
 import time
 from pathlib import Path
@@ -72,3 +75,45 @@ def test_after_suspend_and_resume_the_input_thread_neither_spins_nor_loses_keys(
         assert share < 0.2, f"{share:.0%} of a core while idle: the input thread spins"
         app.write(b"2")
         app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset, timeout=10)
+
+
+def test_an_editor_that_fails_gives_the_terminal_back_to_the_console(db: Path) -> None:
+    env = {"VISUAL": "", "EDITOR": "false"}  # starts, and exits with status 1
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect"), env=env) as app:
+        app.wait_for("System", "Interfaces", timeout=60)
+        app.write(b"2")
+        shown = app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset)
+        app.write(b"E")
+        failed = app.wait_for("exited with status 1", start=shown.end, timeout=10)
+        app.write(b"3")  # keys reach the console again
+        app.wait_for("Profiles", start=failed.end, timeout=10)
+        app.write(b"q")
+        app.proc.wait(timeout=5)
+        assert app.proc.returncode == 0
+
+
+def test_a_continue_signal_without_a_stop_leaves_one_input_thread(db: Path) -> None:
+    """``kill -CONT`` (or a hangup's SIGCONT) on a running console: Textual starts the driver
+    again; a second input thread would split keys between two parsers and hang the quit."""
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect", "--refresh", "3600")) as app:
+        app.wait_for("System", "Interfaces", timeout=60)
+        for _ in range(2):
+            app.proc.send_signal(signal.SIGCONT)
+            time.sleep(0.2)
+        threads = [t.id for t in psutil.Process(app.proc.pid).threads()]
+        app.write(b"\x1b[B2")  # an escape sequence (down) and a key: whole, to one parser
+        app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset, timeout=10)
+        assert len(psutil.Process(app.proc.pid).threads()) <= len(threads)
+        app.write(b"q")
+        app.proc.wait(timeout=5)
+        assert app.proc.returncode == 0
+
+
+def test_a_hung_up_terminal_ends_the_console_even_when_sighup_is_ignored(db: Path) -> None:
+    """Under ``nohup`` (SIGHUP ignored) a closed terminal reads as the end of input: nobody is
+    left to type, so the console quits rather than live on without a terminal."""
+    command = " ".join(shlex.quote(a) for a in nodekeeper("--db", str(db), "--no-collect"))
+    with PtyApp(["sh", "-c", f"trap '' HUP; exec {command}"]) as app:
+        app.wait_for("System", "Interfaces", timeout=60)
+        os.close(app.master)  # the terminal goes away
+        app.proc.wait(timeout=10)
