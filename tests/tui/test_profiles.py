@@ -59,6 +59,28 @@ def test_n_creates_and_e_edits_a_profile(store: Store) -> None:
     assert (web.description, web.config) == ("Web tier, bigger", {"limits.cpu": "4"})
 
 
+def test_an_edit_form_does_not_overwrite_a_change_made_while_it_was_open(store: Store) -> None:
+    app = app_on(store, "profiles")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        put_cursor(app, "gpu")
+        await press(pilot, "e")
+        store.profiles.update("gpu", description="set by another admin")  # meanwhile
+        await save(pilot, config="limits.cpu = 8")
+        assert isinstance(app.screen, FormModal)  # still open, the reason shown
+        assert "changed in the store since this form opened" in form(app).errors[""]
+        assert store.profiles.get("gpu").config == {}  # nothing written
+        await press(pilot, "escape")
+        await press(pilot, "e")  # opened again on the new version: saved
+        assert form(app).raw("description") == "set by another admin"
+        await save(pilot, config="limits.cpu = 8")
+        assert not isinstance(app.screen, FormModal)
+
+    drive(app, scenario)
+    gpu = store.profiles.get("gpu")
+    assert (gpu.description, gpu.config) == ("set by another admin", {"limits.cpu": "8"})
+
+
 def test_the_profile_form_validates_with_cores_rules(store: Store) -> None:
     app = app_on(store, "profiles")
 

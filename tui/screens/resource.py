@@ -13,6 +13,10 @@ Subclasses give the columns and five hooks: ``fetch`` (thread), ``rows`` and ``d
 from the snapshot), ``form`` (a FormModal whose submit calls core), ``delete_plan`` (what the
 confirmation says, and the core call) and ``document`` (for ``E``). Every write runs in a thread
 worker and is one core call, hence one transaction.
+
+An edit form never overwrites what it did not show: when the store changed since the rows were
+read, ``e`` reads them again first; and the save checks, in its transaction, that the resource
+is still the one the form opened on (its ``document``), else saves nothing and says so.
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ class ResourceSection(Widget, Generic[D]):
         self._timer: Timer | None = None
         self._loading = False  # a read is under way
         self._again = False  # another read was asked for meanwhile
+        self._edit_after_load: str | None = None  # e pressed on rows older than the store
         self._editing = False  # an $EDITOR session is under way
         self.loads = 0  # snapshots applied (tests and the status line use it)
 
@@ -319,11 +324,15 @@ class ResourceSection(Widget, Generic[D]):
         self._loaded()
 
     def _loaded(self) -> None:
-        """A read finished: read again if asked meanwhile, else schedule the next refresh."""
+        """A read finished: read again if asked meanwhile, else schedule the next refresh (and
+        open the edit form asked for before the read)."""
         self._loading = False
         if self._again:
             self.load()
             return
+        edit, self._edit_after_load = self._edit_after_load, None
+        if edit is not None:
+            self._edit(edit)
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -471,9 +480,41 @@ class ResourceSection(Widget, Generic[D]):
     def action_edit(self) -> None:
         if self.read_only or (key := self._selected()) is None:
             return
-        modal = self.form(self.data, key)  # type: ignore[arg-type]
+        version = self.revision()
+        if version is not None and version == self.version and not self._loading:
+            self._edit(key)
+            return
+        # The store changed since the rows were read: the form is filled from a fresh read.
+        self._edit_after_load = key
+        self.load()
+
+    def _edit(self, key: str) -> None:
+        if self.data is None or key not in self.all_rows:
+            self.app.notify(f"{self.label_of(key)} is gone from the store.", markup=False)
+            return
+        modal = self.form(self.data, key)
         if modal is not None:
+            modal.submit = self._unless_changed(key, modal.submit)
             self.app.push_screen(modal, self._saved)
+
+    def _unless_changed(self, key: str, submit: Callable[[dict[str, Any]], str]):
+        """``submit``, run in one transaction with a check that the resource is still as it
+        was when the form opened: a change made meanwhile (another admin, a script, the
+        collector) is not overwritten without a word, as ``E`` does not either."""
+        document = self.document(key)
+        opened = document.export()  # one resource, on the key press: a few milliseconds
+        store = self.store
+
+        def guarded(values: dict[str, Any]) -> str:
+            with store.transaction():
+                if document.export() != opened:
+                    raise NodekeeperError(
+                        f"{document.title} changed in the store since this form opened; "
+                        "nothing was saved: cancel (Escape) and edit it again"
+                    )
+                return submit(values)
+
+        return guarded
 
     def _saved(self, key: str | None) -> None:
         if key is None:
