@@ -1,8 +1,9 @@
 """The collector: one reading per interval into the store, in one transaction each.
 
 Every cycle writes a system sample, per-interface network deltas, traffic accounting (the
-interfaces, and the iptables chains of the services the store has) and a heartbeat. Less often: systemd unit states (every 10 s), hourly/daily rollups and the end of
-traffic periods (every minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop
+interfaces, and the iptables chains of the services the store has) and a heartbeat. Less
+often: systemd unit states (every 10 s), hourly/daily rollups and the end of traffic periods
+(every minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop
 event) finishes the cycle under way, rolls up, and marks the heartbeat stopped.
 """
 

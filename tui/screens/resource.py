@@ -43,7 +43,7 @@ from .. import editor
 from ..widgets.confirm import ConfirmModal
 from ..widgets.detail_pane import Detail, DetailPane
 from ..widgets.form import FormModal, error_text
-from ..widgets.resource_table import Cell, Column, ResourceTable
+from ..widgets.resource_table import Cell, Column, ResourceTable, same_cells
 from ..widgets.safe import safe
 
 D = TypeVar("D")
@@ -210,8 +210,8 @@ class ResourceSection(Widget, Generic[D]):
         raise NotImplementedError
 
     def revision(self) -> object:
-        """A token that changes whenever what this section shows may have changed (runs in a
-        worker thread; None: unknown, always read): the store's change counter of ``DOMAIN``,
+        """A token that changes whenever what this section shows may have changed (one tiny
+        query: in the read's worker, and on ``e``; None: unknown, always read): the store's change counter of ``DOMAIN``,
         else any commit to the store (which a collector makes every second)."""
         if self.DOMAIN is not None:
             with contextlib.suppress(NodekeeperError):  # an older schema, opened read-only
@@ -303,11 +303,7 @@ class ResourceSection(Widget, Generic[D]):
         search = {}
         for key, cells in rows.items():
             old = before.get(key)
-            if (
-                old is not None
-                and len(old) == len(cells)
-                and all(new.same_as(shown) for new, shown in zip(cells, old, strict=True))
-            ):
+            if old is not None and same_cells(cells, old):
                 rows[key] = old
                 search[key] = self._search[key]
                 continue

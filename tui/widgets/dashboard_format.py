@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from core.text import escape_control, human_size
 
-from .resource_table import ResourceTable, Rows
+from .resource_table import ResourceTable, Rows, same_cells
 
 DASH = "–"  # a value the store does not have (yet)
 EIGHTHS = " ▏▎▍▌▋▊▉█"  # partial blocks for horizontal bars
@@ -140,10 +140,6 @@ class TablePanel(Vertical):
 
 
 def _same_rows(table: ResourceTable, rows: Rows) -> bool:
-    if list(rows) != table.shown_keys():
-        return False
-    return all(
-        len(cells) == len(shown) and all(a.same_as(b) for a, b in zip(cells, shown, strict=True))
-        for key, cells in rows.items()
-        for shown in (table.get_row(key),)
+    return list(rows) == table.shown_keys() and all(
+        same_cells(cells, table.get_row(key)) for key, cells in rows.items()
     )

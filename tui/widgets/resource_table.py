@@ -106,6 +106,11 @@ class Column:
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
 
 
+def same_cells(row: Sequence[Cell], other: Sequence[Cell]) -> bool:
+    """Whether two rows show the same (cell for cell, ``Cell.same_as``)."""
+    return len(row) == len(other) and all(a.same_as(b) for a, b in zip(row, other, strict=True))
+
+
 @lru_cache(maxsize=256)
 def _style(style: str) -> Style:
     return Style.parse(style) if style else Style()
@@ -373,8 +378,8 @@ class ResourceTable(ScrollView, can_focus=True):
         return f"{spec.label} {'▼' if self.sort_reverse else '▲'}"
 
     def _label(self, spec: Column) -> Text:
-        if not self.sortable:
-            return Text(spec.label, justify="right" if spec.right else "left", no_wrap=True)
+        if not self.sortable:  # no room kept for a mark (the cells are aligned by _line)
+            return Text(spec.label, no_wrap=True)
         mark = ""
         if spec.key == getattr(self, "sort_column", None):
             mark = " ▼" if self.sort_reverse else " ▲"
