@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core import open_store
@@ -303,8 +303,7 @@ def test_a_bogus_jump_is_discarded_and_the_next_reading_counts_normally(
     t0 = datetime(2024, 5, 5, 10, tzinfo=UTC)
     t1, t2 = t0 + timedelta(seconds=elapsed), t0 + timedelta(seconds=elapsed + 3600)
     bogus = last + rate_limit(rate, t1 - t0) + excess
-    if bogus >= WRAP64:
-        return  # no room above the last value for a jump this big
+    assume(bogus < WRAP64)  # room above the last value for a jump this big
     state, counted, _ = account(
         None, Reading("eth0:in", last, 1, t0), period="month", max_rate_bits=rate
     )
