@@ -21,13 +21,6 @@ PG_URL = os.environ.get("NODEKEEPER_TEST_PG", "postgresql+psycopg://postgres@127
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    # Benchmarks run on demand only: `pytest tests/perf`.
-    if "perf" in collection_path.parts and not any("perf" in str(arg) for arg in config.args):
-        return True
-    return None
-
-
 @pytest.fixture(autouse=True)
 def _no_ambient_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Nothing a test does may touch the user's real database.

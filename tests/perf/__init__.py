@@ -1,1 +1,1 @@
-"""Benchmarks, run on demand: ``pytest tests/perf -s``."""
+"""Benchmarks, run on demand: ``pytest -m perf tests/perf -s``."""

@@ -1,4 +1,4 @@
-"""Collector cost and ingest speed, measured: ``pytest tests/perf/test_collector.py -s``.
+"""Collector cost and ingest speed, measured: ``pytest -m perf tests/perf/test_collector.py -s``.
 
 - CPU time of one collector cycle (psutil readings, deltas, traffic accounting, one write
   transaction; no process lists): target p50 <= 5 ms.

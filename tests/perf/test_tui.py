@@ -2,7 +2,7 @@
 store of 2,000 containers and 30 days of history (``core.demo.fill``, built once per session).
 Run on demand::
 
-    .venv/bin/pytest tests/perf/test_tui.py -s -q
+    .venv/bin/pytest -m perf tests/perf/test_tui.py -s -q
 
 - Start to the first full frame: from spawning ``nodekeeper --db DB --no-collect`` (imports
   count) to the first output in which every dashboard panel shows data from the store;
@@ -20,7 +20,7 @@ Run on demand::
 
 Each prints its figure, the target and the ratio, then asserts the target. The timings are
 taken from the terminal's side: when the pty delivered the bytes of that frame. Single
-figures: ``pytest tests/perf/test_tui.py -s -q -k start`` (or ``idle``, ``rss``, ``keystroke``).
+figures: ``pytest -m perf tests/perf/test_tui.py -s -q -k start`` (or ``idle``, ``rss``, ``keystroke``).
 """
 
 from __future__ import annotations

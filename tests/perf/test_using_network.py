@@ -1,5 +1,5 @@
 """Seed 003's claim, measured: "which containers use br0?" from the database against reading
-every container's LXC config file. Run on demand: ``pytest tests/perf -s``.
+every container's LXC config file. Run on demand: ``pytest -m perf tests/perf -s``.
 
 Prints a table of figures and the targets (ratio >= 100, p50 <= 2 ms), then asserts them.
 """
