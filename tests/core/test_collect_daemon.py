@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,16 +83,55 @@ def test_one_collector_per_postgresql_database(pg_url):
         assert len(store.telemetry.system_samples(0)) >= 1
 
 
-def test_collect_once_twice_keeps_traffic_baselines_between_runs(db_path):
-    for _ in range(2):
+def fake_iptables_save(tmp_path, monkeypatch) -> Path:
+    """An ``iptables-save`` first on PATH that prints the dump written to the file returned."""
+    dump = tmp_path / "iptables.dump"
+    dump.write_text("")
+    fake = tmp_path / "bin" / "iptables-save"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat '{dump}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    return dump
+
+
+def web_counters(received: int, sent: int) -> str:
+    """The iptables counters of service web: bytes to it (NK_web_IN) and from it (NK_web_OUT)."""
+    return (
+        "*filter\n:NK_web_IN - [0:0]\n:NK_web_OUT - [0:0]\n"
+        f"[7:{received}] -A FORWARD -o br-web -j NK_web_IN\n"
+        f"[5:{sent}] -A FORWARD -i br-web -j NK_web_OUT\nCOMMIT\n"
+    )
+
+
+def test_collect_once_runs_count_each_byte_once_from_the_baseline_the_last_run_stored(
+    db_path, tmp_path, monkeypatch
+):
+    """Each ``collect --once`` (from cron) is a new process: it counts from the raw counters the
+    previous run left in the store, so across runs no byte is lost or counted twice."""
+    dump = fake_iptables_save(tmp_path, monkeypatch)
+    with open_store(db_path) as store:
+        store.services.create("web")
+
+    def collect_once(received: int, sent: int) -> dict[str, int]:
+        dump.write_text(web_counters(received, sent))
         proc = collect(db_path, "--once")
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
+        with open_store(db_path) as store:  # a period that ended meanwhile is in the history
+            return {
+                chain: store.traffic.get(chain).value
+                + sum(h.value for h in store.traffic.history(chain))
+                for chain in ("service:web:in", "service:web:out")
+            }
+
+    # The first reading is the baseline: what flowed before the collector ever ran is not ours.
+    assert collect_once(10_000, 5_000) == {"service:web:in": 0, "service:web:out": 0}
+    assert collect_once(10_750, 5_000) == {"service:web:in": 750, "service:web:out": 0}
+    assert collect_once(10_750, 5_300) == {"service:web:in": 750, "service:web:out": 300}
+    assert collect_once(10_750, 5_300) == {"service:web:in": 750, "service:web:out": 300}
     with open_store(db_path) as store:
-        chains = store.traffic.chains()
-        assert chains
-        assert all(c.value >= 0 for c in chains)
-        assert len(store.telemetry.system_samples(0)) == 2
+        assert len(store.telemetry.system_samples(0)) == 4
 
 
 @pytest.mark.parametrize(
