@@ -415,10 +415,8 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with (
-        _open(args, create=False) as store,
-        store.reading(),
-    ):  # one state of the database for every column
+    # One state of the database for every column.
+    with _open(args, create=False) as store, store.reading():
         headers, rows, objects = _list_rows(store, args)
     if args.format == "json":
         print(json.dumps(objects, indent=2))
