@@ -26,7 +26,11 @@ log = logging.getLogger("nodekeeper")
 SUPPORTED_LOCATIONS = (
     "a file path, :memory:, sqlite:///PATH or postgresql://USER@HOST/DB (postgresql+psycopg)"
 )
-POSTGRESQL_DRIVERS = ("psycopg", "psycopg2", "")  # psycopg 3 is what the extra installs
+# The drivers of each backend (backend+driver://...); none named is the default one.
+DRIVERS = {
+    "sqlite": ("pysqlite", ""),  # Python's sqlite3
+    "postgresql": ("psycopg", "psycopg2", ""),  # psycopg 3, what the extra installs, for each
+}
 POSTGRESQL_EXTRA = "pip install 'nodekeeper[postgresql]'"
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -61,7 +65,13 @@ def parse_location(location: str) -> Location:
         url = make_url(location)
     except (ArgumentError, ValueError) as exc:
         raise StoreError(f"cannot parse database URL {location!r}: {exc}") from None
-    if url.get_backend_name() == "sqlite":
+    backend, _, driver = url.drivername.partition("+")  # (get_driver_name() loads the dialect)
+    if driver not in DRIVERS.get(backend, ()):
+        raise StoreError(
+            f"unsupported database URL scheme {url.drivername!r}: a location is "
+            f"{SUPPORTED_LOCATIONS}"
+        )
+    if backend == "sqlite":
         if url.database == ":memory:":
             return Location(make_url("sqlite://"), None, ":memory:")
         if not url.database:
@@ -70,11 +80,6 @@ def parse_location(location: str) -> Location:
             )
         path = Path(url.database).expanduser().absolute()
         return Location(url.set(database=str(path)), path, str(path))
-    if url.get_backend_name() != "postgresql" or url.get_driver_name() not in POSTGRESQL_DRIVERS:
-        raise StoreError(
-            f"unsupported database URL scheme {url.drivername!r}: a location is "
-            f"{SUPPORTED_LOCATIONS}"
-        )
     url = url.set(drivername="postgresql+psycopg")
     return Location(url, None, url.render_as_string(hide_password=True))
 

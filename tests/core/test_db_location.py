@@ -137,8 +137,10 @@ def test_an_empty_environment_variable_counts_as_unset(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "url", ["mysql://user@host/db", "postgres://user@host/db", "postgresql+asyncpg://u@h/db"]
-)
+    "url",
+    ["mysql://user@host/db", "postgres://user@host/db", "postgresql+asyncpg://u@h/db",
+     "sqlite+foo:///nk.db"],
+)  # fmt: skip
 def test_an_unsupported_scheme_names_the_supported_ones(capsys, url):
     code, _, err = run(capsys, "list", "containers", "--db", url)
     assert code == 1
