@@ -8,7 +8,9 @@ store.containers.expanded("web1")          # effective config and devices, with 
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
@@ -52,36 +54,59 @@ def open_store(
     *,
     read_only: bool = False,
     upgrade_schema: bool = True,
+    create: bool = True,
 ) -> Store:
     """Open the store at ``url`` (a path, ``:memory:`` or an SQLAlchemy URL), else at
     ``$NODEKEEPER_DB``, else at the default file; bring its schema up to date.
 
+    ``create`` says whether the caller may make a new database: a missing SQLite file is created
+    (with its directory) and an empty database gets the schema; ``store.created`` then says so.
+    With ``create=False`` a location that holds no nodekeeper database is a StoreError and is
+    left as it was: what only reads must not leave an empty database behind a mistyped path.
     ``read_only`` refuses every write (ReadOnly); a file that cannot be written opens read-only
     with a warning. ``upgrade_schema=False`` opens without migrating (``nodekeeper db status``).
     Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
     written by a newer nodekeeper.
     """
     location = parse_location(resolve_location(url))
-    engine, read_only = create_store_engine(location, read_only)
+    engine, read_only, made_file = create_store_engine(location, read_only, create)
+    created = False
     try:
         # The usual case, a database at the newest schema, costs one query and no Alembic.
         if not is_current(engine):
             status = read_status(engine)  # refuses a schema that is too new, touches nothing
             if upgrade_schema and not status.up_to_date:
+                if status.current is None and not create and not location.in_memory:
+                    raise StoreError(
+                        f"{location.display} holds no nodekeeper database (nothing to read)"
+                    )
                 if read_only:
                     raise StoreError(
                         f"{location.display} has schema version {status.current or 0}, this "
                         f"nodekeeper needs {head_version()}; open it writable to upgrade it"
                     )
                 upgrade(engine, location.path)
+                created = status.current is None
         if upgrade_schema and location.path is not None and not read_only:
             enable_wal(engine)
-    except DBAPIError as exc:
+    except BaseException as exc:
         engine.dispose()
+        if made_file:  # the empty file made for this store (a full disk...): as it was, none
+            _remove_sqlite_files(location.path)
+        if not isinstance(exc, DBAPIError):
+            raise
         if "not a database" in str(exc.orig):
             raise StoreError(f"{location.display} is not a SQLite database") from None
         raise StoreError(f"cannot open database {location.display}: {exc.orig}") from None
-    except BaseException:
-        engine.dispose()
-        raise
-    return Store(engine, location, read_only)
+    store = Store(engine, location, read_only)
+    store.created = created
+    return store
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for leftover in (
+        path,
+        *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm")),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()

@@ -29,6 +29,7 @@ LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "u
 SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
 DELETE_KINDS = ("container", "profile", "image", "certificate", "service", "user")
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 USER_SERVICE_HELP = (
     "user: the id of the service the claim set is bound to "
     '(nodekeeper export user \'["admin","ops"]\' --service svc1)'
@@ -253,12 +254,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _open(args: argparse.Namespace, **kwargs: Any) -> Store:
-    return open_store(args.db, read_only=args.read_only, **kwargs)
+def _open(args: argparse.Namespace, *, create: bool, **kwargs: Any) -> Store:
+    """Open the store of ``--db``. ``create``: the command writes, so a database that does not
+    exist yet is made (and the user told where, once); a command that only reads refuses one."""
+    kwargs.setdefault("read_only", args.read_only)
+    store = open_store(args.db, create=create, **kwargs)
+    if store.created:
+        print(f"created a new database at {store.location.display}", file=sys.stderr)
+    return store
+
+
+def _has_terminal() -> bool:
+    """Whether the console can run: Textual reads keys from stdin and draws on stderr."""
+    return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stderr__))
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    if not _has_terminal():
+        # Without a terminal (cron, `ssh host nodekeeper` without -t, input from a file) the
+        # console would draw escape codes into a pipe forever, waiting for keys that never come.
+        print(
+            "error: the console needs a terminal (standard input and error are not one); "
+            "use `ssh -t` for a remote console, or a command such as `nodekeeper list containers`",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    with _open(args, create=True) as store:
         from tui.app import run
 
         run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
@@ -394,7 +415,8 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as store, store.reading():  # one state of the database for every column
+    # One state of the database for every column.
+    with _open(args, create=False) as store, store.reading():
         headers, rows, objects = _list_rows(store, args)
     if args.format == "json":
         print(json.dumps(objects, indent=2))
@@ -415,7 +437,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         if args.expanded:
             if args.kind != "container":
                 raise NodekeeperError("--expanded applies to containers only")
@@ -482,7 +504,7 @@ def _user_service(args: argparse.Namespace) -> str | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     service = _user_service(args)
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         text = documents.export(store, args.kind, args.name, service)
     print(escape_control(text, one_line=False), end="")
     return 0
@@ -499,7 +521,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
                 f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
     resources = documents.parse(text, source)  # validated whole before the store is opened
-    with _open(args) as store:
+    with _open(args, create=True) as store:
         results = documents.apply(store, resources, source)
     for r in results:
         print(f"{r.outcome} {r.kind} {escape_control(r.name)}")
@@ -510,11 +532,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
     service = _user_service(args)
     if service is not None:  # a user: the binding of a claim set to a service; the service stays
         claims = parse_claims(args.name, "claims")
-        with _open(args) as store:
+        with _open(args, create=False) as store:
             store.users.unbind(claims, service)
         print(f"deleted user {escape_control(documents.user_name(claims, service))}")
         return 0
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
                 "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
         repo.delete(args.name)
@@ -524,7 +546,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_services_expire(args: argparse.Namespace) -> int:
     current = None if args.users is None else parse_claims(args.users, "--users")
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         if args.dry_run:
             ids = [s.id for s in store.services.expired(current_users=current)]
         else:
@@ -548,7 +570,7 @@ def cmd_import_lxc(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    with _open(args) as store:
+    with _open(args, create=True) as store:
         report = import_lxc(store, args.directory, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -574,7 +596,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"\rfilling {stage} {done}/{total}".ljust(40), end="", file=sys.stderr)
 
     try:
-        with _open(args) as store:
+        with _open(args, create=True) as store:
             summary = fill(store, containers=args.containers, days=args.days, seed=args.seed,
                            force=args.force, progress=progress if sys.stderr.isatty() else None)  # fmt: skip
     finally:
@@ -590,7 +612,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_db_status(args: argparse.Namespace) -> int:
     from .db.migrate import read_status
 
-    with open_store(args.db, read_only=True, upgrade_schema=False) as store:
+    with _open(args, create=False, read_only=True, upgrade_schema=False) as store:
         status = read_status(store.engine)
         print(f"database: {store.location.display}")
         current = status.current if status.current is not None else "none (empty database)"
@@ -609,7 +631,7 @@ def cmd_db_status(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from .db.migrate import read_status, upgrade
 
-    with open_store(args.db, read_only=args.read_only, upgrade_schema=False) as store:
+    with _open(args, create=True, upgrade_schema=False) as store:
         if store.read_only:
             raise NodekeeperError(f"{store.location.display} is read-only: cannot upgrade it")
         before = read_status(store.engine).current
@@ -617,7 +639,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         if not applied:
             print(f"schema version {before}: already up to date")
             return 0
-        if before is not None and store.location.path is not None:
+        if before is None:  # the schema was made here: say where, as _open does for the others
+            print(f"created a new database at {store.location.display}", file=sys.stderr)
+        elif store.location.path is not None:
             print(f"backed up the database to {store.location.path}.bak")
         print(
             f"upgraded schema {before or 0} -> {applied[-1]} (applied {', '.join(map(str, applied))})"
@@ -628,7 +652,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_db_check(args: argparse.Namespace) -> int:
     from .db.check import check
 
-    with open_store(args.db, read_only=True, upgrade_schema=False) as store:
+    with _open(args, create=False, read_only=True, upgrade_schema=False) as store:
         problems = check(store)
     for problem in problems:
         print(f"problem: {problem}")
@@ -640,7 +664,7 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
 
 def cmd_db_cleanup(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         deleted = store.telemetry.cleanup(time.time())
     for table, count in deleted.items():
         print(f"{table:<20} {count:>10} deleted")
@@ -648,7 +672,7 @@ def cmd_db_cleanup(args: argparse.Namespace) -> int:
 
 
 def cmd_db_stats(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         rows, size = store.telemetry.stats()
         print(f"database: {store.location.display}")
     for table, count in rows.items():
@@ -675,7 +699,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
-    with _open(args) as store:
+    with _open(args, create=True) as store:
         collector = Collector(store, interval=args.interval, procfs=args.procfs)
         cycles = collector.run(stop, once=args.once)
     logging.getLogger("nodekeeper").info("%d readings written", cycles)

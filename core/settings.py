@@ -19,13 +19,21 @@ def default_db_path() -> Path:
 
 
 def resolve_location(url: str | os.PathLike[str] | None = None) -> str:
-    """The database location as given, or from the environment, or the default path."""
-    if url is not None and str(url) != "":
-        return os.fspath(url)
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return env
-    return str(default_db_path())
+    """The database location as given, or from the environment, or the default path.
+
+    A location given as an empty string is refused (``--db ''`` is a mistake, not a request for
+    the default); an empty ``$NODEKEEPER_DB`` counts as unset, as shells leave it so."""
+    from .errors import StoreError
+
+    if url is not None:
+        location = os.fspath(url)
+        if location == "":
+            raise StoreError(
+                "the database location is empty: give a file path, :memory: or a URL "
+                f"(or leave it out for ${ENV_VAR}, then the default file)"
+            )
+        return location
+    return os.environ.get(ENV_VAR) or str(default_db_path())
 
 
 # Tunables live in the store's server config (``nodekeeper`` config keys), so every node and the

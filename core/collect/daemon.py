@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..errors import NodekeeperError
 from ..settings import tunable
 from . import iptables, systemd, traffic
 from .lock import collector_lock
@@ -36,6 +37,7 @@ class Collector:
     clock: Callable[[], float] = time.time
     _due: dict[str, float] = field(default_factory=dict)
     _unknown_told: set[str] = field(default_factory=set)  # service chains without a service
+    _failing: str | None = None  # why the last cycle failed, once told; None after a success
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -121,10 +123,12 @@ class Collector:
                     try:
                         self.cycle()
                         cycles += 1
-                    except Exception:
+                    except Exception as exc:
                         if once:
                             raise
-                        log.exception("collector cycle failed; trying again next interval")
+                        self._cycle_failed(exc)
+                    else:
+                        self._cycle_succeeded()
                     if once:
                         break
                     # Readings stay on the interval grid even when a cycle took a while.
@@ -133,6 +137,24 @@ class Collector:
             finally:
                 self._finish()
         return cycles
+
+    def _cycle_failed(self, exc: Exception) -> None:
+        """Say why a cycle failed, once per distinct cause: a full disk fails every interval
+        until someone frees space, and one line says it as well as a line a second."""
+        reason = str(exc) if isinstance(exc, NodekeeperError) else f"{type(exc).__name__}: {exc}"
+        if reason == self._failing:
+            return
+        self._failing = reason
+        log.error(
+            "collector cycle failed: %s; trying again every interval (said again if the cause "
+            "changes)", reason,
+            exc_info=not isinstance(exc, NodekeeperError),  # a bug: its traceback, for a report
+        )  # fmt: skip
+
+    def _cycle_succeeded(self) -> None:
+        if self._failing is not None:
+            log.info("collector cycle written again (after: %s)", self._failing)
+            self._failing = None
 
     def _finish(self) -> None:
         """The clean flush: roll up what was collected and say the collector stopped."""

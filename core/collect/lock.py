@@ -35,7 +35,10 @@ def collector_lock(store) -> Iterator[None]:
 
 @contextmanager
 def _file_lock(path, display: str) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise _lock_file_error(path, exc) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -45,11 +48,18 @@ def _file_lock(path, display: str) -> Iterator[None]:
                 f"another collector (pid {holder}) is already running for {display}; "
                 "only one may write a database"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:  # the holder's pid, for the message a second collector prints
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:  # a full disk: the collector could not write its readings either
+            raise _lock_file_error(path, exc) from None
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+def _lock_file_error(path, exc: OSError) -> StoreError:
+    return StoreError(f"cannot write the collector's lock file {path}: {exc.strerror or exc}")
 
 
 @contextmanager

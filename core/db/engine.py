@@ -22,6 +22,17 @@ from ..errors import StoreError
 
 log = logging.getLogger("nodekeeper")
 
+# What a location may be, for the message that refuses anything else.
+SUPPORTED_LOCATIONS = (
+    "a file path, :memory:, sqlite:///PATH or postgresql://USER@HOST/DB (postgresql+psycopg)"
+)
+# The drivers of each backend (backend+driver://...); none named is the default one.
+DRIVERS = {
+    "sqlite": ("pysqlite", ""),  # Python's sqlite3
+    "postgresql": ("psycopg", "psycopg2", ""),  # psycopg 3, what the extra installs, for each
+}
+POSTGRESQL_EXTRA = "pip install 'nodekeeper[postgresql]'"
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
@@ -54,7 +65,13 @@ def parse_location(location: str) -> Location:
         url = make_url(location)
     except (ArgumentError, ValueError) as exc:
         raise StoreError(f"cannot parse database URL {location!r}: {exc}") from None
-    if url.get_backend_name() == "sqlite":
+    backend, _, driver = url.drivername.partition("+")  # (get_driver_name() loads the dialect)
+    if driver not in DRIVERS.get(backend, ()):
+        raise StoreError(
+            f"unsupported database URL scheme {url.drivername!r}: a location is "
+            f"{SUPPORTED_LOCATIONS}"
+        )
+    if backend == "sqlite":
         if url.database == ":memory:":
             return Location(make_url("sqlite://"), None, ":memory:")
         if not url.database:
@@ -63,16 +80,14 @@ def parse_location(location: str) -> Location:
             )
         path = Path(url.database).expanduser().absolute()
         return Location(url.set(database=str(path)), path, str(path))
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("psycopg2", ""):
-        # psycopg 3 is what the postgresql extra installs.
-        url = url.set(drivername="postgresql+psycopg")
+    url = url.set(drivername="postgresql+psycopg")
     return Location(url, None, url.render_as_string(hide_password=True))
 
 
-def prepare_sqlite_file(path: Path, read_only: bool) -> tuple[bool, bool]:
-    """Check (and when writable, create) the SQLite file.
+def prepare_sqlite_file(path: Path, read_only: bool, create: bool) -> tuple[bool, bool, bool]:
+    """Check (and when ``create`` is allowed and it is writable, create) the SQLite file.
 
-    Returns (read_only, immutable): read-only when asked, or when the file or its directory
+    Returns (read_only, immutable, made): read-only when asked, or when the file or its directory
     cannot be written (SQLite creates -wal and -shm files beside the database); immutable when
     not even the -shm file can be made, as on a read-only filesystem, so SQLite reads without
     locking. A new file and its directory get modes 0600 and 0700; SQLite gives the -wal and
@@ -106,8 +121,13 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> tuple[bool, bool]:
                 else f"is in a read-only directory ({path.parent})"
             )
             log.warning("%s %s: opening it read-only, changes are refused", path, what)
-            return True, immutable
-        return read_only, immutable and read_only
+            return True, immutable, False
+        return read_only, immutable and read_only, False
+    if not create:
+        # A command that only reads must not leave an empty database behind a mistyped path.
+        raise StoreError(
+            f"database file {path} does not exist (nothing to read; opening it to write creates it)"
+        )
     if read_only:
         raise StoreError(f"database file {path} does not exist (cannot create it read-only)")
     try:
@@ -118,10 +138,10 @@ def prepare_sqlite_file(path: Path, read_only: bool) -> tuple[bool, bool]:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
-        pass  # another process created it meanwhile
+        return False, False, False  # another process created it meanwhile
     except OSError as exc:
         raise StoreError(f"cannot create database file {path}: {exc.strerror}") from None
-    return False, False
+    return False, False, True
 
 
 def _install_sqlite_events(engine: Engine) -> None:
@@ -150,8 +170,11 @@ def enable_wal(engine: Engine) -> None:
         conn.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
-def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
-    """An engine for the location; returns it and whether the store is read-only."""
+def create_store_engine(loc: Location, read_only: bool, create: bool) -> tuple[Engine, bool, bool]:
+    """An engine for the location; returns it, whether the store is read-only, and whether the
+    SQLite file was made here (so that a failure to set it up can remove it again).
+
+    ``create``: a SQLite file that does not exist may be created (else it is a StoreError)."""
     if loc.in_memory:
         engine = create_engine(
             "sqlite://",
@@ -159,10 +182,10 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
             connect_args={"check_same_thread": False},
         )
         _install_sqlite_events(engine)
-        return engine, read_only
+        return engine, read_only, False
     if loc.is_sqlite:
         assert loc.path is not None
-        read_only, immutable = prepare_sqlite_file(loc.path, read_only)
+        read_only, immutable, made = prepare_sqlite_file(loc.path, read_only, create)
         if read_only:
             query = {"mode": "ro", "uri": "true"} | ({"immutable": "1"} if immutable else {})
             url = URL.create("sqlite", database=f"file:{quote(str(loc.path))}", query=query)
@@ -170,10 +193,15 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
             url = loc.url
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _install_sqlite_events(engine)
-        return engine, read_only
+        return engine, read_only, made
     try:
         engine = create_engine(loc.url, pool_pre_ping=True)
-    except (ArgumentError, ImportError) as exc:
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot use database {loc.display}: the PostgreSQL driver is not installed "
+            f"({exc}); install nodekeeper's postgresql extra: {POSTGRESQL_EXTRA}"
+        ) from None
+    except ArgumentError as exc:
         raise StoreError(f"cannot use database {loc.display}: {exc}") from None
     if read_only and engine.dialect.name == "postgresql":
 
@@ -184,4 +212,4 @@ def create_store_engine(loc: Location, read_only: bool) -> tuple[Engine, bool]:
                 cursor.execute("SET default_transaction_read_only = on")
             dbapi_connection.commit()
 
-    return engine, read_only
+    return engine, read_only, False

@@ -14,10 +14,12 @@ test checks that every file name matches the revision Alembic reads inside it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -155,17 +157,25 @@ def backup_sqlite(path: Path) -> Path:
 
 
 def _backup(path: Path, target: Path) -> Path:
-    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    # Into a new file beside the target, renamed over it only once complete: a backup that fails
+    # (a full disk) leaves the previous <file>.bak whole. mkstemp makes it mode 0600.
+    fd, temporary = tempfile.mkstemp(prefix=f"{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
-    src = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     try:
-        dst = sqlite3.connect(target)
+        src = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(temporary)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     return target
 
 

@@ -38,6 +38,9 @@ class Store:
     users: UserRepo
     traffic: TrafficRepo
     telemetry: TelemetryRepo
+    created: bool = (
+        False  # open_store made this database (a new file, or the schema of an empty one)
+    )
 
     def __init__(self, engine: Engine, location: Location, read_only: bool):
         from .containers import (
