@@ -275,10 +275,13 @@ def _networks(devices: dict[str, dict[str, str]]) -> list[str]:
     )
 
 
-def _list_rows(
-    store: Store, args: argparse.Namespace
-) -> tuple[list[str], list[list[str]], list[dict]]:
-    """Table headers, table rows and the JSON objects of a listing."""
+# Columns of byte counts: a table shows them in IEC units (400 GiB), csv as exact numbers.
+BYTE_COLUMNS = frozenset({"SIZE", "UL LIMIT", "DL LIMIT"})
+Row = list[str | int | None]  # a byte column holds the number of bytes, or None: unset
+
+
+def _list_rows(store: Store, args: argparse.Namespace) -> tuple[list[str], list[Row], list[dict]]:
+    """Table headers, rows and the JSON objects of a listing."""
     if args.kind != "containers" and (args.profile or args.image):
         raise NodekeeperError("--profile and --image filter containers only")
     if args.kind not in ("containers", "profiles") and args.using:
@@ -289,8 +292,8 @@ def _list_rows(
         services = store.services.list()
         headers = ["ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT"]
         rows = [
-            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl),
-             _opt(s.ul_limit), _opt(s.dl_limit)]
+            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl), s.ul_limit,
+             s.dl_limit]
             for s in services
         ]  # fmt: skip
         return headers, rows, [service_json(s) for s in services]
@@ -333,7 +336,7 @@ def _list_rows(
         items = store.images.list()
         headers = ["ALIAS", "FINGERPRINT", "ARCH", "SIZE", "PUBLIC", "UPLOADED"]
         rows = [
-            [",".join(i.aliases), i.fingerprint[:12], i.architecture, human_size(i.size),
+            [",".join(i.aliases), i.fingerprint[:12], i.architecture, i.size,
              "yes" if i.public else "no", i.upload_date.strftime("%Y-%m-%d %H:%M") if i.upload_date else ""]
             for i in items
         ]  # fmt: skip
@@ -385,12 +388,23 @@ def _certificate_json(c: CertificateInfo) -> dict:
     }
 
 
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    cells = [[escape_control(v) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+def format_table(headers: list[str], rows: list[Row]) -> str:
+    """Aligned columns; byte counts in IEC units, aligned right so that their units line up."""
+    sizes = [h in BYTE_COLUMNS for h in headers]
+    cells = [[_table_cell(v, size) for v, size in zip(row, sizes, strict=True)] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        aligned = zip(values, widths, sizes, strict=True)
+        return "  ".join(v.rjust(w) if size else v.ljust(w) for v, w, size in aligned).rstrip()
+
+    return "\n".join([line(headers)] + [line(row) for row in cells])
+
+
+def _table_cell(value: str | int | None, byte_count: bool) -> str:
+    if byte_count and isinstance(value, int):
+        return human_size(value)
+    return escape_control(_opt(value))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -402,7 +416,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([h.lower().replace(" ", "_") for h in headers])
-        writer.writerows([escape_control(v) for v in row] for row in rows)
+        writer.writerows([escape_control(_opt(v)) for v in row] for row in rows)
         sys.stdout.write(out.getvalue())
     elif rows:
         print(format_table(headers, rows))
