@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a JSON list, such as '[\"admin\",\"ops\"]', with --service"
     )  # fmt: skip
     p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
+    p.add_argument(
+        "--force", action="store_true", help="container: delete it even if it is running"
+    )
 
     services = sub.add_parser("services", help="services: remove those whose time to live ended")
     services_sub = services.add_subparsers(dest="services_command", metavar="ACTION", required=True)
@@ -521,6 +524,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    if args.force and args.kind != "container":
+        raise NodekeeperError(
+            f"--force applies to containers only (a running one), not to a {args.kind}"
+        )
     service = _user_service(args)
     if service is not None:  # a user: the binding of a claim set to a service; the service stays
         claims = parse_claims(args.name, "claims")
@@ -529,9 +536,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
         print(f"deleted user {escape_control(documents.user_name(claims, service))}")
         return 0
     with _open(args) as store:
-        repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
-                "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
-        repo.delete(args.name)
+        if args.kind == "container":
+            store.containers.delete(args.name, force=args.force)
+        else:
+            repo = {"profile": store.profiles, "image": store.images,
+                    "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
+            repo.delete(args.name)
     print(f"deleted {args.kind} {escape_control(args.name)}")
     return 0
 

@@ -478,3 +478,28 @@ def test_json_and_csv_keep_exact_numbers_of_bytes(capsys, sized_db):
     assert [i["size"] for i in json.loads(out)] == [5 * GiB, 512]
     _, out, _ = run(capsys, "list", "images", "--format", "csv", "--db", sized_db)
     assert [r["size"] for r in csv.DictReader(io.StringIO(out))] == [str(5 * GiB), "512"]
+
+
+def test_delete_refuses_a_running_container_unless_forced(capsys, db):
+    with open_store(db) as store:
+        store.containers.update("web1", power_state="running")
+    code, out, err = run(capsys, "delete", "container", "web1", "--db", db)
+    assert (code, out) == (1, "")
+    assert err == "error: container 'web1' is running: stop it first, or delete it with --force\n"
+    with open_store(db, read_only=True) as store:
+        assert store.containers.get("web1").profiles == ["default", "web"]  # left as it was
+
+    code, out, _ = run(capsys, "delete", "container", "web1", "--force", "--db", db)
+    assert (code, out) == (0, "deleted container web1\n")
+    code, out, _ = run(capsys, "delete", "container", "db1", "--db", db)  # stopped: no --force
+    assert (code, out) == (0, "deleted container db1\n")
+    with open_store(db, read_only=True) as store:
+        assert store.containers.names() == ["evil"]
+
+
+def test_delete_force_is_refused_for_other_kinds(capsys, db):
+    code, _, err = run(capsys, "delete", "profile", "web", "--force", "--db", db)
+    assert code == 1
+    assert err == "error: --force applies to containers only (a running one), not to a profile\n"
+    with open_store(db, read_only=True) as store:
+        assert "web" in store.profiles.names()
