@@ -23,7 +23,7 @@ from .errors import NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand, networks_of
 from .store.services import entry_json, parse_claims, service_json
-from .text import escape_control, human_size
+from .text import escape_control, human_size, in_number
 
 LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
 SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
@@ -676,7 +676,7 @@ def cmd_db_stats(args: argparse.Namespace) -> int:
         rows, size = store.telemetry.stats()
         print(f"database: {store.location.display}")
     for table, count in rows.items():
-        print(f"{table:<26} {count:>12} rows")
+        print(f"{table:<26} {count:>12} {in_number(count, 'row')}")
     print(f"{'size':<26} {human_size(size) if size is not None else 'in memory':>12}")
     return 0
 
@@ -702,7 +702,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     with _open(args) as store:
         collector = Collector(store, interval=args.interval, procfs=args.procfs)
         cycles = collector.run(stop, once=args.once)
-    logging.getLogger("nodekeeper").info("%d readings written", cycles)
+    logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))
     return 0
 
 

@@ -503,3 +503,35 @@ def test_delete_force_is_refused_for_other_kinds(capsys, db):
     assert err == "error: --force applies to containers only (a running one), not to a profile\n"
     with open_store(db, read_only=True) as store:
         assert "web" in store.profiles.names()
+
+
+def test_db_stats_says_1_row(capsys, db):
+    code, out, _ = run(capsys, "db", "stats", "--db", db)
+    counts = {line.split()[0]: line.split(None, 1)[1].strip() for line in out.splitlines()[1:]}
+    assert code == 0
+    assert counts["containers"] == "3 rows"
+    assert counts["containers_profiles"] == "3 rows"  # web1 two, db1 one
+    assert counts["containers_config"] == "2 rows"
+    assert counts["containers_devices"] == "1 row"  # db1's eth0
+    assert counts["accounts"] == "0 rows"
+
+
+def test_collect_once_says_it_takes_one_reading_not_an_interval(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "--db", str(tmp_path / "live.db"), "collect", "--once"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "collecting every" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"info: taking one reading into {tmp_path / 'live.db'}"
+    assert result.stderr.splitlines()[-1] == "info: 1 reading written"
+
+
+def test_demo_refusal_speaks_cli(capsys, db):
+    code, _, err = run(capsys, "demo", "--db", db, "--days", "0")
+    assert code == 1
+    assert err.startswith(f"error: the store {db} is not empty: it holds 3 containers (db1, evil, ")
+    assert "2 profiles (default, web)" in err
+    assert "use --force to add the demo data anyway" in err and "force=True" not in err
+    with open_store(db, read_only=True) as store:
+        assert store.profiles.names() == ["default", "web"]  # nothing added
