@@ -23,6 +23,7 @@ from .errors import (
     NodekeeperError,
     NotFound,
     ReadOnly,
+    Running,
     SchemaTooNew,
     StoreError,
     ValidationError,
@@ -43,9 +44,9 @@ from .store import (
 
 __all__ = [
     "AlreadyExists", "CertificateInfo", "ContainerInfo", "DocumentError", "ExpandedContainer",
-    "ImageInfo", "InUse", "NodekeeperError", "NotFound", "ProfileInfo", "ReadOnly", "SchemaTooNew",
-    "ServiceInfo", "ServiceState", "ServiceStatus", "Store", "StoreError", "UserEntry",
-    "ValidationError", "open_store",
+    "ImageInfo", "InUse", "NodekeeperError", "NotFound", "ProfileInfo", "ReadOnly", "Running",
+    "SchemaTooNew", "ServiceInfo", "ServiceState", "ServiceStatus", "Store", "StoreError",
+    "UserEntry", "ValidationError", "open_store",
 ]  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from .errors import NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand, networks_of
 from .store.services import entry_json, parse_claims, service_json
-from .text import escape_control, human_size
+from .text import escape_control, human_size, in_number
 
 LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
 SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a JSON list, such as '[\"admin\",\"ops\"]', with --service"
     )  # fmt: skip
     p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
+    p.add_argument(
+        "--force", action="store_true", help="container: delete it even if it is running"
+    )
 
     services = sub.add_parser("services", help="services: remove those whose time to live ended")
     services_sub = services.add_subparsers(dest="services_command", metavar="ACTION", required=True)
@@ -296,10 +299,13 @@ def _networks(devices: dict[str, dict[str, str]]) -> list[str]:
     )
 
 
-def _list_rows(
-    store: Store, args: argparse.Namespace
-) -> tuple[list[str], list[list[str]], list[dict]]:
-    """Table headers, table rows and the JSON objects of a listing."""
+# Columns of byte counts: a table shows them in IEC units (400 GiB), csv as exact numbers.
+BYTE_COLUMNS = frozenset({"SIZE", "UL LIMIT", "DL LIMIT"})
+Row = list[str | int | None]  # a byte column holds the number of bytes, or None: unset
+
+
+def _list_rows(store: Store, args: argparse.Namespace) -> tuple[list[str], list[Row], list[dict]]:
+    """Table headers, rows and the JSON objects of a listing."""
     if args.kind != "containers" and (args.profile or args.image):
         raise NodekeeperError("--profile and --image filter containers only")
     if args.kind not in ("containers", "profiles") and args.using:
@@ -310,8 +316,8 @@ def _list_rows(
         services = store.services.list()
         headers = ["ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT"]
         rows = [
-            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl),
-             _opt(s.ul_limit), _opt(s.dl_limit)]
+            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl), s.ul_limit,
+             s.dl_limit]
             for s in services
         ]  # fmt: skip
         return headers, rows, [service_json(s) for s in services]
@@ -354,7 +360,7 @@ def _list_rows(
         items = store.images.list()
         headers = ["ALIAS", "FINGERPRINT", "ARCH", "SIZE", "PUBLIC", "UPLOADED"]
         rows = [
-            [",".join(i.aliases), i.fingerprint[:12], i.architecture, human_size(i.size),
+            [",".join(i.aliases), i.fingerprint[:12], i.architecture, i.size,
              "yes" if i.public else "no", i.upload_date.strftime("%Y-%m-%d %H:%M") if i.upload_date else ""]
             for i in items
         ]  # fmt: skip
@@ -406,12 +412,23 @@ def _certificate_json(c: CertificateInfo) -> dict:
     }
 
 
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    cells = [[escape_control(v) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+def format_table(headers: list[str], rows: list[Row]) -> str:
+    """Aligned columns; byte counts in IEC units, aligned right so that their units line up."""
+    sizes = [h in BYTE_COLUMNS for h in headers]
+    cells = [[_table_cell(v, size) for v, size in zip(row, sizes, strict=True)] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        aligned = zip(values, widths, sizes, strict=True)
+        return "  ".join(v.rjust(w) if size else v.ljust(w) for v, w, size in aligned).rstrip()
+
+    return "\n".join([line(headers)] + [line(row) for row in cells])
+
+
+def _table_cell(value: str | int | None, byte_count: bool) -> str:
+    if byte_count and isinstance(value, int):
+        return human_size(value)
+    return escape_control(_opt(value))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -424,7 +441,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([h.lower().replace(" ", "_") for h in headers])
-        writer.writerows([escape_control(v) for v in row] for row in rows)
+        writer.writerows([escape_control(_opt(v)) for v in row] for row in rows)
         sys.stdout.write(out.getvalue())
     elif rows:
         print(format_table(headers, rows))
@@ -529,6 +546,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    if args.force and args.kind != "container":
+        raise NodekeeperError(
+            f"--force applies to containers only (a running one), not to a {args.kind}"
+        )
     service = _user_service(args)
     if service is not None:  # a user: the binding of a claim set to a service; the service stays
         claims = parse_claims(args.name, "claims")
@@ -537,9 +558,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
         print(f"deleted user {escape_control(documents.user_name(claims, service))}")
         return 0
     with _open(args, create=False) as store:
-        repo = {"container": store.containers, "profile": store.profiles, "image": store.images,
-                "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
-        repo.delete(args.name)
+        if args.kind == "container":
+            store.containers.delete(args.name, force=args.force)
+        else:
+            repo = {"profile": store.profiles, "image": store.images,
+                    "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
+            repo.delete(args.name)
     print(f"deleted {args.kind} {escape_control(args.name)}")
     return 0
 
@@ -676,7 +700,7 @@ def cmd_db_stats(args: argparse.Namespace) -> int:
         rows, size = store.telemetry.stats()
         print(f"database: {store.location.display}")
     for table, count in rows.items():
-        print(f"{table:<26} {count:>12} rows")
+        print(f"{table:<26} {count:>12} {in_number(count, 'row')}")
     print(f"{'size':<26} {human_size(size) if size is not None else 'in memory':>12}")
     return 0
 
@@ -702,7 +726,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     with _open(args, create=True) as store:
         collector = Collector(store, interval=args.interval, procfs=args.procfs)
         cycles = collector.run(stop, once=args.once)
-    logging.getLogger("nodekeeper").info("%d readings written", cycles)
+    logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))
     return 0
 
 

@@ -33,6 +33,7 @@ from .models.telemetry import IpReputation, LogEvent
 from .settings import tunable
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, ServiceInfo, Store
 from .store.telemetry import EVENTS, HOURLY, META, NETWORK, SYSTEM, WATERMARK
+from .text import counted
 
 SAMPLE_EVERY = 60  # seconds between metric samples (a multiple of the collector's interval)
 READING_EVERY = 3600  # seconds between traffic readings
@@ -46,18 +47,19 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 class StoreNotEmpty(NodekeeperError):
-    """The store already holds resources; ``fill(..., force=True)`` adds to them anyway."""
+    """The store already holds resources; ``fill(..., force=True)`` adds to them anyway. The
+    message speaks to the user of ``nodekeeper demo``, who meets it: ``--force``."""
 
     def __init__(self, where: str, found: dict[str, list[str]]):
-        self.found = found
+        self.found = found  # plural kind ("containers") -> names
         parts = []
         for kind, names in found.items():
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            parts.append(f"{len(names)} {kind} ({shown})")
+            parts.append(f"{counted(len(names), kind.removesuffix('s'), kind)} ({shown})")
         super().__init__(
             f"the store {where} is not empty: it holds {', '.join(parts)}; the demo fills an "
-            "empty store: use --force (force=True) to add the demo data anyway, replacing "
-            "resources of the same name"
+            "empty store: use --force to add the demo data anyway, replacing resources of the "
+            "same name"
         )
 
 
@@ -909,8 +911,8 @@ def _write_traffic(
             for chain, raw in sorted({**counters, **service_raw}.items())
             if chain not in existing or existing[chain] is None or existing[chain] < when
         ]
-        for counted in store.traffic.record(readings):
-            periods += counted.finished is not None
+        for recorded in store.traffic.record(readings):
+            periods += recorded.finished is not None
         if index % 24 == 0 or index == last:
             report("traffic", index + 1, len(snapshots))
     return len(snapshots[0][1]) + len(service_raw), periods

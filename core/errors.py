@@ -48,6 +48,14 @@ class InUse(NodekeeperError):
         super().__init__(f"{kind} {name!r} is still used by {user_kind}: {shown}")
 
 
+class Running(NodekeeperError):
+    """A running resource cannot be deleted unless the delete is forced (as ``lxc delete``)."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+        super().__init__(f"{kind} {name!r} is running: stop it first, or delete it with --force")
+
+
 class ValidationError(NodekeeperError, ValueError):
     """Input that breaks a rule. ``field`` names the field, ``value`` the rejected value."""
 

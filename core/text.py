@@ -1,4 +1,6 @@
-"""Untrusted text made safe to print: control characters shown escaped, never interpreted."""
+"""Text for people: untrusted text made safe to print (control characters shown escaped, never
+interpreted), byte counts in IEC units and counts with their noun, as the CLI and the console
+both show them."""
 
 from __future__ import annotations
 
@@ -33,10 +35,30 @@ def escape_control(value: object, *, one_line: bool = True) -> str:
     return _DOCUMENT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+IEC_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
 def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
+    """A byte count in IEC units: ``512 B`` and ``400 GiB`` exactly, ``1.5 KiB`` and ``953.7
+    MiB`` to a tenth. A whole number of its unit has no decimal, so ``10.0 GiB`` says that the
+    value is near, not exactly, 10 GiB."""
+    if size < 0:
+        return "-" + human_size(-size)
+    if size < 1024:
+        return f"{size} B"
+    for power, unit in enumerate(IEC_UNITS, start=1):
+        value = size / 1024**power
+        if round(value, 1) < 1024 or unit == IEC_UNITS[-1]:  # not "1024.0 KiB": the next unit
+            whole, rest = divmod(size, 1024**power)
+            return f"{whole} {unit}" if rest == 0 else f"{value:.1f} {unit}"
     raise AssertionError("unreachable")
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``0 config keys``: a count with its noun in number."""
+    return f"{count} {in_number(count, noun, plural)}"
+
+
+def in_number(count: int, noun: str, plural: str | None = None) -> str:
+    """The noun as ``count`` of it is said: ``row`` for 1, ``rows`` for any other count."""
+    return noun if count == 1 else plural or noun + "s"

@@ -112,7 +112,11 @@ class Collector:
         ``collect --once`` from cron counts everything since the previous run.
         """
         with collector_lock(self.store):
-            log.info("collecting every %gs into %s", self.interval, self.store.location.display)
+            where = self.store.location.display
+            if once:  # no interval: the only wait is the second between baseline and reading
+                log.info("taking one reading into %s", where)
+            else:
+                log.info("collecting every %gs into %s", self.interval, where)
             self.system.read(self.clock())  # baseline for the deltas
             cycles = 0
             try:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import validate
 from ..db import fast
-from ..errors import AlreadyExists, InUse, NotFound, ValidationError
+from ..errors import AlreadyExists, InUse, NotFound, Running, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
 from .repo import NamedRepo, Repo, chunks
@@ -534,11 +534,17 @@ class ContainerRepo(NamedRepo):
                 raise AlreadyExists(self.kind, new_name)
             conn.execute(update(t).where(t.c.id == cid).values(name=new_name))
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, force: bool = False) -> None:
+        """Delete the container; a running one only with ``force`` (Running otherwise), as
+        ``lxc delete`` refuses to."""
         t = T["containers"]
-        with self._store.transaction() as conn:
-            cid = self._id(conn, t, name)
-            conn.execute(delete(t).where(t.c.id == cid))
+        with self._store.transaction() as conn:  # the state is read where the delete happens
+            row = conn.execute(select(t.c.id, t.c.power_state).where(t.c.name == name)).first()
+            if row is None:
+                raise NotFound(self.kind, name)
+            if POWER_STATES.get(row.power_state) == "running" and not force:
+                raise Running(self.kind, name)
+            conn.execute(delete(t).where(t.c.id == row.id))
 
     # -- helpers
 

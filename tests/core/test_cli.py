@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -248,16 +249,9 @@ def test_list_services_table_has_the_service_columns(capsys, svc_db):
         "ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT",
     ]  # fmt: skip
     assert [line.split()[0] for line in lines[1:]] == ["mine", "old", "web"]
-    assert lines[3].split() == [
-        "web",
-        "running",
-        "ok",
-        "aos_web.service",
-        "3",
-        "30",
-        "1000",
-        "2000",
-    ]
+    assert re.split(r" {2,}", lines[3]) == [
+        "web", "running", "ok", "aos_web.service", "3", "30", "1000 B", "2.0 KiB",
+    ]  # fmt: skip
 
 
 def test_list_services_json_objects_have_stable_keys_name_first(capsys, svc_db):
@@ -432,3 +426,112 @@ def test_warnings_are_one_escaped_line_each(capsys, tmp_path):
     code, out, err = run(capsys, "list", "containers", "--db", str(path))
     assert code == 0 and "c1" in out
     assert err == f"warning: {path} is read-only: opening it read-only, changes are refused\n"
+
+
+# -- sizes in tables, deleting a running container, wording ------------------------------------
+
+
+GiB = 1 << 30
+
+
+@pytest.fixture
+def sized_db(tmp_path):
+    from core import ImageInfo
+
+    path = tmp_path / "sized.db"
+    with open_store(path) as store:
+        store.services.create("big", ul_limit=400 * GiB, dl_limit=10**9)
+        store.services.create("none")
+        store.images.create(ImageInfo(fingerprint="ab" * 32, filename="img.tar.xz",
+                                      size=5 * GiB, architecture="x86_64"))  # fmt: skip
+        store.images.create(ImageInfo(fingerprint="cd" * 32, filename="tiny.tar.xz", size=512,
+                                      architecture="x86_64"))  # fmt: skip
+    return str(path)
+
+
+def test_tables_show_sizes_and_limits_in_iec_units(capsys, sized_db):
+    code, out, _ = run(capsys, "list", "services", "--db", sized_db)
+    assert code == 0
+    assert out.splitlines() == [  # aligned right, so that the units line up
+        "ID    STATE    STATUS  UNIT  VERSION  TTL  UL LIMIT   DL LIMIT",
+        "big   stopped  ok            0              400 GiB  953.7 MiB",
+        "none  stopped  ok            0",
+    ]
+
+    code, out, _ = run(capsys, "list", "images", "--db", sized_db)
+    header, big, tiny = out.splitlines()
+    assert code == 0
+    assert "  5 GiB  no  " in big and "  512 B  no  " in tiny
+    assert header.index("SIZE") + len("SIZE") == big.index("5 GiB") + len("5 GiB")
+
+
+def test_json_and_csv_keep_exact_numbers_of_bytes(capsys, sized_db):
+    _, out, _ = run(capsys, "list", "services", "--format", "json", "--db", sized_db)
+    limits = {s["id"]: (s["ul_limit"], s["dl_limit"]) for s in json.loads(out)}
+    assert limits == {"big": (400 * GiB, 10**9), "none": (None, None)}
+    _, out, _ = run(capsys, "list", "services", "--format", "csv", "--db", sized_db)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (rows["big"]["ul_limit"], rows["big"]["dl_limit"]) == (str(400 * GiB), "1000000000")
+    assert (rows["none"]["ul_limit"], rows["none"]["dl_limit"]) == ("", "")
+
+    _, out, _ = run(capsys, "list", "images", "--format", "json", "--db", sized_db)
+    assert [i["size"] for i in json.loads(out)] == [5 * GiB, 512]
+    _, out, _ = run(capsys, "list", "images", "--format", "csv", "--db", sized_db)
+    assert [r["size"] for r in csv.DictReader(io.StringIO(out))] == [str(5 * GiB), "512"]
+
+
+def test_delete_refuses_a_running_container_unless_forced(capsys, db):
+    with open_store(db) as store:
+        store.containers.update("web1", power_state="running")
+    code, out, err = run(capsys, "delete", "container", "web1", "--db", db)
+    assert (code, out) == (1, "")
+    assert err == "error: container 'web1' is running: stop it first, or delete it with --force\n"
+    with open_store(db, read_only=True) as store:
+        assert store.containers.get("web1").profiles == ["default", "web"]  # left as it was
+
+    code, out, _ = run(capsys, "delete", "container", "web1", "--force", "--db", db)
+    assert (code, out) == (0, "deleted container web1\n")
+    code, out, _ = run(capsys, "delete", "container", "db1", "--db", db)  # stopped: no --force
+    assert (code, out) == (0, "deleted container db1\n")
+    with open_store(db, read_only=True) as store:
+        assert store.containers.names() == ["evil"]
+
+
+def test_delete_force_is_refused_for_other_kinds(capsys, db):
+    code, _, err = run(capsys, "delete", "profile", "web", "--force", "--db", db)
+    assert code == 1
+    assert err == "error: --force applies to containers only (a running one), not to a profile\n"
+    with open_store(db, read_only=True) as store:
+        assert "web" in store.profiles.names()
+
+
+def test_db_stats_says_1_row(capsys, db):
+    code, out, _ = run(capsys, "db", "stats", "--db", db)
+    counts = {line.split()[0]: line.split(None, 1)[1].strip() for line in out.splitlines()[1:]}
+    assert code == 0
+    assert counts["containers"] == "3 rows"
+    assert counts["containers_profiles"] == "3 rows"  # web1 two, db1 one
+    assert counts["containers_config"] == "2 rows"
+    assert counts["containers_devices"] == "1 row"  # db1's eth0
+    assert counts["accounts"] == "0 rows"
+
+
+def test_collect_once_says_it_takes_one_reading_not_an_interval(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "--db", str(tmp_path / "live.db"), "collect", "--once"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "collecting every" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"info: taking one reading into {tmp_path / 'live.db'}"
+    assert result.stderr.splitlines()[-1] == "info: 1 reading written"
+
+
+def test_demo_refusal_speaks_cli(capsys, db):
+    code, _, err = run(capsys, "demo", "--db", db, "--days", "0")
+    assert code == 1
+    assert err.startswith(f"error: the store {db} is not empty: it holds 3 containers (db1, evil, ")
+    assert "2 profiles (default, web)" in err
+    assert "use --force to add the demo data anyway" in err and "force=True" not in err
+    with open_store(db, read_only=True) as store:
+        assert store.profiles.names() == ["default", "web"]  # nothing added

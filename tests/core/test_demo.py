@@ -187,7 +187,7 @@ def test_no_time_comes_from_the_wall_clock_when_now_is_given():
 def test_a_store_that_is_not_empty_is_refused_and_left_alone(tmp_path):
     with open_store(tmp_path / "nk.db") as store:
         store.containers.create("web1")
-        with pytest.raises(StoreNotEmpty, match=r"1 containers \(web1\).*--force") as err:
+        with pytest.raises(StoreNotEmpty, match=r"1 container \(web1\).*--force") as err:
             fill(store, **SMALL)
         assert err.value.found == {"containers": ["web1"]}
         assert store.profiles.names() == [] and rows(store, SYSTEM) == 0

@@ -36,7 +36,7 @@ def test_every_change_to_the_containers_domain_bumps_the_counter(store: Store) -
     image = ImageInfo(fingerprint="ab" * 32, filename="x", size=1, architecture="x86_64")
     assert bumped(store, lambda: store.images.create(image))
     assert bumped(store, lambda: store.config.set("core.https_address", ":8443"))
-    assert bumped(store, lambda: store.containers.delete("c1"))
+    assert bumped(store, lambda: store.containers.delete("c1", force=True))
 
 
 def test_other_domains_and_failed_writes_leave_it_alone(store: Store) -> None:

@@ -25,7 +25,6 @@ from tui.screens.dashboard import DashboardView
 from tui.screens.help import HelpScreen
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
-from tui.widgets.format import human_size
 from tui.widgets.safe import escape_control, plain
 
 from .pilot import (
@@ -596,14 +595,6 @@ def test_the_hint_is_hidden_once_rows_exist(empty_store: Store) -> None:
         assert hint.region.height == 0
 
     drive(app, scenario)
-
-
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"), (5 * 1024**3, "5.0 GiB")],
-)
-def test_sizes_are_human_readable(size: int, text: str) -> None:
-    assert human_size(size) == text
 
 
 def test_it_works_at_80_by_24(store: Store) -> None:

@@ -179,7 +179,7 @@ def test_d_deletes_after_a_confirmation_naming_what_goes(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         message = await ask_delete(pilot, "web1")
-        assert "Delete container web1?" in message
+        assert "Delete container web1?\nIt is running." in message  # so deleting forces it
         assert "2 config keys, 3 devices, its use of the profiles default, gpu" in message
         await press(pilot, "n")  # no: nothing happens
         assert "web1" in shown(app)
@@ -193,6 +193,22 @@ def test_d_deletes_after_a_confirmation_naming_what_goes(store: Store) -> None:
     drive(app, scenario)
     assert not store.containers.exists("web1")
     assert store.profiles.names() == ["default", "gpu"]  # profiles stay
+
+
+def test_a_container_started_after_the_confirmation_opened_is_not_deleted(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        message = await ask_delete(pilot, "db1")
+        assert "running" not in message  # stopped when asked: the delete is not forced
+        store.containers.update("db1", power_state="running")  # another writer starts it
+        await press(pilot, "y")
+        assert notes(app)[-1] == (
+            "container 'db1' is running: stop it first, or delete it with --force"
+        )
+
+    drive(app, scenario)
+    assert store.containers.exists("db1")
 
 
 def test_slash_filters_containers_incrementally(store: Store) -> None:

@@ -90,7 +90,7 @@ def test_a_refresh_keeps_the_cursor_on_the_same_resource(store: Store) -> None:
         await press(pilot, "r")
         assert shown(app) == ["aaa", "db1", "web1"]
         assert table.current_key == "web1"
-        store.containers.delete("web1")  # gone: the cursor stays on the same line
+        store.containers.delete("web1", force=True)  # gone: the cursor stays on the same line
         await press(pilot, "r")
         assert table.current_key == "db1"
 

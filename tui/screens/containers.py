@@ -167,13 +167,17 @@ class ContainersSection(ResourceSection[ContainersData]):
         goes = [counted(len(c.config), "config key"), counted(len(c.devices), "device")]
         if c.profiles:
             goes.append(f"its use of the profiles {join_list(c.profiles)}")
+        # Confirming a delete that names the running state forces it; core refuses the others
+        # if the container started meanwhile.
+        running = c.power_state == "running"
         message = Content.assemble(
-            "Delete container ", safe(c.name, "bold"), "?\n\nWhat goes with it: ",
-            safe(", ".join(goes)), ".\nProfiles and images stay.",
+            "Delete container ", safe(c.name, "bold"), "?",
+            ("\nIt is running.", "bold") if running else "",
+            "\n\nWhat goes with it: ", safe(", ".join(goes)), ".\nProfiles and images stay.",
         )  # fmt: skip
         return DeletePlan(
             f"Delete container {c.name!r}",
             message,
-            partial(self.store.containers.delete, c.name),
+            partial(self.store.containers.delete, c.name, force=running),
             f"Deleted container {c.name!r}.",
         )

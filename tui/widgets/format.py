@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from core.text import human_size  # the CLI's units, so both show the same
+from core.text import counted, human_size  # the CLI's wording, so both show the same
 
 __all__ = ["counted", "human_size", "joined", "short_id", "utc_minutes", "yes_no"]
 
@@ -32,8 +32,3 @@ def utc_minutes(when: datetime | None) -> str:
 
 def yes_no(value: bool) -> str:
     return "yes" if value else "no"
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 device``, ``2 devices``, ``0 config keys``: a count with its noun in number."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -1,0 +1,31 @@
+"""How the CLI and the console both say sizes and counts (core/text.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.text import counted, human_size, in_number
+
+GiB = 1 << 30
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"), (1023, "1023 B"),  # exact when small
+        (1024, "1 KiB"), (2048, "2 KiB"), (400 * GiB, "400 GiB"), (3 << 50, "3 PiB"),  # whole
+        (1025, "1.0 KiB"), (1536, "1.5 KiB"), (10**9, "953.7 MiB"), (10 * GiB + 1, "10.0 GiB"),
+        ((1 << 20) - 52, "1023.9 KiB"), ((1 << 20) - 51, "1.0 MiB"),  # never "1024.0 KiB"
+        (2**63 - 1, "8.0 EiB"),  # the largest a BIGINT limit holds
+    ],
+)  # fmt: skip
+def test_sizes_are_iec_units_whole_without_a_decimal(size: int, text: str) -> None:
+    assert human_size(size) == text
+
+
+def test_a_count_takes_its_noun_in_number() -> None:
+    assert [counted(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert (
+        counted(1, "alias", "aliases") == "1 alias"
+        and in_number(3, "alias", "aliases") == "aliases"
+    )
