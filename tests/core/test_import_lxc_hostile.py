@@ -342,3 +342,12 @@ def test_the_command_reports_each_hostile_container_and_imports_the_others(
     with open_store(db) as store:
         assert store.containers.names() == ["alpha", "was-good", "zulu"]
         assert store.containers.get("was-good").config["lxc.start.auto"] == "1"
+
+
+def test_the_readme_states_the_limits_the_reader_applies():
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    paragraph = readme[readme.index("`import-lxc DIR` reads") :][:1200]
+    assert f"{MAX_CONFIG_BYTES >> 20} MiB for a config with all its includes" in paragraph
+    assert f"{MAX_LINE_BYTES >> 10} KiB a line" in paragraph
+    assert f"{MAX_INCLUDE_DEPTH} nested includes" in paragraph
+    assert f"{MAX_PATH_BYTES} bytes an include path" in paragraph
