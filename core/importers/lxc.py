@@ -108,7 +108,8 @@ _FILE_KINDS = {
 
 
 def _not_regular(mode: int) -> str:
-    return f"is {_FILE_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}: only regular files are read"
+    kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    return f"is {kind}: only regular files are read"
 
 
 class _ConfigReader:

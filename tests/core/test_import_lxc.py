@@ -356,6 +356,27 @@ def test_mount_entries_on_the_same_path_get_numbered_device_names(tmp_path: Path
     }
 
 
+def test_numbered_mount_names_skip_taken_names_and_shorten_for_longer_numbers(tmp_path: Path):
+    long_dest = "x" * 70
+    lines = ["lxc.net.0.type = veth", "lxc.net.0.name = srv-2"]
+    lines += [f"lxc.mount.entry = /s{n} srv none bind 0 0" for n in range(3)]
+    lines += ["lxc.mount.entry = /t srv-3 none bind 0 0"]  # srv-3 is taken already
+    lines += [f"lxc.mount.entry = /x{n} {long_dest} none bind 0 0" for n in range(11)]
+    devices = parse_container(container(tmp_path, "web1", "\n".join(lines) + "\n")).devices
+    assert [name for name in devices if name.startswith("srv")] == [
+        "srv-2",  # the nic
+        "srv",
+        "srv-3",
+        "srv-4",
+        "srv-3-2",
+    ]
+    long_names = [name for name in devices if name.startswith("x")]
+    assert long_names[0] == "x" * 63
+    assert long_names[1:9] == ["x" * 61 + f"-{n}" for n in range(2, 10)]
+    assert long_names[9:] == ["x" * 60 + "-10", "x" * 60 + "-11"]
+    assert all(len(name) <= 63 for name in long_names)
+
+
 def test_mount_device_name_replaces_odd_characters_and_a_leading_dot(tmp_path: Path):
     long_dest = "x" * 80
     d = container(
