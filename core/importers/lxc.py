@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import validate
 from ..errors import NodekeeperError, ValidationError
@@ -30,7 +32,14 @@ __all__ = ["ImportReport", "ParseError", "import_lxc", "parse_container"]
 
 CONFIG_FILE = "config"
 
-_NET_KEY = re.compile(r"lxc\.net\.(\d+)(?:\.(.+))?")
+# What one container's config may make nodekeeper read (the README states them). LXC includes
+# files from anywhere on the host, so these bound the work a hostile directory can cause.
+MAX_CONFIG_BYTES = 64 << 20  # a config file, and the config with all its includes together
+MAX_LINE_BYTES = 64 << 10
+MAX_INCLUDE_DEPTH = 16  # nested lxc.include levels below the container's config
+MAX_PATH_BYTES = 4095  # an lxc.include path: PATH_MAX less the terminating NUL
+
+_NET_KEY = re.compile(r"lxc\.net\.(\d{1,9})(?:\.(.+))?")
 # LXC nic keys -> nodekeeper device keys (LXC 2 spellings included).
 _NIC_KEYS = {
     "link": "parent",
@@ -77,74 +86,154 @@ class ImportReport:
 # reading config files
 
 
-@dataclass(frozen=True)
 class _Line:
-    key: str
-    value: str
-    path: Path
-    number: int
+    """One ``key = value`` line and where it was read (for errors)."""
+
+    __slots__ = ("key", "value", "path", "number")
+
+    def __init__(self, key: str, value: str, path: Path, number: int):
+        self.key, self.value, self.path, self.number = key, value, path, number
 
     def error(self, reason: str) -> ParseError:
         return ParseError(self.path, self.number, reason)
 
 
-def read_config(path: Path) -> list[_Line]:
-    """The ``key = value`` lines of a config file, ``lxc.include`` files spliced in place."""
-    lines: list[_Line] = []
-    _read(Path(path), lines, (), None)
-    return lines
+_FILE_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
-def _read(path: Path, out: list[_Line], stack: tuple[Path, ...], via: _Line | None) -> None:
-    real = Path(os.path.realpath(path))
-    if real in stack:
-        assert via is not None
-        chain = " -> ".join(str(p) for p in (*stack, real))
-        raise via.error(f"lxc.include of {path} makes an include loop: {chain}")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        if via is not None:
-            raise via.error(f"lxc.include: {path} does not exist") from None
-        raise ParseError(path, None, "does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ParseError(path, None, f"is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ParseError(path, None, f"cannot be read: {exc.strerror or exc}") from None
-    stack = (*stack, real)
-    for number, raw in enumerate(text.split("\n"), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, sep, value = stripped.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep:
-            raise ParseError(path, number, f"expected 'key = value', found {stripped[:60]!r}")
-        if not key:
-            raise ParseError(path, number, "a key is missing before '='")
-        line = _Line(key, value, path, number)
-        if key != "lxc.include":
-            out.append(line)
-            continue
-        if not value:
-            raise line.error("lxc.include needs a file or directory")
-        # Relative to the including file; included files are named by their real path.
-        target = Path(os.path.realpath(path.parent / value))
-        if target.is_dir():
+def _not_regular(mode: int) -> str:
+    kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    return f"is {kind}: only regular files are read"
+
+
+class _ConfigReader:
+    """Reads one container's config file and the files it includes, within the limits above.
+
+    Lines are produced one at a time (``lines``), so memory does not grow with the size of the
+    files, and each byte is read once. Errors name the file and line but quote none of the
+    text: an included file may be anything on the host (``lxc.include = /etc/shadow``).
+    """
+
+    def __init__(self) -> None:
+        self.budget = MAX_CONFIG_BYTES  # bytes left for this container, includes counted
+        self.open_files: list[tuple[tuple[int, int], Path]] = []  # the include chain
+
+    def lines(self, path: Path, via: _Line | None = None) -> Iterator[_Line]:
+        """The ``key = value`` lines of ``path`` (``via``: the lxc.include line naming it),
+        included files spliced in place."""
+
+        def refuse(reason: str) -> ParseError:
+            if via is None:
+                return ParseError(path, None, reason)
+            return via.error(f"lxc.include: {path} {reason}")
+
+        # stat before opening: opening a FIFO blocks and opening a device can act on it.
+        try:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                raise refuse(_not_regular(mode))
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise refuse("does not exist") from None
+        except OSError as exc:
+            raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+        with open(fd, "rb") as handle:
+            # fstat the opened file: it may have been swapped since the stat above.
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise refuse(_not_regular(info.st_mode))
+            if info.st_size > MAX_CONFIG_BYTES:
+                raise refuse(f"is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+            identity = (info.st_dev, info.st_ino)
+            chain = [p for _, p in self.open_files]
+            if any(identity == opened for opened, _ in self.open_files):
+                loop = " -> ".join(str(p) for p in (*chain, path))
+                raise refuse(f"makes an include loop: {loop}")
+            if len(self.open_files) > MAX_INCLUDE_DEPTH:
+                raise refuse(f"is nested more than {MAX_INCLUDE_DEPTH} includes deep")
+            self.open_files.append((identity, path))
             try:
-                files = sorted(f for f in target.iterdir() if f.name.endswith(".conf"))
+                yield from self._parse(handle, path)
+            finally:
+                self.open_files.pop()
+
+    def _parse(self, handle: BinaryIO, path: Path) -> Iterator[_Line]:
+        number = 0
+        readline = handle.readline
+        while True:
+            try:
+                raw = readline(MAX_LINE_BYTES + 1)
             except OSError as exc:
-                raise line.error(f"lxc.include: {target} cannot be read: {exc.strerror}") from None
-            for included in files:
-                if included.is_file():
-                    _read(included, out, stack, line)
-        else:
-            _read(target, out, stack, line)
+                raise ParseError(
+                    path, number + 1, f"cannot be read: {exc.strerror or exc}"
+                ) from None
+            if not raw:
+                return
+            number += 1
+            self.budget -= len(raw)
+            if self.budget < 0:
+                raise ParseError(
+                    path, number, f"the config and its includes pass {MAX_CONFIG_BYTES >> 20} MiB"
+                )
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raise ParseError(path, number, f"the line is longer than {MAX_LINE_BYTES} bytes")
+            if b"\0" in raw:
+                raise ParseError(path, number, "the line contains a NUL byte")
+            try:
+                stripped = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise ParseError(path, number, "the line is not UTF-8 text") from None
+            if not stripped or stripped[0] == "#":
+                continue
+            key, sep, value = stripped.partition("=")
+            if not sep:
+                raise ParseError(path, number, "expected 'key = value'")
+            key = key.strip()
+            if not key:
+                raise ParseError(path, number, "a key is missing before '='")
+            line = _Line(key, value.strip(), path, number)
+            if key == "lxc.include":
+                yield from self._include(line)
+            else:
+                yield line
+
+    def _include(self, line: _Line) -> Iterator[_Line]:
+        if not line.value:
+            raise line.error("lxc.include needs a file or directory")
+        if len(line.value.encode()) > MAX_PATH_BYTES:
+            raise line.error(f"lxc.include: the path is longer than {MAX_PATH_BYTES} bytes")
+        # Relative to the including file; included files are named by their real path.
+        target = Path(os.path.realpath(line.path.parent / line.value))
+        try:
+            is_dir = stat.S_ISDIR(os.stat(target).st_mode)
+        except OSError:
+            is_dir = False  # lines() says why it cannot be read
+        if not is_dir:
+            yield from self.lines(target, line)
+            return
+        # A directory: its *.conf files in name order, as LXC does.
+        try:
+            with os.scandir(target) as entries:
+                names = sorted(e.name for e in entries if e.name.endswith(".conf"))
+        except OSError as exc:
+            raise line.error(f"lxc.include: {target} cannot be read: {exc.strerror}") from None
+        for name in names:
+            yield from self.lines(target / name, line)
 
 
 # ---------------------------------------------------------------------------------------------
 # mapping into a ContainerInfo
+
+
+def _broken_rule(line: _Line, exc: ValidationError) -> ParseError:
+    """A rule a line breaks, without the value that broke it (see _ConfigReader)."""
+    return line.error(f"{exc.field} {exc.reason}")
 
 
 class _Nic:
@@ -152,7 +241,7 @@ class _Nic:
 
     def __init__(self, first: _Line, label: str):
         self.first, self.label = first, label
-        self.keys: dict[str, tuple[str, _Line]] = {}
+        self.keys: dict[str, tuple[list[str], _Line]] = {}
 
     def set(self, lxc_key: str, line: _Line) -> None:
         if lxc_key in _NIC_DROPPED:
@@ -160,21 +249,21 @@ class _Nic:
         key = _NIC_KEYS.get(lxc_key, lxc_key)
         try:
             validate.device_key(key, f"{self.label} key")
-            value = validate.config_value(line.value, f"{self.label}.{lxc_key}")
         except ValidationError as exc:
-            raise line.error(str(exc)) from None
+            raise _broken_rule(line, exc) from None
         if key in _NIC_LISTS and key in self.keys:
-            value = f"{self.keys[key][0]}\n{value}"
-        self.keys[key] = (value, line)
+            self.keys[key][0].append(line.value)  # joined once, in device()
+        else:
+            self.keys[key] = ([line.value], line)
 
     def device(self, default_name: str) -> tuple[str, dict[str, str], _Line] | None:
         if "type" not in self.keys:
             raise self.first.error(f"{self.label} has no type ({self.label}.type = veth, ...)")
-        lxc_type, type_line = self.keys["type"]
+        (lxc_type,), type_line = self.keys["type"]
         if lxc_type in _NO_DEVICE:
             return None
         device = {"type": "nic"}
-        device.update((k, v) for k, (v, _) in self.keys.items() if k != "type")
+        device.update((k, "\n".join(v)) for k, (v, _) in self.keys.items() if k != "type")
         if lxc_type == "veth":
             device["nictype"] = "bridged" if "parent" in device else "p2p"
         else:
@@ -184,7 +273,7 @@ class _Nic:
         try:
             validate.device_name(name, f"{self.label} device name")
         except ValidationError as exc:
-            raise name_line.error(str(exc)) from None
+            raise _broken_rule(name_line, exc) from None
         return name, device, name_line
 
 
@@ -197,30 +286,43 @@ def _disk(line: _Line) -> dict[str, str]:
     if not 3 <= len(fields) <= 6:
         raise line.error(
             f"lxc.mount.entry needs 'SOURCE DEST FSTYPE [OPTIONS [DUMP PASS]]', found "
-            f"{len(fields)} field(s) in {line.value!r} (write spaces in paths as \\040)"
+            f"{len(fields)} field(s) (write spaces in paths as \\040)"
         )
     source, dest = fields[0], fields[1]
     device = {"type": "disk", "source": source, "path": "/" + dest.lstrip("/")}
     if len(fields) > 3 and "ro" in fields[3].split(","):
         device["readonly"] = "true"
-    for key, value in device.items():
-        try:
-            validate.config_value(value, f"lxc.mount.entry {key}")
-        except ValidationError as exc:
-            raise line.error(str(exc)) from None
     return device
 
 
-def _disk_name(path: str, taken: set[str]) -> str:
-    base = _NOT_DEVICE_NAME.sub("_", path.lstrip("/"))[:_MAX_DEVICE_NAME] or "root"
-    if base.startswith("."):
-        base = "_" + base[1:]
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        suffix = f"-{n}"
-        name = base[: _MAX_DEVICE_NAME - len(suffix)] + suffix
-    return name
+class _DeviceNames:
+    """Names for disk devices, after their path: ``srv``, then ``srv-2``, ``srv-3``...
+
+    Each stem remembers the next number to try, so naming N disks on one path is linear, not
+    quadratic. A number is only skipped when its name is taken, and a taken name is skipped
+    at most once: ``stem-N`` splits into one stem and one number.
+    """
+
+    def __init__(self, taken: set[str]):
+        self.taken = taken
+        self.next_number: dict[str, int] = {}
+
+    def new(self, path: str) -> str:
+        base = _NOT_DEVICE_NAME.sub("_", path.lstrip("/"))[:_MAX_DEVICE_NAME] or "root"
+        if base.startswith("."):
+            base = "_" + base[1:]
+        name, number = base, 2
+        while name in self.taken:
+            width = len(f"-{number}")
+            stem = base[: _MAX_DEVICE_NAME - width]  # shorter as the number grows
+            number = max(number, self.next_number.get(stem, 2))
+            if len(f"-{number}") != width:
+                continue  # a longer number: a shorter stem, with its own next number
+            name = f"{stem}-{number}"
+            number += 1
+            self.next_number[stem] = number
+        self.taken.add(name)
+        return name
 
 
 def _architecture(line: _Line) -> str:
@@ -228,44 +330,42 @@ def _architecture(line: _Line) -> str:
     try:
         return ARCHITECTURES[architecture(value, "lxc.arch")]
     except ValidationError as exc:
-        raise line.error(str(exc)) from None
+        raise _broken_rule(line, exc) from None
 
 
 def parse_container(directory: Path) -> ContainerInfo:
     """The container that ``directory/config`` describes (named after the directory).
 
     Raises ValidationError for a name that is not hostname-like, ParseError (naming the file
-    and line) for a config that cannot be read or mapped.
+    and line, quoting none of its text) for a config that cannot be read or mapped.
     """
     directory = Path(directory)
     name = validate.hostname(directory.name, "container name")
     config_path = directory / CONFIG_FILE
-    if not config_path.is_file():
-        reason = "is not a file" if config_path.exists() else "does not exist"
-        raise ParseError(config_path, None, f"{reason}: not an LXC container directory")
-    lines = read_config(config_path)
+    if not config_path.exists() and not config_path.is_symlink():
+        raise ParseError(config_path, None, "does not exist: not an LXC container directory")
 
     arch = "x86_64"
     config: dict[str, list[str]] = {}
     environment: dict[str, str] = {}
     nets: dict[int, _Nic] = {}
     legacy: list[_Nic] = []
-    mounts: list[_Line] = []
-    for line in lines:
+    disks: list[dict[str, str]] = []
+    for line in _ConfigReader().lines(config_path):
         key = line.key
         if key == "lxc.arch":
             arch = _architecture(line)
         elif key == "lxc.mount.entry":
-            mounts.append(line)
+            disks.append(_disk(line))
         elif key == "lxc.environment":
             var, sep, value = line.value.partition("=")
             if not sep or not var:
                 raise line.error(
-                    f"lxc.environment needs NAME=VALUE, found {line.value!r} (a variable "
-                    "inherited from the host environment cannot be imported)"
+                    "lxc.environment needs NAME=VALUE (a variable inherited from the host "
+                    "environment cannot be imported)"
                 )
             env_key = f"environment.{var}"
-            _check_config(env_key, value, line)
+            _check_key(env_key, line)
             environment[env_key] = value  # the last setting wins, as in the environment
         elif key in ("lxc.net", "lxc.network"):
             if line.value:
@@ -274,7 +374,7 @@ def parse_container(directory: Path) -> ContainerInfo:
         elif key.startswith("lxc.net."):
             match = _NET_KEY.fullmatch(key)
             if not match:
-                raise line.error(f"unknown key {key!r}: expected lxc.net.<index>.<key>")
+                raise line.error("expected lxc.net.<index>.<key> (an index of 1 to 9 digits)")
             index, sub = int(match.group(1)), match.group(2)
             if sub is None:
                 if line.value:
@@ -287,13 +387,18 @@ def parse_container(directory: Path) -> ContainerInfo:
             if sub == "type":
                 legacy.append(_Nic(line, f"lxc.network (interface {len(legacy)})"))
             elif not legacy:
-                raise line.error(f"{key} comes before any lxc.network.type")
+                raise line.error("an lxc.network key comes before any lxc.network.type")
             legacy[-1].set(sub, line)
         else:
-            _check_config(key, line.value, line)
-            config.setdefault(key, []).append(line.value)
+            _check_key(key, line)
+            values = config.get(key)
+            if values is None:
+                config[key] = [line.value]
+            else:
+                values.append(line.value)
 
     devices: dict[str, dict[str, str]] = {}
+    named_by: dict[str, _Nic] = {}
     interfaces = [(nets[i], f"eth{i}") for i in sorted(nets)]
     interfaces += [(nic, f"eth{i}") for i, nic in enumerate(legacy)]
     for nic, default_name in interfaces:
@@ -302,23 +407,22 @@ def parse_container(directory: Path) -> ContainerInfo:
             continue
         dev_name, device, where = found
         if dev_name in devices:
-            raise where.error(f"a second network interface is named {dev_name!r}")
-        devices[dev_name] = device
-    for line in mounts:
-        device = _disk(line)
-        devices[_disk_name(device["path"], set(devices))] = device
+            raise where.error(f"{nic.label} has the device name of {named_by[dev_name].label}")
+        devices[dev_name], named_by[dev_name] = device, nic
+    names = _DeviceNames(set(devices))
+    for device in disks:
+        devices[names.new(device["path"])] = device
 
     merged = {key: "\n".join(values) for key, values in config.items()}
     merged.update(environment)
     return ContainerInfo(name=name, architecture=arch, config=merged, devices=devices)
 
 
-def _check_config(key: str, value: str, line: _Line) -> None:
+def _check_key(key: str, line: _Line) -> None:
     try:
         validate.config_key(key)
-        validate.config_value(value, key)
     except ValidationError as exc:
-        raise line.error(str(exc)) from None
+        raise _broken_rule(line, exc) from None
 
 
 # ---------------------------------------------------------------------------------------------
