@@ -73,6 +73,27 @@ def test_s_cycles_the_sort_column_and_keeps_the_cursor_on_its_row(store: Store) 
     drive(app, scenario)
 
 
+def test_shift_s_reverses_the_sort_and_again_restores_it(store: Store) -> None:
+    store.containers.create("zeta", architecture="i686")
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        await press(pilot, "S")
+        assert shown(app) == ["zeta", "web1", "db1"]
+        assert table.render_line(0).text.split()[:2] == ["Name", "▼"]
+        assert "sort Name ▼" in status(app)
+        assert table.current_key == "db1"  # the cursor stays on its row
+        await press(pilot, "s", "S")  # the next column, then reversed
+        assert (table.sort_column, table.sort_reverse) == ("state", True)
+        assert shown(app)[-1] == "web1"  # running before stopped, reversed
+        await press(pilot, "S")
+        assert (table.sort_column, table.sort_reverse) == ("state", False)
+        assert ("S", "reverse the order of the sorted column", "") in app.help_keys()
+
+    drive(app, scenario)
+
+
 def test_empty_values_sort_last_and_numbers_by_value() -> None:
     assert sorted([None, 10, 9, ""], key=sort_key) == [9, 10, None, ""]
     assert sorted(["b", "A", "c"], key=sort_key) == ["A", "b", "c"]

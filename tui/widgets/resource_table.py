@@ -366,6 +366,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self._put_cursor(selected, self.cursor_row)
         self.post_message(self.SortChanged(self))
 
+    def reverse_sort(self) -> None:
+        """Sort by the same column in the other order (``S``)."""
+        self.sort_by(self.sort_column, reverse=not self.sort_reverse)
+
     def cycle_sort(self) -> None:
         """Sort by the next column (ascending), wrapping around."""
         keys = [spec.key for spec in self.specs]
