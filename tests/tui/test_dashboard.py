@@ -192,8 +192,8 @@ def test_panels_show_the_values_from_the_store(store: Store) -> None:
         assert cells(interfaces, "eth0")[:3] == ["eth0", "2.0M", "512K"]  # 4 MiB in, 1 out / 2 s
         assert cells(interfaces, TOTAL_KEY)[0] == "all"
         traffic = view.query_one(TrafficPanel).table
-        assert cells(traffic, "service:svc1:out") == ["service:svc1:out", "9.0M", "10M",
-                                                      " 90% ████▌"]  # fmt: skip
+        assert cells(traffic, "service:svc1:out") == ["service:svc1:out", "9.0M", "10M", "90%",
+                                                      "████▌"]  # fmt: skip
         assert cells(traffic, "eth0:in")[:3] == ["eth0:in", "3.0G", "–"]
         assert "Traffic today" in screen_text(pilot)
         history = view.query_one("#history-cpu-caption", Static)

@@ -57,10 +57,10 @@ class InterfacesPanel(TablePanel):
 
     def compose(self) -> ComposeResult:
         columns = (
-            Column("interface", "Interface"),
-            Column("in", "In", right=True),
-            Column("out", "Out", right=True),
-            Column("trend", "Trend"),
+            Column("interface", "Interface", priority=1),
+            Column("in", "In", numeric=True),
+            Column("out", "Out", numeric=True),
+            Column("trend", "Trend", numeric=True, priority=3),
         )
         yield ResourceTable(columns, sortable=False, show_cursor=False)
         yield Static("", markup=False, classes="empty-hint")
