@@ -26,6 +26,7 @@ def used_cells(chain: ChainUsage) -> tuple[Cell, Cell]:
 
 
 def chain_rows(chains: tuple[ChainUsage, ...]) -> dict[str, tuple[Cell, ...]]:
+    """In the snapshot's order: the chains over their limit first."""
     return {
         c.chain: (
             Cell(c.chain),
@@ -38,7 +39,8 @@ def chain_rows(chains: tuple[ChainUsage, ...]) -> dict[str, tuple[Cell, ...]]:
 
 
 class TrafficPanel(TablePanel):
-    """The chains by name (not sortable: the sort marks' room would cost the Used column its
+    """The chains in the snapshot's order, those over their limit first, so that they are in
+    view on a 24-line terminal (not sortable: the sort marks' room would cost a column its
     place on an 80-column terminal)."""
 
     BORDER_TITLE = "Traffic"
