@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.geometry import Region
 from textual.pilot import Pilot
 
 import core
@@ -414,3 +415,28 @@ def test_fit_widths_drops_then_narrows_the_least_important_first() -> None:
     assert fit(10) == [8, None, None, None]  # the name narrows last; numbers go whole
     assert fit(3) == [4, None, None, None]  # never below its header: the table scrolls
 
+
+def test_at_80_columns_the_detail_pane_wraps_a_long_value_whole(store: Store) -> None:
+    token = "".join(f"{n:03}" for n in range(60))  # 180 characters, no space to break at
+    store.containers.create("aaa", config={"user.token": token, "user.motto": "word " * 30})
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert section(app).table.current_key == "aaa"
+        pane = section(app).detail_pane
+        static = pane.text
+        assert 0 < static.size.width <= pane.scrollable_content_region.width
+        lines = [strip.text for strip in static.render_lines(Region(0, 0, *static.size))]
+        first = next(i for i, line in enumerate(lines) if "user.token" in line)
+        value_x = lines[first].index(token[:10])  # the value goes on under itself
+        wrapped = [lines[first][value_x:].rstrip()]
+        for line in lines[first + 1 :]:
+            if line[:value_x].strip():
+                break
+            wrapped.append(line[value_x:].rstrip())
+        assert len(wrapped) > 1 and "".join(wrapped) == token
+        motto = next(i for i, line in enumerate(lines) if "user.motto" in line)
+        words = " ".join(line.strip() for line in lines[motto : motto + 4]).split()
+        assert words.count("word") == 30
+
+    drive(app, scenario, size=(80, 24))
