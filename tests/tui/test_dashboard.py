@@ -631,10 +631,18 @@ def console_text(app: NodekeeperApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+async def rendered(pilot: Pilot[None], app: NodekeeperApp) -> None:
+    """Wait until the console's dashboard has shown a snapshot, and that frame is drawn."""
+    view = app.query_one(DashboardView)
+    await until(pilot, lambda: view.renders >= 1)
+    await pilot.pause()
+
+
 def test_the_no_collector_hint_fits_80_columns(store: Store) -> None:
     app = app_on(store, "dashboard", clock=Clock())
 
     async def scenario(pilot: Pilot[None]) -> None:
+        await rendered(pilot, app)
         line = next(text for text in console_text(app) if "no collector running" in text)
         assert "start one with `nodekeeper collect`" in line
 
@@ -653,6 +661,7 @@ def test_a_chain_over_its_limit_shows_first_among_many(store: Store) -> None:
     app = app_on(store, "dashboard", clock=Clock())
 
     async def scenario(pilot: Pilot[None]) -> None:
+        await rendered(pilot, app)
         traffic = app.query_one(TrafficPanel).table
         assert traffic.shown_keys()[0] == "service:zz-last:out"
         row = next(text for text in console_text(app) if "service:zz-last:out" in text)

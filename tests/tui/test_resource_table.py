@@ -380,15 +380,16 @@ def test_at_80_columns_headers_show_whole_and_long_values_end_in_an_ellipsis(
     drive(app, scenario, size=(80, 24))
 
 
-@pytest.mark.parametrize("number", ["2", "3", "4", "5", "6"])
+@pytest.mark.parametrize("name", ["containers", "profiles", "images", "services", "users"])
 def test_at_80_columns_every_section_shows_values_whole_or_with_an_ellipsis(
-    demo_store: Store, number: str
+    demo_store: Store, name: str
 ) -> None:
-    app = app_on(demo_store, "dashboard")
+    app = app_on(demo_store, name)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await press(pilot, number)
-        assert_whole_or_ellipsis(section(app).table)
+        table = section(app).table
+        assert table.row_count > 0
+        assert_whole_or_ellipsis(table)
 
     drive(app, scenario, size=(80, 24))
 
