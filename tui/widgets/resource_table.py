@@ -108,7 +108,7 @@ class Column:
 
     ``numeric``: its values are numbers (sizes, counts, rates, a share's bar): right-aligned
     and never cut; on a narrow terminal the column is shown whole or dropped. ``priority``:
-    what it matters when the columns do not fit, 1 the most (a row's name: kept whole while
+    how much it matters when the columns do not fit, 1 the most (a row's name: kept whole while
     a less important column can be dropped instead), higher numbers dropped and narrowed
     first. The first column is never dropped."""
 
