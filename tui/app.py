@@ -78,7 +78,7 @@ SECTIONS: dict[str, Section] = {
 }
 EDIT_ACTIONS = frozenset({"new", "edit", "edit_document", "delete"})
 LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
-TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort"}
+TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort", "sort_reverse"}
 
 
 def resource_index(store: Store) -> list[tuple[str, str, str]]:
@@ -162,6 +162,7 @@ class NodekeeperApp(App[None]):
         ),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("s", "sort", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", key_display="S", show=False),  # the footer is full
         Binding("n", "new", "New"),
         Binding("e", "edit", "Edit"),
         Binding("E", "edit_document", "$EDITOR", key_display="E"),
@@ -374,6 +375,9 @@ class NodekeeperApp(App[None]):
     def action_sort(self) -> None:
         self._on_section("sort")
 
+    def action_sort_reverse(self) -> None:
+        self._on_section("sort_reverse")
+
     def action_new(self) -> None:
         self._on_section("new")
 
@@ -427,6 +431,7 @@ class NodekeeperApp(App[None]):
 HELP_TEXT = {
     "filter": "filter the rows (incremental, any column, any case)",
     "sort": "sort by the next column (click a header to sort by it)",
+    "sort_reverse": "reverse the order of the sorted column",
     "new": "create a resource (a form)",
     "edit": "edit the highlighted resource (a form)",
     "edit_document": "edit it as a TOML document in $VISUAL / $EDITOR",

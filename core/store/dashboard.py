@@ -19,6 +19,12 @@ call, so a refreshing view can skip the read when nothing changed:
   snapshot is the whole cluster's, so writes to other databases count as changes too: the
   watcher may say "changed" when nothing of ours did (an extra read), never the reverse.
 
+An interface is stale when its latest sample is older than ``STALE_AFTER`` (or two collector
+intervals, if longer): its rates are then the last ones measured, not the current ones (the
+interface went away, or the collector stopped). A view that shows a snapshot for a while
+re-judges it at its own clock with ``interfaces_at``, as ``collector_status_at`` does for the
+heartbeat.
+
 Rates: the collector stores per-interface *deltas* over its interval (``network_metrics``,
 ``disk_read_bytes``...). Timestamps are whole seconds, too coarse to divide by (a 2 s interval
 shows as 1 or 3 s now and then), so a delta is divided by the collector's interval: the one
@@ -54,6 +60,7 @@ SV = Service.__table__
 HOURS = 24  # the history chart's span
 LIMIT_COLUMN = {"in": "dl_limit", "out": "ul_limit"}  # as traffic accounting counts them
 SERVICE_STATUSES = {0: "ok", 1: "error", 2: "limit_exceeded"}
+STALE_AFTER = 60  # seconds without a sample after which an interface's rates are not current
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class InterfaceRate:
     rx_series: tuple[float, ...]  # per sample, oldest first
     tx_series: tuple[float, ...]
     last_seen: int  # timestamp of the latest sample
+    stale: bool = False  # no sample lately (see the module docstring): the rates are old
 
     @property
     def is_total(self) -> bool:
@@ -103,6 +111,11 @@ class ChainUsage:
     def used(self) -> float | None:
         """The fraction of the limit used (above 1 when over it); None without a limit."""
         return None if not self.limit else self.value / self.limit
+
+    @property
+    def over_limit(self) -> bool:
+        """More than the limit used this period (the rule traffic accounting flags by)."""
+        return self.limit is not None and self.value > self.limit
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,7 @@ class DashboardSnapshot:
     system: SystemView
     interfaces: tuple[InterfaceRate, ...]  # the total ("") first, then by name
     period: str  # the traffic accounting period: hour, day or month
-    chains: tuple[ChainUsage, ...]  # by chain name
+    chains: tuple[ChainUsage, ...]  # those over their limit first, each part by chain name
     history: tuple[HourPoint, ...]  # exactly 24 hours, oldest first, the current hour last
     collector: CollectorStatus
 
@@ -165,7 +178,7 @@ def snapshot(
         minutes=minutes,
         interval=interval,
         system=_system(rows, latest, interval),
-        interfaces=_interfaces(net, interval),
+        interfaces=interfaces_at(_interfaces(net, interval), now, interval),
         period=period,
         chains=chains,
         history=history,
@@ -181,6 +194,18 @@ def collector_status_at(status: CollectorStatus, now: float) -> CollectorStatus:
     fresh = last is not None and now - last <= max(3 * (status.interval or 2.0), 10.0)
     running = bool(fresh and status.state == "running")
     return status if running == status.running else replace(status, running=running)
+
+
+def interfaces_at(
+    interfaces: tuple[InterfaceRate, ...], now: float, interval: float
+) -> tuple[InterfaceRate, ...]:
+    """``interfaces`` as they read at ``now``: each stale when its latest sample is older than
+    ``STALE_AFTER`` seconds, or two collector intervals when that is longer."""
+    limit = max(STALE_AFTER, 2 * interval)
+    return tuple(
+        i if (now - i.last_seen > limit) == i.stale else replace(i, stale=not i.stale)
+        for i in interfaces
+    )
 
 
 # -- parts of the snapshot ---------------------------------------------------------------------
@@ -279,7 +304,8 @@ def _chains(conn: Connection) -> tuple[ChainUsage, ...]:
                 status=SERVICE_STATUSES.get(service.status, "error") if service else None,
             )
         )
-    return tuple(result)
+    # Over their limit first: on a short terminal those are the rows that must be in view.
+    return tuple(sorted(result, key=lambda chain: not chain.over_limit))
 
 
 def _direction(chain: str) -> str | None:

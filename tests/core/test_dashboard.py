@@ -10,7 +10,14 @@ from sqlalchemy import event
 from core import open_store
 from core.collect.system import NetworkSample, SystemSample
 from core.collect.traffic import Reading
-from core.store.dashboard import HOURS, ChangeWatcher, collector_status_at, snapshot
+from core.store.dashboard import (
+    HOURS,
+    STALE_AFTER,
+    ChangeWatcher,
+    collector_status_at,
+    interfaces_at,
+    snapshot,
+)
 
 NOW = 1_700_000_000  # 22:13:20 UTC
 HOUR = 3600
@@ -103,6 +110,26 @@ def test_interface_rates_are_deltas_over_the_collector_interval(store):
     assert snap.interval == 5.0
 
 
+def test_an_interface_without_a_sample_in_the_last_minute_is_stale(store):
+    store.telemetry.heartbeat(NOW, 2.0)
+    network = [NetworkSample(NOW - 300 + 2 * i, "gone0", 10, 10) for i in range(5)]  # 5 min ago
+    network += [
+        NetworkSample(NOW - 8 + 2 * i, name, 10, 10) for i in range(5) for name in ("", "eth0")
+    ]
+    store.telemetry.insert_samples(network=network)
+
+    snap = snapshot(store, NOW)
+
+    stale = {i.interface: i.stale for i in snap.interfaces}
+    assert stale == {"": False, "eth0": False, "gone0": True}
+    # Judged again at a later clock, without a read: eth0's last sample (NOW) ages too.
+    later = {i.interface: i.stale for i in interfaces_at(snap.interfaces, NOW + 61, 2.0)}
+    assert later == {"": True, "eth0": True, "gone0": True}
+    assert interfaces_at(snap.interfaces, NOW + STALE_AFTER, 2.0) == snap.interfaces
+    # A collector sampling less often than every minute: stale after two of its intervals.
+    assert not any(i.stale for i in interfaces_at(snap.interfaces, NOW + 200, 120.0)[:2])
+
+
 def test_without_a_heartbeat_the_interval_is_the_samples_spacing(store):
     stamps = [NOW - 12, NOW - 9, NOW - 6, NOW - 4, NOW - 1]  # mostly 3 s apart
     store.telemetry.insert_samples([sample(t) for t in stamps])
@@ -128,7 +155,10 @@ def test_chains_carry_the_limit_they_count_against(store):
 
     by_chain = {c.chain: c for c in snapshot(store, NOW).chains}
 
-    assert list(by_chain) == sorted(chains)
+    # Over its limit first (what a short terminal must show), then the others by name.
+    assert list(by_chain) == ["service:svc1:out", "eth0:in", "service:nolimit:out",
+                              "service:svc1:in"]  # fmt: skip
+    assert [c.over_limit for c in by_chain.values()] == [True, False, False, False]
     eth0 = by_chain["eth0:in"]
     assert (eth0.value, eth0.direction, eth0.service_id, eth0.limit, eth0.used) == (
         3 << 30,

@@ -282,6 +282,7 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
 HELP_LINE = {
     **{f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()},
     "filter": "filter the rows", "sort": "sort by the next column", "new": "create a resource",
+    "sort_reverse": "reverse the order of the sorted column",
     "edit": "edit the highlighted resource", "edit_document": "TOML document in $VISUAL",
     "delete": "delete it, once confirmed", "reload": "refresh the section now",
     "help": "this help", "quit": "quit",

@@ -25,6 +25,7 @@ from core import Store, open_store
 from core.collect.lock import collector_lock
 from core.collect.system import NetworkSample, SystemSample
 from core.collect.traffic import Reading
+from tui.app import NodekeeperApp
 from tui.collector_thread import start_background_collector
 from tui.screens.dashboard import HISTORY_EVERY, DashboardView
 from tui.widgets.dashboard_chart import ScaledSparkline
@@ -32,6 +33,9 @@ from tui.widgets.dashboard_collector import CollectorLine
 from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
 from tui.widgets.dashboard_traffic import TrafficPanel
 from tui.widgets.resource_table import ResourceTable
+
+from .pilot import app_on
+from .pilot import drive as drive_app
 
 NOW = 1_700_000_000.0
 MiB = 1 << 20
@@ -192,8 +196,8 @@ def test_panels_show_the_values_from_the_store(store: Store) -> None:
         assert cells(interfaces, "eth0")[:3] == ["eth0", "2.0M", "512K"]  # 4 MiB in, 1 out / 2 s
         assert cells(interfaces, TOTAL_KEY)[0] == "all"
         traffic = view.query_one(TrafficPanel).table
-        assert cells(traffic, "service:svc1:out") == ["service:svc1:out", "9.0M", "10M",
-                                                      " 90% ████▌"]  # fmt: skip
+        assert cells(traffic, "service:svc1:out") == ["service:svc1:out", "9.0M", "10M", "90%",
+                                                      "████▌"]  # fmt: skip
         assert cells(traffic, "eth0:in")[:3] == ["eth0:in", "3.0G", "–"]
         assert "Traffic today" in screen_text(pilot)
         history = view.query_one("#history-cpu-caption", Static)
@@ -363,7 +367,9 @@ def test_the_collector_line_follows_the_heartbeat(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
         await until(pilot, lambda: view.renders == 1)
-        assert line(view).startswith("○ no collector running (none has run on this database")
+        assert line(view) == (
+            "○ no collector running: start one with `nodekeeper collect` (none has run yet)"
+        )
         store.telemetry.heartbeat(NOW - 1, 2.0)
         await until(pilot, lambda: line(view).startswith("● collector running"))
         assert "every 2s, seen 1s ago" in line(view)
@@ -371,10 +377,10 @@ def test_the_collector_line_follows_the_heartbeat(store: Store) -> None:
         fetches = view.fetches
         clock.now = NOW + 30
         await until(pilot, lambda: line(view).startswith("○ no collector running"))
-        assert "heartbeat lost, last heartbeat 31s ago" in line(view)
+        assert "(heartbeat lost 31s ago on " in line(view)
         assert view.fetches == fetches
         store.telemetry.heartbeat(NOW + 30, 2.0, state="stopped")
-        await until(pilot, lambda: "(stopped, last heartbeat 0s ago" in line(view))
+        await until(pilot, lambda: "(stopped 0s ago" in line(view))
 
     drive(DashboardApp(store, clock=clock), scenario)
 
@@ -616,3 +622,77 @@ def test_dashboard_table_columns_only_grow() -> None:
             assert "9K" in panel.table.render_line(1).text
 
     asyncio.run(main())
+
+
+# -- at 80x24, in the whole console
+
+
+def console_text(app: NodekeeperApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def rendered(pilot: Pilot[None], app: NodekeeperApp) -> None:
+    """Wait until the console's dashboard has shown a snapshot, and that frame is drawn."""
+    view = app.query_one(DashboardView)
+    await until(pilot, lambda: view.renders >= 1)
+    await pilot.pause()
+
+
+def test_the_no_collector_hint_fits_80_columns(store: Store) -> None:
+    app = app_on(store, "dashboard", clock=Clock())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await rendered(pilot, app)
+        line = next(text for text in console_text(app) if "no collector running" in text)
+        assert "start one with `nodekeeper collect`" in line
+
+    drive_app(app, scenario, size=(80, 24))
+
+
+def test_a_chain_over_its_limit_shows_first_among_many(store: Store) -> None:
+    seed(store)
+    t0, t1 = datetime.fromtimestamp(NOW - 100, UTC), datetime.fromtimestamp(NOW - 10, UTC)
+    chains = [f"eth{n:02}:{way}" for n in range(12) for way in ("in", "out")]
+    store.traffic.record([Reading(chain, 0, 1, t0) for chain in chains])
+    store.traffic.record([Reading(chain, MiB, 1, t1) for chain in chains])
+    store.services.create("zz-last", ul_limit=10 * MiB)  # last by name
+    store.traffic.record([Reading("service:zz-last:out", 0, 1, t0)])
+    store.traffic.record([Reading("service:zz-last:out", 12 * MiB, 1, t1)])  # 120 %
+    app = app_on(store, "dashboard", clock=Clock())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await rendered(pilot, app)
+        traffic = app.query_one(TrafficPanel).table
+        assert traffic.shown_keys()[0] == "service:zz-last:out"
+        row = next(text for text in console_text(app) if "service:zz-last:out" in text)
+        assert "120%" in row
+        assert "eth11:out" not in "\n".join(console_text(app))  # the many others run off
+
+    drive_app(app, scenario, size=(80, 24))
+
+
+def test_an_interface_without_a_recent_sample_is_marked_stale(store: Store) -> None:
+    seed(store)  # eth0 and the total, sampled up to NOW
+    store.telemetry.insert_samples(
+        network=[NetworkSample(int(NOW - 300 + 2 * i), "gone0", MiB, MiB) for i in range(5)]
+    )
+    clock = Clock()
+
+    def row(view: DashboardView, name: str) -> str:
+        table = view.query_one(InterfacesPanel).table
+        return table.render_line(1 + table.shown_keys().index(name)).text
+
+    async def scenario(pilot: Pilot[None], view: DashboardView) -> None:
+        await until(pilot, lambda: view.renders == 1)
+        await pilot.pause()
+        assert row(view, "gone0").split() == ["gone0", "–", "–", "stale"]  # no old rate shown
+        assert row(view, "eth0").split()[:3] == ["eth0", "2.0M", "512K"]
+        assert "gone0" in screen_text(pilot) and "stale" in screen_text(pilot)
+        # Nothing is written any more: a minute on, eth0 is stale too, without a read.
+        fetches = view.fetches
+        clock.now = NOW + 61
+        await until(pilot, lambda: "stale" in row(view, "eth0"))
+        assert row(view, TOTAL_KEY).split() == ["all", "–", "–", "stale"]
+        assert view.fetches == fetches
+
+    drive(DashboardApp(store, clock=clock), scenario, size=(80, 24))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from textual import events
+from textual.geometry import Region
 from textual.pilot import Pilot
 
+import core
 from core import ImageInfo, Store
 from core.collect.traffic import Reading
+from core.demo import fill
 from tui.widgets.confirm import ConfirmModal
-from tui.widgets.resource_table import Cell, sort_key
+from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
 
 from .pilot import (
     app_on,
@@ -69,6 +74,27 @@ def test_s_cycles_the_sort_column_and_keeps_the_cursor_on_its_row(store: Store) 
         assert table.sort_column == "image"
         await press(pilot, "s")
         assert table.sort_column == "name"  # round again
+
+    drive(app, scenario)
+
+
+def test_shift_s_reverses_the_sort_and_again_restores_it(store: Store) -> None:
+    store.containers.create("zeta", architecture="i686")
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        await press(pilot, "S")
+        assert shown(app) == ["zeta", "web1", "db1"]
+        assert table.render_line(0).text.split()[:2] == ["Name", "▼"]
+        assert "sort Name ▼" in status(app)
+        assert table.current_key == "db1"  # the cursor stays on its row
+        await press(pilot, "s", "S")  # the next column, then reversed
+        assert (table.sort_column, table.sort_reverse) == ("state", True)
+        assert shown(app)[-1] == "web1"  # running before stopped, reversed
+        await press(pilot, "S")
+        assert (table.sort_column, table.sort_reverse) == ("state", False)
+        assert ("S", "reverse the order of the sorted column", "") in app.help_keys()
 
     drive(app, scenario)
 
@@ -264,3 +290,154 @@ def test_the_cursor_follows_keys_and_clicks_and_scrolls_into_view(store: Store) 
         assert table.current_key == order[round(table.scroll_y) + 2]
 
     drive(app, scenario)
+
+
+# -- at 80x24: what does not fit is cut with an ellipsis or dropped, numbers never cut
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo node (its long names, descriptions and sizes), made once for the module."""
+    db = tmp_path_factory.mktemp("demo") / "nk.db"
+    with core.open_store(db) as store:
+        fill(store, containers=24, days=1, seed=7, now=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    return db
+
+
+@pytest.fixture
+def demo_store(demo_db: Path) -> Iterator[Store]:
+    with core.open_store(demo_db) as store:
+        yield store
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as drawn, one string per line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def drawn_cells(table, y: int) -> dict[str, str]:
+    """What line ``y`` of ``table`` shows in each column drawn (padding stripped)."""
+    line = table.render_line(y).text
+    return {
+        key: line[table.column_x(key) + 1 : table.column_x(key) + 1 + table.column_width(key)]
+        for key in table.shown_columns()
+    }
+
+
+def assert_whole_or_ellipsis(table) -> None:
+    """Every cell on screen shows its value whole, or cut with an ellipsis (never a number)."""
+    numeric = {spec.key for spec in table.specs if spec.numeric}
+    assert table.virtual_size.width <= table.scrollable_content_region.width  # no sideways
+    visible = min(table.row_count, table.scrollable_content_region.height - 1)
+    for row in range(visible):
+        key = table.shown_keys()[row]
+        for column, drawn in drawn_cells(table, row + 1).items():
+            value, drawn = table.cell_text(key, column), drawn.strip()
+            if drawn != value:
+                assert column not in numeric, (key, column, value, drawn)
+                assert drawn.endswith("…") and value.startswith(drawn[:-1]), (value, drawn)
+
+
+def test_at_80_columns_a_ttl_of_90_or_365_shows_whole(store: Store) -> None:
+    store.services.create("backup", service="aos_backup.service", ttl=90)
+    store.services.create("telemetry-agent", service="aos_telemetry-agent.service", ttl=365)
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        lines = screen_lines(app)
+        header = next(line for line in lines if line.startswith(" ID ▲"))
+        assert "TTL d" in header
+        row = {key: next(line for line in lines if f" {key} " in line) for key in shown(app)}
+        assert row["backup"].split()[-1] == "90" or " 90 " in row["backup"]
+        assert " 365" in row["telemetry-agent"]
+        assert drawn_cells(table, 1 + shown(app).index("telemetry-agent"))["ttl"].strip() == "365"
+        assert_whole_or_ellipsis(table)
+
+    drive(app, scenario, size=(80, 24))
+
+
+def test_at_80_columns_headers_show_whole_and_long_values_end_in_an_ellipsis(
+    store: Store,
+) -> None:
+    aliases = {f"ubuntu/24.04/cloud/variant-{n}": "" for n in range(3)}
+    store.images.create(ImageInfo(fingerprint="cd" * 32, filename="a", size=10**9,
+                                  architecture="x86_64", aliases=aliases))  # fmt: skip
+    app = app_on(store, "images")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        header = table.render_line(0).text
+        for column in table.shown_columns():
+            assert table.column_label(column).strip() in header  # "Public", not "Publi"
+        assert "Public" in header
+        assert "uploaded" not in table.shown_columns()  # the least important column goes
+        cut = drawn_cells(table, 1 + shown(app).index("cd" * 32))["aliases"].strip()
+        whole = table.cell_text("cd" * 32, "aliases")
+        assert len(cut) < len(whole) and cut.endswith("…") and whole.startswith(cut[:-1])
+        assert_whole_or_ellipsis(table)
+
+    drive(app, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("name", ["containers", "profiles", "images", "services", "users"])
+def test_at_80_columns_every_section_shows_values_whole_or_with_an_ellipsis(
+    demo_store: Store, name: str
+) -> None:
+    app = app_on(demo_store, name)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        assert table.row_count > 0
+        assert_whole_or_ellipsis(table)
+
+    drive(app, scenario, size=(80, 24))
+
+
+def test_fit_widths_drops_then_narrows_the_least_important_first() -> None:
+    columns = [
+        Column("name", "Name", priority=1),
+        Column("note", "Note", priority=3),
+        Column("size", "Size", numeric=True),
+        Column("extra", "Extra", numeric=True, priority=4),
+    ]
+    natural, headers = [10, 20, 6, 5], [4, 4, 4, 5]
+
+    def fit(room: int) -> list[int | None]:
+        return fit_widths(columns, natural, headers, room)
+
+    assert fit(49) == [10, 20, 6, 5]  # everything fits (2 cells of padding per column)
+    assert fit(48) == [10, 19, 6, 5]  # the note narrows first
+    assert fit(33) == [10, 4, 6, 5]  # down to its header
+    assert fit(32) == [10, 10, 6, None]  # then the least important column goes
+    assert fit(26) == [10, 4, 6, None]
+    assert fit(25) == [10, None, 6, None]
+    assert fit(19) == [10, None, None, None]
+    assert fit(10) == [8, None, None, None]  # the name narrows last; numbers go whole
+    assert fit(3) == [4, None, None, None]  # never below its header: the table scrolls
+
+
+def test_at_80_columns_the_detail_pane_wraps_a_long_value_whole(store: Store) -> None:
+    token = "".join(f"{n:03}" for n in range(60))  # 180 characters, no space to break at
+    store.containers.create("aaa", config={"user.token": token, "user.motto": "word " * 30})
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert section(app).table.current_key == "aaa"
+        pane = section(app).detail_pane
+        static = pane.text
+        assert 0 < static.size.width <= pane.scrollable_content_region.width
+        lines = [strip.text for strip in static.render_lines(Region(0, 0, *static.size))]
+        first = next(i for i, line in enumerate(lines) if "user.token" in line)
+        value_x = lines[first].index(token[:10])  # the value goes on under itself
+        wrapped = [lines[first][value_x:].rstrip()]
+        for line in lines[first + 1 :]:
+            if line[:value_x].strip():
+                break
+            wrapped.append(line[value_x:].rstrip())
+        assert len(wrapped) > 1 and "".join(wrapped) == token
+        motto = next(i for i, line in enumerate(lines) if "user.motto" in line)
+        words = " ".join(line.strip() for line in lines[motto : motto + 4]).split()
+        assert words.count("word") == 30
+
+    drive(app, scenario, size=(80, 24))

@@ -56,12 +56,12 @@ class ContainersSection(ResourceSection[ContainersData]):
     DOMAIN = "containers"
     TITLE = "Containers"
     COLUMNS = (
-        Column("name", "Name"),
-        Column("state", "State"),
-        Column("architecture", "Arch"),
+        Column("name", "Name", priority=1),
+        Column("state", "State", priority=1),
+        Column("architecture", "Arch", priority=4),
         Column("profiles", "Profiles"),
         Column("networks", "Networks"),
-        Column("image", "Image"),
+        Column("image", "Image", priority=3),
     )
     EMPTY_HINT = (
         "No containers. Press n to create one, or import some with `nodekeeper import-lxc DIR` "

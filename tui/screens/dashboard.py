@@ -15,8 +15,8 @@ Refreshing, one round at a time:
    When it is shown, a thread worker starts.
 3. In the worker: ``ChangeWatcher.changed()`` (``PRAGMA data_version`` on SQLite); when the
    database did not change and the last snapshot is younger than ``max_age``, nothing is read,
-   and the main thread only re-judges the collector line against the clock (a heartbeat ages
-   without any write). Otherwise ``core.store.dashboard.snapshot()`` reads everything on one
+   and the main thread only re-judges the collector line and the interfaces against the clock
+   (a heartbeat ages, and an interface's last sample grows stale, without any write). Otherwise ``core.store.dashboard.snapshot()`` reads everything on one
    connection (the last 24 hours only every ``HISTORY_EVERY`` seconds) and hands it to the
    main thread, which renders it in one ``batch_update``, collector line included: only what
    changed is updated (a table only when its rows changed, a chart only in the columns that
@@ -34,6 +34,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from textual import events, work
@@ -51,6 +52,7 @@ from core.store.dashboard import (
     DashboardSnapshot,
     HourPoint,
     collector_status_at,
+    interfaces_at,
     snapshot,
 )
 from core.text import escape_control
@@ -77,8 +79,8 @@ class DashboardView(Widget):
 
     ``clock`` gives "now" (unix seconds) for the snapshot and the ages shown; ``interval`` is
     the pause between refresh rounds; ``minutes`` the span of the recent series; ``max_age``
-    how old a snapshot may get while the database does not change (a safety net: nothing
-    shown depends on the clock except the collector line, which is re-judged every round).
+    how old a snapshot may get while the database does not change (a safety net: what is shown
+    depends on the clock, the collector line and stale interfaces, is re-judged every round).
     """
 
     DEFAULT_CSS = """
@@ -346,11 +348,17 @@ class DashboardView(Widget):
             self.query_one(CollectorLine).show(collector_status_at(snap.collector, now), now)
 
     def _age(self, _: None = None) -> None:
-        """A round without a read: the collector line is judged against the clock again (a
-        heartbeat ages without any write). Done here, at the end of the round, rather than at
-        its start: a round that reads shows the line with the rest in one update."""
-        if self.snapshot is not None:
-            self._show_collector(self.snapshot)
+        """A round without a read: the collector line and the interfaces are judged against the
+        clock again (a heartbeat ages, an interface's last sample grows stale, without any
+        write). Done here, at the end of the round, rather than at its start: a round that
+        reads shows them with the rest in one update."""
+        snap = self.snapshot
+        if snap is None:
+            return
+        self._show_collector(snap)
+        interfaces = interfaces_at(snap.interfaces, self.clock(), snap.interval)
+        with contextlib.suppress(NoMatches):
+            self.query_one(InterfacesPanel).show(replace(snap, interfaces=interfaces))
 
     def _failed(self, message: str) -> None:
         self._age()

@@ -35,13 +35,13 @@ class ImagesSection(ResourceSection[ImagesData]):
     DOMAIN = "containers"
     TITLE = "Images"
     COLUMNS = (
-        Column("fingerprint", "Fingerprint"),
+        Column("fingerprint", "Fingerprint", priority=1),
         Column("aliases", "Aliases"),
-        Column("architecture", "Arch"),
-        Column("size", "Size", right=True),
-        Column("used_by", "Used by", right=True),
-        Column("public", "Public"),
-        Column("uploaded", "Uploaded (UTC)"),
+        Column("architecture", "Arch", priority=3),
+        Column("size", "Size", numeric=True),
+        Column("used_by", "Used by", numeric=True),
+        Column("public", "Public", priority=3),
+        Column("uploaded", "Uploaded (UTC)", priority=4),
     )
     EMPTY_HINT = "No images. Press n to register one, or import some with `nodekeeper apply FILE`."
 

@@ -31,11 +31,11 @@ class ProfilesSection(ResourceSection[ProfilesData]):
     DOMAIN = "containers"
     TITLE = "Profiles"
     COLUMNS = (  # the free-text description last, so it cannot push the rest off screen
-        Column("name", "Name"),
-        Column("used_by", "Used by", right=True),
-        Column("config", "Config", right=True),
+        Column("name", "Name", priority=1),
+        Column("used_by", "Used by", numeric=True),
+        Column("config", "Config", numeric=True),
         Column("devices", "Devices"),
-        Column("description", "Description"),
+        Column("description", "Description", priority=3),
     )
     EMPTY_HINT = (
         "No profiles. Press n to create one, or import some with `nodekeeper import-lxc DIR` "

@@ -439,6 +439,9 @@ class ResourceSection(Widget, Generic[D]):
     def action_sort(self) -> None:
         self.table.cycle_sort()
 
+    def action_sort_reverse(self) -> None:
+        self.table.reverse_sort()
+
     def focus_table(self) -> None:
         self.table.focus()
 

@@ -59,15 +59,15 @@ class ServicesSection(ResourceSection[ServicesData]):
     KIND = "service"
     TITLE = "Services"
     COLUMNS = (  # the long unit names last, so the numbers stay on screen at 80 columns
-        Column("id", "ID"),
-        Column("state", "State"),
-        Column("status", "Status"),
-        Column("in", "In", right=True),
-        Column("out", "Out", right=True),
-        Column("users", "Users", right=True),
-        Column("ttl", "TTL d", right=True),
-        Column("version", "Ver", right=True),
-        Column("unit", "Unit"),
+        Column("id", "ID", priority=1),
+        Column("state", "State", priority=1),
+        Column("status", "Status", priority=3),
+        Column("in", "In", numeric=True),
+        Column("out", "Out", numeric=True),
+        Column("users", "Users", numeric=True, priority=3),
+        Column("ttl", "TTL d", numeric=True),
+        Column("version", "Ver", numeric=True, priority=4),
+        Column("unit", "Unit", priority=4),
     )
     EMPTY_HINT = "No services. Press n to add one, or apply a document with [[services]]."
 

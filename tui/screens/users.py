@@ -82,11 +82,11 @@ class UsersSection(ResourceSection[UsersData]):
     KIND = "claim set"
     TITLE = "Users"
     COLUMNS = (
-        Column("claims", "Claims"),
-        Column("service", "Service"),
+        Column("claims", "Claims", priority=1),
+        Column("service", "Service", priority=1),
         Column("state", "Service state"),
-        Column("storage", "Storage folder"),
-        Column("checksum", "Checksum"),
+        Column("storage", "Storage folder", priority=3),
+        Column("checksum", "Checksum", priority=4),
     )
     EMPTY_HINT = "No claim set is bound to a service. Press n to bind one."
 

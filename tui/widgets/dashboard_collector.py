@@ -37,17 +37,18 @@ def collector_text(status: CollectorStatus, now: float) -> Text:
             line.append(": ")
             line.append(Text(", ").join(details))
         return line
+    # The hint first: at 80 columns it is what must fit; the details after it may be cut.
     line = Text.assemble(("○ ", "bold yellow"), ("no collector running", "yellow"), end="")
+    line.append(": start one with `nodekeeper collect`", "dim")
     if status.last_seen is None:
-        line.append(" (none has run on this database yet)", "dim")
+        line.append(" (none has run yet)", "dim")
     else:
         how = "stopped" if status.state == "stopped" else "heartbeat lost"
-        line.append(f" ({how}, last heartbeat {age(now - status.last_seen)} ago", "dim")
+        line.append(f" ({how} {age(now - status.last_seen)} ago", "dim")
         if status.host:
             line.append(" on ", "dim")
             line.append(literal(status.host, "dim"))
         line.append(")", "dim")
-    line.append(": start one with `nodekeeper collect`", "dim")
     return line
 
 

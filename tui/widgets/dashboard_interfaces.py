@@ -1,4 +1,7 @@
-"""Traffic rate per interface: bytes per second in and out, and the recent minutes as bars."""
+"""Traffic rate per interface: bytes per second in and out, and the recent minutes as bars.
+
+An interface without a recent sample (``InterfaceRate.stale``, judged in core) shows no rate,
+only ``stale``: its last rates are not what it does now."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from textual.widgets import Static
 from core.store.dashboard import DashboardSnapshot, InterfaceRate
 
 from .dashboard_chart import BARS, columns
-from .dashboard_format import TablePanel, compact
+from .dashboard_format import DASH, TablePanel, compact
 from .resource_table import Cell, Column, ResourceTable
 
 TREND_WIDTH = 8
@@ -30,14 +33,18 @@ def interface_rows(interfaces: tuple[InterfaceRate, ...]) -> dict[str, tuple[Cel
     """The total ("all") first, then the interfaces by name, as the snapshot has them."""
     rows = {}
     for i in interfaces:
-        both = tuple(rx + tx for rx, tx in zip(i.rx_series, i.tx_series, strict=True))
         name = Cell("all", style="bold italic") if i.is_total else Cell(i.interface)
-        rows[TOTAL_KEY if i.is_total else i.interface] = (
-            name,
-            Cell(compact(i.rx_rate)),
-            Cell(compact(i.tx_rate)),
-            Cell(trend(both), style="cyan"),
-        )
+        if i.stale:
+            rates = (
+                Cell(DASH, style="dim"),
+                Cell(DASH, style="dim"),
+                Cell("stale", style="yellow"),
+            )
+        else:
+            both = tuple(rx + tx for rx, tx in zip(i.rx_series, i.tx_series, strict=True))
+            rates = (Cell(compact(i.rx_rate)), Cell(compact(i.tx_rate)),
+                     Cell(trend(both), style="cyan"))  # fmt: skip
+        rows[TOTAL_KEY if i.is_total else i.interface] = (name, *rates)
     return rows
 
 
@@ -57,10 +64,10 @@ class InterfacesPanel(TablePanel):
 
     def compose(self) -> ComposeResult:
         columns = (
-            Column("interface", "Interface"),
-            Column("in", "In", right=True),
-            Column("out", "Out", right=True),
-            Column("trend", "Trend"),
+            Column("interface", "Interface", priority=1),
+            Column("in", "In", numeric=True),
+            Column("out", "Out", numeric=True),
+            Column("trend", "Trend", numeric=True, priority=3),
         )
         yield ResourceTable(columns, sortable=False, show_cursor=False)
         yield Static("", markup=False, classes="empty-hint")

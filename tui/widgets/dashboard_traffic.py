@@ -14,30 +14,33 @@ from .resource_table import Cell, Column, ResourceTable
 PERIOD_WORD = {"hour": "this hour", "day": "today", "month": "this month"}
 
 
-def used_cell(chain: ChainUsage) -> Cell:
+def used_cells(chain: ChainUsage) -> tuple[Cell, Cell]:
+    """The share of the limit used, and the same as a bar (two columns: on a narrow terminal
+    the bar goes, the number stays)."""
     fraction = chain.used
     flagged = chain.status == "limit_exceeded"
     if fraction is None:
-        return Cell("over limit" if flagged else "", style="bold red")
+        return Cell("over limit" if flagged else "", style="bold red"), Cell("")
     style = usage_style(fraction, flagged=flagged)
-    # The share first: where a narrow terminal cuts the column, it cuts the bar.
-    return Cell(f"{fraction:>4.0%} {usage_bar(fraction, 5)}", style=style)
+    return Cell(f"{fraction:.0%}", style=style), Cell(usage_bar(fraction, 5), style=style)
 
 
 def chain_rows(chains: tuple[ChainUsage, ...]) -> dict[str, tuple[Cell, ...]]:
+    """In the snapshot's order: the chains over their limit first."""
     return {
         c.chain: (
             Cell(c.chain),
             Cell(compact(c.value)),
             Cell(compact(c.limit) if c.limit else DASH, style="dim"),
-            used_cell(c),
+            *used_cells(c),
         )
         for c in chains
     }
 
 
 class TrafficPanel(TablePanel):
-    """The chains by name (not sortable: the sort marks' room would cost the Used column its
+    """The chains in the snapshot's order, those over their limit first, so that they are in
+    view on a 24-line terminal (not sortable: the sort marks' room would cost a column its
     place on an 80-column terminal)."""
 
     BORDER_TITLE = "Traffic"
@@ -53,10 +56,11 @@ class TrafficPanel(TablePanel):
 
     def compose(self) -> ComposeResult:
         columns = (
-            Column("chain", "Chain"),
-            Column("total", "Total", right=True),
-            Column("limit", "Limit", right=True),
-            Column("used", "Used"),
+            Column("chain", "Chain", priority=1),
+            Column("total", "Total", numeric=True, priority=1),
+            Column("limit", "Limit", numeric=True),
+            Column("used", "Used", numeric=True, priority=1),
+            Column("bar", "", numeric=True, priority=3),
         )
         yield ResourceTable(columns, sortable=False)
         yield Static(

@@ -2,12 +2,18 @@
 
 ``Detail`` builds the text from untrusted values without ever parsing markup: every value goes
 through ``safe`` (escaped, literal); only the labels and headings, written here, carry styles.
+
+Values are shown whole: the pane wraps a line longer than its width, a field's value going on
+under the value, not under the label (``Detail.content(width)``); a long word (a fingerprint,
+a checksum) is folded. The pane wraps again when its width changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -16,31 +22,35 @@ from textual.widgets import Static
 from .safe import safe
 
 LABEL_WIDTH = 18
+INDENT = "  "  # of a field or a line under its heading
+MIN_WRAP = 20  # cells: narrower than this under the label, a value wraps under the indent
 
 
 class Detail:
-    """Lines of a detail pane: headings, ``label  value`` fields and plain lines."""
+    """Lines of a detail pane: headings, ``label  value`` fields and plain lines. Each line is
+    a (lead, body) pair: wrapped, the body goes on under itself, after the lead's width."""
 
     def __init__(self, title: object = "") -> None:
-        self.lines: list[Content] = []
+        self.lines: list[tuple[Content, Content]] = []
         if title != "":
-            self.lines.append(safe(title, "bold"))
+            self.lines.append((Content(""), safe(title, "bold")))
 
     def heading(self, text: str, count: int | None = None) -> Detail:
         if self.lines:
-            self.lines.append(Content(""))
+            self.lines.append((Content(""), Content("")))
         shown = text if count is None else f"{text} ({count})"
-        self.lines.append(Content(shown).stylize("bold $accent"))
+        self.lines.append((Content(""), Content(shown).stylize("bold $accent")))
         return self
 
     def field(self, label: object, value: object, note: object = "", style: str = "") -> Detail:
         """``label  value  (note)``; an empty value shows as a dim dash."""
         name = safe(label).pad_right(max(0, LABEL_WIDTH - len(safe(label).plain)))
         shown = safe(value, style) if value not in (None, "") else Content("-").stylize("dim")
-        parts: list[Content | str] = ["  ", name.stylize("$text-muted"), " ", shown]
+        parts: list[Content | str] = [shown]
         if note not in (None, ""):
             parts += ["  ", safe(note, "dim italic")]
-        self.lines.append(Content.assemble(*parts))
+        lead = Content.assemble(INDENT, name.stylize("$text-muted"), " ")
+        self.lines.append((lead, Content.assemble(*parts)))
         return self
 
     def fields(self, values: Mapping[str, object], notes: Mapping[str, object] = {}) -> Detail:
@@ -62,7 +72,7 @@ class Detail:
         return self
 
     def line(self, value: object, style: str = "") -> Detail:
-        self.lines.append(Content.assemble("  ", safe(value, style)))
+        self.lines.append((Content(INDENT), safe(value, style)))
         return self
 
     def items(self, values: Iterable[object], empty: str = "none") -> Detail:
@@ -73,8 +83,18 @@ class Detail:
             self.line(value)
         return self
 
-    def content(self) -> Content:
-        return Content("\n").join(self.lines)
+    def content(self, width: int | None = None) -> Content:
+        """The lines, each wrapped to ``width`` cells (None: not wrapped)."""
+        shown: list[Content] = []
+        for lead, body in self.lines:
+            if width is None or lead.cell_length + body.cell_length <= width:
+                shown.append(lead + body)
+                continue
+            hang = lead.cell_length if width - lead.cell_length >= MIN_WRAP else len(INDENT)
+            pieces = body.wrap(max(1, width - hang))
+            shown.append(lead + pieces[0])
+            shown.extend(Content(" " * hang) + piece for piece in pieces[1:])
+        return Content("\n").join(shown)
 
 
 class DetailPane(VerticalScroll):
@@ -85,6 +105,7 @@ class DetailPane(VerticalScroll):
         height: 1fr;
         border-top: solid $primary 50%;
         padding: 0 1;
+        scrollbar-gutter: stable;  /* the width to wrap to does not depend on the length */
     }
     DetailPane > Static {
         width: auto;
@@ -92,6 +113,10 @@ class DetailPane(VerticalScroll):
     """
 
     can_focus = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.detail: Detail | Content = Content("")  # what is shown, to wrap again on a resize
 
     def compose(self) -> ComposeResult:
         yield Static(Content(""), id="detail-text")
@@ -101,7 +126,15 @@ class DetailPane(VerticalScroll):
         return self.query_one("#detail-text", Static)
 
     def show(self, detail: Detail | Content) -> None:
-        content = detail.content() if isinstance(detail, Detail) else detail
+        self.detail = detail
+        self._wrap()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._wrap()
+
+    def _wrap(self) -> None:
+        detail, width = self.detail, self.scrollable_content_region.width
+        content = detail.content(width or None) if isinstance(detail, Detail) else detail
         self.text.update(content)
 
     @property

@@ -11,8 +11,14 @@ the order changed and about 50 short lines.
 ``show(rows)`` replaces the rows (a row passed as the very cells shown already costs nothing),
 sorts, and keeps the cursor on the same resource, so a refresh neither flickers nor loses the
 user's place. Sorting: click a column header (again to reverse it) or press ``s`` to cycle
-through the columns; the sorted column's header shows ``▲``/``▼``. Column widths fit the widest
-cell seen and never shrink, so the columns keep their place while a filter narrows and widens.
+through the columns (``S`` reverses the order); the sorted column's header shows ``▲``/``▼``.
+
+Column widths: a column is as wide as its widest cell seen (its natural width), which never
+shrinks, so the columns keep their place while a filter narrows and widens. When the table is
+narrower than its columns (an 80-column terminal), ``fit_widths`` decides, in this one place for
+every section and dashboard panel, from what each ``Column`` declares: numbers are never cut
+(a numeric column is shown whole or not at all), the least important columns are dropped, then
+text columns narrowed, least important first, their values cut with an ellipsis, never silently.
 Cells are ``Cell``s: escaped plain text with one style, carrying the value they sort by (a size
 sorts as bytes, not as "1.0 KiB"). A panel's table may keep the rows in the order given
 (``sortable=False``) and show no cursor nor take the focus (``show_cursor=False``).
@@ -20,7 +26,7 @@ sorts as bytes, not as "1.0 KiB"). A panel's table may keep the rows in the orde
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -98,9 +104,75 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column.
+
+    ``numeric``: its values are numbers (sizes, counts, rates, a share's bar): right-aligned
+    and never cut; on a narrow terminal the column is shown whole or dropped. ``priority``:
+    how much it matters when the columns do not fit, 1 the most (a row's name: kept whole while
+    a less important column can be dropped instead), higher numbers dropped and narrowed
+    first. The first column is never dropped."""
+
     key: str
     label: str
-    right: bool = False  # numbers: right-aligned
+    numeric: bool = False
+    priority: int = 2
+
+
+ELLIPSIS = "…"
+IDENTITY_SHARE = 2 / 3  # at most this share of the width is kept for a priority-1 column
+
+
+def fit_widths(
+    columns: Sequence[Column], natural: Sequence[int], headers: Sequence[int], room: int
+) -> list[int | None]:
+    """How wide each column is drawn in ``room`` cells (padding included in ``room`` but not in
+    the widths), None for a column dropped.
+
+    ``natural``: the widest cell of each column (its header included); ``headers``: its header's
+    width, which a text column is never narrowed below. Columns are dropped, least important
+    first (the rightmost of equal priority first, never the first column), while they do not
+    fit at their narrowest: a numeric column whole, a text column at its header's width, a
+    priority-1 column whole up to ``IDENTITY_SHARE`` of the room. Then the text columns are
+    narrowed, least important first, as far as need be. When even that does not fit, the table
+    scrolls sideways."""
+
+    def cost(widths: Iterable[int]) -> int:
+        return sum(width + 2 * PADDING for width in widths)
+
+    def narrowest(i: int) -> int:
+        column, width = columns[i], natural[i]
+        if column.numeric:
+            return width
+        if column.priority <= 1:
+            return min(width, max(headers[i], int(room * IDENTITY_SHARE)))
+        return min(width, headers[i])
+
+    least_first = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i), reverse=True)
+    kept = set(range(len(columns)))
+    for i in least_first:
+        if cost(narrowest(j) for j in kept) <= room:
+            break
+        if i != 0:
+            kept.discard(i)
+    widths = {i: natural[i] for i in kept}
+    excess = cost(widths.values()) - room
+    for i in least_first:
+        if excess <= 0:
+            break
+        if i in kept and not columns[i].numeric:
+            cut = min(excess, max(0, widths[i] - headers[i]))
+            widths[i] -= cut
+            excess -= cut
+    return [widths.get(i) for i in range(len(columns))]
+
+
+def fitted(text: str, width: int, right: bool) -> str:
+    """``text`` in exactly ``width`` cells: padded (on the left when ``right``), or cut with an
+    ellipsis when longer."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
+    return " " * (width - length) + text if right else text + " " * (width - length)
 
 
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
@@ -204,13 +276,16 @@ class ResourceTable(ScrollView, can_focus=True):
         self._rows: dict[str, tuple[Cell, ...]] = {}
         self._order: list[str] = []  # row keys in the order shown
         self._index: dict[str, int] = {}  # row key -> position in _order
-        self._widths = [cell_len(self._label(spec).plain) for spec in self.specs]
+        self._headers = [cell_len(self._label(spec).plain) for spec in self.specs]
+        self._widths = list(self._headers)  # natural: the widest cell seen, header included
+        self._drawn: list[int | None] = []  # as drawn (fit_widths), None for a column dropped
+        self._fitted_for: tuple[int, tuple[int, ...]] | None = None  # (room, natural widths)
         self.cursor_row = 0
         self._highlighted: str | None = None  # the key the last RowHighlighted named
         # Drawn rows, by (row key, look): the cells they were drawn from and the whole line.
         self._lines: dict[tuple[str, int], tuple[tuple[Cell, ...], Strip]] = {}
         self._styles: tuple[Style, Style, Style, Style] | None = None  # of the last frame
-        self._cached_widths: list[int] = []  # the column widths the drawn rows have
+        self._cached_widths: list[int | None] = []  # the column widths the drawn rows have
 
     # -- reading
 
@@ -240,19 +315,34 @@ class ResourceTable(ScrollView, can_focus=True):
         """The header of ``column`` as shown (with the sort mark)."""
         return self._label(self.specs[self._column_index(column)]).plain
 
-    def column_x(self, column: str) -> int:
-        """Where ``column`` starts, in cells from the table's left edge (unscrolled)."""
+    def column_x(self, column: str) -> int | None:
+        """Where ``column`` starts, in cells from the table's left edge (unscrolled); None when
+        it is dropped (too narrow a table)."""
         index = self._column_index(column)
-        return sum(width + 2 * PADDING for width in self._widths[:index])
+        drawn = self._layout()
+        if drawn[index] is None:
+            return None
+        return sum(width + 2 * PADDING for width in drawn[:index] if width is not None)
 
     def column_at(self, x: int) -> str | None:
         """The column at ``x`` cells from the table's left edge (unscrolled); None past the last."""
         end = 0
-        for spec, width in zip(self.specs, self._widths, strict=True):
+        for spec, width in zip(self.specs, self._layout(), strict=True):
+            if width is None:
+                continue
             end += width + 2 * PADDING
             if x < end:
                 return spec.key
         return None
+
+    def column_width(self, column: str) -> int | None:
+        """How wide ``column`` is drawn (padding aside) at the table's width now; None when it
+        is dropped."""
+        return self._layout()[self._column_index(column)]
+
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns drawn at the table's width now (the others are dropped)."""
+        return [spec.key for spec, width in zip(self.specs, self._layout(), strict=True) if width]
 
     def _column_index(self, column: str) -> int:
         return next(i for i, spec in enumerate(self.specs) if spec.key == column)
@@ -286,9 +376,23 @@ class ResourceTable(ScrollView, can_focus=True):
         ) if self.sortable else list(rows)  # fmt: skip
         self._order = order
         self._index = {key: i for i, key in enumerate(order)}
-        width = sum(w + 2 * PADDING for w in self._widths)
-        self.virtual_size = Size(width, len(order) + 1)  # + the header line
+        self._fitted_for = None  # rows or widths changed: the virtual size is set again
+        self._layout()
         self.refresh()
+
+    def _layout(self) -> list[int | None]:
+        """The drawn width of each column (``fit_widths``) at the table's width now; sets the
+        virtual size to match (the header line and the rows high)."""
+        room = self.scrollable_content_region.width
+        fitted_for = (room, tuple(self._widths))
+        if fitted_for != self._fitted_for:
+            self._fitted_for = fitted_for
+            self._drawn = fit_widths(self.specs, self._widths, self._headers, room)
+            width = sum(w + 2 * PADDING for w in self._drawn if w is not None)
+            size = Size(width, len(self._order) + 1)
+            if size != self.virtual_size:
+                self.virtual_size = size
+        return self._drawn
 
     def _put_cursor(self, selected: str | None, line: int) -> None:
         if selected is not None and selected in self._index:
@@ -352,6 +456,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self.move_cursor(row)
 
     def on_resize(self, event: events.Resize) -> None:
+        self._layout()
         self._scroll_to_cursor()
 
     # -- sorting
@@ -365,6 +470,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self._sort()
         self._put_cursor(selected, self.cursor_row)
         self.post_message(self.SortChanged(self))
+
+    def reverse_sort(self) -> None:
+        """Sort by the same column in the other order (``S``)."""
+        self.sort_by(self.sort_column, reverse=not self.sort_reverse)
 
     def cycle_sort(self) -> None:
         """Sort by the next column (ascending), wrapping around."""
@@ -384,7 +493,7 @@ class ResourceTable(ScrollView, can_focus=True):
         if spec.key == getattr(self, "sort_column", None):
             mark = " ▼" if self.sort_reverse else " ▲"
         # Room for the mark is kept in every header, so sorting never changes column widths.
-        if spec.right:
+        if spec.numeric:
             return Text((mark[::-1] or "  ") + spec.label, justify="right", no_wrap=True)
         return Text(spec.label + (mark or "  "), no_wrap=True)
 
@@ -399,23 +508,24 @@ class ResourceTable(ScrollView, can_focus=True):
             base + self.get_component_rich_style("resource-table--cursor"),
             self.get_component_rich_style("resource-table--header"),
         )
-        if styles != self._styles or self._widths != self._cached_widths:
+        drawn = self._layout()
+        if styles != self._styles or drawn != self._cached_widths:
             self._lines.clear()  # another theme, focus or column widths: draw every row anew
-            self._styles, self._cached_widths = styles, list(self._widths)
+            self._styles, self._cached_widths = styles, list(drawn)
         elif len(self._lines) > LINE_CACHE:
             self._lines.clear()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None:  # called on its own, not through render_lines
-            self.render_lines(Region(0, 0, 0, 0))
+        if self._styles is None or self._layout() != self._cached_widths:
+            self.render_lines(Region(0, 0, 0, 0))  # called on its own, not through render_lines
         assert self._styles is not None
         base, even, cursor, header = self._styles
         width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
         if y == 0:
-            texts = [(self._label(spec).plain, spec.right, NO_STYLE) for spec in self.specs]
-            return self._fit(self._line(texts, header), header, scroll_x, width)
+            texts = [(self._label(spec).plain, spec.numeric, NO_STYLE) for spec in self.specs]
+            return self._in_view(self._line(texts, header), header, scroll_x, width)
         row = round(self.scroll_y) + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
@@ -428,25 +538,24 @@ class ResourceTable(ScrollView, can_focus=True):
             line = cached[1]
         else:  # rows scrolled or filtered back into view are mostly drawn already
             line = self._line(
-                [(cell.plain, spec.right or cell.justify == "right", _style(cell.style))
+                [(cell.plain, spec.numeric or cell.justify == "right", _style(cell.style))
                  for cell, spec in zip(cells, self.specs, strict=True)],
                 style,
             )  # fmt: skip
             self._lines[key, look] = (cells, line)
-        return self._fit(line, style, scroll_x, width)
+        return self._in_view(line, style, scroll_x, width)
 
     def _line(self, cells: list[tuple[str, bool, Style]], style: Style) -> Strip:
-        """One row, every column, padded to the column widths."""
+        """One row: every column drawn, fitted to its width (``fitted``) and padded."""
         pad = " " * PADDING
         segments = []
-        for (text, right, cell_style), column_width in zip(cells, self._widths, strict=True):
-            fitted = set_cell_size(text, column_width)
-            if right and cell_len(text) < column_width:
-                fitted = " " * (column_width - cell_len(text)) + text
-            segments.append(Segment(pad + fitted + pad, style + cell_style))
+        for (text, right, cell_style), column_width in zip(cells, self._layout(), strict=True):
+            if column_width is not None:
+                shown = fitted(text, column_width, right)
+                segments.append(Segment(pad + shown + pad, style + cell_style))
         return Strip(segments)
 
     @staticmethod
-    def _fit(line: Strip, style: Style, scroll_x: int, width: int) -> Strip:
+    def _in_view(line: Strip, style: Style, scroll_x: int, width: int) -> Strip:
         """The part of ``line`` in view, filled to the widget's width."""
         return line.crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
