@@ -413,11 +413,9 @@ def test_a_background_collector_that_stops_by_itself_says_why(store: Store) -> N
     app = app_on(store, "containers", collect=True)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        for _ in range(100):  # its thread ends at once: the lock is taken
-            await settle(pilot)
-            if app.collector is not None and not app.collector.alive and notes(app):
-                break
-            await pilot.pause(0.05)
+        # Its thread ends at once, the lock being taken, and says why from there.
+        await until(pilot, lambda: app.collector is not None and not app.collector.alive)
+        await until(pilot, lambda: notes(app))
         assert app.collector is not None and app.collector.error
         assert any("another collector" in note for note in notes(app))
 
