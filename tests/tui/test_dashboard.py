@@ -523,7 +523,8 @@ def test_a_chart_is_repainted_only_where_its_picture_changes(store: Store) -> No
         await until(pilot, lambda: view.renders == 1)
         chart = view.query_one("#history-cpu", ScaledSparkline)
         chart.set_data([50.0] * 24, ceiling=100)
-        await until(pilot, lambda: chart._drawn is not None)
+        await until(pilot, lambda: chart._drawn is not None and not chart._repaint_regions
+                    and chart._drawn[0] == chart._picture(chart.data))  # fmt: skip
         assert chart._drawn is not None
         picture = chart._drawn[0]
         width, height = chart.size
