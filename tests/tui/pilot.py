@@ -15,9 +15,8 @@ import stat
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
@@ -28,6 +27,9 @@ from tui.app import SECTIONS, NodekeeperApp
 from tui.screens.resource import ResourceSection
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
+
+if TYPE_CHECKING:  # pytest: not needed by screenshots/make_screenshots.py, which uses settle
+    import pytest
 
 FINGERPRINT = "ab" * 32
 Scenario = Callable[[Pilot[None]], Awaitable[None]]
