@@ -89,7 +89,8 @@ async def settle(pilot: Pilot[None]) -> None:
     assert isinstance(app, NodekeeperApp)
     deadline = time.monotonic() + TIMEOUT
     while True:
-        await until(pilot, lambda: quiet(app), deadline - time.monotonic(), what="a quiet console")
+        left = max(0.0, deadline - time.monotonic())
+        await until(pilot, lambda: quiet(app), left, what=f"a quiet console ({TIMEOUT:g} s)")
         await pilot.pause()
         if quiet(app):
             return
