@@ -197,6 +197,7 @@ class NodekeeperApp(App[None]):
         self.watcher = ChangeWatcher(store)
         self.clock = clock
         self.collector: Any = None
+        self.pending_section_waits = 0  # see _when_mounted
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
         self.sub_title = escape_control(store.location.display) + (
@@ -298,19 +299,33 @@ class NodekeeperApp(App[None]):
         if event.tabbed_content.id == "sections" and event.pane.id:
             self._shown(event.pane.id)
 
+    def _left(self, section: str) -> bool:
+        """Whether ``section`` is no longer the one shown. Keys typed in one burst, or a key
+        typed before the first TabActivated arrived, are all handled before the TabActivated
+        each causes: those of the sections passed over come late, as may a wait for a section
+        still being mounted. Acting on one would focus a widget of a hidden pane, and
+        TabbedContent switches to the pane that holds the focus: the newer key would be lost."""
+        return section != self.active_id
+
     def _when_mounted(self, section: str, then: Callable[[], None]) -> bool:
         """Whether ``section`` is mounted; if not (a Lazy one, a key typed before the first
-        frame), ``then`` runs again once it may be."""
+        frame), ``then`` runs again once it may be (``pending_section_waits`` counts those
+        waiting, so that tests can wait for none)."""
         try:
             mounted = self.section(section).is_mounted  # its own widgets too
         except NoMatches:
             mounted = False
         if not mounted:
-            self.set_timer(LAZY_RETRY, then, name=f"wait for section {section}")
+            self.pending_section_waits += 1
+            self.set_timer(LAZY_RETRY, partial(self._retry, then), name=f"wait for {section}")
         return mounted
 
+    def _retry(self, then: Callable[[], None]) -> None:
+        self.pending_section_waits -= 1
+        then()
+
     def _shown(self, section: str) -> None:
-        if not self._when_mounted(section, partial(self._shown, section)):
+        if self._left(section) or not self._when_mounted(section, partial(self._shown, section)):
             return
         widget = self.section(section)
         if isinstance(widget, ResourceSection):
@@ -319,7 +334,7 @@ class NodekeeperApp(App[None]):
         self.refresh_bindings()
 
     def _focus(self, section: str) -> None:
-        if not self._when_mounted(section, partial(self._focus, section)):
+        if self._left(section) or not self._when_mounted(section, partial(self._focus, section)):
             return
         widget = self.section(section)
         if isinstance(widget, ResourceSection):
@@ -335,6 +350,8 @@ class NodekeeperApp(App[None]):
             self._jump(section, key)
 
     def _jump(self, section: str, key: str) -> None:
+        if self._left(section):
+            return
         if self._when_mounted(section, partial(self._jump, section, key)):
             self.resources(section).jump(key)
 

@@ -253,11 +253,18 @@ class TelemetryRepo(Repo):
 
     # -- collector heartbeat
 
-    def heartbeat(self, now: float, interval: float, state: str = "running") -> None:
+    def heartbeat(
+        self, now: float, interval: float, state: str = "running", *,
+        pid: int | None = None, host: str | None = None,
+    ) -> None:  # fmt: skip
+        """Record that the collector of process ``pid`` on ``host`` (by default this process,
+        on this machine; the screenshots pin them) was alive at ``now``."""
+        pid = os.getpid() if pid is None else pid
+        host = socket.gethostname() if host is None else host
         with self._store.transaction() as conn:
             _set_meta(conn, {
-                "collector.heartbeat": repr(float(now)), "collector.pid": str(os.getpid()),
-                "collector.host": socket.gethostname(), "collector.interval": str(interval),
+                "collector.heartbeat": repr(float(now)), "collector.pid": str(pid),
+                "collector.host": host, "collector.interval": str(interval),
                 "collector.state": state,
             })  # fmt: skip
 

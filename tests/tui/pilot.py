@@ -1,29 +1,40 @@
-"""What the TUI tests share: a real SQLite file store, a headless run, waiting for workers.
+"""What the TUI tests share: a real SQLite file store, a headless run, waiting for conditions.
 
 Neither pytest-asyncio nor anyio is a dependency: each test plays its scenario with asyncio.run.
-After a key that reads or writes, tests wait for the workers and let the screen settle (no
-sleeps). Editors are real scripts written into tmp_path.
+After a key, tests wait for a condition, never for a fixed number of rounds or a fixed time:
+``settle`` until the console is quiet (every section mounted, no worker running, no section
+waiting to mount), ``until`` for what a timer or another thread brings about. Editors are real
+scripts written into tmp_path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import stat
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
+from textual.worker import WorkerState
 
 from core import Store
-from tui.app import NodekeeperApp
+from tui.app import SECTIONS, NodekeeperApp
 from tui.screens.resource import ResourceSection
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
 
+if TYPE_CHECKING:  # pytest: not needed by screenshots/make_screenshots.py, which uses settle
+    import pytest
+
 FINGERPRINT = "ab" * 32
 Scenario = Callable[[Pilot[None]], Awaitable[None]]
+TIMEOUT = 30.0  # seconds: generous, for a loaded machine; a wait that passes returns at once
+POLL = 0.01  # seconds between two looks at a condition
 
 
 def drive(app: NodekeeperApp, scenario: Scenario, *, size: tuple[int, int] = (120, 36)) -> None:
@@ -37,11 +48,52 @@ def drive(app: NodekeeperApp, scenario: Scenario, *, size: tuple[int, int] = (12
     asyncio.run(main())
 
 
+async def until(
+    pilot: Pilot[None], predicate: Callable[[], object], timeout: float = TIMEOUT, *, what: str = ""
+) -> None:
+    """Wait until ``predicate()`` is true, letting the app run; after ``timeout`` seconds fail
+    naming what was waited for (``what``, or the predicate's source)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s in vain for {what or _source(predicate)}")
+        await pilot.pause(POLL)
+
+
+def _source(predicate: Callable[[], object]) -> str:
+    try:
+        return inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        return repr(predicate)
+
+
+def quiet(app: NodekeeperApp) -> bool:
+    """Whether the console has nothing under way: every section mounted (the hidden ones mount
+    just after the first frame), no section waiting to be, no worker pending or running."""
+    try:
+        mounted = all(app.section(name).is_mounted for name in SECTIONS)
+    except NoMatches:
+        mounted = False
+    busy = (WorkerState.PENDING, WorkerState.RUNNING)
+    return (
+        mounted
+        and not app.pending_section_waits
+        and not any(worker.state in busy for worker in app.workers)
+    )
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait for every worker (reads, writes, the editor) and the screen updates they cause."""
-    for _ in range(3):  # a finished worker may start the next read
-        await pilot.app.workers.wait_for_complete()
+    """Wait until the console is quiet, and still quiet once the messages in flight (a worker's
+    result, a TabActivated) are handled: they may start the next read."""
+    app = pilot.app
+    assert isinstance(app, NodekeeperApp)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        left = max(0.0, deadline - time.monotonic())
+        await until(pilot, lambda: quiet(app), left, what=f"a quiet console ({TIMEOUT:g} s)")
         await pilot.pause()
+        if quiet(app):
+            return
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:
@@ -109,6 +161,15 @@ async def type_into(pilot: Pilot[None], name: str, text: str) -> None:
     widget.value = ""
     await pilot.press(*text)
     await pilot.pause()
+
+
+def count_checks(monkeypatch: pytest.MonkeyPatch, sec: ResourceSection[Any]) -> list[None]:
+    """One item per change check of ``sec`` from now on: a timed refresh's first step, read
+    or not, so that a test sees the real timer fire (the checks still run)."""
+    checks: list[None] = []
+    revision = sec.revision
+    monkeypatch.setattr(sec, "revision", lambda: checks.append(None) or revision())
+    return checks
 
 
 def put_cursor(app: NodekeeperApp, key: str) -> None:

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Header, Select, Static, TabbedContent
@@ -30,6 +31,7 @@ from tui.widgets.safe import escape_control, plain
 from .pilot import (
     app_on,
     cells,
+    count_checks,
     detail,
     drive,
     editor_script,
@@ -40,6 +42,7 @@ from .pilot import (
     section,
     settle,
     shown,
+    until,
 )
 
 EDIT_KEYS = ("n", "e", "E", "d")
@@ -121,6 +124,23 @@ def test_a_section_asked_for_before_the_hidden_sections_mounted_is_still_shown(
     drive(app, scenario)
 
 
+def test_number_keys_typed_in_one_burst_end_on_the_last(store: Store) -> None:
+    """Keys read in one go (a fast typist, a paste, tmux send-keys) are all handled before the
+    TabActivated each causes: those of the sections passed over come late and must not switch
+    back to them (focusing a hidden pane's table would)."""
+    app = NodekeeperApp(store, refresh_every=None)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for key in "2345":
+            app.post_message(events.Key(key, key))  # as the driver posts what it read at once
+        await settle(pilot)
+        assert app.active_id == "services"
+        assert app.focused is section(app).table and section(app).table.row_count == 2
+        assert app.resources("profiles").loads == 0  # passed over: not read
+
+    drive(app, scenario)
+
+
 def test_clicking_a_tab_switches_section(store: Store) -> None:
     app = NodekeeperApp(store, refresh_every=None)
 
@@ -162,23 +182,24 @@ def test_r_picks_up_a_container_created_after_start(store: Store) -> None:
 
 
 def test_the_section_shown_refreshes_itself_on_a_timer_and_hidden_ones_do_not(
-    store: Store,
+    store: Store, monkeypatch
 ) -> None:
-    app = app_on(store, "containers", refresh_every=5.0)
+    app = app_on(store, "containers", refresh_every=0.05)
 
     async def scenario(pilot: Pilot[None]) -> None:
         containers = app.resources("containers")
-        timer = containers._timer  # set when the last read finished, never two reads at once
-        assert timer is not None and timer._interval == 5.0
         store.containers.create("late")
-        containers._tick()  # the timer fires
-        await settle(pilot)
-        assert "late" in shown(app) and containers.loads == 2
-        await press(pilot, "3")
-        store.containers.create("later")
-        containers._tick()  # hidden now: the tick reads nothing
-        await settle(pilot)
+        await until(pilot, lambda: "late" in shown(app))  # the timer fired and read
         assert containers.loads == 2
+        await press(pilot, "3")
+        profiles = count_checks(monkeypatch, app.resources("profiles"))
+        store.containers.create("later")
+        # The containers' timer was due before the profiles' first one: by their second, it
+        # has fired, hidden.
+        await until(pilot, lambda: len(profiles) >= 2)
+        assert containers.loads == 2 and "later" not in containers.all_rows
+        await press(pilot, "2")  # shown again: read at once, the store changed meanwhile
+        assert "later" in shown(app) and containers.loads == 3
 
     drive(app, scenario)
 
@@ -392,11 +413,9 @@ def test_a_background_collector_that_stops_by_itself_says_why(store: Store) -> N
     app = app_on(store, "containers", collect=True)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        for _ in range(100):  # its thread ends at once: the lock is taken
-            await settle(pilot)
-            if app.collector is not None and not app.collector.alive and notes(app):
-                break
-            await pilot.pause(0.05)
+        # Its thread ends at once, the lock being taken, and says why from there.
+        await until(pilot, lambda: app.collector is not None and not app.collector.alive)
+        await until(pilot, lambda: notes(app))
         assert app.collector is not None and app.collector.error
         assert any("another collector" in note for note in notes(app))
 
@@ -451,8 +470,8 @@ def test_the_dashboard_rounds_follow_dashboard_every(store: Store) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         view = app.section("dashboard")
         assert isinstance(view, DashboardView) and view.interval == 0.5
-        timer = view._timer  # scheduled when the first round finished
-        assert timer is not None and timer._interval == 0.5
+        await until(pilot, lambda: view._timer is not None)  # set when the first round ends
+        assert view._timer is not None and view._timer._interval == 0.5
 
     drive(app, scenario)
 

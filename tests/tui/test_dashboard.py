@@ -34,7 +34,7 @@ from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
 from tui.widgets.dashboard_traffic import TrafficPanel
 from tui.widgets.resource_table import ResourceTable
 
-from .pilot import app_on
+from .pilot import app_on, until
 from .pilot import drive as drive_app
 
 NOW = 1_700_000_000.0
@@ -84,14 +84,6 @@ def drive(app: DashboardApp, scenario: Scenario, *, size: tuple[int, int] = (80,
             await scenario(pilot, app.view)
 
     asyncio.run(main())
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the dashboard")
-        await pilot.pause(TICK / 2)
 
 
 async def rounds_pass(pilot: Pilot[None], view: DashboardView, count: int = 5) -> None:
@@ -508,10 +500,9 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
         finally:
             other.close()
         await until(pilot, lambda: value(view, "cpu") == "77% ×4")
-        await pilot.pause()
+        await until(pilot, lambda: "77%" in screen_text(pilot))
         assert layouts[0] == 0  # values and titles keep their sizes: repainted in place
         assert lines[0] == 1  # "seen 3s ago": one update, with the rest of the round
-        assert "77%" in screen_text(pilot)
         # The hour under way follows its samples every HISTORY_EVERY seconds, not every round:
         # its average moved, its bar not yet.
         assert history._drawn[0] == drawn
@@ -523,8 +514,7 @@ def test_a_round_that_reads_updates_in_place_without_a_layout(
         finally:
             other.close()
         await until(pilot, lambda: value(view, "cpu") == "99% ×4")
-        await pilot.pause()
-        assert history._drawn[0] != drawn  # the hour's average moved its bar
+        await until(pilot, lambda: history._drawn[0] != drawn)  # the hour's average moved it
         assert layouts[0] == 0
 
     drive(DashboardApp(store, clock=clock), scenario, size=(120, 40))
@@ -537,7 +527,8 @@ def test_a_chart_is_repainted_only_where_its_picture_changes(store: Store) -> No
         await until(pilot, lambda: view.renders == 1)
         chart = view.query_one("#history-cpu", ScaledSparkline)
         chart.set_data([50.0] * 24, ceiling=100)
-        await pilot.pause()
+        await until(pilot, lambda: chart._drawn is not None and not chart._repaint_regions
+                    and chart._drawn[0] == chart._picture(chart.data))  # fmt: skip
         assert chart._drawn is not None
         picture = chart._drawn[0]
         width, height = chart.size
@@ -559,8 +550,8 @@ def test_a_chart_is_repainted_only_where_its_picture_changes(store: Store) -> No
         first = width * 23 // 24 + (1 if width * 23 % 24 else 0)
         offset = chart.content_offset
         assert chart._repaint_regions == {Region(first, 0, width - first, height).translate(offset)}
-        await pilot.pause()
-        assert draws[0] == 1 and chart._drawn[0] != picture
+        await until(pilot, lambda: draws[0] == 1)
+        assert chart._drawn[0] != picture
         bars = chart._drawn[0][2]
         assert bars[first - 1] == picture[2][first - 1] and bars[first] != picture[2][first]
         top, bottom = chart._drawn[2][0].text, chart._drawn[2][-1].text

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.perf.tui_pty import PtyApp, demo_store, nodekeeper
+from tests.perf.tui_pty import PtyApp, Seen, demo_store, nodekeeper
 
 CONTAINERS = 12
 
@@ -26,11 +26,18 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def type_keys(app: PtyApp, keys: bytes, *patterns: str, timeout: float = 30.0) -> Seen:
+    """Type ``keys`` and wait for ``patterns`` drawn after them: the offset is taken before the
+    write, or a frame drawn before we look would be missed."""
+    offset = app.offset
+    app.write(keys)
+    return app.wait_for(*patterns, start=offset, timeout=timeout)
+
+
 def test_keys_a_lone_escape_and_quit_reach_the_app(db: Path) -> None:
     with PtyApp(nodekeeper("--db", str(db), "--no-collect"), cols=120, rows=40) as app:
         app.wait_for("System", "Interfaces", timeout=60)
-        app.write(b"2")
-        shown = app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset)
+        shown = type_keys(app, b"2", f"Containers {CONTAINERS} ·")
         app.write(b"/zzz")
         app.wait_for("No match for 'zzz'", start=shown.end)
         # A lone Escape: the parser cannot tell it from the start of a key code until its
@@ -73,16 +80,14 @@ def test_after_suspend_and_resume_the_input_thread_neither_spins_nor_loses_keys(
         time.sleep(2.0)
         share = (app.cpu_seconds() - before) / (time.perf_counter() - t0)
         assert share < 0.2, f"{share:.0%} of a core while idle: the input thread spins"
-        app.write(b"2")
-        app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset, timeout=10)
+        type_keys(app, b"2", f"Containers {CONTAINERS} ·", timeout=10)
 
 
 def test_an_editor_that_fails_gives_the_terminal_back_to_the_console(db: Path) -> None:
     env = {"VISUAL": "", "EDITOR": "false"}  # starts, and exits with status 1
     with PtyApp(nodekeeper("--db", str(db), "--no-collect"), env=env) as app:
         app.wait_for("System", "Interfaces", timeout=60)
-        app.write(b"2")
-        shown = app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset)
+        shown = type_keys(app, b"2", f"Containers {CONTAINERS} ·")
         app.write(b"E")
         failed = app.wait_for("exited with status 1", start=shown.end, timeout=10)
         app.write(b"3")  # keys reach the console again
@@ -97,13 +102,15 @@ def test_a_continue_signal_without_a_stop_leaves_one_input_thread(db: Path) -> N
     again; a second input thread would split keys between two parsers and hang the quit."""
     with PtyApp(nodekeeper("--db", str(db), "--no-collect", "--refresh", "3600")) as app:
         app.wait_for("System", "Interfaces", timeout=60)
+        app.quiet(0.5)  # the first dashboard round's worker thread done
+        before = len(psutil.Process(app.proc.pid).threads())  # the baseline: one input thread
         for _ in range(2):
             app.proc.send_signal(signal.SIGCONT)
             time.sleep(0.2)
-        threads = [t.id for t in psutil.Process(app.proc.pid).threads()]
-        app.write(b"\x1b[B2")  # an escape sequence (down) and a key: whole, to one parser
-        app.wait_for(f"Containers {CONTAINERS} ·", start=app.offset, timeout=10)
-        assert len(psutil.Process(app.proc.pid).threads()) <= len(threads)
+        # An escape sequence (down) and a key: whole, to one parser.
+        type_keys(app, b"\x1b[B2", f"Containers {CONTAINERS} ·", timeout=10)
+        app.quiet(0.5)  # the containers' read done
+        assert len(psutil.Process(app.proc.pid).threads()) <= before
         app.write(b"q")
         app.proc.wait(timeout=5)
         assert app.proc.returncode == 0
@@ -116,4 +123,4 @@ def test_a_hung_up_terminal_ends_the_console_even_when_sighup_is_ignored(db: Pat
     with PtyApp(["sh", "-c", f"trap '' HUP; exec {command}"]) as app:
         app.wait_for("System", "Interfaces", timeout=60)
         os.close(app.master)  # the terminal goes away
-        app.proc.wait(timeout=10)
+        assert app.proc.wait(timeout=10) == 0  # it quit as on q, not killed by a signal

@@ -21,12 +21,14 @@ from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
 from .pilot import (
     app_on,
     cells,
+    count_checks,
     detail,
     drive,
     press,
     section,
     settle,
     shown,
+    until,
 )
 
 
@@ -140,23 +142,30 @@ def test_a_reload_keeps_the_cells_of_unchanged_rows(store: Store) -> None:
     drive(app, scenario)
 
 
-def test_a_timed_refresh_reads_nothing_while_the_store_is_unchanged(store: Store) -> None:
-    app = app_on(store, "containers", refresh_every=5.0)
+def test_a_timed_refresh_reads_nothing_while_the_store_is_unchanged(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_on(store, "containers", refresh_every=0.05)
 
     async def scenario(pilot: Pilot[None]) -> None:
         sec = section(app)
-        for _ in range(2):
-            sec._tick()  # the timer fires
-            await settle(pilot)
+        checks = count_checks(monkeypatch, sec)
+
+        async def refreshes(count: int) -> None:
+            """Let the timer fire ``count`` times, and the last of them finish (the next one
+            is scheduled when it has)."""
+            await until(pilot, lambda: len(checks) >= count + 1)
+            del checks[:]
+
+        await refreshes(2)
         assert sec.loads == 1
         when = datetime(2026, 1, 2, 10, tzinfo=UTC)  # a collector's commit: not containers
         store.traffic.record([Reading(chain="eth0:in", raw=5, time=when, boot_time=1)])
-        sec._tick()
-        await settle(pilot)
+        await refreshes(2)
         assert sec.loads == 1
-        store.profiles.create("late")  # a change to the containers domain: the next tick reads
-        sec._tick()
-        await settle(pilot)
+        store.profiles.create("late")  # a change to the containers domain: the next one reads
+        await until(pilot, lambda: sec.loads == 2)
+        await refreshes(2)
         assert sec.loads == 2
         await press(pilot, "r")  # r always reads
         assert sec.loads == 3
