@@ -490,9 +490,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     text, source = documents.read(args.file)
-    documents.load(text, source)  # not TOML, too large or too deep: said before the store opens
+    data = documents.load(text, source)  # not TOML, too large or too deep: before the store opens
     with _open(args) as store:
-        results = documents.apply_text(store, text, source)
+        results = documents.apply_data(store, data, source)
     for r in results:
         print(f"{r.outcome} {r.kind} {escape_control(r.name)}")
     return 0

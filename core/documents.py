@@ -233,9 +233,9 @@ MAX_DEPTH = 32  # tables and arrays nested in one another
 
 
 def read(file: str) -> tuple[str, str]:
-    """The text of the document ``file`` (``-``: standard input) and its name for messages; a
-    DocumentError when it cannot be read, is not UTF-8 or is larger than MAX_DOCUMENT_BYTES
-    (at most that much is read)."""
+    """The text of the document ``file`` (``-``: standard input) and its name for messages.
+    At most MAX_DOCUMENT_BYTES are read: a larger document, or one that is not UTF-8, is a
+    DocumentError; one that cannot be read a NodekeeperError naming it."""
     source = "<stdin>" if file == "-" else file
     try:
         if file == "-":
@@ -257,6 +257,21 @@ def _too_large() -> str:
     return f"larger than the limit of {MAX_DOCUMENT_BYTES // 2**20} MiB"
 
 
+def _too_long(what: str, text: str) -> str:
+    return (
+        f"a {what} of {len(text)} characters is longer than the limit of "
+        f"{MAX_VALUE_CHARS // 2**20} MiB"
+    )
+
+
+def _place(path: tuple[str | int, ...]) -> str:
+    """``("containers", 2, "config", "user.x")`` -> ``containers[2].config.user.x``."""
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if i else part
+        for i, part in enumerate(path)
+    )
+
+
 def load(text: str, source: str = "document") -> dict[str, Any]:
     """The TOML data of a document within the limits above; a DocumentError otherwise."""
     if len(text) > MAX_DOCUMENT_BYTES or len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
@@ -269,24 +284,23 @@ def load(text: str, source: str = "document") -> dict[str, Any]:
     except RecursionError:  # tomllib recurses once per level: far deeper than MAX_DEPTH
         raise DocumentError([too_deep], source) from None
     problems = []
-    stack: list[tuple[str, object, int]] = [("", data, 0)]  # no recursion: any depth is read
+    # Walked without recursion, so any depth is read; a place is kept as the path of its keys
+    # and spelled out only for a problem (a long key is not copied into every place below it).
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
     while stack:
-        where, value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise DocumentError([f"{where}: {too_deep}"], source)
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise DocumentError([f"{_place(path)}: {too_deep}"], source)
         if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
-            problems.append(
-                f"{where}: a string of {len(value)} characters is longer than the limit of "
-                f"{MAX_VALUE_CHARS // 2**20} MiB"
-            )
+            problems.append(f"{_place(path)}: {_too_long('string', value)}")
         elif isinstance(value, dict):
             for key, item in value.items():
                 if len(key) > MAX_VALUE_CHARS:
-                    problems.append(f"{where}: a key of {len(key)} characters is too long")
-                    continue
-                stack.append((f"{where}.{key}" if where else key, item, depth + 1))
+                    problems.append(f"{_place(path) or 'document'}: {_too_long('key', key)}")
+                else:
+                    stack.append(((*path, key), item))
         elif isinstance(value, list):
-            stack.extend((f"{where}[{i}]", item, depth + 1) for i, item in enumerate(value))
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
     if problems:
         raise DocumentError(sorted(problems), source)
     return data
@@ -294,26 +308,25 @@ def load(text: str, source: str = "document") -> dict[str, Any]:
 
 def parse(text: str, source: str = "document") -> list[Resource]:
     """Every resource of a TOML document, each validated; a DocumentError lists all problems."""
-    placed, problems = _parse(text, source)
+    placed, problems = _parse(load(text, source))
     if problems:
         raise DocumentError(problems, source)
     return [resource for _, resource in placed]
 
 
-def check(store: Store, text: str, source: str = "document") -> list[Resource]:
-    """``parse``, and the references to other resources checked against the store: a
-    DocumentError lists every problem of the document, each with its place."""
-    placed, problems = _parse(text, source)
+def check(store: Store, data: Mapping[str, Any], source: str = "document") -> list[Resource]:
+    """The resources of a loaded document (``load``), with the references to other resources
+    checked against the store: a DocumentError lists every problem, each with its place."""
+    placed, problems = _parse(data)
     problems += _reference_problems(store, placed)
     if problems:
         raise DocumentError(problems, source)
     return [resource for _, resource in placed]
 
 
-def _parse(text: str, source: str) -> tuple[list[tuple[str, Resource]], list[str]]:
+def _parse(data: Mapping[str, Any]) -> tuple[list[tuple[str, Resource]], list[str]]:
     """The resources that are valid, each with its place (``containers[2]``), and the problems
     of the others and of the whole (unknown sections, duplicates)."""
-    data = load(text, source)
     problems: list[str] = []
     tables: list[tuple[str, str, Mapping[str, Any]]] = []  # (kind, where, table)
     if "kind" in data:
@@ -554,9 +567,13 @@ def apply(store: Store, resources: list[Resource], source: str = "document") -> 
 
 
 def apply_text(store: Store, text: str, source: str = "document") -> list[Applied]:
-    """Check the document whole (``check``), then apply it: all of it, or nothing."""
+    return apply_data(store, load(text, source), source)
+
+
+def apply_data(store: Store, data: Mapping[str, Any], source: str = "document") -> list[Applied]:
+    """Check a loaded document whole (``check``), then apply it: all of it, or nothing."""
     with store.transaction():
-        return apply(store, check(store, text, source), source)
+        return apply(store, check(store, data, source), source)
 
 
 def _named(resource: Resource) -> str:
@@ -617,6 +634,7 @@ __all__ = [
     "ServerConfigDoc",
     "ServiceDoc",
     "apply",
+    "apply_data",
     "apply_text",
     "check",
     "dump",

@@ -155,6 +155,17 @@ def checked_config_map(config: object) -> dict[str, str]:
     return {key: checked_config(key, value) for key, value in config.items() if value is not None}
 
 
+def stored_config_problems(config: Mapping[str, str]) -> list[str]:
+    """What ``db check`` says of a stored config: each value that breaks its key's rule."""
+    problems = []
+    for key, value in config.items():
+        try:
+            checked_config(key, value)
+        except ValidationError as exc:
+            problems.append(f"server config {exc}")
+    return problems
+
+
 # Per store, the (key, value) of the bad stored values already logged.
 _told: weakref.WeakKeyDictionary[object, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 

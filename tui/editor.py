@@ -73,8 +73,9 @@ def core_document(store: Store, kind: str, name: str) -> Document:
         return docs.export(store, kind, name)
 
     def apply(original: str, text: str) -> str:
+        data = docs.load(text, title)
         with store.transaction():
-            resources = docs.check(store, text, title)  # every problem, as `apply` lists them
+            resources = docs.check(store, data, title)  # every problem, as `apply` lists them
             if len(resources) != 1 or (docs.kind_of(resources[0]), docs.name_of(resources[0])) != (
                 kind,
                 name,

@@ -124,3 +124,18 @@ def test_apply_refuses_a_bad_setting_with_exit_1_and_the_rule(tmp_path, capsys):
         f"error: {doc} is invalid: config.collector.interval: '-3' must be a number of seconds "
         "from 0.1 to 86400\n"
     )
+
+
+def test_db_check_lists_each_stored_value_that_breaks_its_rule(tmp_path, capsys):
+    from core import open_store
+
+    db = tmp_path / "nk.db"
+    with open_store(db) as store:
+        store_config_unchecked(store, "traffic.period", "fortnight")
+        store_config_unchecked(store, "user.note", "free-form: fine")
+    code = main(["db", "check", "--db", str(db)])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert out == (
+        "problem: server config traffic.period: 'fortnight' must be one of: hour, day, month\n"
+    )
