@@ -452,3 +452,12 @@ def test_a_document_over_the_limit_on_stdin_is_refused_after_reading_the_limit(t
     )
     assert done.returncode == 1
     assert done.stderr.decode() == "error: <stdin> is invalid: larger than the limit of 16 MiB\n"
+
+
+def test_every_broken_field_of_a_service_is_listed(store):
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, '[[services]]\nid = "svc"\nversion = -1\nttl = "30"\nstate = "dead"\n')
+    assert [problem.split(":")[0] for problem in err.value.problems] == [
+        "services[0].version", "services[0].state", "services[0].ttl",
+    ]  # fmt: skip
+    assert store.services.ids() == []
