@@ -36,8 +36,9 @@ def resolve_location(url: str | os.PathLike[str] | None = None) -> str:
 
 
 # The server config's keys and their rules, in one place: the store (``store.config.set`` and
-# ``replace``, so ``apply`` and the console too) refuses a value that breaks its key's rule, and
-# the collector reads values through ``tunable``. Three kinds of keys are accepted:
+# ``replace``), ``apply`` (each key of a ``[config]`` table) and ``db check`` refuse a value that
+# breaks its key's rule, and the collector reads values through ``tunable``. Three kinds of keys
+# are accepted:
 #
 # - nodekeeper's settings (SETTINGS below), each with a type, a range or choices, and a default;
 # - ``user.*`` keys, free-form by convention as in LXD;
