@@ -528,18 +528,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    if args.file == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            text, source = Path(args.file).read_text(encoding="utf-8"), args.file
-        except (OSError, UnicodeDecodeError) as exc:
-            raise NodekeeperError(
-                f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}"
-            ) from None
-    resources = documents.parse(text, source)  # validated whole before the store is opened
+    text, source = documents.read(args.file)
+    data = documents.load(text, source)  # not TOML, too large or too deep: before the store opens
     with _open(args, create=True) as store:
-        results = documents.apply(store, resources, source)
+        results = documents.apply_data(store, data, source)
     for r in results:
         print(f"{r.outcome} {r.kind} {escape_control(r.name)}")
     return 0

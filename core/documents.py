@@ -20,6 +20,7 @@ in the store or in the same document.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -28,7 +29,8 @@ from typing import Any
 
 import tomli_w
 
-from .errors import DocumentError, NodekeeperError, NotFound, ValidationError
+from . import settings
+from .errors import DocumentError, FieldErrors, NodekeeperError, NotFound, ValidationError
 from .store import (
     CertificateInfo,
     ContainerInfo,
@@ -223,12 +225,108 @@ def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEnt
 # parse and validate
 
 
-def parse(text: str, source: str = "document") -> list[Resource]:
-    """Every resource of a TOML document, each validated; a DocumentError lists all problems."""
+# What a document may be: larger or deeper is refused before anything is read from it. No
+# resource comes near: a container's whole document is a few KiB, a PEM certificate 2 KiB.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_VALUE_CHARS = 1024 * 1024  # each string, key or value
+MAX_DEPTH = 32  # tables and arrays nested in one another
+
+
+def read(file: str) -> tuple[str, str]:
+    """The text of the document ``file`` (``-``: standard input) and its name for messages.
+    At most MAX_DOCUMENT_BYTES are read: a larger document, or one that is not UTF-8, is a
+    DocumentError; one that cannot be read a NodekeeperError naming it."""
+    source = "<stdin>" if file == "-" else file
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise NodekeeperError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError([_too_large()], source)
+    try:
+        return data.decode("utf-8"), source
+    except UnicodeDecodeError as exc:
+        raise DocumentError([f"not UTF-8 text (byte {exc.start})"], source) from None
+
+
+def _too_large() -> str:
+    return f"larger than the limit of {MAX_DOCUMENT_BYTES // 2**20} MiB"
+
+
+def _too_long(what: str, text: str) -> str:
+    return (
+        f"a {what} of {len(text)} characters is longer than the limit of "
+        f"{MAX_VALUE_CHARS // 2**20} MiB"
+    )
+
+
+def _place(path: tuple[str | int, ...]) -> str:
+    """``("containers", 2, "config", "user.x")`` -> ``containers[2].config.user.x``."""
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if i else part
+        for i, part in enumerate(path)
+    )
+
+
+def load(text: str, source: str = "document") -> dict[str, Any]:
+    """The TOML data of a document within the limits above; a DocumentError otherwise."""
+    if len(text) > MAX_DOCUMENT_BYTES or len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        raise DocumentError([_too_large()], source)
+    too_deep = f"nested more than {MAX_DEPTH} levels deep"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DocumentError([f"not valid TOML: {exc}"], source) from None
+    except RecursionError:  # tomllib recurses once per level: far deeper than MAX_DEPTH
+        raise DocumentError([too_deep], source) from None
+    problems = []
+    # Walked without recursion, so any depth is read; a place is kept as the path of its keys
+    # and spelled out only for a problem (a long key is not copied into every place below it).
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise DocumentError([f"{_place(path)}: {too_deep}"], source)
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            problems.append(f"{_place(path)}: {_too_long('string', value)}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > MAX_VALUE_CHARS:
+                    problems.append(f"{_place(path) or 'document'}: {_too_long('key', key)}")
+                else:
+                    stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+    if problems:
+        raise DocumentError(sorted(problems), source)
+    return data
+
+
+def parse(text: str, source: str = "document") -> list[Resource]:
+    """Every resource of a TOML document, each validated; a DocumentError lists all problems."""
+    placed, problems = _parse(load(text, source))
+    if problems:
+        raise DocumentError(problems, source)
+    return [resource for _, resource in placed]
+
+
+def check(store: Store, data: Mapping[str, Any], source: str = "document") -> list[Resource]:
+    """The resources of a loaded document (``load``), with the references to other resources
+    checked against the store: a DocumentError lists every problem, each with its place."""
+    placed, problems = _parse(data)
+    problems += _reference_problems(store, placed)
+    if problems:
+        raise DocumentError(problems, source)
+    return [resource for _, resource in placed]
+
+
+def _parse(data: Mapping[str, Any]) -> tuple[list[tuple[str, Resource]], list[str]]:
+    """The resources that are valid, each with its place (``containers[2]``), and the problems
+    of the others and of the whole (unknown sections, duplicates)."""
     problems: list[str] = []
     tables: list[tuple[str, str, Mapping[str, Any]]] = []  # (kind, where, table)
     if "kind" in data:
@@ -256,30 +354,58 @@ def parse(text: str, source: str = "document") -> list[Resource]:
                 tables.append((kind, f"{key}[{index}]", table))
         if not tables and not problems:
             problems.append("the document holds no resource")
-    resources: list[Resource] = []
+    placed: list[tuple[str, Resource]] = []
     for kind, where, table in tables:
+        if kind == "config":
+            config, config_problems = _config_from_table(where, table)
+            problems += config_problems
+            if not config_problems:
+                placed.append((where, config))
+            continue
         try:
-            resources.append(_from_table(kind, where, table))
+            placed.append((where, _from_table(kind, where, table)))
+        except FieldErrors as exc:
+            problems += [_at(where, error) for error in exc.errors]
+        except ValidationError as exc:
+            problems.append(_at(where, exc))
         except NodekeeperError as exc:
             problems.append(f"{where}: {exc}")
-    _check_duplicates(resources, problems)
-    if problems:
-        raise DocumentError(problems, source)
-    return resources
+    _check_duplicates([resource for _, resource in placed], problems)
+    return placed, problems
+
+
+def _at(where: str, exc: ValidationError) -> str:
+    """A field's problem at its place: ``containers[2].architecture: 'sparc' is not one of``,
+    when the field is a key of the table; else ``containers[2]: container c2 profile: ...``."""
+    if " " not in where and isinstance(exc.field, str) and exc.field and " " not in exc.field:
+        return f"{where}.{exc}"
+    return f"{where}: {exc}"
+
+
+def _config_from_table(where: str, table: Mapping[str, Any]) -> tuple[ServerConfigDoc, list[str]]:
+    """The server config of a document, every key checked by core.settings' rules."""
+    body = {k: v for k, v in table.items() if k != "kind"}
+    problems = [
+        _at(where, ValidationError(key, body[key], "is not known in a config document"))
+        for key in sorted(set(body) - {"config", "name"})
+    ]
+    config = body.get("config", {})
+    if not isinstance(config, Mapping):
+        problems.append(_at(where, ValidationError("config", config, "must be a table")))
+        return ServerConfigDoc({}), problems
+    clean = {}
+    for key, value in config.items():
+        try:
+            clean[key] = settings.checked_config(key, value)
+        except ValidationError as exc:
+            problems.append(_at(where, exc))
+    return ServerConfigDoc(clean), problems
 
 
 def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
     if not isinstance(table, Mapping):
         raise ValidationError(where, table, "must be a table")
     body = {k: v for k, v in table.items() if k != "kind"}
-    if kind == "config":
-        config = body.get("config", {})
-        unknown = set(body) - {"config", "name"}
-        if unknown:
-            raise ValidationError("key", sorted(unknown)[0], "is not known in a config document")
-        from . import validate
-
-        return ServerConfigDoc(validate.config_map(config))
     if kind == "user":
         return _user_from_table(body)
     cls = {
@@ -426,7 +552,9 @@ def apply(store: Store, resources: list[Resource], source: str = "document") -> 
     results: list[Applied] = []
     ordered = sorted(resources, key=lambda r: APPLY_ORDER.index(kind_of(r)))
     with store.transaction():
-        _check_references(store, ordered, source)
+        problems = _reference_problems(store, [(_named(r), r) for r in ordered])
+        if problems:
+            raise DocumentError(problems, source)
         for resource in ordered:
             try:
                 outcome = _save(store, resource)
@@ -439,7 +567,20 @@ def apply(store: Store, resources: list[Resource], source: str = "document") -> 
 
 
 def apply_text(store: Store, text: str, source: str = "document") -> list[Applied]:
-    return apply(store, parse(text, source), source)
+    return apply_data(store, load(text, source), source)
+
+
+def apply_data(store: Store, data: Mapping[str, Any], source: str = "document") -> list[Applied]:
+    """Check a loaded document whole (``check``), then apply it: all of it, or nothing."""
+    with store.transaction():
+        return apply(store, check(store, data, source), source)
+
+
+def _named(resource: Resource) -> str:
+    """The place of a resource given without a document: ``container 'web1'``."""
+    if isinstance(resource, UserEntry):
+        return f"user {name_of(resource)}"
+    return f"{kind_of(resource)} {name_of(resource)!r}"
 
 
 def _save(store: Store, resource: Resource) -> str:
@@ -460,30 +601,31 @@ def _save(store: Store, resource: Resource) -> str:
     return store.config.replace(resource.config)
 
 
-def _check_references(store: Store, resources: list[Resource], source: str) -> None:
+def _reference_problems(store: Store, placed: list[tuple[str, Resource]]) -> list[str]:
     """Profiles named by containers, and services named by users, must exist in the store or in
-    the document."""
+    the document: a problem for each one that does not, at the place of the resource naming it."""
+    resources = [resource for _, resource in placed]
     in_document = {r.name for r in resources if isinstance(r, ProfileInfo)}
     known = set(store.profiles.names()) | in_document
     problems = [
-        f"container {r.name!r}: profile {p!r} does not exist"
-        for r in resources
+        f"{where}: profile {p!r} does not exist"
+        for where, r in placed
         if isinstance(r, ContainerInfo)
         for p in r.profiles
         if p not in known
     ]
-    users = [r for r in resources if isinstance(r, UserEntry)]
+    users = [(where, r) for where, r in placed if isinstance(r, UserEntry)]
     if users:
         services = {r.name for r in resources if isinstance(r, ServiceDoc | ServiceInfo)}
         services |= set(store.services.ids())
         problems += [
-            f"user {name_of(r)}: service_id: {r.service_id!r} is not a service of the store "
-            "or of this document"
-            for r in users
+            _at(where, ValidationError(
+                "service_id", r.service_id, "is not a service of the store or of this document"
+            ))
+            for where, r in users
             if r.service_id not in services
-        ]
-    if problems:
-        raise DocumentError(problems, source)
+        ]  # fmt: skip
+    return problems
 
 
 __all__ = [
@@ -492,12 +634,16 @@ __all__ = [
     "ServerConfigDoc",
     "ServiceDoc",
     "apply",
+    "apply_data",
     "apply_text",
+    "check",
     "dump",
     "export",
     "fetch",
     "fetch_user",
+    "load",
     "parse",
     "parse_user",
+    "read",
     "user_name",
 ]

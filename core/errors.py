@@ -64,10 +64,23 @@ class ValidationError(NodekeeperError, ValueError):
         super().__init__(f"{field}: {value!r} {reason}")
 
 
+class FieldErrors(ValidationError):
+    """Several fields of one resource break their rules; ``errors`` lists each (the first is
+    also this error's ``field``, ``value`` and ``reason``)."""
+
+    def __init__(self, errors: list[ValidationError]):
+        super().__init__(errors[0].field, errors[0].value, errors[0].reason)
+        self.errors = errors
+        self.args = ("; ".join(str(error) for error in errors),)
+
+
 class DocumentError(NodekeeperError):
     """A TOML document is malformed or invalid; ``problems`` lists every problem found."""
 
     def __init__(self, problems: list[str], source: str = "document"):
         self.problems, self.source = problems, source
-        joined = "\n  ".join(problems)
-        super().__init__(f"{source} is invalid:\n  {joined}")
+        if len(problems) == 1:  # one line, as the CLI's other errors
+            super().__init__(f"{source} is invalid: {problems[0]}")
+        else:
+            joined = "\n  ".join(problems)
+            super().__init__(f"{source} is invalid:\n  {joined}")

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+from . import validate
+from .errors import ValidationError
 
 ENV_VAR = "NODEKEEPER_DB"
 SYSTEM_PATH = Path("/var/lib/nodekeeper/nodekeeper.db")
@@ -36,39 +43,157 @@ def resolve_location(url: str | os.PathLike[str] | None = None) -> str:
     return os.environ.get(ENV_VAR) or str(default_db_path())
 
 
-# Tunables live in the store's server config (``nodekeeper`` config keys), so every node and the
-# TUI see the same values; these are their defaults and what each means.
-TUNABLES: dict[str, tuple[type, object, str]] = {
-    "collector.interval": (float, 2.0, "seconds between collector readings"),
-    "traffic.period": (str, "day", "accounting period: hour, day or month"),
-    "traffic.max_rate": (int, 10_000_000_000, "bits/s; a faster delta is discarded as bogus"),
-    "retention.raw_hours": (int, 48, "hours of raw metric samples kept"),
-    "retention.hourly_days": (int, 365, "days of hourly aggregates kept"),
-    "retention.daily_days": (int, 1825, "days of daily aggregates kept"),
-    "retention.events_days": (int, 30, "days of log events and traces kept"),
-    "retention.traffic_days": (int, 1825, "days of finished traffic periods kept"),
-    "retention.audit_days": (int, 365, "days of audit log entries kept"),
-}
+# The server config's keys and their rules, in one place: the store (``store.config.set`` and
+# ``replace``), ``apply`` (each key of a ``[config]`` table) and ``db check`` refuse a value that
+# breaks its key's rule, and the collector reads values through ``tunable``. Three kinds of keys
+# are accepted:
+#
+# - nodekeeper's settings (SETTINGS below), each with a type, a range or choices, and a default;
+# - ``user.*`` keys, free-form by convention as in LXD;
+# - LXD's own server keys, under LXD's namespaces (``core.https_address``,
+#   ``images.auto_update_interval``...): an LXD-shaped store keeps them, LXD checks them.
+#
+# Any other key is refused, so that a typo (``collector.intervall``) cannot pass silently.
+
+log = logging.getLogger("nodekeeper")
+
 TRAFFIC_PERIODS = ("hour", "day", "month")
+FREE_FORM_PREFIX = "user."
+LXD_NAMESPACES = (
+    "acme", "backups", "candid", "cluster", "core", "images", "instances", "loki", "maas",
+    "network", "oidc", "rbac", "storage",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One known server config key: ``read(key, text)`` is its typed value, or a
+    ValidationError naming the key and the rule; ``default`` is used while it is unset."""
+
+    read: Callable[[str, str], object]
+    default: object
+    meaning: str
+
+
+def _number(kind: type[int] | type[float], low: float, high: float, unit: str) -> Callable:
+    word = "a whole number" if kind is int else "a number"
+    rule = f"must be {word} of {unit} from {low} to {high}"
+
+    def read(key: str, text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValidationError(key, text, rule) from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ValidationError(key, text, rule)
+        return value
+
+    return read
+
+
+def _choice(*choices: str) -> Callable:
+    rule = f"must be one of: {', '.join(choices)}"
+
+    def read(key: str, text: str) -> str:
+        if text not in choices:
+            raise ValidationError(key, text, rule)
+        return text
+
+    return read
+
+
+def _claim_set(key: str, text: str) -> list[str]:
+    from .store.services import parse_claims  # the store's rule for a claim set
+
+    return parse_claims(text, key)
+
+
+HOURS_100_YEARS, DAYS_100_YEARS = 876_000, 36_500
+SETTINGS: dict[str, Setting] = {
+    "collector.interval": Setting(
+        _number(float, 0.1, 86_400, "seconds"), 2.0, "seconds between collector readings"
+    ),
+    "traffic.period": Setting(
+        _choice(*TRAFFIC_PERIODS), "day", "accounting period: hour, day or month"
+    ),
+    "traffic.max_rate": Setting(
+        _number(int, 1, 10**15, "bits/s"), 10_000_000_000, "a faster delta is discarded as bogus"
+    ),
+    "retention.raw_hours": Setting(
+        _number(int, 1, HOURS_100_YEARS, "hours"), 48, "hours of raw metric samples kept"
+    ),
+    **{
+        f"retention.{name}_days": Setting(
+            _number(int, 1, DAYS_100_YEARS, "days"), default, f"days of {what} kept"
+        )
+        for name, default, what in (
+            ("hourly", 365, "hourly aggregates"),
+            ("daily", 1825, "daily aggregates"),
+            ("events", 30, "log events and traces"),
+            ("traffic", 1825, "finished traffic periods"),
+            ("audit", 365, "audit log entries"),
+        )
+    },
+    "users.current": Setting(_claim_set, None, "the current claim set (services expire)"),
+}
+
+
+def checked_config(key: object, value: object) -> str:
+    """The text to store for server config ``key`` = ``value``; a ValidationError names the key
+    and the rule it breaks (see the comment above SETTINGS for which keys are accepted)."""
+    validate.config_key(key)
+    text = validate.config_value(value, key)
+    setting = SETTINGS.get(key)
+    if setting is not None:
+        setting.read(key, text)
+    elif not (key.startswith(FREE_FORM_PREFIX) or key.split(".", 1)[0] in LXD_NAMESPACES):
+        raise ValidationError(
+            "config key",
+            key,
+            f"is not a known key: nodekeeper's are {', '.join(SETTINGS)}; free-form keys "
+            f"are {FREE_FORM_PREFIX}*; LXD's own are {', '.join(f'{n}.*' for n in LXD_NAMESPACES)}",
+        )
+    return text
+
+
+def checked_config_map(config: object) -> dict[str, str]:
+    """A whole server config checked as ``checked_config`` checks each key; None values are
+    left out (unset)."""
+    if not isinstance(config, Mapping):
+        raise ValidationError("config", config, "must be a table of key = value")
+    return {key: checked_config(key, value) for key, value in config.items() if value is not None}
+
+
+def stored_config_problems(config: Mapping[str, str]) -> list[str]:
+    """What ``db check`` says of a stored config: each value that breaks its key's rule."""
+    problems = []
+    for key, value in config.items():
+        try:
+            checked_config(key, value)
+        except ValidationError as exc:
+            problems.append(f"server config {exc}")
+    return problems
+
+
+# Per store, the (key, value) of the bad stored values already logged.
+_told: weakref.WeakKeyDictionary[object, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 
 
 def tunable(store, key: str):
-    """The typed value of a tunable: the store's config value, else its default.
+    """The typed value of a setting: the store's config value, else its default.
 
-    A stored value that does not parse is a ValidationError naming the key and the value.
+    A stored value that breaks its rule (written before the rule existed, or by hand) never
+    stops a reader such as the collector: it is logged once per store and the default used.
     """
-    from .errors import ValidationError
-
-    kind, default, _ = TUNABLES[key]
+    setting = SETTINGS[key]
     raw = store.config.get(key)
     if raw is None:
-        return default
+        return setting.default
     try:
-        value = kind(raw)
-    except ValueError:
-        raise ValidationError(key, raw, f"must be a {kind.__name__}") from None
-    if kind in (int, float) and not (math.isfinite(value) and value > 0):
-        raise ValidationError(key, raw, "must be greater than 0")
-    if key == "traffic.period" and value not in TRAFFIC_PERIODS:
-        raise ValidationError(key, raw, f"must be one of: {', '.join(TRAFFIC_PERIODS)}")
-    return value
+        return setting.read(key, raw)
+    except ValidationError as exc:
+        told = _told.setdefault(store, set())
+        if (key, raw) not in told:
+            told.add((key, raw))
+            log.warning("server config %s; using the default, %r", exc, setting.default)
+        return setting.default

@@ -7,9 +7,9 @@ documents report the same message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from .errors import ValidationError
+from .errors import FieldErrors, ValidationError
 
 _HOSTNAME = re.compile(r"[-a-zA-Z0-9]{1,63}")
 _DEVICE_NAME = re.compile(r"[-/._:a-zA-Z0-9]{1,63}")
@@ -126,3 +126,22 @@ def boolean(value: object, field: str) -> bool:
     if value in ("false", "0", 0):
         return False
     raise ValidationError(field, value, "must be true or false")
+
+
+def each_field(checks: Mapping[str, Callable[[], object]]) -> dict[str, object]:
+    """Every field's checked value, by field; when some break their rules, all their
+    ValidationErrors together (FieldErrors), so that a document lists each one at once."""
+    values: dict[str, object] = {}
+    errors: list[ValidationError] = []
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except FieldErrors as exc:
+            errors += exc.errors
+        except ValidationError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise FieldErrors(errors)
+    return values

@@ -35,3 +35,16 @@ def make_certificate(cn: str | None = "admin-laptop") -> tuple[str, bytes]:
 
 def nic(network: str, key: str = "network", **extra: str) -> dict[str, str]:
     return {"type": "nic", key: network, **extra}
+
+
+def store_config_unchecked(store, key: str, value: str) -> None:
+    """A server config row written without the rules of core.settings, as an older nodekeeper,
+    a hand-made SQL statement or another program could have left it."""
+    from sqlalchemy import delete, insert
+
+    from core.models.containers import ServerConfig
+
+    table = ServerConfig.__table__
+    with store.transaction() as conn:
+        conn.execute(delete(table).where(table.c.key == key))
+        conn.execute(insert(table).values(key=key, value=value))

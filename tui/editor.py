@@ -73,19 +73,20 @@ def core_document(store: Store, kind: str, name: str) -> Document:
         return docs.export(store, kind, name)
 
     def apply(original: str, text: str) -> str:
-        resources = docs.parse(text, title)
-        if len(resources) != 1 or (docs.kind_of(resources[0]), docs.name_of(resources[0])) != (
-            kind,
-            name,
-        ):
-            raise DocumentError(
-                [
-                    f"this document edits {title} only: keep its kind and name "
-                    f"(to create other resources use `nodekeeper apply FILE`)"
-                ],
-                title,
-            )
+        data = docs.load(text, title)
         with store.transaction():
+            resources = docs.check(store, data, title)  # every problem, as `apply` lists them
+            if len(resources) != 1 or (docs.kind_of(resources[0]), docs.name_of(resources[0])) != (
+                kind,
+                name,
+            ):
+                raise DocumentError(
+                    [
+                        f"this document edits {title} only: keep its kind and name "
+                        f"(to create other resources use `nodekeeper apply FILE`)"
+                    ],
+                    title,
+                )
             current = docs.export(store, kind, name)
             if current != original:
                 raise ChangedMeanwhile(current)

@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from ..models import metadata
+from ..settings import stored_config_problems
 from .migrate import read_status
 
 
@@ -30,4 +31,6 @@ def check(store) -> list[str]:
         if status.up_to_date:
             drift = compare_metadata(MigrationContext.configure(conn), metadata)
             problems.extend(f"schema differs from the models: {d}" for d in drift)
+    if status.up_to_date:  # what the collector logs once and replaces by the default
+        problems += stored_config_problems(store.config.all())
     return problems

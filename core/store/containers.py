@@ -35,6 +35,7 @@ from ..db import fast
 from ..errors import AlreadyExists, InUse, NotFound, Running, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
+from ..settings import checked_config, checked_config_map
 from .repo import NamedRepo, Repo, chunks
 
 if TYPE_CHECKING:
@@ -552,26 +553,36 @@ class ContainerRepo(NamedRepo):
     def validated(
         name, arch, ctype, power_state, ephemeral, profiles, config, devices
     ) -> ContainerInfo:
-        """A ContainerInfo with every field checked and normalised (ValidationError if not)."""
-        validate.hostname(name)
+        """A ContainerInfo with every field checked and normalised; a ValidationError names
+        the broken field (FieldErrors each of them, when several are)."""
         owner = f"container {name}"
-        if isinstance(profiles, str | bytes) or not isinstance(profiles, Iterable):
-            raise ValidationError(f"{owner} profiles", profiles, "must be a list of profile names")
-        profile_list = list(profiles)
-        for profile in profile_list:
-            validate.hostname(profile, f"{owner} profile")
-        if len(set(profile_list)) != len(profile_list):
-            raise ValidationError(f"{owner} profiles", profile_list, "lists a profile twice")
+
+        def profile_list() -> list[str]:
+            if isinstance(profiles, str | bytes) or not isinstance(profiles, Iterable):
+                raise ValidationError(
+                    f"{owner} profiles", profiles, "must be a list of profile names"
+                )
+            names = list(profiles)
+            for profile in names:
+                validate.hostname(profile, f"{owner} profile")
+            if len(set(names)) != len(names):
+                raise ValidationError(f"{owner} profiles", names, "lists a profile twice")
+            return names
+
         return ContainerInfo(
-            name=name,
-            architecture=ARCHITECTURES[architecture(arch)],
-            type=CONTAINER_TYPES[validate.choice(ctype, CONTAINER_TYPES, "type")],
-            power_state=POWER_STATES[validate.choice(power_state, POWER_STATES, "power_state")],
-            ephemeral=validate.boolean(ephemeral, "ephemeral"),
-            profiles=profile_list,
-            config=validate.config_map(config, f"{owner} config"),
-            devices=devices_map(devices, owner),
-        )
+            **validate.each_field({
+                "name": lambda: validate.hostname(name),
+                "architecture": lambda: ARCHITECTURES[architecture(arch)],
+                "type": lambda: CONTAINER_TYPES[validate.choice(ctype, CONTAINER_TYPES, "type")],
+                "power_state": lambda: POWER_STATES[
+                    validate.choice(power_state, POWER_STATES, "power_state")
+                ],
+                "ephemeral": lambda: validate.boolean(ephemeral, "ephemeral"),
+                "profiles": profile_list,
+                "config": lambda: validate.config_map(config, f"{owner} config"),
+                "devices": lambda: devices_map(devices, owner),
+            })
+        )  # fmt: skip
 
     @staticmethod
     def _row(info: ContainerInfo) -> dict:
@@ -749,16 +760,22 @@ class ProfileRepo(NamedRepo):
 
     @staticmethod
     def validated(name, description, config, devices) -> ProfileInfo:
-        validate.hostname(name)
-        if not isinstance(description, str):
-            raise ValidationError("description", description, "must be a string")
+        """A ProfileInfo with every field checked, as ContainerRepo.validated does."""
         owner = f"profile {name}"
+
+        def text() -> str:
+            if not isinstance(description, str):
+                raise ValidationError("description", description, "must be a string")
+            return description
+
         return ProfileInfo(
-            name=name,
-            description=description,
-            config=validate.config_map(config, f"{owner} config"),
-            devices=devices_map(devices, owner),
-        )
+            **validate.each_field({
+                "name": lambda: validate.hostname(name),
+                "description": text,
+                "config": lambda: validate.config_map(config, f"{owner} config"),
+                "devices": lambda: devices_map(devices, owner),
+            })
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1175,9 +1192,11 @@ class ServerConfigRepo(Repo):
         return default if value is None else value
 
     def set(self, key: str, value: object | None) -> None:
-        """Set a server config key; ``None`` unsets it."""
-        validate.config_key(key)
-        stored = None if value is None else validate.config_value(value, f"config.{key}")
+        """Set a server config key; ``None`` unsets it. A key or value that breaks the rules of
+        core.settings is a ValidationError naming the key and the rule."""
+        if value is None:
+            validate.config_key(key)
+        stored = None if value is None else checked_config(key, value)
         c = T["config"]
         with self._store.transaction() as conn:
             conn.execute(delete(c).where(c.c.key == key))
@@ -1185,8 +1204,9 @@ class ServerConfigRepo(Repo):
                 conn.execute(insert(c).values(key=key, value=stored))
 
     def replace(self, config: Mapping[str, object]) -> str:
-        """Replace the whole server config; "updated" or "unchanged"."""
-        clean = validate.config_map(config, "config")
+        """Replace the whole server config; "updated" or "unchanged". Each key is checked as
+        ``set`` checks it; None values are left out."""
+        clean = checked_config_map(config)
         c = T["config"]
         with self._store.transaction() as conn:
             if self.all() == clean:

@@ -46,9 +46,8 @@ from sqlalchemy import Connection, bindparam, desc, func, select, text
 
 from ..collect.system import SystemSample
 from ..collect.traffic import parse_service_chain
-from ..errors import ValidationError
 from ..models.services import Service, TrafficMonitor
-from ..settings import TUNABLES, tunable
+from ..settings import tunable
 from .repo import chunks
 from .telemetry import HOUR, HOURLY, META, NETWORK, SYSTEM, WATERMARK, CollectorStatus
 
@@ -165,7 +164,7 @@ def snapshot(
         history = None  # a new hour began: the window moved
     with store.reading() as conn:
         collector = store.telemetry.collector_status(now)
-        period = _tunable(store, "traffic.period")
+        period = tunable(store, "traffic.period")
         rows = conn.execute(_RECENT_SYSTEM, {"since": since}).all()
         latest = rows[-1] if rows else conn.execute(_LATEST_SYSTEM).first()
         net = conn.execute(_RECENT_NETWORK, {"since": since}).all()
@@ -224,20 +223,13 @@ _RECENT_NETWORK = (
 _CHAINS = select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time).order_by(TM.c.chain)
 
 
-def _tunable(store: Store, key: str):
-    try:
-        return tunable(store, key)
-    except ValidationError:  # a bad setting is `db check`'s to report; show the default
-        return TUNABLES[key][1]
-
-
 def _interval(store: Store, collector: CollectorStatus, stamps: list[int]) -> float:
     if collector.interval and collector.interval > 0:
         return float(collector.interval)
     steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
     if steps:
         return float(statistics.median(steps))
-    return float(_tunable(store, "collector.interval"))
+    return float(tunable(store, "collector.interval"))
 
 
 def _sample(row) -> SystemSample:

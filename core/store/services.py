@@ -227,27 +227,28 @@ def status_name(value: object, field: str = "status") -> str:
 
 
 def validated(info: ServiceInfo) -> ServiceInfo:
-    """A ServiceInfo with every field checked and normalised (ValidationError if not)."""
-    sid = service_id(info.id)
-    main_pid = _int(info.main_pid, "main_pid", maximum=INT32_MAX)
-    return ServiceInfo(
-        id=sid,
-        version=_int(info.version, "version", maximum=INT32_MAX, optional=False),  # type: ignore[arg-type]
-        path=_text(info.path, "path"),
-        service=unit_name(info.service),
-        user=_text(info.user, "user", 255),
-        permissions=_text(info.permissions, "permissions"),
-        state=state_name(info.state),
-        status=status_name(info.status),
-        start_at=_when(info.start_at, "start_at"),
-        main_pid=main_pid or None,  # systemd's MainPID=0 means "no process"
-        ttl=_int(info.ttl, "ttl", maximum=INT32_MAX),
-        alert_rules=_text(info.alert_rules, "alert_rules"),
-        ul_limit=_int(info.ul_limit, "ul_limit"),
-        dl_limit=_int(info.dl_limit, "dl_limit"),
-        storage_limit=_int(info.storage_limit, "storage_limit"),
-        state_limit=_int(info.state_limit, "state_limit"),
-    )
+    """A ServiceInfo with every field checked and normalised; a ValidationError names the
+    broken field (FieldErrors each of them, when several are)."""
+    checked = validate.each_field({
+        "id": lambda: service_id(info.id),
+        "version": lambda: _int(info.version, "version", maximum=INT32_MAX, optional=False),
+        "path": lambda: _text(info.path, "path"),
+        "service": lambda: unit_name(info.service),
+        "user": lambda: _text(info.user, "user", 255),
+        "permissions": lambda: _text(info.permissions, "permissions"),
+        "state": lambda: state_name(info.state),
+        "status": lambda: status_name(info.status),
+        "start_at": lambda: _when(info.start_at, "start_at"),
+        "main_pid": lambda: _int(info.main_pid, "main_pid", maximum=INT32_MAX),
+        "ttl": lambda: _int(info.ttl, "ttl", maximum=INT32_MAX),
+        "alert_rules": lambda: _text(info.alert_rules, "alert_rules"),
+        "ul_limit": lambda: _int(info.ul_limit, "ul_limit"),
+        "dl_limit": lambda: _int(info.dl_limit, "dl_limit"),
+        "storage_limit": lambda: _int(info.storage_limit, "storage_limit"),
+        "state_limit": lambda: _int(info.state_limit, "state_limit"),
+    })  # fmt: skip
+    checked["main_pid"] = checked["main_pid"] or None  # systemd's MainPID=0 means "no process"
+    return ServiceInfo(**checked)  # type: ignore[arg-type]
 
 
 def canonical_claims(claims: object, field: str = "users") -> str:

@@ -133,8 +133,8 @@ class TrafficRepo(Repo):
         """Count ``readings`` (in order) and store everything in one transaction.
 
         ``now`` stamps the limit warnings; by default each warning has its chain's reading time.
-        Raises ValidationError for a malformed reading or a bad ``traffic.*`` tunable; nothing
-        is written then.
+        Raises ValidationError for a malformed reading; nothing is written then. A stored
+        ``traffic.*`` setting that breaks its rule is logged once and its default used.
         """
         readings = list(readings)
         for reading in readings:

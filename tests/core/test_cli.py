@@ -328,7 +328,7 @@ def test_apply_of_an_invalid_service_exits_1_and_changes_nothing(capsys, svc_db,
     doc.write_text('[[services]]\nid = "web"\nttl = -5\n')
     code, out, err = run(capsys, "apply", str(doc), "--db", svc_db)
     assert code == 1 and out == ""
-    assert err.startswith("error: ") and "services[0]: ttl: -5 must not be negative" in err
+    assert err.startswith("error: ") and "services[0].ttl: -5 must not be negative" in err
     with open_store(svc_db) as store:
         assert store.services.get("web").ttl == 30
 

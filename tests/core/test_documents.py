@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import DocumentError, ImageInfo, open_store
+from core.cli import main
 from core.documents import apply_text, dump, export, parse
 from core.store import ContainerInfo, ProfileInfo
 from tests.helpers import make_certificate, nic
@@ -243,7 +244,7 @@ def test_services_array_applies_after_the_container_domain_in_one_transaction(st
 
 def test_an_invalid_service_keeps_the_rest_of_the_document_from_being_applied(store):
     store.services.create("svc-b", service="aos_svc-b.service")
-    with pytest.raises(DocumentError, match=r"services\[0\]: ttl: '30' must be"):
+    with pytest.raises(DocumentError, match=r"services\[0\].ttl: '30' must be"):
         apply_text(store, MULTI + '[[services]]\nid = "svc-c"\nttl = "30"\n')
     assert store.profiles.names() == [] and store.containers.names() == []
     assert store.services.ids() == ["svc-b"] and store.config.all() == {}
@@ -314,12 +315,12 @@ id = "fine"
         apply_text(store, text, "svc.toml")
     problems = err.value.problems
     assert len(problems) == 6
-    assert problems[0].startswith("services[0]: id: 'has space'")
-    assert "services[1]: ttl: -1 must not be negative" in problems
-    assert problems[2].startswith("services[2]: start_at:")
+    assert problems[0].startswith("services[0].id: 'has space'")
+    assert "services[1].ttl: -1 must not be negative" in problems
+    assert problems[2].startswith("services[2].start_at:")
     assert "'sleeping' is not one of" in problems[3]
     assert "'ul_limt' is not known in a service" in problems[4]
-    assert problems[5] == "services[5]: id: None is required in a service"
+    assert problems[5] == "services[5].id: None is required in a service"
     assert store.services.ids() == []
 
 
@@ -344,3 +345,119 @@ def test_an_error_found_while_writing_names_the_resource(store):
         DocumentError, match=f"image '{'bb' * 32}': image alias 'alpine' already exists"
     ):
         apply_text(store, text, "img.toml")
+
+
+# -- every problem in one run, each at its place; nothing changed
+
+
+MANY_PROBLEMS = """
+[[profiles]]
+name = "default"
+
+[[containers]]
+name = "dup1"
+
+[[containers]]
+name = "dup1"
+
+[[containers]]
+name = "c2"
+architecture = "sparc"
+power_state = "flying"
+
+[[containers]]
+name = "c3"
+profiles = ["default", "ghost"]
+
+[[profiles]]
+name = "bad profile"
+
+[[users]]
+claims = ["ops"]
+service_id = "nowhere"
+"""
+
+
+def test_apply_lists_every_problem_with_its_place_and_changes_nothing(store):
+    store.containers.create("keep")
+    before = export(store, "container", "keep")
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, MANY_PROBLEMS, "many.toml")
+    assert err.value.problems == [
+        "profiles[1].name: 'bad profile' may contain only letters, digits and '-'",
+        "containers[2].architecture: 'sparc' is not one of: i686, x86_64, armv7l, aarch64, ppc, "
+        "ppc64, ppc64le, s390x, mips, mips64, riscv32, riscv64",
+        "containers[2].power_state: 'flying' is not one of: stopped, running",
+        "container 'dup1' appears more than once",
+        "containers[3]: profile 'ghost' does not exist",
+        "users[0].service_id: 'nowhere' is not a service of the store or of this document",
+    ]
+    assert store.containers.names() == ["keep"] and store.profiles.names() == []
+    assert export(store, "container", "keep") == before
+
+
+# -- limits: too deep, too large, too long
+
+
+@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A database the CLI opens in the test's process, on each server backend."""
+    if request.param == "sqlite-file":
+        return str(tmp_path / "nk.db")
+    return request.getfixturevalue("pg_url")
+
+
+def nested(depth: int) -> str:
+    return "a = " + "[" * depth + "]" * depth + "\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (nested(500), "nested more than 32 levels deep"),  # deeper than tomllib can recurse
+        (nested(40), "a[0][0][0]"),  # parses; still refused at the stated limit
+        ("[[containers]]\nname = 'c1'\nconfig.'user.x' = '" + "x" * (1024 * 1024 + 1) + "'\n",
+         "containers[1].config.user.x: a string of 1048577 characters is longer than the limit "
+         "of 1 MiB"),
+        ("# " + "x" * (16 * 1024 * 1024) + "\n", "larger than the limit of 16 MiB"),
+    ],
+    ids=["500-deep", "40-deep", "long-value", "over-16-MiB"],
+)  # fmt: skip
+def test_a_document_over_a_limit_is_one_error_line_exit_1_and_changes_nothing(
+    db_url, tmp_path, capsys, body, problem
+):
+    with open_store(db_url) as store:
+        store.containers.create("keep")
+    doc = tmp_path / "big.toml"
+    doc.write_text('[[containers]]\nname = "new1"\n' + body)
+    code = main(["apply", str(doc), "--db", db_url])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {doc} is invalid: ") and err.count("\n") == 1, err[:300]
+    assert problem in err and "Traceback" not in err
+    with open_store(db_url) as store:
+        assert store.containers.names() == ["keep"]
+
+
+def test_a_document_over_the_limit_on_stdin_is_refused_after_reading_the_limit(tmp_path):
+    import subprocess
+    import sys
+
+    limit = 16 * 1024 * 1024
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "apply", "-", "--db", str(tmp_path / "nk.db")],
+        input=b"#" * (limit + 10),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.decode() == "error: <stdin> is invalid: larger than the limit of 16 MiB\n"
+
+
+def test_every_broken_field_of_a_service_is_listed(store):
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, '[[services]]\nid = "svc"\nversion = -1\nttl = "30"\nstate = "dead"\n')
+    assert [problem.split(":")[0] for problem in err.value.problems] == [
+        "services[0].version", "services[0].state", "services[0].ttl",
+    ]  # fmt: skip
+    assert store.services.ids() == []

@@ -153,26 +153,6 @@ def test_reads_grouped_in_reading_share_one_connection(file_store):
         assert inner is tx
 
 
-def test_tunables_default_parse_and_refuse_bad_values(store):
-    from core import ValidationError
-    from core.settings import tunable
-
-    assert tunable(store, "retention.raw_hours") == 48
-    assert tunable(store, "traffic.period") == "day"
-    store.config.set("retention.raw_hours", "72")
-    store.config.set("traffic.period", "month")
-    assert (tunable(store, "retention.raw_hours"), tunable(store, "traffic.period")) == (
-        72,
-        "month",
-    )
-    store.config.set("collector.interval", "soon")
-    with pytest.raises(ValidationError, match="collector.interval: 'soon' must be a float"):
-        tunable(store, "collector.interval")
-    store.config.set("traffic.period", "week")
-    with pytest.raises(ValidationError, match="must be one of: hour, day, month"):
-        tunable(store, "traffic.period")
-
-
 @pytest.fixture
 def read_only_mount(tmp_path):
     """A directory on a read-only filesystem (a read-only bind mount), holding a database."""
@@ -211,13 +191,3 @@ def test_a_database_on_a_read_only_filesystem_opens_read_only(read_only_mount, c
 def test_an_empty_sqlite_url_is_refused():
     with pytest.raises(StoreError, match="names no file"):
         open_store("sqlite:///")
-
-
-@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
-def test_tunables_must_be_finite_and_positive(file_store, value):
-    from core import ValidationError
-    from core.settings import tunable
-
-    file_store.config.set("collector.interval", value)
-    with pytest.raises(ValidationError, match="must be greater than 0"):
-        tunable(file_store, "collector.interval")

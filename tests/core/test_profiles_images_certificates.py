@@ -195,7 +195,7 @@ def test_read_only_store_refuses_every_write(tmp_path):
             lambda: store.containers.create("c1"),
             lambda: store.profiles.create("p1"),
             lambda: store.images.create(image()),
-            lambda: store.config.set("a.b", "1"),
+            lambda: store.config.set("user.b", "1"),
         ):
             with pytest.raises(ReadOnly, match="read-only"):
                 write()

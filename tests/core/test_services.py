@@ -24,6 +24,7 @@ from core import (
 )
 from core.models.services import Service, User
 from core.store.services import canonical_claims, parse_claims, state_checksum
+from tests.helpers import store_config_unchecked
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -535,7 +536,9 @@ def test_the_current_claim_set_comes_from_config_users_current(store):
 
 
 def test_a_malformed_users_current_is_a_validation_error_naming_the_key(store):
-    store.config.set("users.current", "user1")
+    with pytest.raises(ValidationError, match="users.current: 'user1' is not a JSON list"):
+        store.config.set("users.current", "user1")
+    store_config_unchecked(store, "users.current", "user1")  # as an older nodekeeper could
     with pytest.raises(ValidationError) as err:
         store.services.expired(now=NOW)
     assert (err.value.field, err.value.value) == ("config.users.current", "user1")

@@ -91,8 +91,7 @@ def test_a_user_of_a_missing_service_applies_nothing(store):
     with pytest.raises(DocumentError) as err:
         apply_text(store, SERVICE_AND_USERS, "users.toml")  # svc-old is not in the store
     assert err.value.problems == [
-        "user [\"user1\"] on svc-old: service_id: 'svc-old' is not a service of the store or of "
-        "this document"
+        "users[1].service_id: 'svc-old' is not a service of the store or of this document"
     ]
     assert store.services.ids() == [] and store.users.entries() == []
 
@@ -138,20 +137,20 @@ service_id = "svc1"
         apply_text(store, text, "users.toml")
     assert err.value.source == "users.toml"
     assert err.value.problems == [
-        "users[0]: claims: 'admin' must be a list of strings, such as [\"user1\"]",
-        "users[1]: claims: [] must name at least one claim",
-        "users[2]: service_id: 'has space' must not contain whitespace or control characters (' ')",
-        "users[3]: state_checksum: 'zz' must be hexadecimal digits (a sha256), or empty",
-        "users[4]: storage_folder: 5 must be a string",
-        "users[5]: key: 'folder' is not known in a user (known: claims, service_id, "
+        "users[0].claims: 'admin' must be a list of strings, such as [\"user1\"]",
+        "users[1].claims: [] must name at least one claim",
+        "users[2].service_id: 'has space' must not contain whitespace or control characters (' ')",
+        "users[3].state_checksum: 'zz' must be hexadecimal digits (a sha256), or empty",
+        "users[4].storage_folder: 5 must be a string",
+        "users[5].key: 'folder' is not known in a user (known: claims, service_id, "
         "storage_folder, state_checksum)",
-        "users[6]: claims: None is required in a user",
+        "users[6].claims: None is required in a user",
     ]
     assert store.users.entries() == []
 
 
 def test_a_single_user_document_names_its_problems(store):
-    with pytest.raises(DocumentError, match=r"user: state_checksum: 5 must be a string"):
+    with pytest.raises(DocumentError, match=r"user.state_checksum: 5 must be a string"):
         parse('kind = "user"\nclaims = ["a"]\nservice_id = "s"\nstate_checksum = 5\n')
     with pytest.raises(DocumentError, match=r"kind: 'users' is not one of: .*user"):
         parse('kind = "users"\n')
@@ -268,6 +267,6 @@ def test_cli_apply_of_an_invalid_user_exits_1_and_changes_nothing(capsys, db, tm
     doc.write_text('[[users]]\nclaims = ["ops", "admin"]\nservice_id = "svc1"\ncolour = 1\n')
     code, out, err = run(capsys, "apply", str(doc), "--db", db)
     assert (code, out) == (1, "")
-    assert "users[0]: key: 'colour' is not known in a user" in err
+    assert "users[0].key: 'colour' is not known in a user" in err
     with open_store(db) as store:
         assert store.users.get(["admin", "ops"], "svc1").storage_folder == "/srv/ops"

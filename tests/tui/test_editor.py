@@ -91,6 +91,27 @@ def test_an_invalid_document_reopens_with_the_errors_on_top_and_the_text_kept(
     assert store.containers.get("web1").config["limits.cpu"] == "8"
 
 
+def test_the_editor_lists_every_problem_of_the_document_as_apply_does(
+    store: Store, tmp_path: Path, use_editor
+) -> None:
+    use_editor(
+        "sed -i -e 's/^architecture = .*/architecture = \"sparc\"/'"
+        " -e 's/^power_state = .*/power_state = \"flying\"/'"
+        ' -e \'s/"limits.cpu" = "4"/"limits cpu" = "8"/\' "$1"',
+        "true",
+    )
+    before = store.containers.get("web1")
+    _, messages = edit_web1(store)
+    shown = (tmp_path / "shown-1.toml").read_text().splitlines()
+    assert shown[0] == "# ! The document was not applied:"
+    assert shown[1].startswith("# !   container.architecture: 'sparc' is not one of: ")
+    assert shown[2] == "# !   container.power_state: 'flying' is not one of: stopped, running"
+    assert shown[3].startswith("# !   container: container web1 config key: 'limits cpu'")
+    assert shown[4].startswith("# ! Fix it and save")
+    assert messages == ["Edit cancelled: container 'web1' was not changed"]
+    assert store.containers.get("web1") == before
+
+
 def test_broken_toml_reopens_too_and_saving_it_unchanged_cancels(
     store: Store, tmp_path: Path, use_editor
 ) -> None:
