@@ -8,8 +8,9 @@ talks SQL.
 
 Bindings are the App's, so that they work wherever the focus is (a table, the filter line, a
 tab) and ``check_action`` can hide them: the table and edit keys on the dashboard, the edit keys
-(n, e, E, d) when the store is read-only. Modal screens (forms, confirmations, help) cut the
-chain, so these keys never fire behind a dialog.
+(n, e, E, d) when the store is read-only (pressed, they then say why). Modal screens (forms,
+confirmations, help) cut the chain, so these keys never fire behind a dialog. Keys typed in one
+burst are handled one at a time, each where the focus is by then (``keys.KeysInOrder``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import constants as textual_constants
-from textual import events, work
+from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -34,13 +35,14 @@ from textual.css.query import NoMatches
 from textual.driver import Driver
 from textual.lazy import Lazy
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import NodekeeperError, Store
 from core.store.dashboard import ChangeWatcher
 from core.text import escape_control
 
 from . import editor
+from .keys import KeysInOrder
 from .screens.containers import ContainersSection
 from .screens.help import HelpScreen
 from .screens.images import ImagesSection, image_label
@@ -142,7 +144,7 @@ class ResourceProvider(Provider):
         return content
 
 
-class NodekeeperApp(App[None]):
+class NodekeeperApp(KeysInOrder[None]):
     """Browse and edit a node's store: dashboard, containers, profiles, images, services, users."""
 
     CSS_PATH = "app.tcss"
@@ -337,24 +339,11 @@ class NodekeeperApp(App[None]):
         if self._when_mounted(section, partial(self._jump, section, key)):
             self.resources(section).jump(key)
 
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed in one burst after "/" (a fast typist, a paste, tmux send-keys) were
-        # already on their way to the table when "/" moved the focus to the filter: they come
-        # back up here, and belong to the filter. (The filter stops the keys it handles, so
-        # none arrives twice; its own bindings were already filtered out of the chain.)
-        focused = self.focused
-        if (
-            event.is_printable
-            and event.character
-            and isinstance(focused, Input)
-            and focused.id == "filter"
-        ):
-            event.stop()
-            focused.insert_text_at_cursor(event.character)
-
     # -- bindings
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "say_read_only":
+            return self.read_only and self.active_resources() is not None
         if action in TABLE_ACTIONS:
             if self.active_resources() is None:
                 return False  # the dashboard has no table

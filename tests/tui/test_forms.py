@@ -4,15 +4,35 @@ bracketed paste) landing in the fields they were typed for, in a pilot and in a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Select
 
+import core
 from core import Store
+from tests.perf.tui_pty import PtyApp, nodekeeper
+from tui.app import NodekeeperApp
+from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal, YesNo
 
-from .pilot import app_on, drive, form, press
+from .pilot import app_on, drive, form, press, settle
 
 SIZE = (80, 24)
+CHARACTERS = {"tab": "\t", "enter": "\r", "space": " "}
+NAMES = {"/": "slash", ".": "full_stop", "_": "underscore", " ": "space"}
+
+
+def burst(app: NodekeeperApp, *keys: str) -> None:
+    """Keys as one read of the terminal brings them: all queued at once, nothing handled in
+    between (``pilot.press`` waits for the app after each key). A one-character key is that
+    character; ``*"text"`` types a text."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(NAMES.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, CHARACTERS.get(key)))
 
 
 def values(modal: FormModal[str], *names: str) -> list[object]:
@@ -71,3 +91,71 @@ def test_enter_opens_a_select_as_space_does_and_saves_nothing(store: Store) -> N
         assert "web9" not in store.containers.names()
 
     drive(app, scenario, size=SIZE)
+
+
+# -- keys typed in one burst
+
+
+def test_a_line_typed_in_one_burst_lands_in_its_fields(store: Store) -> None:
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        # "n" opens the form, the rest is typed before it has even mounted.
+        burst(app, "n", *"svc9", "tab", *"aos_svc9.service", "tab", *"7", "tab", *"/opt/a",
+              "tab", *"aos")  # fmt: skip
+        await settle(pilot)
+        modal = form(app)
+        fields = ("id", "service", "version", "path", "user", "permissions")
+        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "07", "/opt/a", "aos", ""]
+        assert app.focused is modal.widget("user")
+        burst(app, "ctrl+s")
+        await settle(pilot)
+        saved = store.services.get("svc9")
+        assert (saved.service, saved.version, saved.path, saved.user) == (
+            "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_tab_then_enter_in_one_burst_opens_the_select_instead_of_saving(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"web9", "tab", "enter", "down", "enter", "tab", "tab", "space")
+        await settle(pilot)
+        modal = form(app)
+        assert values(modal, "name", "architecture", "ephemeral") == ["web9", "armv7l", True]
+        assert "web9" not in store.containers.names()  # Enter went to the list, not the name
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_keys_typed_in_one_burst_after_slash_still_filter(store: Store) -> None:
+    """The filter needs no case of its own: "/" then text is the same burst as above."""
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "/", *"web", "enter", "d")
+        await settle(pilot)
+        section = app.active_resources()
+        assert section is not None and section.filter_input.value == "web"
+        # Enter went back to the table, where d is the delete key: it asks.
+        assert isinstance(app.screen, ConfirmModal)
+        await press(pilot, "escape")
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_burst_typed_into_a_real_terminal_lands_in_its_fields(store: Store, db: Path) -> None:
+    """The same as ``tmux send-keys``: one write to a pseudo-terminal at 80x24."""
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect"), cols=80, rows=24) as app:
+        app.wait_for("Dashboard", timeout=60)
+        app.write(b"5")
+        app.wait_for("Services 2 ", start=app.offset, timeout=30)
+        offset = app.offset
+        app.write(b"nsvc9\taos_svc9.service\t7\t/opt/a\taos\x13")  # ..., then ctrl+s
+        app.wait_for("Saved service 'svc9'", start=offset, timeout=30)
+    with core.open_store(db, read_only=True) as reader:
+        saved = reader.services.get("svc9")
+    assert (saved.service, saved.version, saved.path, saved.user) == (
+        "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
