@@ -269,7 +269,7 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, key)
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-text").render())
+        text = help_text(app)
         for binding in NodekeeperApp.BINDINGS:
             assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
         for words in ("click a header", "Escape", "Ctrl+P", "$VISUAL"):
@@ -278,6 +278,10 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
         assert not isinstance(app.screen, HelpScreen)
 
     drive(app, scenario)
+
+
+def help_text(app: NodekeeperApp) -> str:
+    return "\n".join(str(line.render()) for line in app.screen.query("#help-body Static"))
 
 
 HELP_LINE = {
@@ -615,5 +619,27 @@ def test_it_works_at_80_by_24(store: Store) -> None:
         assert isinstance(app.screen, FormModal)
         save = app.screen.query_one("#save")
         assert save.region.bottom <= 24 and save.region.height > 0  # reachable without scrolling
+
+    drive(app, scenario, size=(80, 24))
+
+
+# -- at 80x24: notifications, help, read-only
+
+
+def screen_lines(app: NodekeeperApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def test_a_help_line_that_wraps_keeps_its_indentation_at_80_columns(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "question_mark", "end")
+        lines = screen_lines(app)
+        [at] = [n for n, line in enumerate(lines) if "command palette: jump" in line]
+        keys, column = lines[at].index("Ctrl+P"), lines[at].index("command palette")
+        wrapped = lines[at + 1]
+        assert not wrapped[keys:column].strip() and wrapped[column] != " ", wrapped
+        assert "theme" in wrapped  # the rest of the description, under its start
 
     drive(app, scenario, size=(80, 24))
