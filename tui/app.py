@@ -78,7 +78,13 @@ SECTIONS: dict[str, Section] = {
     "services": Section("Services", _resources(ServicesSection)),
     "users": Section("Users", _resources(UsersSection)),
 }
-EDIT_ACTIONS = frozenset({"new", "edit", "edit_document", "delete"})
+EDIT_BINDINGS = (
+    Binding("n", "new", "New"),
+    Binding("e", "edit", "Edit"),
+    Binding("E", "edit_document", "$EDITOR", key_display="E"),
+    Binding("d", "delete", "Delete"),
+)
+EDIT_ACTIONS = frozenset(binding.action for binding in EDIT_BINDINGS)
 LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
 TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort"}
 
@@ -164,13 +170,12 @@ class NodekeeperApp(KeysInOrder[None]):
         ),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("s", "sort", "Sort"),
-        Binding("n", "new", "New"),
-        Binding("e", "edit", "Edit"),
-        Binding("E", "edit_document", "$EDITOR", key_display="E"),
-        Binding("d", "delete", "Delete"),
+        *EDIT_BINDINGS,
         Binding("r", "reload", "Refresh"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        # Read-only, the edit keys are hidden and off (check_action); these then say why.
+        *(Binding(binding.key, "say_read_only", show=False) for binding in EDIT_BINDINGS),
     ]
 
     def __init__(
@@ -200,9 +205,20 @@ class NodekeeperApp(KeysInOrder[None]):
         self.collector: Any = None
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
-        self.sub_title = escape_control(store.location.display) + (
-            " (read-only)" if self.read_only else ""
+        self.sub_title = escape_control(store.location.display)
+        self.read_only_reason = (
+            "the console was started with --read-only"
+            if read_only
+            else f"you cannot write {escape_control(store.location.display)}"
         )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's line. The read-only mark comes first: a narrow terminal cuts the end
+        of the line (the database path), never the mark."""
+        line = super().format_title(title, sub_title)
+        if self.read_only:
+            return Content.assemble(("read-only", "bold $text-warning"), " · ", line)
+        return line
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
@@ -375,6 +391,12 @@ class NodekeeperApp(KeysInOrder[None]):
     def action_delete(self) -> None:
         self._on_section("delete")
 
+    def action_say_read_only(self) -> None:
+        self.notify(
+            f"read-only: {self.read_only_reason}; nothing can be created, changed or deleted",
+            severity="warning", markup=False,
+        )  # fmt: skip
+
     def action_reload(self) -> None:
         section = self.active_section
         if isinstance(section, ResourceSection):
@@ -390,6 +412,8 @@ class NodekeeperApp(KeysInOrder[None]):
         keys: list[tuple[str, str, str]] = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
+            if binding.action == "say_read_only":
+                continue  # the edit keys, listed once
             shown = "? F1" if binding.action == "help" else self.get_key_display(binding)
             off = binding.action in EDIT_ACTIONS and self.read_only
             description = HELP_TEXT.get(binding.action, binding.description)
