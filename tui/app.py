@@ -85,6 +85,7 @@ EDIT_BINDINGS = (
     Binding("d", "delete", "Delete"),
 )
 EDIT_ACTIONS = frozenset(binding.action for binding in EDIT_BINDINGS)
+NOTE_LINES = 4  # a notification's message at most: at 80x24 a long error hid the console
 LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
 TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort"}
 
@@ -219,6 +220,10 @@ class NodekeeperApp(KeysInOrder[None]):
         if self.read_only:
             return Content.assemble(("read-only", "bold $text-warning"), " · ", line)
         return line
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Every notification, its message cut to NOTE_LINES lines (``and N more``)."""
+        super().notify(at_most_lines(message, NOTE_LINES), **kwargs)
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
@@ -449,6 +454,16 @@ HELP_TEXT = {
     "quit": "quit",
 }
 HELP_TEXT.update({f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()})
+
+
+def at_most_lines(text: str, most: int) -> str:
+    """``text`` in at most ``most`` lines: past that, its first ``most - 1`` and ``and N more``
+    (a document with 35 problems is not 36 lines high)."""
+    lines = text.splitlines()
+    if len(lines) <= most:
+        return text
+    kept = lines[: most - 1]
+    return "\n".join([*kept, f"and {len(lines) - len(kept)} more"])
 
 
 def run(

@@ -675,6 +675,23 @@ def test_the_read_only_mark_fits_in_the_header_at_80_columns(tmp_path: Path) -> 
         drive(app, scenario, size=(80, 24))
 
 
+def test_a_long_error_takes_at_most_4_lines_in_a_notification(store: Store) -> None:
+    app = app_on(store, "containers")
+    problems = [f"containers[{n}].architecture: unknown" for n in range(35)]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app.notify("\n".join(problems), title="Not applied", severity="error", markup=False)
+        await settle(pilot)
+        [said] = notes(app)
+        assert said.splitlines() == [*problems[:3], "and 32 more"]
+        app.clear_notifications()
+        app.notify("\n".join(problems[:4]), markup=False)  # 4 lines: shown whole
+        await settle(pilot)
+        assert notes(app) == ["\n".join(problems[:4])]
+
+    drive(app, scenario, size=(80, 24))
+
+
 def test_a_help_line_that_wraps_keeps_its_indentation_at_80_columns(store: Store) -> None:
     app = app_on(store, "containers")
 
