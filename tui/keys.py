@@ -22,7 +22,9 @@ after each key it presses, so tests written with it never meet it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
+from functools import partial
 from typing import Any
 
 from textual import events
@@ -61,48 +63,42 @@ class KeysInOrder(App[ReturnType]):
         """Let Textual handle ``event`` (priority bindings, else the focused widget, which
         passes it up to the App's bindings unless it uses it); the next key waits for that."""
         await super().on_event(event)
+        handled = asyncio.Event()
+        way: list[MessagePump] = []  # the widgets it goes through, the focused one first
         if not event.is_forwarded:  # a priority binding took it
-            self._settle()
-            return
-        # No await from here on: the key is in the focused widget's queue, not yet handled.
-        way: list[MessagePump] = []
-        for node in (self.focused or self.screen).ancestors_with_self:
-            way.append(node)
-            if isinstance(node, Screen):
-                break
-        finished = False
+            handled.set()
+        else:
+            # No await from here on: the key is in the focused widget's queue, not handled.
+            for node in (self.focused or self.screen).ancestors_with_self:
+                way.append(node)
+                if isinstance(node, Screen):
+                    break
+            for pump in way:
+                pump.message_signal.subscribe(
+                    self, partial(self._seen, event, pump is way[-1], handled), immediate=True
+                )
+        self._key_waiter = asyncio.create_task(self._settled(handled, way))
 
-        def finish() -> None:
-            nonlocal finished
-            if not finished:
-                finished = True
-                for pump in way:
-                    pump.message_signal.unsubscribe(self)
-                patience.stop()
-                self._settle()
+    @staticmethod
+    def _seen(event: Typed, last: bool, handled: asyncio.Event, message: Message) -> None:
+        """A widget on the key's way has processed a message: is it the key, and its end?"""
+        # Private: Message has no public "stopped" (the widget used the key).
+        if message is event and (last or message._stop_propagation):
+            handled.set()
 
-        def watch(pump: MessagePump) -> None:
-            def handled(message: Message) -> None:
-                # Private: Message has no public "stopped" (a widget used the key).
-                if message is event and (pump is way[-1] or message._stop_propagation):
-                    finish()
-
-            pump.message_signal.subscribe(self, handled, immediate=True)
-
-        for pump in way:
-            watch(pump)
-        patience = self.set_timer(KEY_PATIENCE, finish, name="key patience")
-
-    def _settle(self) -> None:
-        self._key_waiter = asyncio.create_task(self._settled())
-
-    async def _settled(self) -> None:
-        """Wait for what the key set going: the messages it caused (an Input's Submitted
-        whose handler focuses the table), a screen it opened mounting (and focusing its
-        first field): until the App and the widgets of its screen have none left."""
+    async def _settled(self, handled: asyncio.Event, way: list[MessagePump]) -> None:
+        """Wait for the key to be handled, then for what it set going: the messages it
+        caused (an Input's Submitted whose handler focuses the table), a screen it opened
+        mounting (and focusing its first field): until the App and the widgets of its screen
+        have none left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + KEY_PATIENCE
         try:
-            deadline = asyncio.get_running_loop().time() + KEY_PATIENCE
-            while asyncio.get_running_loop().time() < deadline:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(handled.wait(), KEY_PATIENCE)
+            for pump in way:
+                pump.message_signal.unsubscribe(self)
+            while loop.time() < deadline:
                 await asyncio.sleep(0)
                 if self._quiet():
                     break
