@@ -32,11 +32,13 @@ from textual.app import App, ReturnType
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
+from textual.worker import Worker
 
 # Seconds a key waits at most for the one before it (its way, then what it set going): only
-# reached when a widget on its way was removed before handling it, or the app never goes
-# quiet; the key is handed on anyway.
-KEY_PATIENCE = 1.0
+# reached when a widget on its way was removed before handling it, a worker it started takes
+# longer (a huge store), or the app never goes quiet; the key is handed on anyway.
+KEY_PATIENCE = 2.0
+WORKER_POLL = 0.005  # seconds between looks at a worker the key started (a thread: no event)
 
 Typed = events.Key | events.Paste
 
@@ -62,6 +64,7 @@ class KeysInOrder(App[ReturnType]):
     async def _hand_on(self, event: Typed) -> None:
         """Let Textual handle ``event`` (priority bindings, else the focused widget, which
         passes it up to the App's bindings unless it uses it); the next key waits for that."""
+        running = {worker for worker in self.workers if worker.is_running}
         await super().on_event(event)
         handled = asyncio.Event()
         way: list[MessagePump] = []  # the widgets it goes through, the focused one first
@@ -77,7 +80,7 @@ class KeysInOrder(App[ReturnType]):
                 pump.message_signal.subscribe(
                     self, partial(self._seen, event, pump is way[-1], handled), immediate=True
                 )
-        self._key_waiter = asyncio.create_task(self._settled(handled, way))
+        self._key_waiter = asyncio.create_task(self._settled(handled, way, running))
 
     @staticmethod
     def _seen(event: Typed, last: bool, handled: asyncio.Event, message: Message) -> None:
@@ -86,11 +89,14 @@ class KeysInOrder(App[ReturnType]):
         if message is event and (last or message._stop_propagation):
             handled.set()
 
-    async def _settled(self, handled: asyncio.Event, way: list[MessagePump]) -> None:
-        """Wait for the key to be handled, then for what it set going: the messages it
-        caused (an Input's Submitted whose handler focuses the table), a screen it opened
-        mounting (and focusing its first field): until the App and the widgets of its screen
-        have none left."""
+    async def _settled(
+        self, handled: asyncio.Event, way: list[MessagePump], running: set[Worker[Any]]
+    ) -> None:
+        """Wait for the key to be handled, then for what it set going: the workers it
+        started (the rows of the section it showed: "2" then "n" is a new container, not
+        "Still reading the store"), the messages it caused (an Input's Submitted whose
+        handler focuses the table), a screen it opened mounting (and focusing its first
+        field): until none of these is left."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + KEY_PATIENCE
         try:
@@ -99,8 +105,9 @@ class KeysInOrder(App[ReturnType]):
             for pump in way:
                 pump.message_signal.unsubscribe(self)
             while loop.time() < deadline:
-                await asyncio.sleep(0)
-                if self._quiet():
+                started = any(w.is_running and w not in running for w in self.workers)
+                await asyncio.sleep(WORKER_POLL if started else 0)
+                if not started and self._quiet():
                     break
         finally:
             self.call_later(self._next_key)

@@ -130,6 +130,22 @@ def test_tab_then_enter_in_one_burst_opens_the_select_instead_of_saving(store: S
     drive(app, scenario, size=SIZE)
 
 
+def test_a_burst_that_shows_a_section_waits_for_its_rows(store: Store) -> None:
+    """ "2" then "n": the containers are read in a worker first. Handed on before the rows
+    were there, "n" said "Still reading the store" and the "e" of "web9" opened an edit form
+    on the first container, which the rest of the burst then changed."""
+    app = app_on(store, "dashboard")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "2", "n", *"web9", "tab", "tab", "tab", "space")
+        await settle(pilot)
+        modal = form(app)
+        assert str(modal.title_text) == "New container"
+        assert values(modal, "name", "ephemeral") == ["web9", True]
+
+    drive(app, scenario, size=SIZE)
+
+
 def test_keys_typed_in_one_burst_after_slash_still_filter(store: Store) -> None:
     """The filter needs no case of its own: "/" then text is the same burst as above."""
     app = app_on(store, "containers")
