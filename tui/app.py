@@ -8,8 +8,9 @@ talks SQL.
 
 Bindings are the App's, so that they work wherever the focus is (a table, the filter line, a
 tab) and ``check_action`` can hide them: the table and edit keys on the dashboard, the edit keys
-(n, e, E, d) when the store is read-only. Modal screens (forms, confirmations, help) cut the
-chain, so these keys never fire behind a dialog.
+(n, e, E, d) when the store is read-only (pressed, they then say why). Modal screens (forms,
+confirmations, help) cut the chain, so these keys never fire behind a dialog. Keys typed in one
+burst are handled one at a time, each where the focus is by then (``keys.KeysInOrder``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import constants as textual_constants
-from textual import events, work
+from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -34,13 +35,14 @@ from textual.css.query import NoMatches
 from textual.driver import Driver
 from textual.lazy import Lazy
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from core import NodekeeperError, Store
 from core.store.dashboard import ChangeWatcher
 from core.text import escape_control
 
 from . import editor
+from .keys import KeysInOrder
 from .screens.containers import ContainersSection
 from .screens.help import HelpScreen
 from .screens.images import ImagesSection, image_label
@@ -76,7 +78,14 @@ SECTIONS: dict[str, Section] = {
     "services": Section("Services", _resources(ServicesSection)),
     "users": Section("Users", _resources(UsersSection)),
 }
-EDIT_ACTIONS = frozenset({"new", "edit", "edit_document", "delete"})
+EDIT_BINDINGS = (
+    Binding("n", "new", "New"),
+    Binding("e", "edit", "Edit"),
+    Binding("E", "edit_document", "$EDITOR", key_display="E"),
+    Binding("d", "delete", "Delete"),
+)
+EDIT_ACTIONS = frozenset(binding.action for binding in EDIT_BINDINGS)
+NOTE_LINES = 4  # a notification's message at most: at 80x24 a long error hid the console
 LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
 TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort", "sort_reverse"}
 
@@ -142,7 +151,7 @@ class ResourceProvider(Provider):
         return content
 
 
-class NodekeeperApp(App[None]):
+class NodekeeperApp(KeysInOrder[None]):
     """Browse and edit a node's store: dashboard, containers, profiles, images, services, users."""
 
     CSS_PATH = "app.tcss"
@@ -163,13 +172,12 @@ class NodekeeperApp(App[None]):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse", key_display="S", show=False),  # the footer is full
-        Binding("n", "new", "New"),
-        Binding("e", "edit", "Edit"),
-        Binding("E", "edit_document", "$EDITOR", key_display="E"),
-        Binding("d", "delete", "Delete"),
+        *EDIT_BINDINGS,
         Binding("r", "reload", "Refresh"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        # Read-only, the edit keys are hidden and off (check_action); these then say why.
+        *(Binding(binding.key, "say_read_only", show=False) for binding in EDIT_BINDINGS),
     ]
 
     def __init__(
@@ -200,9 +208,24 @@ class NodekeeperApp(App[None]):
         self.pending_section_waits = 0  # see _when_mounted
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
-        self.sub_title = escape_control(store.location.display) + (
-            " (read-only)" if self.read_only else ""
+        self.sub_title = escape_control(store.location.display)
+        self.read_only_reason = (
+            "the console was started with --read-only"
+            if read_only
+            else f"you cannot write {escape_control(store.location.display)}"
         )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's line. The read-only mark comes first: a narrow terminal cuts the end
+        of the line (the database path), never the mark."""
+        line = super().format_title(title, sub_title)
+        if self.read_only:
+            return Content.assemble(("read-only", "bold $text-warning"), " · ", line)
+        return line
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Every notification, its message cut to NOTE_LINES lines (``and N more``)."""
+        super().notify(at_most_lines(message, NOTE_LINES), **kwargs)
 
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
@@ -355,24 +378,11 @@ class NodekeeperApp(App[None]):
         if self._when_mounted(section, partial(self._jump, section, key)):
             self.resources(section).jump(key)
 
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed in one burst after "/" (a fast typist, a paste, tmux send-keys) were
-        # already on their way to the table when "/" moved the focus to the filter: they come
-        # back up here, and belong to the filter. (The filter stops the keys it handles, so
-        # none arrives twice; its own bindings were already filtered out of the chain.)
-        focused = self.focused
-        if (
-            event.is_printable
-            and event.character
-            and isinstance(focused, Input)
-            and focused.id == "filter"
-        ):
-            event.stop()
-            focused.insert_text_at_cursor(event.character)
-
     # -- bindings
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "say_read_only":
+            return self.read_only and self.active_resources() is not None
         if action in TABLE_ACTIONS:
             if self.active_resources() is None:
                 return False  # the dashboard has no table
@@ -407,6 +417,12 @@ class NodekeeperApp(App[None]):
     def action_delete(self) -> None:
         self._on_section("delete")
 
+    def action_say_read_only(self) -> None:
+        self.notify(
+            f"read-only: {self.read_only_reason}; nothing can be created, changed or deleted",
+            severity="warning", markup=False,
+        )  # fmt: skip
+
     def action_reload(self) -> None:
         section = self.active_section
         if isinstance(section, ResourceSection):
@@ -422,6 +438,8 @@ class NodekeeperApp(App[None]):
         keys: list[tuple[str, str, str]] = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
+            if binding.action == "say_read_only":
+                continue  # the edit keys, listed once
             shown = "? F1" if binding.action == "help" else self.get_key_display(binding)
             off = binding.action in EDIT_ACTIONS and self.read_only
             description = HELP_TEXT.get(binding.action, binding.description)
@@ -458,6 +476,16 @@ HELP_TEXT = {
     "quit": "quit",
 }
 HELP_TEXT.update({f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()})
+
+
+def at_most_lines(text: str, most: int) -> str:
+    """``text`` in at most ``most`` lines: past that, its first ``most - 1`` and ``and N more``
+    (a document with 35 problems is not 36 lines high)."""
+    lines = text.splitlines()
+    if len(lines) <= most:
+        return text
+    kept = lines[: most - 1]
+    return "\n".join([*kept, f"and {len(lines) - len(kept)} more"])
 
 
 def run(

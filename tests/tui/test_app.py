@@ -52,6 +52,10 @@ def keys_in_force(app: NodekeeperApp) -> set[str]:
     return set(app.screen.active_bindings)
 
 
+def keys_in_footer(app: NodekeeperApp) -> set[str]:
+    return {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+
+
 # -- sections
 
 
@@ -259,7 +263,7 @@ def test_the_header_says_when_the_database_is_read_only(store: Store, db: Path) 
 
         async def scenario(pilot: Pilot[None]) -> None:
             shown_title = app.query_one(Header).format_title().plain
-            assert shown_title.endswith(f"{db} (read-only)")
+            assert shown_title.startswith("read-only · ") and shown_title.endswith(str(db))
             assert section(app).table.row_count == 2  # reading still works
 
         drive(app, scenario)
@@ -289,15 +293,20 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, key)
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-text").render())
+        text = help_text(app)
         for binding in NodekeeperApp.BINDINGS:
-            assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
+            if binding.action != "say_read_only":  # type: ignore[union-attr]
+                assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
         for words in ("click a header", "Escape", "Ctrl+P", "$VISUAL"):
             assert words in text
         await press(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
 
     drive(app, scenario)
+
+
+def help_text(app: NodekeeperApp) -> str:
+    return "\n".join(str(line.render()) for line in app.screen.query("#help-body Static"))
 
 
 HELP_LINE = {
@@ -358,7 +367,7 @@ def test_the_palette_clears_a_filter_that_hides_the_resource(store: Store) -> No
 
 
 @pytest.mark.parametrize("how", ["read-only store", "--read-only flag"])
-def test_read_only_hides_the_edit_bindings_and_pressing_them_does_nothing(
+def test_read_only_hides_the_edit_bindings_and_pressing_them_changes_nothing(
     store: Store, db: Path, tmp_path: Path, monkeypatch, how: str
 ) -> None:
     monkeypatch.setenv("EDITOR", str(editor_script(tmp_path, 'echo changed >> "$1"')))
@@ -367,9 +376,9 @@ def test_read_only_hides_the_edit_bindings_and_pressing_them_does_nothing(
     app = app_on(opened, "containers", read_only=how == "--read-only flag")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        in_force = keys_in_force(app)
-        assert not {"n", "e", "E", "d"} & in_force
-        assert {"slash", "s", "r"} <= in_force  # reading goes on
+        in_footer = keys_in_footer(app)
+        assert not {"n", "e", "E", "d"} & in_footer
+        assert {"slash", "s", "r"} <= in_footer  # reading goes on
         for number in "23456":
             await press(pilot, number)
             for key in EDIT_KEYS:
@@ -627,5 +636,84 @@ def test_it_works_at_80_by_24(store: Store) -> None:
         assert isinstance(app.screen, FormModal)
         save = app.screen.query_one("#save")
         assert save.region.bottom <= 24 and save.region.height > 0  # reachable without scrolling
+
+    drive(app, scenario, size=(80, 24))
+
+
+# -- at 80x24: notifications, help, read-only
+
+
+def screen_lines(app: NodekeeperApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("how", ["read-only store", "--read-only flag"])
+def test_in_read_only_an_edit_key_says_why_nothing_happens(
+    store: Store, db: Path, how: str
+) -> None:
+    opened = core.open_store(db, read_only=True) if how == "read-only store" else store
+    app = app_on(opened, "containers", read_only=how == "--read-only flag")
+    reason = f"you cannot write {db}" if how == "read-only store" else "started with --read-only"
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for key in EDIT_KEYS:
+            app.clear_notifications()
+            await press(pilot, key)
+            assert not isinstance(app.screen, FormModal | ConfirmModal)
+            [said] = notes(app)
+            assert said.startswith("read-only: ") and reason in said, (key, said)
+        await press(pilot, "1")  # the dashboard has no table: nothing to refuse there
+        app.clear_notifications()
+        await press(pilot, "n")
+        assert notes(app) == []
+
+    try:
+        drive(app, scenario, size=(80, 24))
+    finally:
+        if opened is not store:
+            opened.close()
+
+
+def test_the_read_only_mark_fits_in_the_header_at_80_columns(tmp_path: Path) -> None:
+    db = tmp_path / ("a-rather-long-directory-name-" * 3) / "nodekeeper.db"
+    core.open_store(db).close()
+    with core.open_store(db, read_only=True) as read_only:
+        app = app_on(read_only, "containers")
+
+        async def scenario(pilot: Pilot[None]) -> None:
+            header = screen_lines(app)[0]
+            assert len(header) == 80 and "read-only" in header
+
+        drive(app, scenario, size=(80, 24))
+
+
+def test_a_long_error_takes_at_most_4_lines_in_a_notification(store: Store) -> None:
+    app = app_on(store, "containers")
+    problems = [f"containers[{n}].architecture: unknown" for n in range(35)]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app.notify("\n".join(problems), title="Not applied", severity="error", markup=False)
+        await settle(pilot)
+        [said] = notes(app)
+        assert said.splitlines() == [*problems[:3], "and 32 more"]
+        app.clear_notifications()
+        app.notify("\n".join(problems[:4]), markup=False)  # 4 lines: shown whole
+        await settle(pilot)
+        assert notes(app) == ["\n".join(problems[:4])]
+
+    drive(app, scenario, size=(80, 24))
+
+
+def test_a_help_line_that_wraps_keeps_its_indentation_at_80_columns(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "question_mark", "end")
+        lines = screen_lines(app)
+        [at] = [n for n, line in enumerate(lines) if "command palette: jump" in line]
+        keys, column = lines[at].index("Ctrl+P"), lines[at].index("command palette")
+        wrapped = lines[at + 1]
+        assert not wrapped[keys:column].strip() and wrapped[column] != " ", wrapped
+        assert "theme" in wrapped  # the rest of the description, under its start
 
     drive(app, scenario, size=(80, 24))

@@ -45,7 +45,7 @@ def demo_store(demo_db: Path) -> Iterator[Store]:
 def console(store: Store, *, read_only: bool = False) -> NodekeeperApp:
     app = NodekeeperApp(store, read_only=read_only, refresh_every=None, clock=NOW.timestamp)
     app.title = "nodekeeper @ node1"  # not this machine's name
-    app.sub_title = "/var/lib/nodekeeper/nodekeeper.db" + (" (read-only)" if read_only else "")
+    app.sub_title = "/var/lib/nodekeeper/nodekeeper.db"  # read-only: the App marks it
     return app
 
 

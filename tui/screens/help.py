@@ -7,12 +7,10 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
-
-KEY_WIDTH = 14
 
 # (keys, what they do) per place; the App's own bindings come first, from its BINDINGS.
 WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
@@ -29,7 +27,8 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
     )),
     ("In a form (n, e)", (
         ("Tab  Shift+Tab", "next, previous field"),
-        ("Enter  Ctrl+S", "save (errors from core show under their field)"),
+        ("Enter  Ctrl+S", "save (Enter in a text field; errors show under their field)"),
+        ("Enter  Space", "open a list of choices; flip a yes/no box"),
         ("Escape", "cancel, nothing is written"),
     )),
     ("In a confirmation (d)", (
@@ -47,16 +46,21 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
 )  # fmt: skip
 
 
-def key_line(keys: str, description: str, note: str = "") -> Content:
-    parts: list[Content | str | tuple[str, str]] = [
-        "  ",
-        (keys.ljust(KEY_WIDTH), "bold $accent"),
-        " ",
-        description,
-    ]
+def key_row(keys: str, description: str, note: str = "") -> Horizontal:
+    """One key and what it does, side by side: a description too long for the line wraps in
+    its own column, under itself, not under the keys."""
+    parts: list[Content | str | tuple[str, str]] = [description]
     if note:
         parts += ["  ", (note, "dim italic")]
-    return Content.assemble(*parts)
+    return Horizontal(
+        Static(Content.styled(keys, "bold $accent"), classes="keys"),
+        Static(Content.assemble(*parts), classes="does"),
+        classes="key-row",
+    )
+
+
+def heading(title: str, *, first: bool = False) -> Static:
+    return Static(Content(title).stylize("bold $accent"), classes="" if first else "later")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -78,6 +82,19 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-hint {
         color: $text-muted;
     }
+    HelpScreen .later {
+        margin-top: 1;
+    }
+    HelpScreen .key-row {
+        height: auto;
+    }
+    HelpScreen .key-row > .keys {
+        width: 17;  /* an indent of 2, the longest keys (14), a space */
+        padding-left: 2;
+    }
+    HelpScreen .key-row > .does {
+        width: 1fr;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,15 +107,16 @@ class HelpScreen(ModalScreen[None]):
         self.app_keys = app_keys
 
     def compose(self) -> ComposeResult:
-        lines = [Content("Keys").stylize("bold $accent")]
-        lines += [key_line(*entry) for entry in self.app_keys]
-        for title, entries in WIDGET_KEYS:
-            lines += [Content(""), Content(title).stylize("bold $accent")]
-            lines += [key_line(keys, text) for keys, text in entries]
         with Vertical(id="dialog"):
             yield Static(Content("nodekeeper help"), id="help-title")
             with VerticalScroll(id="help-body"):
-                yield Static(Content("\n").join(lines), id="help-text")
+                yield heading("Keys", first=True)
+                for entry in self.app_keys:
+                    yield key_row(*entry)
+                for title, entries in WIDGET_KEYS:
+                    yield heading(title)
+                    for keys, text in entries:
+                        yield key_row(keys, text)
             yield Static(Content("Escape, q or ? closes this screen."), id="help-hint")
 
     def on_mount(self) -> None:

@@ -73,6 +73,22 @@ def error_words(exc: BaseException) -> list[str]:
     return list(reversed([w for w in re.split(r"[\s.]+", str(where)) if w]))
 
 
+class YesNo(Checkbox):
+    """A checkbox that says its state in words, ``yes`` or ``no``: the tick alone is told apart
+    by its colour only, which a terminal (or a reader) may not show."""
+
+    def __init__(self, value: bool, **kwargs: Any) -> None:
+        super().__init__(self.word(value), value, **kwargs)
+
+    @staticmethod
+    def word(value: bool) -> str:
+        return "yes" if value else "no"
+
+    def watch_value(self) -> None:
+        self.label = self.word(self.value)
+        super().watch_value()
+
+
 class FormModal(ModalScreen[T | None], Generic[T]):
     DEFAULT_CSS = """
     FormModal {
@@ -185,7 +201,7 @@ class FormModal(ModalScreen[T | None], Generic[T]):
     def _widget(self, field: Field) -> Widget:
         wid = f"field-{field.name}"
         if field.kind == "check":
-            return Checkbox("yes", bool(field.value), id=wid, disabled=field.disabled, compact=True)
+            return YesNo(bool(field.value), id=wid, disabled=field.disabled, compact=True)
         if field.kind == "select":
             return Select(
                 [(plain(option), option) for option in field.options],  # store text: literal

@@ -1,0 +1,177 @@
+"""Forms at 80x24 as a user over SSH meets them: a yes/no box that says its state, Enter on a
+list of choices, and keys typed in one burst (a fast typist, ``tmux send-keys``, a paste without
+bracketed paste) landing in the fields they were typed for, in a pilot and in a real terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Select
+
+import core
+from core import Store
+from tests.perf.tui_pty import PtyApp, nodekeeper
+from tui.app import NodekeeperApp
+from tui.widgets.confirm import ConfirmModal
+from tui.widgets.form import FormModal, YesNo
+
+from .pilot import app_on, drive, form, press, settle
+
+SIZE = (80, 24)
+CHARACTERS = {"tab": "\t", "enter": "\r", "space": " "}
+NAMES = {"/": "slash", ".": "full_stop", "_": "underscore", " ": "space"}
+
+
+def burst(app: NodekeeperApp, *keys: str) -> None:
+    """Keys as one read of the terminal brings them: all queued at once, nothing handled in
+    between (``pilot.press`` waits for the app after each key). A one-character key is that
+    character; ``*"text"`` types a text."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(NAMES.get(key, key), key))
+        else:
+            app.post_message(events.Key(key, CHARACTERS.get(key)))
+
+
+def values(modal: FormModal[str], *names: str) -> list[object]:
+    return [modal.raw(name) for name in names]
+
+
+# -- yes/no boxes
+
+
+def test_a_checkbox_says_yes_or_no_as_it_is(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n")
+        box = form(app).widget("ephemeral")
+        assert isinstance(box, YesNo)
+        assert box.value is False and box.render().plain.split()[-1] == "no"
+        box.focus()
+        await press(pilot, "space")
+        assert box.value is True and box.render().plain.split()[-1] == "yes"
+        await press(pilot, "space")
+        assert box.value is False and box.render().plain.split()[-1] == "no"
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_an_edit_form_shows_a_ticked_box_as_yes(store: Store) -> None:
+    store.containers.create("eph1", ephemeral=True)
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app.active_resources().table.select("eph1")  # type: ignore[union-attr]
+        await press(pilot, "e")
+        assert form(app).widget("ephemeral").render().plain.split()[-1] == "yes"
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- Enter on a list of choices
+
+
+def test_enter_opens_a_select_as_space_does_and_saves_nothing(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n", *"web9", "tab")
+        select = form(app).widget("architecture")
+        assert isinstance(select, Select) and app.focused is select
+        for key in ("enter", "space"):
+            await press(pilot, key)
+            assert select.expanded, key
+            await press(pilot, "escape")  # closes the list, the form stays
+            assert not select.expanded and isinstance(app.screen, FormModal)
+        await press(pilot, "enter", "down", "enter")  # open, the next choice, take it
+        assert select.value == "armv7l" and isinstance(app.screen, FormModal)
+        assert "web9" not in store.containers.names()
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- keys typed in one burst
+
+
+def test_a_line_typed_in_one_burst_lands_in_its_fields(store: Store) -> None:
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        # "n" opens the form, the rest is typed before it has even mounted.
+        burst(app, "n", *"svc9", "tab", *"aos_svc9.service", "tab", *"7", "tab", *"/opt/a",
+              "tab", *"aos")  # fmt: skip
+        await settle(pilot)
+        modal = form(app)
+        fields = ("id", "service", "version", "path", "user", "permissions")
+        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "07", "/opt/a", "aos", ""]
+        assert app.focused is modal.widget("user")
+        burst(app, "ctrl+s")
+        await settle(pilot)
+        saved = store.services.get("svc9")
+        assert (saved.service, saved.version, saved.path, saved.user) == (
+            "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_tab_then_enter_in_one_burst_opens_the_select_instead_of_saving(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"web9", "tab", "enter", "down", "enter", "tab", "tab", "space")
+        await settle(pilot)
+        modal = form(app)
+        assert values(modal, "name", "architecture", "ephemeral") == ["web9", "armv7l", True]
+        assert "web9" not in store.containers.names()  # Enter went to the list, not the name
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_burst_that_shows_a_section_waits_for_its_rows(store: Store) -> None:
+    """ "2" then "n": the containers are read in a worker first. Handed on before the rows
+    were there, "n" said "Still reading the store" and the "e" of "web9" opened an edit form
+    on the first container, which the rest of the burst then changed."""
+    app = app_on(store, "dashboard")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "2", "n", *"web9", "tab", "tab", "tab", "space")
+        await settle(pilot)
+        modal = form(app)
+        assert str(modal.title_text) == "New container"
+        assert values(modal, "name", "ephemeral") == ["web9", True]
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_keys_typed_in_one_burst_after_slash_still_filter(store: Store) -> None:
+    """The filter needs no case of its own: "/" then text is the same burst as above."""
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "/", *"web", "enter", "d")
+        await settle(pilot)
+        section = app.active_resources()
+        assert section is not None and section.filter_input.value == "web"
+        # Enter went back to the table, where d is the delete key: it asks.
+        assert isinstance(app.screen, ConfirmModal)
+        await press(pilot, "escape")
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_burst_typed_into_a_real_terminal_lands_in_its_fields(store: Store, db: Path) -> None:
+    """The same as ``tmux send-keys``: one write to a pseudo-terminal at 80x24."""
+    with PtyApp(nodekeeper("--db", str(db), "--no-collect"), cols=80, rows=24) as app:
+        app.wait_for("Dashboard", timeout=60)
+        app.write(b"5")
+        app.wait_for("Services 2 ", start=app.offset, timeout=30)
+        offset = app.offset
+        app.write(b"nsvc9\taos_svc9.service\t7\t/opt/a\taos\x13")  # ..., then ctrl+s
+        app.wait_for("Saved service 'svc9'", start=offset, timeout=30)
+    with core.open_store(db, read_only=True) as reader:
+        saved = reader.services.get("svc9")
+    assert (saved.service, saved.version, saved.path, saved.user) == (
+        "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
