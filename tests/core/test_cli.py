@@ -523,8 +523,10 @@ def test_collect_once_says_it_takes_one_reading_not_an_interval(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "collecting every" not in result.stderr
-    assert result.stderr.splitlines()[0] == f"info: taking one reading into {tmp_path / 'live.db'}"
-    assert result.stderr.splitlines()[-1] == "info: 1 reading written"
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"created a new database at {tmp_path / 'live.db'}"
+    assert lines[1] == f"info: taking one reading into {tmp_path / 'live.db'}"
+    assert lines[-1] == "info: 1 reading written"
 
 
 def test_demo_refusal_speaks_cli(capsys, db):
