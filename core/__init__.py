@@ -8,13 +8,11 @@ store.containers.expanded("web1")          # effective config and devices, with 
 
 from __future__ import annotations
 
-import contextlib
 import os
-from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from .db.engine import create_store_engine, enable_wal, parse_location
+from .db.engine import create_store_engine, enable_wal, parse_location, remove_sqlite_files
 from .db.migrate import head_version, is_current, read_status, upgrade
 from .errors import (
     AlreadyExists,
@@ -93,7 +91,7 @@ def open_store(
     except BaseException as exc:
         engine.dispose()
         if made_file:  # the empty file made for this store (a full disk...): as it was, none
-            _remove_sqlite_files(location.path)
+            remove_sqlite_files(location.path)
         if not isinstance(exc, DBAPIError):
             raise
         if "not a database" in str(exc.orig):
@@ -102,12 +100,3 @@ def open_store(
     store = Store(engine, location, read_only)
     store.created = created
     return store
-
-
-def _remove_sqlite_files(path: Path) -> None:
-    for leftover in (
-        path,
-        *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm")),
-    ):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()

@@ -12,13 +12,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from . import documents, open_store
+from .db.engine import remove_sqlite_files
 from .errors import NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand, networks_of
@@ -257,14 +259,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _open(args: argparse.Namespace, *, create: bool, **kwargs: Any) -> Store:
-    """Open the store of ``--db``. ``create``: the command writes, so a database that does not
-    exist yet is made (and the user told where, once); a command that only reads refuses one."""
+@contextmanager
+def _open(
+    args: argparse.Namespace, *, create: bool, announce_early: bool = False, **kwargs: Any
+) -> Iterator[Store]:
+    """The store of ``--db``, closed at the end of the block. ``create``: the command writes, so
+    a database that does not exist yet is made; a command that only reads refuses one.
+
+    A database made here is announced once (``created a new database at PATH``): when the
+    command has succeeded, or at once with ``announce_early`` for those that run on (the
+    console, the collector). A command that fails takes the database it made with it, so a
+    refused ``apply`` leaves no empty database behind a mistyped path."""
     kwargs.setdefault("read_only", args.read_only)
     store = open_store(args.db, create=create, **kwargs)
-    if store.created:
-        print(f"created a new database at {store.location.display}", file=sys.stderr)
-    return store
+    created = f"created a new database at {store.location.display}" if store.created else None
+    if created and announce_early:
+        print(created, file=sys.stderr)
+    try:
+        with store:
+            yield store
+    except BaseException:
+        if created and not announce_early and store.location.path is not None:
+            remove_sqlite_files(store.location.path)
+        raise
+    if created and not announce_early:
+        print(created, file=sys.stderr)
 
 
 def _has_terminal() -> bool:
@@ -282,7 +301,7 @@ def run_tui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    with _open(args, create=True) as store:
+    with _open(args, create=True, announce_early=True) as store:
         from tui.app import run
 
         run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
@@ -715,7 +734,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
-    with _open(args, create=True) as store:
+    with _open(args, create=True, announce_early=True) as store:
         collector = Collector(store, interval=args.interval, procfs=args.procfs)
         cycles = collector.run(stop, once=args.once)
     logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))

@@ -6,6 +6,7 @@ between SQLite and PostgreSQL at connection level lives here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -213,3 +214,14 @@ def create_store_engine(loc: Location, read_only: bool, create: bool) -> tuple[E
             dbapi_connection.commit()
 
     return engine, read_only, False
+
+
+def remove_sqlite_files(path: Path) -> None:
+    """Remove a SQLite database file with its journal, WAL and shared-memory files: a database
+    made for an operation that then failed, so that the failure leaves nothing behind."""
+    for leftover in (
+        path,
+        *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm")),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()

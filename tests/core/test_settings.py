@@ -124,6 +124,7 @@ def test_apply_refuses_a_bad_setting_with_exit_1_and_the_rule(tmp_path, capsys):
         f"error: {doc} is invalid: config.collector.interval: '-3' must be a number of seconds "
         "from 0.1 to 86400\n"
     )
+    assert not db.exists()  # the database made for the refused document went with it
 
 
 def test_db_check_lists_each_stored_value_that_breaks_its_rule(tmp_path, capsys):

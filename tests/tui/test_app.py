@@ -129,9 +129,9 @@ def test_a_section_asked_for_before_the_hidden_sections_mounted_is_still_shown(
 
 
 def test_number_keys_typed_in_one_burst_end_on_the_last(store: Store) -> None:
-    """Keys read in one go (a fast typist, a paste, tmux send-keys) are all handled before the
-    TabActivated each causes: those of the sections passed over come late and must not switch
-    back to them (focusing a hidden pane's table would)."""
+    """Keys read in one go (a fast typist, a paste, tmux send-keys) end on the section of the
+    last: a late TabActivated of a section passed over must not switch back to it (focusing a
+    hidden pane's table would)."""
     app = NodekeeperApp(store, refresh_every=None)
 
     async def scenario(pilot: Pilot[None]) -> None:
@@ -140,7 +140,6 @@ def test_number_keys_typed_in_one_burst_end_on_the_last(store: Store) -> None:
         await settle(pilot)
         assert app.active_id == "services"
         assert app.focused is section(app).table and section(app).table.row_count == 2
-        assert app.resources("profiles").loads == 0  # passed over: not read
 
     drive(app, scenario)
 

@@ -38,7 +38,7 @@ def test_read_only_marks_the_header_hides_the_edit_keys_and_writes_nothing(
 
     argv = nodekeeper("--db", str(db), "--read-only", "--no-collect")
     with PtyApp(argv, cols=120, rows=30, env={"VISUAL": "", "EDITOR": str(editor)}) as app:
-        app.wait_for("System", f"{db} (read-only)", timeout=60)  # the header's mark
+        app.wait_for("System", "read-only · nodekeeper", str(db), timeout=60)  # the header's mark
         shown = type_keys(app, b"2", "Containers 2 ·", READ_ONLY_FOOTER)
         for keys in (b"n", b"e", b"E", b"d\r", b"dy"):
             # Each edit key, then 3: Profiles is drawn only if no form, confirmation or editor

@@ -19,6 +19,7 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("Home End", "first, last row"),
         ("click a header", "sort by that column; again to reverse"),
         ("s", "sort by the next column"),
+        ("S", "reverse the order; again to restore it"),
     )),
     ("In the filter (/)", (
         ("type", "keep the rows containing the text in any column (any case)"),
