@@ -286,17 +286,22 @@ def _open(
         print(created, file=sys.stderr)
 
 
-def _has_terminal() -> bool:
-    """Whether the console can run: Textual reads keys from stdin and draws on stderr."""
-    return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stderr__))
+def _streams_without_terminal() -> list[str]:
+    """The streams the console needs that are not a terminal: Textual reads keys from standard
+    input and draws on standard error."""
+    streams = {"input": sys.__stdin__, "error": sys.__stderr__}
+    return [name for name, stream in streams.items() if stream is None or not stream.isatty()]
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    if not _has_terminal():
+    if missing := _streams_without_terminal():
         # Without a terminal (cron, `ssh host nodekeeper` without -t, input from a file) the
         # console would draw escape codes into a pipe forever, waiting for keys that never come.
+        # Naming the stream tells `nodekeeper </dev/null` from `nodekeeper 2>log`.
+        which = " and ".join(missing)
         print(
-            "error: the console needs a terminal (standard input and error are not one); "
+            f"error: the console needs a terminal (standard {which} "
+            f"{'is' if len(missing) == 1 else 'are'} not one); "
             "use `ssh -t` for a remote console, or a command such as `nodekeeper list containers`",
             file=sys.stderr,
         )

@@ -201,3 +201,48 @@ def test_the_console_without_a_terminal_exits_2_at_once(tmp_path):
     )
     assert out.read_bytes() == b""  # no escape codes
     assert not path.exists()  # nor a database made for a console that cannot run
+
+
+@pytest.mark.parametrize(
+    ("stdin_tty", "stderr_tty", "message"),
+    [
+        (False, True, "standard input is not one"),  # `nodekeeper </dev/null` in a terminal
+        (True, False, "standard error is not one"),  # `nodekeeper 2>log` in a terminal
+    ],
+)
+def test_the_console_without_a_terminal_names_the_stream_that_is_not_one(
+    tmp_path, stdin_tty, stderr_tty, message
+):
+    master, slave = os.openpty()
+    log = tmp_path / "stderr"
+    try:
+        with open(os.devnull, "rb") as devnull, log.open("wb") as stderr_file:
+            result = subprocess.run(
+                nodekeeper("--db", str(tmp_path / "nk.db")),
+                stdin=slave if stdin_tty else devnull, stdout=slave,
+                stderr=slave if stderr_tty else stderr_file, timeout=60, cwd=tmp_path,
+            )  # fmt: skip
+        os.close(slave)
+        slave = -1
+        printed = _read_all(master) if stderr_tty else log.read_text()
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+    assert result.returncode == 2
+    assert f"error: the console needs a terminal ({message}); use `ssh -t`" in printed
+    assert not (tmp_path / "nk.db").exists()
+
+
+def _read_all(master: int) -> str:
+    """What was written to a pty whose slave side is closed (Linux then reads EIO at the end)."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return plain(b"".join(chunks)).replace("\r\n", "\n")

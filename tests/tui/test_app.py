@@ -457,7 +457,7 @@ def test_the_command_line_passes_read_only_no_collect_and_refresh_to_the_console
         tui.app, "run", lambda s, *, read_only, collect, refresh: calls.append(
             (s.read_only, read_only, collect, refresh))
     )  # fmt: skip
-    monkeypatch.setattr(cli, "_has_terminal", lambda: True)  # pytest's stdin is not a terminal
+    monkeypatch.setattr(cli, "_streams_without_terminal", list)  # pytest's stdin is not a terminal
     assert cli.main(["--db", str(db)]) == 0
     assert cli.main(["--db", str(db), "--read-only", "--no-collect", "--refresh", "1"]) == 0
     assert calls == [(False, False, True, None), (True, True, False, 1.0)]
