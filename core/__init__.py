@@ -12,7 +12,13 @@ import os
 
 from sqlalchemy.exc import DBAPIError
 
-from .db.engine import create_store_engine, enable_wal, parse_location, remove_sqlite_files
+from .db.engine import (
+    create_store_engine,
+    driver_message,
+    enable_wal,
+    parse_location,
+    remove_sqlite_files,
+)
 from .db.migrate import head_version, is_current, read_status, upgrade
 from .errors import (
     AlreadyExists,
@@ -96,7 +102,9 @@ def open_store(
             raise
         if "not a database" in str(exc.orig):
             raise StoreError(f"{location.display} is not a SQLite database") from None
-        raise StoreError(f"cannot open database {location.display}: {exc.orig}") from None
+        raise StoreError(
+            f"cannot open database {location.display}: {driver_message(exc.orig)}"
+        ) from None
     store = Store(engine, location, read_only)
     store.created = created
     return store

@@ -21,7 +21,7 @@ import tomli_w
 
 from . import documents, open_store
 from .db.engine import remove_sqlite_files
-from .errors import NodekeeperError
+from .errors import DocumentError, NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand, networks_of
 from .store.services import entry_json, parse_claims, service_json
@@ -250,13 +250,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(args)
         return args.func(args)
     except NodekeeperError as exc:
-        print(f"error: {escape_control(exc, one_line=False)}", file=sys.stderr)
+        print(f"error: {_error_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `nodekeeper list containers | head`
         return 0
+
+
+def _error_line(exc: NodekeeperError) -> str:
+    """An error as the CLI prints it: one line, a newline in it (a path, a driver's message)
+    escaped so that it cannot fake a line of its own. A DocumentError alone keeps its lines:
+    it lists each problem of a document on a line of its own."""
+    return escape_control(exc, one_line=not isinstance(exc, DocumentError))
 
 
 @contextmanager

@@ -171,6 +171,13 @@ def enable_wal(engine: Engine) -> None:
         conn.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
+def driver_message(exc: BaseException) -> str:
+    """A driver's message on one line, as the CLI prints errors: libpq adds its hints on lines
+    of their own (``Connection refused`` then ``\tIs the server running on that host...``)."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    return "; ".join(line for line in lines if line) or type(exc).__name__
+
+
 def create_store_engine(loc: Location, read_only: bool, create: bool) -> tuple[Engine, bool, bool]:
     """An engine for the location; returns it, whether the store is read-only, and whether the
     SQLite file was made here (so that a failure to set it up can remove it again).

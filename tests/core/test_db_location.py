@@ -4,6 +4,7 @@ where, empty and unsupported locations, a missing driver, and the console withou
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -246,3 +247,34 @@ def _read_all(master: int) -> str:
             break
         chunks.append(chunk)
     return plain(b"".join(chunks)).replace("\r\n", "\n")
+
+
+def test_a_refused_postgresql_connection_is_one_line(capsys):
+    with socket.socket() as closed:  # bound, never listening: the kernel refuses connections
+        closed.bind(("127.0.0.1", 0))
+        url = f"postgresql+psycopg://nodekeeper@127.0.0.1:{closed.getsockname()[1]}/nk"
+        code, out, err = run(capsys, "--db", url, "list", "containers")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: cannot open database {url}: ")
+    assert "Connection refused" in err
+    assert "Is the server running" in err  # libpq's hint, kept, on the same line
+    assert err.count("\n") == 1 and err.endswith("\n")
+
+
+def test_a_newline_in_an_error_cannot_fake_a_line_of_its_own(capsys, tmp_path):
+    path = tmp_path / "missing\nerror: forged" / "nk.db"
+    code, _, err = run(capsys, "--db", str(path), "list", "containers")
+    assert code == 1
+    assert err == (
+        f"error: database file {tmp_path}/missing\\nerror: forged/nk.db does not exist "
+        "(nothing to read; opening it to write creates it)\n"
+    )
+
+
+def test_a_document_error_keeps_one_problem_a_line(capsys, tmp_path):
+    document = tmp_path / "two.toml"
+    document.write_text('[[profiles]]\nname = "p1"\nx = 1\n[[profiles]]\nname = "p2"\ny = 2\n')
+    code, _, err = run(capsys, "--db", str(tmp_path / "nk.db"), "apply", str(document))
+    assert code == 1
+    assert err.startswith(f"error: {document} is invalid:\n  ")
+    assert len(err.splitlines()) == 3  # the header, then each problem
