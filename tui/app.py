@@ -62,7 +62,10 @@ class Section:
 def _dashboard(app: NodekeeperApp) -> Widget:
     from .screens.dashboard import DashboardView
 
-    return DashboardView(app.store, clock=app.clock, interval=app.dashboard_every)
+    return DashboardView(
+        app.store, clock=app.clock, interval=app.dashboard_every,
+        console_collects=lambda: app.collects,
+    )  # fmt: skip
 
 
 def _resources(cls: type[ResourceSection[Any]]) -> Callable[[NodekeeperApp], Widget]:
@@ -205,6 +208,8 @@ class NodekeeperApp(KeysInOrder[None]):
         self.watcher = ChangeWatcher(store)
         self.clock = clock
         self.collector: Any = None
+        # The background collector is to be started (on_mount, in a thread) until then.
+        self.collector_pending = collect and not self.read_only
         self.pending_section_waits = 0  # see _when_mounted
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
@@ -263,19 +268,29 @@ class NodekeeperApp(KeysInOrder[None]):
     def _start_collector(self) -> None:
         """The background collector, unless --no-collect or read-only (it writes). Started in
         a thread: it first reads the heartbeat, to leave a running collector alone."""
-        if not self.collect or self.read_only:
+        if not self.collector_pending:
             return
         from .collector_thread import start_background_collector  # psutil: only when needed
 
         try:
-            handle = start_background_collector(self.store, on_failure=self._collector_failed)
+            self.collector = start_background_collector(
+                self.store, on_failure=self._collector_failed
+            )
         except NodekeeperError as exc:
             self.call_from_thread(
                 self.notify, error_text(exc), title="Collector not started", severity="warning",
                 markup=False,
             )  # fmt: skip
-            return
-        self.collector = handle
+        finally:
+            self.collector_pending = False  # after self.collector is set: `collects` holds
+
+    @property
+    def collects(self) -> bool:
+        """Whether the console is starting its own collector or runs it: the dashboard then
+        says the collector is starting, rather than advise to start one (that would be refused,
+        the console's one holding the lock). False with --no-collect, read-only, when another
+        collector ran at the start, or once the console's one has ended."""
+        return self.collector_pending or (self.collector is not None and self.collector.alive)
 
     def _collector_failed(self, handle: Any) -> None:
         """On the collector's thread: it ended by itself; say why (the dashboard's collector

@@ -129,10 +129,14 @@ class DashboardView(Widget):
         interval: float = 2.0,
         minutes: int = 10,
         max_age: float = 60.0,
+        console_collects: Callable[[], bool] = lambda: False,
         **kwargs: Any,
     ) -> None:
+        """``console_collects``: whether the console is starting its own collector or runs
+        it (the collector line then says it is starting rather than advise to start one)."""
         super().__init__(**kwargs)
         self.store = store
+        self.console_collects = console_collects
         self.clock = clock
         self.interval = interval
         self.minutes = minutes
@@ -345,7 +349,10 @@ class DashboardView(Widget):
     def _show_collector(self, snap: DashboardSnapshot) -> None:
         now = self.clock()
         with contextlib.suppress(NoMatches):
-            self.query_one(CollectorLine).show(collector_status_at(snap.collector, now), now)
+            self.query_one(CollectorLine).show(
+                collector_status_at(snap.collector, now), now,
+                console_collects=self.console_collects(),
+            )  # fmt: skip
 
     def _age(self, _: None = None) -> None:
         """A round without a read: the collector line and the interfaces are judged against the

@@ -15,14 +15,20 @@ from .dashboard_format import age, literal, show_text
 HOST = socket.gethostname()
 
 
-def collector_text(status: CollectorStatus, now: float) -> Text:
-    """One line: running (pid, host, interval, last heartbeat) or not (and since when)."""
+def collector_text(status: CollectorStatus, now: float, *, console_collects: bool = False) -> Text:
+    """One line that fits 80 columns, what matters first: running (pid, host, interval, last
+    heartbeat), this console's collector starting, or none (how to start one, since when).
+
+    ``console_collects``: the console is starting its own collector or runs it. Until that
+    one's first heartbeat (an interval after its start) the line says it is starting; and
+    as the console will not start another, it never advises to start one then (a second
+    collector would be refused: one runs)."""
     ours = status.pid == os.getpid() and status.host == HOST
     if status.running:
         line = Text.assemble(("● ", "bold green"), ("collector running", "green"), end="")
         details = []
         where = Text(f"pid {status.pid}" if status.pid is not None else "", end="")
-        if status.host:
+        if status.host and status.host != HOST:  # this machine's name is in the title
             where.append(" on " if where else "on ")
             where.append(literal(status.host))
         if ours:
@@ -37,15 +43,20 @@ def collector_text(status: CollectorStatus, now: float) -> Text:
             line.append(": ")
             line.append(Text(", ").join(details))
         return line
-    # The hint first: at 80 columns it is what must fit; the details after it may be cut.
+    if console_collects and not ours:  # no heartbeat from this console's collector yet
+        return Text.assemble(
+            ("◌ ", "bold yellow"), ("collector starting…", "yellow"), (" (this console's)", "dim"),
+            end="",
+        )  # fmt: skip
     line = Text.assemble(("○ ", "bold yellow"), ("no collector running", "yellow"), end="")
-    line.append(": start one with `nodekeeper collect`", "dim")
+    if not console_collects:
+        line.append(": run `nodekeeper collect`", "dim")
     if status.last_seen is None:
         line.append(" (none has run yet)", "dim")
     else:
-        how = "stopped" if status.state == "stopped" else "heartbeat lost"
+        how = "stopped" if status.state == "stopped" else "lost"  # its heartbeat
         line.append(f" ({how} {age(now - status.last_seen)} ago", "dim")
-        if status.host:
+        if status.host and status.host != HOST:
             line.append(" on ", "dim")
             line.append(literal(status.host, "dim"))
         line.append(")", "dim")
@@ -68,8 +79,8 @@ class CollectorLine(Static):
         super().__init__("collector: …", markup=False, id=id, classes=classes)
         self.status: CollectorStatus | None = None
 
-    def show(self, status: CollectorStatus, now: float) -> None:
+    def show(self, status: CollectorStatus, now: float, *, console_collects: bool = False) -> None:
         self.status = status
         self.set_class(status.running, "-running")
         # One line (height 1, cut with an ellipsis) as wide as the view: no layout needed.
-        show_text(self, collector_text(status, now))
+        show_text(self, collector_text(status, now, console_collects=console_collects))
