@@ -51,6 +51,11 @@ class KeysInOrder(App[ReturnType]):
         self._typed_ahead: deque[Typed] | None = None  # None: no key being handled
         self._key_waiter: asyncio.Task[None] | None = None
 
+    @property
+    def keys_pending(self) -> bool:
+        """Whether a typed key is being handled or waits for the one before it."""
+        return self._typed_ahead is not None
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, Typed) and not event.is_forwarded:  # from the terminal
             if self._typed_ahead is not None:
@@ -66,6 +71,9 @@ class KeysInOrder(App[ReturnType]):
         passes it up to the App's bindings unless it uses it); the next key waits for that."""
         running = {worker for worker in self.workers if worker.is_running}
         await super().on_event(event)
+        if not self.is_running:  # the key closed the app (q): nothing is left to hand keys to
+            self._typed_ahead = None
+            return
         handled = asyncio.Event()
         way: list[MessagePump] = []  # the widgets it goes through, the focused one first
         if not event.is_forwarded:  # a priority binding took it
