@@ -106,7 +106,7 @@ def test_a_line_typed_in_one_burst_lands_in_its_fields(store: Store) -> None:
         await settle(pilot)
         modal = form(app)
         fields = ("id", "service", "version", "path", "user", "permissions")
-        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "07", "/opt/a", "aos", ""]
+        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "7", "/opt/a", "aos", ""]
         assert app.focused is modal.widget("user")
         burst(app, "ctrl+s")
         await settle(pilot)
@@ -175,3 +175,20 @@ def test_a_burst_typed_into_a_real_terminal_lands_in_its_fields(store: Store, db
         saved = reader.services.get("svc9")
     assert (saved.service, saved.version, saved.path, saved.user) == (
         "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
+
+
+# -- a field's own text selected when entered, so typing replaces it
+
+
+def test_typing_into_a_prefilled_field_replaces_its_text(store: Store) -> None:
+    """The trial: "n", a name, four Tabs, "default, web" showed "defaultdefault, web"."""
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"trial-1", "tab", "tab", "tab", "tab", *"default, gpu")
+        await settle(pilot)
+        assert values(form(app), "name", "profiles") == ["trial-1", "default, gpu"]
+        await press(pilot, "escape", "5", "n", "tab", "tab", "3")  # typed slowly: the same
+        assert form(app).raw("version") == "3"
+
+    drive(app, scenario, size=SIZE)

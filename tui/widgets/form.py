@@ -223,8 +223,7 @@ class FormModal(ModalScreen[T | None], Generic[T]):
             id=wid,
             disabled=field.disabled,
             compact=True,
-            select_on_focus=False,
-        )
+        )  # entered with Tab, its text is selected: typing replaces it
 
     def on_mount(self) -> None:
         first = next((f for f in self.fields.values() if not f.disabled), None)
