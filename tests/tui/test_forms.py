@@ -8,7 +8,8 @@ from pathlib import Path
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Footer, Select
+from textual.widgets._footer import FooterKey
 
 import core
 from core import Store
@@ -17,7 +18,7 @@ from tui.app import NodekeeperApp
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal, YesNo
 
-from .pilot import app_on, drive, form, press, settle
+from .pilot import app_on, drive, form, press, settle, until
 
 SIZE = (80, 24)
 CHARACTERS = {"tab": "\t", "enter": "\r", "space": " "}
@@ -190,5 +191,35 @@ def test_typing_into_a_prefilled_field_replaces_its_text(store: Store) -> None:
         assert values(form(app), "name", "profiles") == ["trial-1", "default, gpu"]
         await press(pilot, "escape", "5", "n", "tab", "tab", "3")  # typed slowly: the same
         assert form(app).raw("version") == "3"
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- the footer shows the keys in force
+
+
+def footer_keys(app: NodekeeperApp) -> list[str]:
+    """The keys the footer on top shows: the active screen's own footer."""
+    return [
+        f"{key.key_display} {key.description}"
+        for key in app.screen.query_one(Footer).query(FooterKey)
+        if key.display
+    ]
+
+
+def test_a_modal_screen_s_footer_shows_its_own_keys(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n")
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["^s Save", "esc Cancel"]
+        await press(pilot, "escape", "d")
+        assert isinstance(app.screen, ConfirmModal)
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["y Yes", "n No"]
+        await press(pilot, "escape", "question_mark")
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["esc Close"]
 
     drive(app, scenario, size=SIZE)

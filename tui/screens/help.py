@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 # (keys, what they do) per place; the App's own bindings come first, from its BINDINGS.
 WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
@@ -119,6 +119,7 @@ class HelpScreen(ModalScreen[None]):
                     for keys, text in entries:
                         yield key_row(keys, text)
             yield Static(Content("Escape, q or ? closes this screen."), id="help-hint")
+        yield Footer(compact=True)  # its keys, over the App's (not in force here)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from core import AlreadyExists, InUse, NodekeeperError, NotFound, ValidationError
@@ -156,8 +156,8 @@ class FormModal(ModalScreen[T | None], Generic[T]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(
@@ -197,6 +197,7 @@ class FormModal(ModalScreen[T | None], Generic[T]):
                 yield Button(f"{self.save_label} (ctrl+s)", variant="primary", id="save",
                              compact=True)  # fmt: skip
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer(compact=True)  # this form's keys, over the App's (not in force here)
 
     def _widget(self, field: Field) -> Widget:
         wid = f"field-{field.name}"
