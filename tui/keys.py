@@ -51,6 +51,11 @@ class KeysInOrder(App[ReturnType]):
         self._typed_ahead: deque[Typed] | None = None  # None: no key being handled
         self._key_waiter: asyncio.Task[None] | None = None
 
+    @property
+    def keys_pending(self) -> bool:
+        """Whether a key typed is still being handled, or waits for the one before it."""
+        return self._typed_ahead is not None
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, Typed) and not event.is_forwarded:  # from the terminal
             if self._typed_ahead is not None:
