@@ -195,6 +195,60 @@ def test_typing_into_a_prefilled_field_replaces_its_text(store: Store) -> None:
     drive(app, scenario, size=SIZE)
 
 
+# -- every field's problem, as typed and on a save
+
+
+def error_shown(modal: FormModal[str], name: str) -> str:
+    return str(modal.errors.get(name, ""))
+
+
+def test_each_field_left_with_a_problem_shows_it_at_once(store: Store) -> None:
+    """The trial: only the size's problem showed; the fingerprint's came after a save."""
+    app = app_on(store, "images")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"abc123", "tab", *"trial.tar.xz", "tab", *"200MiB", "tab")
+        await settle(pilot)
+        modal = form(app)
+        assert "64 hexadecimal digits" in error_shown(modal, "fingerprint")
+        assert "whole number" in error_shown(modal, "size")
+        assert error_shown(modal, "filename") == ""
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_field_core_rejects_shows_while_another_does_not_parse(store: Store) -> None:
+    """The trial: "Upload limit 1 GiB" hid "Download limit -5" until a save."""
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"svc9", *["tab"] * 7, *"1 GiB", "tab", *"-5", "tab")
+        await settle(pilot)
+        modal = form(app)
+        assert "whole number" in error_shown(modal, "ul_limit")
+        assert "must not be negative" in error_shown(modal, "dl_limit")
+        assert error_shown(modal, "id") == ""
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_save_shows_every_problem_core_reports_each_under_its_field(store: Store) -> None:
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n")
+        modal = form(app)
+        for name, text in (("id", "svc9"), ("ttl", "-1"), ("dl_limit", "-5")):
+            modal.widget(name).value = text  # type: ignore[attr-defined]
+        await press(pilot, "ctrl+s")
+        assert "must not be negative" in error_shown(modal, "ttl")
+        assert "must not be negative" in error_shown(modal, "dl_limit")
+        assert app.focused is modal.widget("ttl")  # the first field with a problem
+        assert "svc9" not in [s.id for s in store.services.list()]
+
+    drive(app, scenario, size=SIZE)
+
+
 # -- the footer shows the keys in force
 
 

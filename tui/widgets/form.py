@@ -2,10 +2,10 @@
 
 ``FormModal[T]`` shows ``Field``s, one per line. Every change parses each field (``check``: the
 text as core wants it, a number, a list, a table) and then runs ``validate(values)``: core's own
-validation of the whole resource (``ContainerRepo.validated`` and the like, no write). The
-first problem is shown under the field core's error names (``container web1 config key`` is
-the config field), as core words it; a field shows its problems once it has been touched, every
-field on a save. Saving runs ``submit(values)`` in a thread worker, where it calls core (one
+validation of the whole resource (``ContainerRepo.validated`` and the like, no write). Every
+problem core reports (``FieldErrors``: each field at once) is shown under the field its error
+names (``container web1 config key`` is the config field), as core words it; a field shows its
+problems once it has been changed or left, every field on a save. Saving runs ``submit(values)`` in a thread worker, where it calls core (one
 transaction); an error core raises then (a name taken meanwhile) is shown the same way. On
 success the modal is dismissed with what ``submit`` returned; Escape cancels (None).
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,6 +28,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from textual.worker import get_current_worker
 
 from core import AlreadyExists, InUse, NodekeeperError, NotFound, ValidationError
+from core.errors import FieldErrors
 
 from .safe import plain, safe, text_of
 
@@ -60,6 +61,11 @@ class Field:
 def error_text(exc: BaseException) -> str:
     """An error's message, safe to show: control characters escaped line by line."""
     return "\n".join(text_of(line) for line in str(exc).splitlines()) or repr(exc)
+
+
+def each_error(exc: NodekeeperError) -> list[NodekeeperError]:
+    """The errors one error from core stands for: each field's, when it reports several."""
+    return list(exc.errors) if isinstance(exc, FieldErrors) else [exc]
 
 
 def error_words(exc: BaseException) -> list[str]:
@@ -260,12 +266,23 @@ class FormModal(ModalScreen[T | None], Generic[T]):
                 values[name] = field.check(self.raw(name))
             except NodekeeperError as exc:
                 problems[name] = error_text(exc)
-        if not problems and self.validate is not None:
+                # core still checks the other fields: this one counts as it was at the start
+                values[name] = self.start_value(field)
+        if self.validate is not None:
             try:
                 self.validate(dict(values))
             except NodekeeperError as exc:
-                problems[self.field_for(exc) or ""] = error_text(exc)
+                for error in each_error(exc):  # a field's own parse problem comes first
+                    problems.setdefault(self.field_for(error) or "", error_text(error))
         return values, problems
+
+    @staticmethod
+    def start_value(field: Field) -> Any:
+        """The field's value as the form opened with it (None if even that does not parse)."""
+        try:
+            return field.check(field.value)
+        except NodekeeperError:
+            return None
 
     def revalidate(self, *, everything: bool = False) -> dict[str, Any] | None:
         """Show the problems of the touched fields (of all, on a save); the values when none."""
@@ -309,6 +326,14 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         widget = event.control
         if self.ready and widget.id and widget.id.startswith("field-"):
             self.touched.add(widget.id.removeprefix("field-"))
+            self.revalidate()
+
+    @on(events.DescendantBlur)
+    def _left(self, event: events.DescendantBlur) -> None:
+        """A field left (Tab past it, say) shows its problems, changed or not."""
+        name = (event.widget.id or "").removeprefix("field-")
+        if self.ready and self.is_attached and name in self.fields and name not in self.touched:
+            self.touched.add(name)
             self.revalidate()
 
     # -- saving
@@ -356,9 +381,12 @@ class FormModal(ModalScreen[T | None], Generic[T]):
 
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#save", Button).disabled = False
-        name = self.field_for(exc)
-        if name is not None:
-            self.touched.add(name)
-        self.show_error(name, error_text(exc))
-        if name is not None:
-            self.widget(name).focus()
+        errors = each_error(exc) if isinstance(exc, NodekeeperError) else [exc]
+        names = [self.field_for(error) for error in errors]
+        for name, error in reversed(list(zip(names, errors, strict=True))):  # the first wins
+            if name is not None:
+                self.touched.add(name)
+            self.show_error(name, error_text(error))
+        first = next((name for name in names if name is not None), None)
+        if first is not None:
+            self.widget(first).focus()
