@@ -18,7 +18,7 @@ from tui.app import NodekeeperApp
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal, YesNo
 
-from .pilot import app_on, drive, form, press, settle, until
+from .pilot import app_on, drive, form, notes, press, settle, until
 
 SIZE = (80, 24)
 CHARACTERS = {"tab": "\t", "enter": "\r", "space": " "}
@@ -245,6 +245,35 @@ def test_a_save_shows_every_problem_core_reports_each_under_its_field(store: Sto
         assert "must not be negative" in error_shown(modal, "dl_limit")
         assert app.focused is modal.widget("ttl")  # the first field with a problem
         assert "svc9" not in [s.id for s in store.services.list()]
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- text typed on a list of choices
+
+
+def test_text_typed_on_a_closed_select_picks_the_choice_it_starts(store: Store) -> None:
+    """The trial: "alice, bob⇥trial-svc" lost the text; the save said a service is required."""
+    store.services.create("trial-svc")
+    app = app_on(store, "users")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"alice, bob", "tab", *"trial-svc", "tab", *"/srv/a", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormModal)
+        assert [e.service_id for e in store.users.entries() if "alice" in e.claims] == ["trial-svc"]
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_text_that_matches_no_choice_is_said_not_dropped(store: Store) -> None:
+    app = app_on(store, "users")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"alice", "tab", *"s", "backspace", *"zz")
+        await settle(pilot)
+        assert form(app).raw("service") == "svc1"  # "s" picked the first; "zz" matches none
+        assert notes(app) == ["no choice matches 'z'"]  # said once, when it stopped matching
 
     drive(app, scenario, size=SIZE)
 

@@ -30,6 +30,7 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("Tab  Shift+Tab", "next, previous field"),
         ("Enter  Ctrl+S", "save (Enter in a text field; errors show under their field)"),
         ("Enter  Space", "open a list of choices; flip a yes/no box"),
+        ("type", "on a list of choices: pick the first choice starting with the text"),
         ("Escape", "cancel, nothing is written"),
     )),
     ("In a confirmation (d)", (

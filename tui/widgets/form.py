@@ -95,6 +95,56 @@ class YesNo(Checkbox):
         super().watch_value()
 
 
+class TypeToPick(Select[str]):
+    """A list of choices that, closed, takes typed text as select boxes do: it picks the
+    first choice starting with what was typed since it got the focus (else the first holding
+    it); Backspace takes the last character back. Text that matches no choice is said, not
+    dropped. Space, Enter and the arrows open the list as in any Select."""
+
+    def __init__(self, choices: Sequence[str], **kwargs: Any) -> None:
+        # store text: shown literally
+        super().__init__([(plain(choice), choice) for choice in choices], **kwargs)
+        self.choices = list(choices)
+        self.typed = ""
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return self.takes(character) or super().check_consume_key(key, character)
+
+    def takes(self, character: str | None) -> bool:
+        printable = character is not None and character.isprintable()
+        return printable and character != " " and not self.expanded  # Space opens the list
+
+    def match(self, typed: str) -> str | None:
+        wanted = typed.casefold()
+        folded = [(choice.casefold(), choice) for choice in self.choices]
+        return next((c for f, c in folded if f.startswith(wanted)), None) or next(
+            (c for f, c in folded if wanted in f), None
+        )
+
+    def on_key(self, event: events.Key) -> None:
+        if self.takes(event.character):
+            typed = self.typed + str(event.character)
+        elif event.key == "backspace" and not self.expanded and self.typed:
+            typed = self.typed[:-1]
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        matched_before = not self.typed or self.match(self.typed) is not None
+        self.typed = typed
+        choice = self.match(typed) if typed else None
+        if choice is not None:
+            self.value = choice
+        elif typed and matched_before:  # said once, when the text stops matching
+            self.notify(f"no choice matches {typed!r}", severity="warning", markup=False)
+
+    def on_focus(self) -> None:
+        self.typed = ""
+
+    def on_blur(self) -> None:
+        self.typed = ""
+
+
 class FormModal(ModalScreen[T | None], Generic[T]):
     DEFAULT_CSS = """
     FormModal {
@@ -210,8 +260,8 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         if field.kind == "check":
             return YesNo(bool(field.value), id=wid, disabled=field.disabled, compact=True)
         if field.kind == "select":
-            return Select(
-                [(plain(option), option) for option in field.options],  # store text: literal
+            return TypeToPick(
+                field.options,
                 value=field.value if field.value in field.options else Select.NULL,
                 allow_blank=field.value not in field.options,
                 id=wid,
