@@ -53,7 +53,7 @@ class KeysInOrder(App[ReturnType]):
 
     @property
     def keys_pending(self) -> bool:
-        """Whether a typed key is being handled or waits for the one before it."""
+        """Whether a key typed is still being handled, or waits for the one before it."""
         return self._typed_ahead is not None
 
     async def on_event(self, event: events.Event) -> None:

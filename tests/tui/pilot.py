@@ -68,9 +68,9 @@ def _source(predicate: Callable[[], object]) -> str:
 
 
 def quiet(app: NodekeeperApp) -> bool:
-    """Whether the console has nothing under way: every section mounted (the hidden ones mount
-    just after the first frame), no section waiting to be, no typed key waiting for the one
-    before it (KeysInOrder), no worker pending or running."""
+    """Whether the console has nothing under way: no key typed left to handle, every section
+    mounted (the hidden ones mount just after the first frame), no section waiting to be, no
+    worker pending or running."""
     try:
         mounted = all(app.section(name).is_mounted for name in SECTIONS)
     except NoMatches:
@@ -78,8 +78,8 @@ def quiet(app: NodekeeperApp) -> bool:
     busy = (WorkerState.PENDING, WorkerState.RUNNING)
     return (
         mounted
+        and not app.keys_pending  # a burst typed ahead: its keys are handled one by one
         and not app.pending_section_waits
-        and not app.keys_pending
         and not any(worker.state in busy for worker in app.workers)
     )
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Footer, Select
+from textual.widgets._footer import FooterKey
 
 import core
 from core import Store
@@ -17,7 +18,7 @@ from tui.app import NodekeeperApp
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal, YesNo
 
-from .pilot import app_on, drive, form, press, settle
+from .pilot import app_on, drive, form, notes, press, settle, until
 
 SIZE = (80, 24)
 CHARACTERS = {"tab": "\t", "enter": "\r", "space": " "}
@@ -106,7 +107,7 @@ def test_a_line_typed_in_one_burst_lands_in_its_fields(store: Store) -> None:
         await settle(pilot)
         modal = form(app)
         fields = ("id", "service", "version", "path", "user", "permissions")
-        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "07", "/opt/a", "aos", ""]
+        assert values(modal, *fields) == ["svc9", "aos_svc9.service", "7", "/opt/a", "aos", ""]
         assert app.focused is modal.widget("user")
         burst(app, "ctrl+s")
         await settle(pilot)
@@ -175,3 +176,133 @@ def test_a_burst_typed_into_a_real_terminal_lands_in_its_fields(store: Store, db
         saved = reader.services.get("svc9")
     assert (saved.service, saved.version, saved.path, saved.user) == (
         "aos_svc9.service", 7, "/opt/a", "aos")  # fmt: skip
+
+
+# -- a field's own text selected when entered, so typing replaces it
+
+
+def test_typing_into_a_prefilled_field_replaces_its_text(store: Store) -> None:
+    """The trial: "n", a name, four Tabs, "default, web" showed "defaultdefault, web"."""
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"trial-1", "tab", "tab", "tab", "tab", *"default, gpu")
+        await settle(pilot)
+        assert values(form(app), "name", "profiles") == ["trial-1", "default, gpu"]
+        await press(pilot, "escape", "5", "n", "tab", "tab", "3")  # typed slowly: the same
+        assert form(app).raw("version") == "3"
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- every field's problem, as typed and on a save
+
+
+def error_shown(modal: FormModal[str], name: str) -> str:
+    return str(modal.errors.get(name, ""))
+
+
+def test_each_field_left_with_a_problem_shows_it_at_once(store: Store) -> None:
+    """The trial: only the size's problem showed; the fingerprint's came after a save."""
+    app = app_on(store, "images")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"abc123", "tab", *"trial.tar.xz", "tab", *"200MiB", "tab")
+        await settle(pilot)
+        modal = form(app)
+        assert "64 hexadecimal digits" in error_shown(modal, "fingerprint")
+        assert "whole number" in error_shown(modal, "size")
+        assert error_shown(modal, "filename") == ""
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_field_core_rejects_shows_while_another_does_not_parse(store: Store) -> None:
+    """The trial: "Upload limit 1 GiB" hid "Download limit -5" until a save."""
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"svc9", *["tab"] * 7, *"1 GiB", "tab", *"-5", "tab")
+        await settle(pilot)
+        modal = form(app)
+        assert "whole number" in error_shown(modal, "ul_limit")
+        assert "must not be negative" in error_shown(modal, "dl_limit")
+        assert error_shown(modal, "id") == ""
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_save_shows_every_problem_core_reports_each_under_its_field(store: Store) -> None:
+    app = app_on(store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n")
+        modal = form(app)
+        for name, text in (("id", "svc9"), ("ttl", "-1"), ("dl_limit", "-5")):
+            modal.widget(name).value = text  # type: ignore[attr-defined]
+        await press(pilot, "ctrl+s")
+        assert "must not be negative" in error_shown(modal, "ttl")
+        assert "must not be negative" in error_shown(modal, "dl_limit")
+        assert app.focused is modal.widget("ttl")  # the first field with a problem
+        assert "svc9" not in [s.id for s in store.services.list()]
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- text typed on a list of choices
+
+
+def test_text_typed_on_a_closed_select_picks_the_choice_it_starts(store: Store) -> None:
+    """The trial: "alice, bob⇥trial-svc" lost the text; the save said a service is required."""
+    store.services.create("trial-svc")
+    app = app_on(store, "users")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"alice, bob", "tab", *"trial-svc", "tab", *"/srv/a", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormModal)
+        assert [e.service_id for e in store.users.entries() if "alice" in e.claims] == ["trial-svc"]
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_text_that_matches_no_choice_is_said_not_dropped(store: Store) -> None:
+    app = app_on(store, "users")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        burst(app, "n", *"alice", "tab", *"s", "backspace", *"zz")
+        await settle(pilot)
+        assert form(app).raw("service") == "svc1"  # "s" picked the first; "zz" matches none
+        assert notes(app) == ["no choice matches 'z'"]  # said once, when it stopped matching
+
+    drive(app, scenario, size=SIZE)
+
+
+# -- the footer shows the keys in force
+
+
+def footer_keys(app: NodekeeperApp) -> list[str]:
+    """The keys the footer on top shows: the active screen's own footer."""
+    return [
+        f"{key.key_display} {key.description}"
+        for key in app.screen.query_one(Footer).query(FooterKey)
+        if key.display
+    ]
+
+
+def test_a_modal_screen_s_footer_shows_its_own_keys(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "n")
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["^s Save", "esc Cancel"]
+        await press(pilot, "escape", "d")
+        assert isinstance(app.screen, ConfirmModal)
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["y Yes", "n No"]
+        await press(pilot, "escape", "question_mark")
+        await until(pilot, lambda: footer_keys(app))
+        assert footer_keys(app) == ["esc Close"]
+
+    drive(app, scenario, size=SIZE)

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 # (keys, what they do) per place; the App's own bindings come first, from its BINDINGS.
 WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
@@ -30,6 +30,7 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("Tab  Shift+Tab", "next, previous field"),
         ("Enter  Ctrl+S", "save (Enter in a text field; errors show under their field)"),
         ("Enter  Space", "open a list of choices; flip a yes/no box"),
+        ("type", "on a list of choices: pick the first choice starting with the text"),
         ("Escape", "cancel, nothing is written"),
     )),
     ("In a confirmation (d)", (
@@ -119,6 +120,7 @@ class HelpScreen(ModalScreen[None]):
                     for keys, text in entries:
                         yield key_row(keys, text)
             yield Static(Content("Escape, q or ? closes this screen."), id="help-hint")
+        yield Footer(compact=True)  # its keys, over the App's (not in force here)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from .safe import safe
 
@@ -52,8 +52,8 @@ class ConfirmModal(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes", show=False),
-        Binding("n,escape", "cancel", "No", show=False),
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
     ]
 
     def __init__(self, title: object, message: Content, *, confirm: str = "Delete") -> None:
@@ -71,6 +71,7 @@ class ConfirmModal(ModalScreen[bool]):
                     f"{self.confirm_label} (y)", variant="error", id="confirm", compact=True
                 )
                 yield Button("Cancel (n)", id="cancel", compact=True)
+        yield Footer(compact=True)  # its keys, over the App's (not in force here)
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -2,10 +2,10 @@
 
 ``FormModal[T]`` shows ``Field``s, one per line. Every change parses each field (``check``: the
 text as core wants it, a number, a list, a table) and then runs ``validate(values)``: core's own
-validation of the whole resource (``ContainerRepo.validated`` and the like, no write). The
-first problem is shown under the field core's error names (``container web1 config key`` is
-the config field), as core words it; a field shows its problems once it has been touched, every
-field on a save. Saving runs ``submit(values)`` in a thread worker, where it calls core (one
+validation of the whole resource (``ContainerRepo.validated`` and the like, no write). Every
+problem core reports (``FieldErrors``: each field at once) is shown under the field its error
+names (``container web1 config key`` is the config field), as core words it; a field shows its
+problems once it has been changed or left, every field on a save. Saving runs ``submit(values)`` in a thread worker, where it calls core (one
 transaction); an error core raises then (a name taken meanwhile) is shown the same way. On
 success the modal is dismissed with what ``submit`` returned; Escape cancels (None).
 """
@@ -17,17 +17,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from core import AlreadyExists, InUse, NodekeeperError, NotFound, ValidationError
+from core.errors import FieldErrors
 
 from .safe import plain, safe, text_of
 
@@ -62,6 +63,11 @@ def error_text(exc: BaseException) -> str:
     return "\n".join(text_of(line) for line in str(exc).splitlines()) or repr(exc)
 
 
+def each_error(exc: NodekeeperError) -> list[NodekeeperError]:
+    """The errors one error from core stands for: each field's, when it reports several."""
+    return list(exc.errors) if isinstance(exc, FieldErrors) else [exc]
+
+
 def error_words(exc: BaseException) -> list[str]:
     """The words of the field an error names, last first (the most specific)."""
     if isinstance(exc, ValidationError):
@@ -87,6 +93,56 @@ class YesNo(Checkbox):
     def watch_value(self) -> None:
         self.label = self.word(self.value)
         super().watch_value()
+
+
+class TypeToPick(Select[str]):
+    """A list of choices that, closed, takes typed text as select boxes do: it picks the
+    first choice starting with what was typed since it got the focus (else the first holding
+    it); Backspace takes the last character back. Text that matches no choice is said, not
+    dropped. Space, Enter and the arrows open the list as in any Select."""
+
+    def __init__(self, choices: Sequence[str], **kwargs: Any) -> None:
+        # store text: shown literally
+        super().__init__([(plain(choice), choice) for choice in choices], **kwargs)
+        self.choices = list(choices)
+        self.typed = ""
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return self.takes(character) or super().check_consume_key(key, character)
+
+    def takes(self, character: str | None) -> bool:
+        printable = character is not None and character.isprintable()
+        return printable and character != " " and not self.expanded  # Space opens the list
+
+    def match(self, typed: str) -> str | None:
+        wanted = typed.casefold()
+        folded = [(choice.casefold(), choice) for choice in self.choices]
+        return next((c for f, c in folded if f.startswith(wanted)), None) or next(
+            (c for f, c in folded if wanted in f), None
+        )
+
+    def on_key(self, event: events.Key) -> None:
+        if self.takes(event.character):
+            typed = self.typed + str(event.character)
+        elif event.key == "backspace" and not self.expanded and self.typed:
+            typed = self.typed[:-1]
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        matched_before = not self.typed or self.match(self.typed) is not None
+        self.typed = typed
+        choice = self.match(typed) if typed else None
+        if choice is not None:
+            self.value = choice
+        elif typed and matched_before:  # said once, when the text stops matching
+            self.notify(f"no choice matches {typed!r}", severity="warning", markup=False)
+
+    def on_focus(self) -> None:
+        self.typed = ""
+
+    def on_blur(self) -> None:
+        self.typed = ""
 
 
 class FormModal(ModalScreen[T | None], Generic[T]):
@@ -156,8 +212,8 @@ class FormModal(ModalScreen[T | None], Generic[T]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
     ]
 
     def __init__(
@@ -197,14 +253,15 @@ class FormModal(ModalScreen[T | None], Generic[T]):
                 yield Button(f"{self.save_label} (ctrl+s)", variant="primary", id="save",
                              compact=True)  # fmt: skip
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer(compact=True)  # this form's keys, over the App's (not in force here)
 
     def _widget(self, field: Field) -> Widget:
         wid = f"field-{field.name}"
         if field.kind == "check":
             return YesNo(bool(field.value), id=wid, disabled=field.disabled, compact=True)
         if field.kind == "select":
-            return Select(
-                [(plain(option), option) for option in field.options],  # store text: literal
+            return TypeToPick(
+                field.options,
                 value=field.value if field.value in field.options else Select.NULL,
                 allow_blank=field.value not in field.options,
                 id=wid,
@@ -223,8 +280,7 @@ class FormModal(ModalScreen[T | None], Generic[T]):
             id=wid,
             disabled=field.disabled,
             compact=True,
-            select_on_focus=False,
-        )
+        )  # entered with Tab, its text is selected: typing replaces it
 
     def on_mount(self) -> None:
         first = next((f for f in self.fields.values() if not f.disabled), None)
@@ -260,12 +316,23 @@ class FormModal(ModalScreen[T | None], Generic[T]):
                 values[name] = field.check(self.raw(name))
             except NodekeeperError as exc:
                 problems[name] = error_text(exc)
-        if not problems and self.validate is not None:
+                # core still checks the other fields: this one counts as it was at the start
+                values[name] = self.start_value(field)
+        if self.validate is not None:
             try:
                 self.validate(dict(values))
             except NodekeeperError as exc:
-                problems[self.field_for(exc) or ""] = error_text(exc)
+                for error in each_error(exc):  # a field's own parse problem comes first
+                    problems.setdefault(self.field_for(error) or "", error_text(error))
         return values, problems
+
+    @staticmethod
+    def start_value(field: Field) -> Any:
+        """The field's value as the form opened with it (None if even that does not parse)."""
+        try:
+            return field.check(field.value)
+        except NodekeeperError:
+            return None
 
     def revalidate(self, *, everything: bool = False) -> dict[str, Any] | None:
         """Show the problems of the touched fields (of all, on a save); the values when none."""
@@ -309,6 +376,14 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         widget = event.control
         if self.ready and widget.id and widget.id.startswith("field-"):
             self.touched.add(widget.id.removeprefix("field-"))
+            self.revalidate()
+
+    @on(events.DescendantBlur)
+    def _left(self, event: events.DescendantBlur) -> None:
+        """A field left (Tab past it, say) shows its problems, changed or not."""
+        name = (event.widget.id or "").removeprefix("field-")
+        if self.ready and self.is_attached and name in self.fields and name not in self.touched:
+            self.touched.add(name)
             self.revalidate()
 
     # -- saving
@@ -356,9 +431,12 @@ class FormModal(ModalScreen[T | None], Generic[T]):
 
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#save", Button).disabled = False
-        name = self.field_for(exc)
-        if name is not None:
-            self.touched.add(name)
-        self.show_error(name, error_text(exc))
-        if name is not None:
-            self.widget(name).focus()
+        errors = each_error(exc) if isinstance(exc, NodekeeperError) else [exc]
+        names = [self.field_for(error) for error in errors]
+        for name, error in reversed(list(zip(names, errors, strict=True))):  # the first wins
+            if name is not None:
+                self.touched.add(name)
+            self.show_error(name, error_text(error))
+        first = next((name for name in names if name is not None), None)
+        if first is not None:
+            self.widget(first).focus()
