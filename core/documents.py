@@ -23,14 +23,13 @@ from __future__ import annotations
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import tomli_w
 
-from . import settings
-from .errors import DocumentError, FieldErrors, NodekeeperError, NotFound, ValidationError
+from . import settings, validate
+from .errors import ABSENT, DocumentError, FieldErrors, NodekeeperError, NotFound, ValidationError
 from .store import (
     CertificateInfo,
     ContainerInfo,
@@ -41,7 +40,7 @@ from .store import (
     UserEntry,
 )
 from .store import services as service_rules
-from .store.containers import ContainerRepo, ImageRepo, ProfileRepo, parse_certificate
+from .store.containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo
 
 KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
 # The kinds in the order they are applied: what others refer to first. Services refer to nothing
@@ -195,7 +194,7 @@ def fetch(store: Store, kind: str, name: str | None, service: str | None = None)
     if kind == "user":
         return fetch_user(store, name, service)
     if not name:
-        raise DocumentError([f"a {kind} name is required"], "export")
+        raise DocumentError([f"{_a(kind)} name is required"], "export")
     getter: Callable[[str], Resource] = {
         "container": store.containers.get,
         "profile": store.profiles.get,
@@ -223,7 +222,6 @@ def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEnt
 
 # ---------------------------------------------------------------------------------------------
 # parse and validate
-
 
 # What a document may be: larger or deeper is refused before anything is read from it. No
 # resource comes near: a container's whole document is a few KiB, a PEM certificate 2 KiB.
@@ -308,106 +306,151 @@ def load(text: str, source: str = "document") -> dict[str, Any]:
 
 def parse(text: str, source: str = "document") -> list[Resource]:
     """Every resource of a TOML document, each validated; a DocumentError lists all problems."""
-    placed, problems = _parse(load(text, source))
+    entries, problems = _parse(load(text, source))
     if problems:
-        raise DocumentError(problems, source)
-    return [resource for _, resource in placed]
+        raise DocumentError(_in_order(problems), source)
+    return [entry.resource for entry in entries if entry.resource is not None]
 
 
 def check(store: Store, data: Mapping[str, Any], source: str = "document") -> list[Resource]:
     """The resources of a loaded document (``load``), with the references to other resources
-    checked against the store: a DocumentError lists every problem, each with its place."""
-    placed, problems = _parse(data)
-    problems += _reference_problems(store, placed)
+    checked against the store: a DocumentError lists every problem, each with its place, in
+    the order of the document."""
+    entries, problems = _parse(data)
+    problems += _reference_problems(store, entries)
     if problems:
-        raise DocumentError(problems, source)
-    return [resource for _, resource in placed]
+        raise DocumentError(_in_order(problems), source)
+    return [entry.resource for entry in entries if entry.resource is not None]
 
 
-def _parse(data: Mapping[str, Any]) -> tuple[list[tuple[str, Resource]], list[str]]:
-    """The resources that are valid, each with its place (``containers[2]``), and the problems
-    of the others and of the whole (unknown sections, duplicates)."""
-    problems: list[str] = []
-    tables: list[tuple[str, str, Mapping[str, Any]]] = []  # (kind, where, table)
+@dataclass
+class _Entry:
+    """One resource table of a document: its position, kind and place (``containers[2]``), the
+    table as written, and the resource read from it (None when a field breaks a rule)."""
+
+    position: int
+    kind: str
+    where: str
+    table: object
+    resource: Resource | None = None
+
+
+# A problem and the position of the table it is about, to list problems in document order.
+Problem = tuple[int, str]
+
+
+def _in_order(problems: list[Problem]) -> list[str]:
+    return [text for _, text in sorted(problems, key=lambda problem: problem[0])]
+
+
+def _parse(data: Mapping[str, Any]) -> tuple[list[_Entry], list[Problem]]:
+    """Every resource table of a document in order, with the resource read from each valid
+    one, and the problems of the others and of the whole (unknown sections, duplicates)."""
+    problems: list[Problem] = []
+    entries: list[_Entry] = []
     if "kind" in data:
         kind = data["kind"]
         if kind not in KINDS:
-            problems.append(f"kind: {kind!r} is not one of: {', '.join(KINDS)}")
+            problems.append((0, f"kind: {kind!r} is not one of: {', '.join(KINDS)}"))
         else:
-            tables.append((kind, kind, data))
+            # A config's problems are at "config.KEY", the path of its [config] table.
+            entries.append(_Entry(0, kind, "" if kind == "config" else kind, data))
     else:
         for key, value in data.items():
+            position = len(entries) + len(problems)
             if key == "config":
-                tables.append(("config", "config", {"config": value}))
+                entries.append(_Entry(position, "config", "", {"config": value}))
                 continue
             kind = next((k for k, plural in PLURAL.items() if plural == key), None)
             if kind is None:
                 problems.append(
-                    f"{key}: unknown section (expected 'kind', [config], or arrays "
-                    f"{', '.join(f'[[{p}]]' for p in PLURAL.values())})"
+                    (
+                        position,
+                        f"{key}: unknown section (expected 'kind', [config], or arrays "
+                        f"{', '.join(f'[[{p}]]' for p in PLURAL.values())})",
+                    )
                 )
                 continue
             if not isinstance(value, list):
-                problems.append(f"{key}: must be an array of tables ([[{key}]])")
+                problems.append((position, f"{key}: must be an array of tables ([[{key}]])"))
                 continue
             for index, table in enumerate(value):
-                tables.append((kind, f"{key}[{index}]", table))
-        if not tables and not problems:
-            problems.append("the document holds no resource")
-    placed: list[tuple[str, Resource]] = []
-    for kind, where, table in tables:
-        if kind == "config":
-            config, config_problems = _config_from_table(where, table)
-            problems += config_problems
-            if not config_problems:
-                placed.append((where, config))
-            continue
+                entries.append(_Entry(len(entries) + len(problems), kind, f"{key}[{index}]", table))
+        if not entries and not problems:
+            problems.append((0, "the document holds no resource"))
+    for entry in entries:
         try:
-            placed.append((where, _from_table(kind, where, table)))
+            entry.resource = _from_table(entry.kind, entry.table)
         except FieldErrors as exc:
-            problems += [_at(where, error) for error in exc.errors]
+            problems += [(entry.position, _at(entry.where, error)) for error in exc.errors]
         except ValidationError as exc:
-            problems.append(_at(where, exc))
+            problems.append((entry.position, _at(entry.where, exc)))
         except NodekeeperError as exc:
-            problems.append(f"{where}: {exc}")
-    _check_duplicates([resource for _, resource in placed], problems)
-    return placed, problems
+            problems.append((entry.position, f"{entry.where}: {exc}"))
+    problems += _duplicates(entries)
+    return entries, problems
 
 
 def _at(where: str, exc: ValidationError) -> str:
-    """A field's problem at its place: ``containers[2].architecture: 'sparc' is not one of``,
-    when the field is a key of the table; else ``containers[2]: container c2 profile: ...``."""
-    if " " not in where and isinstance(exc.field, str) and exc.field and " " not in exc.field:
-        return f"{where}.{exc}"
-    return f"{where}: {exc}"
+    """A field's problem at its place, the rule after it: ``containers[2].architecture: 'sparc'
+    is not one of ...``. The field is its path in the resource (core's rules name it so)."""
+    # A place in words (``container 'web1'``: a resource given without a document) is
+    # followed by a space, not a dot.
+    joiner = " " if " " in where else "."
+    place = joiner.join(part for part in (where, exc.field) if part)
+    return f"{place}: {exc.rule}"
 
 
-def _config_from_table(where: str, table: Mapping[str, Any]) -> tuple[ServerConfigDoc, list[str]]:
-    """The server config of a document, every key checked by core.settings' rules."""
-    body = {k: v for k, v in table.items() if k != "kind"}
-    problems = [
-        _at(where, ValidationError(key, body[key], "is not known in a config document"))
-        for key in sorted(set(body) - {"config", "name"})
-    ]
-    config = body.get("config", {})
-    if not isinstance(config, Mapping):
-        problems.append(_at(where, ValidationError("config", config, "must be a table")))
-        return ServerConfigDoc({}), problems
-    clean = {}
-    for key, value in config.items():
-        try:
-            clean[key] = settings.checked_config(key, value)
-        except ValidationError as exc:
-            problems.append(_at(where, exc))
-    return ServerConfigDoc(clean), problems
+def _a(kind: str) -> str:
+    """``a container``, ``an image``: of the kinds, only "image" begins with a vowel sound."""
+    return f"{'an' if kind == 'image' else 'a'} {kind}"
 
 
-def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
+REQUIRED = {
+    "container": ("name",), "profile": ("name",), "image": ("fingerprint", "filename", "size"),
+    "certificate": ("certificate",), "service": ("id",), "user": ("claims", "service_id"),
+    "config": (),
+}  # fmt: skip
+
+
+def _from_table(kind: str, table: object) -> Resource:
+    """The resource of a document's table, every field checked: a ValidationError (FieldErrors
+    when several) for each key it does not know, each required key it lacks and each field
+    that breaks its rule."""
     if not isinstance(table, Mapping):
-        raise ValidationError(where, table, "must be a table")
+        raise ValidationError("", table, "must be a table")
     body = {k: v for k, v in table.items() if k != "kind"}
+    known = _known_keys(kind)
+    errors = [
+        ValidationError(key, ABSENT, f"is not known in {_a(kind)} (known: {', '.join(known)})")
+        for key in body
+        if key not in known
+    ]
+    missing = [key for key in REQUIRED[kind] if key not in body]
+    errors += [ValidationError(key, ABSENT, "required") for key in missing]
+    given = {k: v for k, v in body.items() if k in known}
+    try:
+        resource = _resource(kind, given)
+    except FieldErrors as exc:
+        field_errors = exc.errors
+    except ValidationError as exc:
+        field_errors = [exc]
+    else:
+        field_errors = []
+    # A required key left out is said once ("required"), not again as its rule.
+    errors += [e for e in field_errors if e.field.split(".")[0] not in missing]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise FieldErrors(errors)
+    return resource
+
+
+def _known_keys(kind: str) -> list[str]:
     if kind == "user":
-        return _user_from_table(body)
+        return list(USER_KEYS)
+    if kind == "config":
+        return ["config", "name"]
     cls = {
         "container": ContainerInfo,
         "profile": ProfileInfo,
@@ -415,80 +458,61 @@ def _from_table(kind: str, where: str, table: Mapping[str, Any]) -> Resource:
         "certificate": CertificateInfo,
         "service": ServiceInfo,
     }[kind]
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise ValidationError(
-            "key", unknown[0], f"is not known in a {kind} (known: {', '.join(sorted(known))})"
-        )
-    required = {"container": ["name"], "profile": ["name"], "image": ["fingerprint", "filename", "size"],
-                "certificate": ["certificate"], "service": ["id"]}[kind]  # fmt: skip
-    for key in required:
-        if key not in body:
-            raise ValidationError(key, None, f"is required in a {kind}")
+    return sorted(f.name for f in fields(cls))
+
+
+def _resource(kind: str, body: Mapping[str, Any]) -> Resource:
+    """The resource of a table's known keys, by the store's own rules (``validated``)."""
+    if kind == "config":
+        return ServerConfigDoc(_server_config(body.get("config", {})))
+    if kind == "user":
+        # A document writes the checksum as hexadecimal text: read as a field of its own, so
+        # that its problem is listed with those of the other fields.
+        checked = validate.each_field({
+            "entry": lambda: service_rules.validated_entry(UserEntry(
+                claims=body.get("claims"),  # type: ignore[arg-type]
+                service_id=body.get("service_id"),  # type: ignore[arg-type]
+                storage_folder=body.get("storage_folder"),
+            )),
+            "state_checksum": lambda: service_rules.checksum_from_hex(body.get("state_checksum")),
+        })  # fmt: skip
+        return replace(checked["entry"], state_checksum=checked["state_checksum"])
     if kind == "service":
-        if "start_at" in body and not isinstance(body["start_at"], datetime):
-            raise ValidationError(
-                "start_at", body["start_at"], "must be a TOML date-time with an offset"
-            )
         return ServiceDoc(
-            service_rules.validated(ServiceInfo(**body)),
+            service_rules.validated(ServiceInfo(**{"id": None, **body})),
             keep=service_rules.RUNTIME_FIELDS - set(body),
         )
     if kind == "container":
-        body.setdefault("architecture", "x86_64")
+        body = {"architecture": "x86_64", "name": None, **body}
         return ContainerRepo.validated(**_container_args(body))
     if kind == "profile":
         return ProfileRepo.validated(
-            body["name"],
-            body.get("description", ""),
-            body.get("config"),
-            body.get("devices"),
+            body.get("name"), body.get("description", ""), body.get("config"), body.get("devices")
         )
     if kind == "image":
-        body.setdefault("architecture", "x86_64")
-        for key in ("creation_date", "expiry_date", "upload_date", "last_use_date"):
-            if key in body and not isinstance(body[key], datetime):
-                raise ValidationError(key, body[key], "must be a TOML date-time with an offset")
-        return ImageRepo.validated(ImageInfo(**body))
-    fingerprint, cn = parse_certificate(body["certificate"])
-    if body.get("fingerprint") and str(body["fingerprint"]).lower() != fingerprint:
-        raise ValidationError(
-            "fingerprint",
-            body["fingerprint"],
-            f"does not match the certificate (its sha256 is {fingerprint})",
-        )
-    name = body.get("name") or cn
-    if not name:
-        raise ValidationError("name", name, "is required: the certificate has no subject CN")
-    from . import validate
-    from .store.containers import CERTIFICATE_TYPES
-
-    ctype = CERTIFICATE_TYPES[
-        validate.choice(body.get("type", "client"), CERTIFICATE_TYPES, "type")
-    ]
-    return CertificateInfo(
-        fingerprint=fingerprint, name=name, type=ctype, certificate=body["certificate"]
-    )
-
-
-def _user_from_table(body: Mapping[str, Any]) -> UserEntry:
-    unknown = sorted(set(body) - set(USER_KEYS))
-    if unknown:
-        raise ValidationError(
-            "key", unknown[0], f"is not known in a user (known: {', '.join(USER_KEYS)})"
-        )
-    for key in ("claims", "service_id"):
-        if key not in body:
-            raise ValidationError(key, None, "is required in a user")
-    return service_rules.validated_entry(
-        UserEntry(
-            claims=body["claims"],
-            service_id=body["service_id"],
-            storage_folder=body.get("storage_folder"),
-            state_checksum=service_rules.checksum_from_hex(body.get("state_checksum")),
+        blank = {"fingerprint": None, "filename": None, "size": None, "architecture": "x86_64"}
+        return ImageRepo.validated(ImageInfo(**(blank | dict(body))))
+    return CertificateRepo.validated(
+        CertificateInfo(
+            fingerprint=body.get("fingerprint", ""),
+            name=body.get("name", ""),
+            type=body.get("type", "client"),
+            certificate=body.get("certificate"),  # type: ignore[arg-type]
         )
     )
+
+
+def _server_config(config: object) -> dict[str, str]:
+    """The server config of a document, every key checked by core.settings' rules; its
+    problems are at ``config.KEY`` (``config.bogus.key: is not a known key ...``)."""
+    if not isinstance(config, Mapping):
+        raise ValidationError("config", config, "must be a table of key = value")
+
+    checks = {
+        key: lambda key=key, value=value: settings.checked_config(key, value, "config")
+        for key, value in config.items()
+    }
+    return validate.each_field(checks)  # type: ignore[return-value]
 
 
 def parse_user(
@@ -527,13 +551,17 @@ def _container_args(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_duplicates(resources: list[Resource], problems: list[str]) -> None:
+def _duplicates(entries: list[_Entry]) -> list[Problem]:
     seen: set[tuple[str, str]] = set()
-    for resource in resources:
-        key = (kind_of(resource), name_of(resource))
+    problems = []
+    for entry in entries:
+        if entry.resource is None:
+            continue
+        key = (entry.kind, name_of(entry.resource))
         if key in seen:
-            problems.append(f"{key[0]} {key[1]!r} appears more than once")
+            problems.append((entry.position, f"{key[0]} {key[1]!r} appears more than once"))
         seen.add(key)
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -552,9 +580,13 @@ def apply(store: Store, resources: list[Resource], source: str = "document") -> 
     results: list[Applied] = []
     ordered = sorted(resources, key=lambda r: APPLY_ORDER.index(kind_of(r)))
     with store.transaction():
-        problems = _reference_problems(store, [(_named(r), r) for r in ordered])
+        entries = [
+            _Entry(position, kind_of(r), _named(r), to_table(r), r)
+            for position, r in enumerate(ordered)
+        ]
+        problems = _reference_problems(store, entries)
         if problems:
-            raise DocumentError(problems, source)
+            raise DocumentError(_in_order(problems), source)
         for resource in ordered:
             try:
                 outcome = _save(store, resource)
@@ -601,30 +633,38 @@ def _save(store: Store, resource: Resource) -> str:
     return store.config.replace(resource.config)
 
 
-def _reference_problems(store: Store, placed: list[tuple[str, Resource]]) -> list[str]:
+def _reference_problems(store: Store, entries: list[_Entry]) -> list[Problem]:
     """Profiles named by containers, and services named by users, must exist in the store or in
-    the document: a problem for each one that does not, at the place of the resource naming it."""
-    resources = [resource for _, resource in placed]
-    in_document = {r.name for r in resources if isinstance(r, ProfileInfo)}
-    known = set(store.profiles.names()) | in_document
-    problems = [
-        f"{where}: profile {p!r} does not exist"
-        for where, r in placed
-        if isinstance(r, ContainerInfo)
-        for p in r.profiles
-        if p not in known
+    the document: a problem for each one that does not, at the place of the resource naming it.
+    Read from the tables as written, so that a resource with a broken field has its
+    references checked too, and one named in the document counts even if it is broken."""
+
+    def texts(entry: _Entry, key: str) -> list[str]:
+        value = entry.table.get(key) if isinstance(entry.table, Mapping) else None
+        values = value if isinstance(value, list) else [value]
+        return [v for v in values if isinstance(v, str)]
+
+    def named(kind: str, key: str) -> set[str]:
+        return {name for e in entries if e.kind == kind for name in texts(e, key)}
+
+    # (the kind that names, its key, the kind it names, the names of those in the store)
+    references = [
+        ("container", "profiles", "profile", "name", store.profiles.names),
+        ("user", "service_id", "service", "id", store.services.ids),
     ]
-    users = [(where, r) for where, r in placed if isinstance(r, UserEntry)]
-    if users:
-        services = {r.name for r in resources if isinstance(r, ServiceDoc | ServiceInfo)}
-        services |= set(store.services.ids())
+    problems: list[Problem] = []
+    for kind, key, target, target_key, stored in references:
+        naming = [e for e in entries if e.kind == kind]
+        if not naming:
+            continue
+        known = named(target, target_key) | set(stored())
+        rule = f"is not {_a(target)} of the store or of this document"
         problems += [
-            _at(where, ValidationError(
-                "service_id", r.service_id, "is not a service of the store or of this document"
-            ))
-            for where, r in users
-            if r.service_id not in services
-        ]  # fmt: skip
+            (e.position, _at(e.where, ValidationError(key, name, rule)))
+            for e in naming
+            for name in texts(e, key)
+            if name not in known
+        ]
     return problems
 
 

@@ -56,12 +56,32 @@ class Running(NodekeeperError):
         super().__init__(f"{kind} {name!r} is running: stop it first, or delete it with --force")
 
 
+class _Absent:
+    """The value of a field that is not given at all (a required key left out)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 class ValidationError(NodekeeperError, ValueError):
-    """Input that breaks a rule. ``field`` names the field, ``value`` the rejected value."""
+    """Input that breaks a rule. ``field`` names the field, ``value`` the rejected value.
+
+    ``field`` is the field's path in its resource (``devices.eth0.type``, ``config.limits.cpu``)
+    with no owner in front, so that a document puts its place before it once
+    (``containers[2].devices.eth0.type``). The message is ``field: value reason``, or
+    ``field: reason`` when the value is ABSENT (``filename: required``)."""
 
     def __init__(self, field: str, value: object, reason: str):
         self.field, self.value, self.reason = field, value, reason
-        super().__init__(f"{field}: {value!r} {reason}")
+        super().__init__(f"{field}: {self.rule}")
+
+    @property
+    def rule(self) -> str:
+        """The message without its field: what the value breaks."""
+        return self.reason if self.value is ABSENT else f"{self.value!r} {self.reason}"
 
 
 class FieldErrors(ValidationError):

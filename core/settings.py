@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import validate
-from .errors import ValidationError
+from .errors import ABSENT, ValidationError
 
 ENV_VAR = "NODEKEEPER_DB"
 SYSTEM_PATH = Path("/var/lib/nodekeeper/nodekeeper.db")
@@ -138,18 +138,20 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
-def checked_config(key: object, value: object) -> str:
+def checked_config(key: object, value: object, table: str = "") -> str:
     """The text to store for server config ``key`` = ``value``; a ValidationError names the key
-    and the rule it breaks (see the comment above SETTINGS for which keys are accepted)."""
-    validate.config_key(key)
-    text = validate.config_value(value, key)
+    and the rule it breaks (see the comment above SETTINGS for which keys are accepted). Within
+    a document the key is at ``table.KEY``, a key that breaks the form of keys at ``table``."""
+    validate.config_key(key, table or "config key")
+    place = f"{table}.{key}" if table else key
+    text = validate.config_value(value, place)
     setting = SETTINGS.get(key)
     if setting is not None:
-        setting.read(key, text)
+        setting.read(place, text)
     elif not (key.startswith(FREE_FORM_PREFIX) or key.split(".", 1)[0] in LXD_NAMESPACES):
         raise ValidationError(
-            "config key",
-            key,
+            place,
+            ABSENT,
             f"is not a known key: nodekeeper's are {', '.join(SETTINGS)}; free-form keys "
             f"are {FREE_FORM_PREFIX}*; LXD's own are {', '.join(f'{n}.*' for n in LXD_NAMESPACES)}",
         )

@@ -95,7 +95,7 @@ def config_map(config: Mapping[str, object] | None, field: str = "config") -> di
         raise ValidationError(field, config, "must be a table of key = value")
     out: dict[str, str] = {}
     for key, value in config.items():
-        config_key(key, f"{field} key")
+        config_key(key, field)  # a key is named by its table: 'config: 'nodots' must be ...'
         if value is not None:
             out[key] = config_value(value, f"{field}.{key}")
     return out

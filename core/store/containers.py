@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import validate
 from ..db import fast
-from ..errors import AlreadyExists, InUse, NotFound, Running, ValidationError
+from ..errors import ABSENT, AlreadyExists, InUse, NotFound, Running, ValidationError
 from ..models import containers as m
 from ..models.base import utcnow
 from ..settings import checked_config, checked_config_map
@@ -92,26 +92,29 @@ def architecture(value: object, field_name: str = "architecture") -> int:
     return validate.choice(value, ARCHITECTURES, field_name)
 
 
-def devices_map(devices: Mapping[str, Mapping[str, object]] | None, owner: str) -> Devices:
-    """A validated copy of a devices mapping: {name: {"type": "nic", key: value, ...}}."""
+def devices_map(
+    devices: Mapping[str, Mapping[str, object]] | None, field: str = "devices"
+) -> Devices:
+    """A validated copy of a devices mapping: {name: {"type": "nic", key: value, ...}}; a
+    broken one names its place from ``field`` (``devices.eth0.type``)."""
     if devices is None:
         return {}
     if not isinstance(devices, Mapping):
-        raise ValidationError(f"{owner}.devices", devices, "must be a table of devices")
+        raise ValidationError(field, devices, "must be a table of devices")
     out: Devices = {}
     for name, conf in devices.items():
-        validate.device_name(name, f"{owner} device name")
-        where = f"{owner}.devices.{name}"
+        validate.device_name(name, field)
+        where = f"{field}.{name}"
         if not isinstance(conf, Mapping):
             raise ValidationError(where, conf, "must be a table of key = value")
         if "type" not in conf:
-            raise ValidationError(f"{where}.type", None, "is required (nic, disk, ...)")
+            raise ValidationError(f"{where}.type", ABSENT, "required (nic, disk, ...)")
         validate.choice(conf["type"], DEVICE_TYPES, f"{where}.type")
         clean = {"type": str(conf["type"])}
         for key, value in conf.items():
             if key == "type":
                 continue
-            validate.device_key(key, f"{where} key")
+            validate.device_key(key, where)
             if value is not None:
                 clean[key] = validate.config_value(value, f"{where}.{key}")
         out[name] = clean
@@ -214,6 +217,12 @@ def _insert_named(conn: Connection, table: Table, row: dict, kind: str, name: st
             return conn.execute(insert(table).values(row)).inserted_primary_key[0]
     except IntegrityError:
         raise AlreadyExists(kind, name) from None
+
+
+def _property_key(key: object) -> None:
+    if not isinstance(key, str) or not key:
+        raise ValidationError("properties", key, "must be a non-empty name")
+    _check_text(key, "properties")
 
 
 def _check_text(value: object, field_name: str, *, empty_ok: bool = False) -> None:
@@ -555,18 +564,15 @@ class ContainerRepo(NamedRepo):
     ) -> ContainerInfo:
         """A ContainerInfo with every field checked and normalised; a ValidationError names
         the broken field (FieldErrors each of them, when several are)."""
-        owner = f"container {name}"
 
         def profile_list() -> list[str]:
             if isinstance(profiles, str | bytes) or not isinstance(profiles, Iterable):
-                raise ValidationError(
-                    f"{owner} profiles", profiles, "must be a list of profile names"
-                )
+                raise ValidationError("profiles", profiles, "must be a list of profile names")
             names = list(profiles)
             for profile in names:
-                validate.hostname(profile, f"{owner} profile")
+                validate.hostname(profile, "profiles")
             if len(set(names)) != len(names):
-                raise ValidationError(f"{owner} profiles", names, "lists a profile twice")
+                raise ValidationError("profiles", names, "lists a profile twice")
             return names
 
         return ContainerInfo(
@@ -579,8 +585,8 @@ class ContainerRepo(NamedRepo):
                 ],
                 "ephemeral": lambda: validate.boolean(ephemeral, "ephemeral"),
                 "profiles": profile_list,
-                "config": lambda: validate.config_map(config, f"{owner} config"),
-                "devices": lambda: devices_map(devices, owner),
+                "config": lambda: validate.config_map(config),
+                "devices": lambda: devices_map(devices),
             })
         )  # fmt: skip
 
@@ -761,7 +767,6 @@ class ProfileRepo(NamedRepo):
     @staticmethod
     def validated(name, description, config, devices) -> ProfileInfo:
         """A ProfileInfo with every field checked, as ContainerRepo.validated does."""
-        owner = f"profile {name}"
 
         def text() -> str:
             if not isinstance(description, str):
@@ -772,8 +777,8 @@ class ProfileRepo(NamedRepo):
             **validate.each_field({
                 "name": lambda: validate.hostname(name),
                 "description": text,
-                "config": lambda: validate.config_map(config, f"{owner} config"),
-                "devices": lambda: devices_map(devices, owner),
+                "config": lambda: validate.config_map(config),
+                "devices": lambda: devices_map(devices),
             })
         )  # fmt: skip
 
@@ -979,56 +984,64 @@ class ImageRepo(Repo):
 
     @staticmethod
     def validated(info: ImageInfo) -> ImageInfo:
-        fp = validate.fingerprint(info.fingerprint)
-        owner = f"image {fp[:12]}"
-        if not isinstance(info.filename, str) or not info.filename or "/" in info.filename:
-            raise ValidationError(
-                f"{owner} filename", info.filename, "must be a file name without '/'"
-            )
-        if not isinstance(info.size, int) or isinstance(info.size, bool) or info.size < 0:
-            raise ValidationError(
-                f"{owner} size", info.size, "must be a whole number of bytes >= 0"
-            )
-        for date_field in ("creation_date", "expiry_date", "upload_date", "last_use_date"):
-            value = getattr(info, date_field)
-            if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-                raise ValidationError(
-                    f"{owner} {date_field}", value, "must be a date and time with a zone"
-                )
-        for mapping in ("properties", "aliases"):
-            if getattr(info, mapping) is not None and not isinstance(
-                getattr(info, mapping), Mapping
-            ):
-                raise ValidationError(
-                    f"{owner} {mapping}", getattr(info, mapping), "must be a table of name = value"
-                )
-        _check_text(info.filename, f"{owner} filename")
-        props = {}
-        for key, value in (info.properties or {}).items():
-            _check_text(key, f"{owner} property")
-            if not isinstance(key, str) or not key:
-                raise ValidationError(f"{owner} property", key, "must be a non-empty name")
-            props[key] = validate.config_value(value, f"{owner} property {key}")
-        aliases = {}
-        for alias, desc in (info.aliases or {}).items():
-            validate.device_name(alias, f"{owner} alias")
-            if desc is not None:
-                _check_text(desc, f"{owner} alias {alias} description", empty_ok=True)
-            aliases[alias] = "" if desc is None else str(desc)
+        """An ImageInfo with every field checked, as ContainerRepo.validated does."""
+
+        def filename() -> str:
+            if not isinstance(info.filename, str) or not info.filename or "/" in info.filename:
+                raise ValidationError("filename", info.filename, "must be a file name without '/'")
+            _check_text(info.filename, "filename")
+            return info.filename
+
+        def size() -> int:
+            if not isinstance(info.size, int) or isinstance(info.size, bool) or info.size < 0:
+                raise ValidationError("size", info.size, "must be a whole number of bytes >= 0")
+            return info.size
+
+        def date(name: str) -> Callable[[], datetime | None]:
+            def check() -> datetime | None:
+                value = getattr(info, name)
+                if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+                    raise ValidationError(name, value, "must be a date and time with a zone")
+                return value
+
+            return check
+
+        def table(name: str) -> Mapping:
+            value = getattr(info, name)
+            if value is not None and not isinstance(value, Mapping):
+                raise ValidationError(name, value, "must be a table of name = value")
+            return value or {}
+
+        def properties() -> dict[str, str]:
+            props = {}
+            for key, value in table("properties").items():
+                _property_key(key)
+                props[key] = validate.config_value(value, f"properties.{key}")
+            return dict(sorted(props.items()))
+
+        def aliases() -> dict[str, str]:
+            out = {}
+            for alias, desc in table("aliases").items():
+                validate.device_name(alias, "aliases")
+                if desc is not None:
+                    _check_text(desc, f"aliases.{alias}", empty_ok=True)
+                out[alias] = "" if desc is None else str(desc)
+            return dict(sorted(out.items()))
+
+        dates = ("creation_date", "expiry_date", "upload_date", "last_use_date")
         return ImageInfo(
-            fingerprint=fp,
-            filename=info.filename,
-            size=info.size,
-            architecture=ARCHITECTURES[architecture(info.architecture, f"{owner} architecture")],
-            public=validate.boolean(info.public, f"{owner} public"),
-            cached=validate.boolean(info.cached, f"{owner} cached"),
-            creation_date=info.creation_date,
-            expiry_date=info.expiry_date,
-            upload_date=info.upload_date,
-            last_use_date=info.last_use_date,
-            properties=dict(sorted(props.items())),
-            aliases=dict(sorted(aliases.items())),
-        )
+            **validate.each_field({
+                "fingerprint": lambda: validate.fingerprint(info.fingerprint),
+                "filename": filename,
+                "size": size,
+                "architecture": lambda: ARCHITECTURES[architecture(info.architecture)],
+                "public": lambda: validate.boolean(info.public, "public"),
+                "cached": lambda: validate.boolean(info.cached, "cached"),
+                **{name: date(name) for name in dates},
+                "properties": properties,
+                "aliases": aliases,
+            })
+        )  # fmt: skip
 
     def _write(self, conn: Connection, iid: int | None, info: ImageInfo) -> None:
         i, props, a = T["images"], T["images_properties"], T["images_aliases"]
@@ -1159,6 +1172,53 @@ class CertificateRepo(Repo):
         with self._store.transaction() as conn:
             fingerprint = self.get(ref).fingerprint
             conn.execute(delete(c).where(c.c.fingerprint == fingerprint))
+
+    @staticmethod
+    def validated(info: CertificateInfo) -> CertificateInfo:
+        """A CertificateInfo with every field checked, as ContainerRepo.validated does: its
+        fingerprint is the certificate's (a given one must match), its name the given one or
+        else the certificate's subject CN."""
+        try:
+            fingerprint, cn = parse_certificate(info.certificate)
+        except ValidationError as exc:
+            broken: ValidationError | None = exc
+            fingerprint, cn = "", None
+        else:
+            broken = None
+
+        def certificate() -> str:
+            if broken is not None:
+                raise broken
+            return info.certificate
+
+        def matching_fingerprint() -> str:
+            given = info.fingerprint
+            if given and broken is None and str(given).lower() != fingerprint:
+                raise ValidationError(
+                    "fingerprint",
+                    given,
+                    f"does not match the certificate (its sha256 is {fingerprint})",
+                )
+            return fingerprint
+
+        def name() -> str:
+            name = info.name or cn or ""
+            if name:
+                _check_text(name, "name")
+            elif broken is None:
+                raise ValidationError("name", ABSENT, "required: the certificate has no subject CN")
+            return name
+
+        return CertificateInfo(
+            **validate.each_field({
+                "certificate": certificate,
+                "fingerprint": matching_fingerprint,
+                "name": name,
+                "type": lambda: CERTIFICATE_TYPES[
+                    validate.choice(info.type, CERTIFICATE_TYPES, "type")
+                ],
+            })
+        )  # fmt: skip
 
     @staticmethod
     def _info(row) -> CertificateInfo:

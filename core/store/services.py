@@ -322,15 +322,15 @@ def checksum_from_hex(value: object, field: str = "state_checksum") -> bytes | N
 
 
 def validated_entry(entry: UserEntry) -> UserEntry:
-    """A binding with every field checked (ValidationError naming the field if not), its
-    claims in canonical order."""
-    key = canonical_claims(entry.claims, "claims")
-    return UserEntry(
-        claims=json.loads(key),
-        service_id=service_id(entry.service_id, "service_id"),
-        storage_folder=_text(entry.storage_folder, "storage_folder"),
-        state_checksum=_checksum(entry.state_checksum),
-    )
+    """A binding with every field checked and its claims in canonical order; a
+    ValidationError names the broken field (FieldErrors each of them, when several are)."""
+    checked = validate.each_field({
+        "claims": lambda: json.loads(canonical_claims(entry.claims, "claims")),
+        "service_id": lambda: service_id(entry.service_id, "service_id"),
+        "storage_folder": lambda: _text(entry.storage_folder, "storage_folder"),
+        "state_checksum": lambda: _checksum(entry.state_checksum),
+    })  # fmt: skip
+    return UserEntry(**checked)  # type: ignore[arg-type]
 
 
 def traffic_chains(service_id: str) -> list[str]:

@@ -113,7 +113,10 @@ def test_apply_of_an_invalid_file_exits_1_and_changes_nothing(capsys, db, tmp_pa
     doc.write_text('[[containers]]\nname = "web1"\nprofiles = ["missing"]\n')
     code, out, err = run(capsys, "apply", str(doc), "--db", db)
     assert code == 1 and out == ""
-    assert err.startswith("error: ") and "profile 'missing' does not exist" in err
+    assert (
+        err.startswith("error: ")
+        and "containers[0].profiles: 'missing' is not a profile of the store" in err
+    )
     with open_store(db) as store:
         assert store.containers.get("web1").profiles == ["default", "web"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import string
 import tomllib
 from datetime import UTC, datetime
@@ -87,14 +88,14 @@ devices.eth0 = { type = "router" }
     message = str(err.value)
     assert "edit.toml is invalid" in message
     assert "containers[0]" in message and "'bad name'" in message
-    assert "containers[1]" in message and "'color'" in message
+    assert "containers[1].color: is not known in a container" in message
     assert "containers[2]" in message and "'router'" in message
     assert store.profiles.names() == []
 
 
 def test_a_missing_profile_rolls_back_the_whole_document(store):
     text = '[[profiles]]\nname = "p1"\n\n[[containers]]\nname = "c1"\nprofiles = ["p1", "ghost"]\n'
-    with pytest.raises(DocumentError, match="profile 'ghost' does not exist"):
+    with pytest.raises(DocumentError, match="'ghost' is not a profile of the store"):
         apply_text(store, text)
     assert store.profiles.names() == [] and store.containers.names() == []
 
@@ -127,7 +128,7 @@ aliases = {{ alpine = "" }}
         ("[[volumes]]\nname = 'x'", "unknown section"),
         ("", "holds no resource"),
         ('[[containers]]\nname = "a"\n[[containers]]\nname = "a"', "appears more than once"),
-        ('kind = "image"\nfingerprint = "zz"', "is required"),
+        ('kind = "image"\nfingerprint = "zz"', "image.filename: required"),
     ],
 )
 def test_malformed_documents_say_what_is_wrong(text, message):
@@ -319,8 +320,8 @@ id = "fine"
     assert "services[1].ttl: -1 must not be negative" in problems
     assert problems[2].startswith("services[2].start_at:")
     assert "'sleeping' is not one of" in problems[3]
-    assert "'ul_limt' is not known in a service" in problems[4]
-    assert problems[5] == "services[5].id: None is required in a service"
+    assert problems[4].startswith("services[4].ul_limt: is not known in a service (known: ")
+    assert problems[5] == "services[5].id: required"
     assert store.services.ids() == []
 
 
@@ -385,15 +386,123 @@ def test_apply_lists_every_problem_with_its_place_and_changes_nothing(store):
         apply_text(store, MANY_PROBLEMS, "many.toml")
     assert err.value.problems == [
         "profiles[1].name: 'bad profile' may contain only letters, digits and '-'",
+        "container 'dup1' appears more than once",
         "containers[2].architecture: 'sparc' is not one of: i686, x86_64, armv7l, aarch64, ppc, "
         "ppc64, ppc64le, s390x, mips, mips64, riscv32, riscv64",
         "containers[2].power_state: 'flying' is not one of: stopped, running",
-        "container 'dup1' appears more than once",
-        "containers[3]: profile 'ghost' does not exist",
+        "containers[3].profiles: 'ghost' is not a profile of the store or of this document",
         "users[0].service_id: 'nowhere' is not a service of the store or of this document",
     ]
     assert store.containers.names() == ["keep"] and store.profiles.names() == []
     assert export(store, "container", "keep") == before
+
+
+def test_a_broken_resource_has_its_references_checked_too_in_document_order(store):
+    store.services.create("svc1")
+    text = """
+[[containers]]
+name = "okname"
+profiles = ["nosuch"]
+
+[[containers]]
+name = "bad name"
+profiles = ["nosuch2"]
+
+[[users]]
+claims = []
+service_id = "svc1"
+"""
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, text)
+    assert err.value.problems == [
+        "containers[0].profiles: 'nosuch' is not a profile of the store or of this document",
+        "containers[1].name: 'bad name' may contain only letters, digits and '-'",
+        "containers[1].profiles: 'nosuch2' is not a profile of the store or of this document",
+        "users[0].claims: [] must name at least one claim",
+    ]
+    assert store.containers.names() == []
+
+
+def test_a_profile_named_in_the_document_counts_even_when_it_is_broken(store):
+    # Its own problem is said; the container naming it is not told it does not exist.
+    text = '[[profiles]]\nname = "web"\ndescription = 5\n\n[[containers]]\nname = "c1"\nprofiles = ["web"]\n'
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, text)
+    assert err.value.problems == ["profiles[0].description: 5 must be a string"]
+
+
+def test_every_broken_field_of_every_kind_is_one_place_then_its_rule(store):
+    pem, der = make_certificate()
+    text = f"""
+[config]
+"bogus.key" = "1"
+"collector.interval" = "-3"
+
+[[profiles]]
+name = "p1"
+devices.eth0 = {{ type = "nick" }}
+config."limits cpu" = "1"
+
+[[images]]
+fingerprint = "{"ab" * 32}"
+size = -1
+public = "maybe"
+colour = "red"
+
+[[images]]
+fingerprint = "zz"
+filename = "a/b"
+size = 1
+aliases = {{ ".hidden" = "" }}
+
+[[certificates]]
+certificate = "not a certificate"
+type = "robot"
+
+[[certificates]]
+certificate = \"\"\"{pem}\"\"\"
+fingerprint = "{"00" * 32}"
+type = "robot"
+
+[[users]]
+claims = []
+service_id = "has space"
+storage_folder = 5
+state_checksum = "zz"
+"""
+    with pytest.raises(DocumentError) as err:
+        apply_text(store, text)
+    problems = err.value.problems
+    assert problems[0].startswith("config.bogus.key: is not a known key: nodekeeper's are ")
+    assert problems[1:] == [
+        "config.collector.interval: '-3' must be a number of seconds from 0.1 to 86400",
+        "profiles[0].config: 'limits cpu' must be dotted words such as 'limits.cpu' "
+        "(letters, digits, _ - / :)",
+        "profiles[0].devices.eth0.type: 'nick' is not one of: none, nic, disk, unix-char, "
+        "unix-block, usb, gpu, infiniband, proxy, unix-hotplug, tpm, pci",
+        "images[0].colour: is not known in an image (known: aliases, architecture, cached, "
+        "creation_date, expiry_date, filename, fingerprint, last_use_date, properties, public, "
+        "size, upload_date)",
+        "images[0].filename: required",
+        "images[0].size: -1 must be a whole number of bytes >= 0",
+        "images[0].public: 'maybe' must be true or false",
+        "images[1].fingerprint: 'zz' must be 64 hexadecimal digits (a sha256)",
+        "images[1].filename: 'a/b' must be a file name without '/'",
+        "images[1].aliases: '.hidden' must not start with '.'",
+        "certificates[0].certificate: 'not a certificate' is not a PEM certificate "
+        "(BEGIN CERTIFICATE)",
+        "certificates[0].type: 'robot' is not one of: client, server, metrics",
+        f"certificates[1].fingerprint: '{'00' * 32}' does not match the certificate (its sha256 "
+        f"is {hashlib.sha256(der).hexdigest()})",
+        "certificates[1].type: 'robot' is not one of: client, server, metrics",
+        "users[0].claims: [] must name at least one claim",
+        "users[0].service_id: 'has space' must not contain whitespace or control characters (' ')",
+        "users[0].storage_folder: 5 must be a string",
+        "users[0].state_checksum: 'zz' must be hexadecimal digits (a sha256), or empty",
+        "users[0].service_id: 'has space' is not a service of the store or of this document",
+    ]
+    assert "None" not in "\n".join(problems) and " a image" not in "\n".join(problems)
+    assert store.config.all() == {} and store.profiles.names() == []
 
 
 # -- limits: too deep, too large, too long

@@ -140,11 +140,13 @@ service_id = "svc1"
         "users[0].claims: 'admin' must be a list of strings, such as [\"user1\"]",
         "users[1].claims: [] must name at least one claim",
         "users[2].service_id: 'has space' must not contain whitespace or control characters (' ')",
+        # Its references are checked too: a broken field does not hide them.
+        "users[2].service_id: 'has space' is not a service of the store or of this document",
         "users[3].state_checksum: 'zz' must be hexadecimal digits (a sha256), or empty",
         "users[4].storage_folder: 5 must be a string",
-        "users[5].key: 'folder' is not known in a user (known: claims, service_id, "
+        "users[5].folder: is not known in a user (known: claims, service_id, "
         "storage_folder, state_checksum)",
-        "users[6].claims: None is required in a user",
+        "users[6].claims: required",
     ]
     assert store.users.entries() == []
 
@@ -267,6 +269,6 @@ def test_cli_apply_of_an_invalid_user_exits_1_and_changes_nothing(capsys, db, tm
     doc.write_text('[[users]]\nclaims = ["ops", "admin"]\nservice_id = "svc1"\ncolour = 1\n')
     code, out, err = run(capsys, "apply", str(doc), "--db", db)
     assert (code, out) == (1, "")
-    assert "users[0].key: 'colour' is not known in a user" in err
+    assert "users[0].colour: is not known in a user" in err
     with open_store(db) as store:
         assert store.users.get(["admin", "ops"], "svc1").storage_folder == "/srv/ops"

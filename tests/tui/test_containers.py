@@ -104,7 +104,7 @@ def test_the_form_shows_cores_error_next_to_the_field_as_you_type(store: Store) 
         await fill(pilot, profiles="default", config="limits")
         assert modal.errors == {"config": "config: 'limits' must be key = value, one per line"}
         await fill(pilot, config="cpu = 2")
-        assert modal.errors == {"config": "container web2 config key: 'cpu' must be dotted words "
+        assert modal.errors == {"config": "config: 'cpu' must be dotted words "
                                 "such as 'limits.cpu' (letters, digits, _ - / :)"}  # fmt: skip
         await press(pilot, "ctrl+s")  # refused: nothing is written, the field gets the focus
         assert isinstance(app.screen, FormModal)

@@ -83,7 +83,7 @@ def test_an_invalid_document_reopens_with_the_errors_on_top_and_the_text_kept(
     second = (tmp_path / "shown-1.toml").read_text()
     top = second.splitlines()[:3]
     assert top[0] == "# ! The document was not applied:"
-    assert top[1].startswith("# !   container: container web1 config key: 'limits cpu'")
+    assert top[1].startswith("# !   container.config: 'limits cpu' must be dotted words")
     assert '"limits cpu" = "8"' in second  # the user's text, kept
     assert "# nodekeeper container 'web1'" in second  # with its header
     assert rounds(tmp_path) == 2
@@ -106,7 +106,7 @@ def test_the_editor_lists_every_problem_of_the_document_as_apply_does(
     assert shown[0] == "# ! The document was not applied:"
     assert shown[1].startswith("# !   container.architecture: 'sparc' is not one of: ")
     assert shown[2] == "# !   container.power_state: 'flying' is not one of: stopped, running"
-    assert shown[3].startswith("# !   container: container web1 config key: 'limits cpu'")
+    assert shown[3].startswith("# !   container.config: 'limits cpu' must be dotted words")
     assert shown[4].startswith("# ! Fix it and save")
     assert messages == ["Edit cancelled: container 'web1' was not changed"]
     assert store.containers.get("web1") == before

@@ -91,7 +91,7 @@ def test_the_profile_form_validates_with_cores_rules(store: Store) -> None:
         await fill(pilot, name="-x")
         assert form(app).errors == {"name": "name: '-x' must not start or end with '-'"}
         await fill(pilot, name="ok", config="nodots = 1")
-        assert form(app).errors["config"].startswith("profile ok config key: 'nodots'")
+        assert form(app).errors["config"].startswith("config: 'nodots' must be dotted words")
 
     drive(app, scenario)
 

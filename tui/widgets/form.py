@@ -4,8 +4,9 @@
 text as core wants it, a number, a list, a table) and then runs ``validate(values)``: core's own
 validation of the whole resource (``ContainerRepo.validated`` and the like, no write). Every
 problem core reports (``FieldErrors``: each field at once) is shown under the field its error
-names (``container web1 config key`` is the config field), as core words it; a field shows its
-problems once it has been changed or left, every field on a save. Saving runs ``submit(values)`` in a thread worker, where it calls core (one
+names (``config.limits cpu`` is the config field), as core words it; a field shows its
+problems once it has been changed or left, every field on a save. Saving runs
+``submit(values)`` in a thread worker, where it calls core (one
 transaction); an error core raises then (a name taken meanwhile) is shown the same way. On
 success the modal is dismissed with what ``submit`` returned; Escape cancels (None).
 """
@@ -69,14 +70,14 @@ def each_error(exc: NodekeeperError) -> list[NodekeeperError]:
 
 
 def error_words(exc: BaseException) -> list[str]:
-    """The words of the field an error names, last first (the most specific)."""
+    """The words of the field an error names, the field of the form first: a ValidationError
+    names its field's path in the resource (``config.user.name``: the config field, not the
+    name), another error a kind of resource, last word first (``image alias``: the aliases)."""
     if isinstance(exc, ValidationError):
-        where = exc.field
-    elif isinstance(exc, AlreadyExists | NotFound | InUse):
-        where = exc.kind
-    else:
-        return []
-    return list(reversed([w for w in re.split(r"[\s.]+", str(where)) if w]))
+        return [w for w in re.split(r"[\s.]+", str(exc.field)) if w]
+    if isinstance(exc, AlreadyExists | NotFound | InUse):
+        return list(reversed([w for w in re.split(r"[\s.]+", str(exc.kind)) if w]))
+    return []
 
 
 class YesNo(Checkbox):
@@ -321,6 +322,9 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         if self.validate is not None:
             try:
                 self.validate(dict(values))
+            except FieldErrors as exc:  # several fields broken: each shown under its own
+                for error in exc.errors:
+                    problems.setdefault(self.field_for(error) or "", error_text(error))
             except NodekeeperError as exc:
                 for error in each_error(exc):  # a field's own parse problem comes first
                     problems.setdefault(self.field_for(error) or "", error_text(error))
@@ -356,7 +360,7 @@ class FormModal(ModalScreen[T | None], Generic[T]):
 
     def field_for(self, exc: BaseException) -> str | None:
         """The field an error from core is about, if any."""
-        # A ValidationError names a field ("ttl", "container web1 config key"): a field of that
+        # A ValidationError names a field ("ttl", "config.limits cpu"): a field of that
         # very name first. Other errors name a kind of resource ("service 'x' already exists"):
         # the field that declares it in ``errors`` (the id), never one that happens to share it.
         by_name = isinstance(exc, ValidationError)
