@@ -450,3 +450,26 @@ def test_at_80_columns_the_detail_pane_wraps_a_long_value_whole(store: Store) ->
         assert words.count("word") == 30
 
     drive(app, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "label"), [("profiles", "used_by", "Used by"), ("images", "size", "Size")]
+)
+def test_the_sort_mark_of_a_right_aligned_header_is_drawn_inside_its_column(
+    store: Store, name: str, column: str, label: str
+) -> None:
+    app = app_on(store, name)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        table.sort_by(column)
+        await settle(pilot)
+        header = table.render_line(0).text
+        start = table.column_x(column)
+        inside = header[start : start + table.column_width(column) + 2]
+        assert inside.strip() == f"{label} ▲", header
+        table.sort_by(column)  # reversed
+        await settle(pilot)
+        assert f"{label} ▼" in table.render_line(0).text
+
+    drive(app, scenario, size=(80, 24))

@@ -493,8 +493,8 @@ class ResourceTable(ScrollView, can_focus=True):
         if spec.key == getattr(self, "sort_column", None):
             mark = " ▼" if self.sort_reverse else " ▲"
         # Room for the mark is kept in every header, so sorting never changes column widths.
-        if spec.numeric:
-            return Text((mark[::-1] or "  ") + spec.label, justify="right", no_wrap=True)
+        # The mark follows the label in a right-aligned header too: before it, it stood at the
+        # left edge of the column, next to the previous column's text ("Name     ▲ Used by").
         return Text(spec.label + (mark or "  "), no_wrap=True)
 
     # -- drawing
