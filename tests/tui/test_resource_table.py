@@ -473,3 +473,39 @@ def test_the_sort_mark_of_a_right_aligned_header_is_drawn_inside_its_column(
         assert f"{label} ▼" in table.render_line(0).text
 
     drive(app, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize(("width", "expected"), [
+    (80, "Containers 24 · read-only"),
+    (120, "Containers 24 · sort Name ▲ · read-only"),
+])  # fmt: skip
+def test_the_section_line_shows_whole_parts_only(
+    demo_store: Store, width: int, expected: str
+) -> None:
+    app = app_on(demo_store, "containers", read_only=True)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        line = next(line for line in screen_lines(app) if "Filter /" in line)
+        assert line.rstrip().endswith(f" {expected}"), line
+
+    drive(app, scenario, size=(width, 24))
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_a_services_state_and_status_stay_whole_before_its_numbers(
+    demo_store: Store, width: int
+) -> None:
+    app = app_on(demo_store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        assert {"id", "state", "status"} <= set(table.shown_columns())
+        for row, key in enumerate(shown(app), start=1):
+            drawn = drawn_cells(table, row)
+            assert drawn["status"].strip() == table.cell_text(key, "status"), drawn
+            assert drawn["state"].strip() == table.cell_text(key, "state"), drawn
+        assert "limit_exceeded" in [table.cell_text(key, "status") for key in shown(app)]
+        assert_whole_or_ellipsis(table)
+
+    drive(app, scenario, size=(width, 24))

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -166,6 +167,7 @@ class ResourceSection(Widget, Generic[D]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= self.WIDE, "-wide")
+        self.call_after_refresh(self.update_status)  # fitted to the status line's new width
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
@@ -374,8 +376,14 @@ class ResourceSection(Widget, Generic[D]):
         parts = [f"{self.TITLE} {count}", f"sort {table.sort_label}"]
         if self.read_only:
             parts.append("read-only")
+        status = self.query_one("#status", Static)
+        # Too narrow for every part (80 columns, read-only): the sort goes first (its mark is
+        # in the table's header too), whole parts only, never a dangling " ·".
+        room = status.content_region.width
+        while room and len(parts) > 1 and cell_len(" · ".join(parts)) > room:
+            parts.pop(1)
         # Its width is the bar's rest (1fr): new text never changes the layout.
-        self.query_one("#status", Static).update(Content(" · ".join(parts)), layout=False)
+        status.update(Content(" · ".join(parts)), layout=False)
 
     def update_detail(self) -> None:
         key = self.table.current_key
