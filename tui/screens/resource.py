@@ -129,10 +129,18 @@ class ResourceSection(Widget, Generic[D]):
         border-top: none;
         border-left: solid $primary 50%;
     }
+    ResourceSection.-wide DetailPane:focus {
+        border-left: solid $accent;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        # The detail pane scrolls from the table (as in k9s or lnav the view moves with Shift).
+        Binding("shift+down", "scroll_detail(1)", "Detail down", show=False),
+        Binding("shift+up", "scroll_detail(-1)", "Detail up", show=False),
+        Binding("shift+pagedown", "page_detail(1)", "Detail page down", show=False),
+        Binding("shift+pageup", "page_detail(-1)", "Detail page up", show=False),
     ]
 
     def __init__(
@@ -443,6 +451,14 @@ class ResourceSection(Widget, Generic[D]):
     def action_clear_filter(self) -> None:
         self.filter_input.value = ""  # the value watcher shows every row again
         self.table.focus()
+
+    def action_scroll_detail(self, lines: int) -> None:
+        self.detail_pane.scroll_relative(y=lines, animate=False)
+
+    def action_page_detail(self, direction: int) -> None:
+        pane = self.detail_pane
+        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height - 1),
+                             animate=False)  # fmt: skip
 
     def action_sort(self) -> None:
         self.table.cycle_sort()

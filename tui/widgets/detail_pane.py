@@ -98,7 +98,11 @@ class Detail:
 
 
 class DetailPane(VerticalScroll):
-    """A scrollable pane showing one ``Detail``."""
+    """A scrollable pane showing one ``Detail``.
+
+    It takes the focus (Tab from the table), where ↑ ↓ PgUp PgDn Home End scroll it (the
+    container's bindings), as the wheel does: on a 24-line terminal a container's detail is
+    longer than the pane. From the table, its section scrolls it with Shift+↑ ↓ PgUp PgDn."""
 
     DEFAULT_CSS = """
     DetailPane {
@@ -107,12 +111,14 @@ class DetailPane(VerticalScroll):
         padding: 0 1;
         scrollbar-gutter: stable;  /* the width to wrap to does not depend on the length */
     }
+    DetailPane:focus {
+        border-top: solid $accent;
+        background-tint: $foreground 5%;
+    }
     DetailPane > Static {
         width: auto;
     }
     """
-
-    can_focus = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
