@@ -12,11 +12,19 @@ from textual.pilot import Pilot
 
 import core
 from core import Store
+from core.collect.system import NetworkSample
+from core.collect.traffic import Reading
 from core.demo import fill
+from tui.screens.dashboard import DashboardView
 from tui.screens.help import HelpScreen
+from tui.widgets.dashboard_format import TablePanel
+from tui.widgets.dashboard_interfaces import InterfacesPanel
+from tui.widgets.dashboard_traffic import TrafficPanel
 from tui.widgets.detail_pane import DetailPane
 
-from .pilot import app_on, detail, drive, press, section
+from .pilot import app_on, detail, drive, press, section, until
+
+MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +110,48 @@ def test_help_lists_the_keys_that_scroll_the_panes(demo_store: Store) -> None:
         assert "Shift+↑ ↓" in text and "scroll the detail pane" in text
 
     drive(app, scenario, size=(120, 50))
+
+
+@pytest.mark.parametrize("panel", [InterfacesPanel, TrafficPanel])
+def test_tab_reaches_a_dashboard_table_panel_and_the_keys_scroll_its_rows(
+    empty_store: Store, panel: type[TablePanel]
+) -> None:
+    store, now = empty_store, 1_700_000_000.0
+    if panel is InterfacesPanel:  # more than the panel holds (a cursorless table)
+        stamps = [int(now - 60 + 2 * i) for i in range(31)]
+        store.telemetry.insert_samples(
+            [], [NetworkSample(t, f"veth{n:02}", bytes_sent=MiB, bytes_recv=MiB)
+                 for t in stamps for n in range(16)]
+        )  # fmt: skip
+    else:  # as in the trial: 19 chains, the services' last
+        t0, t1 = (datetime.fromtimestamp(now - s, UTC) for s in (100, 10))
+        chains = [f"eth{n:02}:{way}" for n in range(8) for way in ("in", "out")]
+        for n in range(3):
+            store.services.create(f"svc{n}", ul_limit=10 * MiB)
+            chains.append(f"service:svc{n}:out")
+        store.traffic.record([Reading(chain, 0, 1, t0) for chain in chains])
+        store.traffic.record([Reading(chain, MiB, 1, t1) for chain in chains])
+    app = app_on(store, "dashboard", clock=lambda: now)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        view = app.query_one(DashboardView)
+        await until(pilot, lambda: view.renders >= 1)
+        await pilot.pause()
+        table = app.query_one(panel).table
+        last = f" {table.shown_keys()[-1]} "
+        assert last not in screen(app), last
+        await press(pilot, "shift+tab")  # to the tab bar, as after a click on a tab
+        assert app.focused is not table
+        border = app.query_one(panel).styles.border_top
+        await press(pilot, "tab")
+        assert app.focused is table, app.focused
+        assert app.query_one(panel).styles.border_top != border  # the panel shows it has it
+        await press(pilot, "end")
+        assert last in screen(app)
+        await press(pilot, "home")
+        assert last not in screen(app)
+        for _ in range(table.row_count):
+            await press(pilot, "down")
+        assert last in screen(app)
+
+    drive(app, scenario, size=(80, 24))
