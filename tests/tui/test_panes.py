@@ -59,6 +59,7 @@ def test_tab_focuses_the_detail_pane_and_the_arrows_scroll_it(
     async def scenario(pilot: Pilot[None]) -> None:
         end = last_line(app)
         assert end not in screen(app)  # the detail is longer than its pane at 80x24
+        assert DetailPane.MORE in screen(app)  # and its border says so
         await press(pilot, "tab")
         assert isinstance(app.focused, DetailPane)
         for _ in range(40):
@@ -71,6 +72,7 @@ def test_tab_focuses_the_detail_pane_and_the_arrows_scroll_it(
         assert pane.scroll_y >= pane.scrollable_content_region.height - 1
         await press(pilot, "end")
         assert end in screen(app)
+        assert DetailPane.MORE not in screen(app)
         await press(pilot, "shift+tab")
         assert app.focused is section(app).table
 
