@@ -3,18 +3,14 @@ pane (Tab to it, or Shift+arrows from the table) and the dashboard's table panel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-import core
 from core import Store
 from core.collect.system import NetworkSample
 from core.collect.traffic import Reading
-from core.demo import fill
 from tui.screens.dashboard import DashboardView
 from tui.screens.help import HelpScreen
 from tui.widgets.dashboard_format import TablePanel
@@ -23,26 +19,13 @@ from tui.widgets.dashboard_traffic import TrafficPanel
 from tui.widgets.detail_pane import DetailPane
 
 from .pilot import app_on, detail, drive, press, section, until
+from .test_resource_table import screen_lines
 
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "nk.db"
-    with core.open_store(db) as store:
-        fill(store, containers=24, days=1, seed=7, now=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
-    return db
-
-
-@pytest.fixture
-def demo_store(demo_db: Path) -> Iterator[Store]:
-    with core.open_store(demo_db) as store:
-        yield store
-
-
 def screen(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(screen_lines(app))
 
 
 def last_line(app) -> str:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 
-import core
 from core import ImageInfo, Store
 from core.collect.traffic import Reading
-from core.demo import fill
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
 
@@ -302,21 +298,6 @@ def test_the_cursor_follows_keys_and_clicks_and_scrolls_into_view(store: Store) 
 
 
 # -- at 80x24: what does not fit is cut with an ellipsis or dropped, numbers never cut
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo node (its long names, descriptions and sizes), made once for the module."""
-    db = tmp_path_factory.mktemp("demo") / "nk.db"
-    with core.open_store(db) as store:
-        fill(store, containers=24, days=1, seed=7, now=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
-    return db
-
-
-@pytest.fixture
-def demo_store(demo_db: Path) -> Iterator[Store]:
-    with core.open_store(demo_db) as store:
-        yield store
 
 
 def screen_lines(app) -> list[str]:
