@@ -443,10 +443,12 @@ def test_the_sort_mark_of_a_right_aligned_header_is_drawn_inside_its_column(
 
     async def scenario(pilot: Pilot[None]) -> None:
         table = section(app).table
+        start, width = table.column_x(column), table.column_width(column)
+        unsorted = table.render_line(0).text[start + 1 : start + 1 + width]
+        assert unsorted.endswith(label), unsorted  # flush right, over the numbers
         table.sort_by(column)
         await settle(pilot)
         header = table.render_line(0).text
-        start = table.column_x(column)
         inside = header[start : start + table.column_width(column) + 2]
         assert inside.strip() == f"{label} ▲", header
         table.sort_by(column)  # reversed

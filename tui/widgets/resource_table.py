@@ -507,6 +507,9 @@ class ResourceTable(ScrollView, can_focus=True):
         # Room for the mark is kept in every header, so sorting never changes column widths.
         # The mark follows the label in a right-aligned header too: before it, it stood at the
         # left edge of the column, next to the previous column's text ("Name     ▲ Used by").
+        # Unsorted, a right-aligned label keeps the room on its left, flush over the numbers.
+        if spec.numeric and not mark:
+            return Text("  " + spec.label, no_wrap=True)
         return Text(spec.label + (mark or "  "), no_wrap=True)
 
     # -- drawing
