@@ -81,6 +81,11 @@ def test_shift_arrows_scroll_the_detail_pane_from_the_table(demo_store: Store) -
         assert pane.scroll_y >= pane.scrollable_content_region.height - 1
         await press(pilot, "shift+pageup")
         assert pane.scroll_y == 0
+        await press(pilot, "shift+pagedown")
+        await press(pilot, "r")  # a refresh keeps the place in the same resource's detail
+        assert pane.scroll_y > 0
+        await press(pilot, "down")  # another resource's detail shows from its top
+        assert table.current_key != key and pane.scroll_y == 0
 
     drive(app, scenario, size=(80, 24))
 

@@ -400,6 +400,8 @@ class ResourceSection(Widget, Generic[D]):
             return  # shown already (a filter keystroke that leaves the cursor where it was)
         self._detail_of = (key, self.data)
         pane = self.detail_pane
+        if key != shown_key:  # another resource: from its top (a refresh keeps the place)
+            pane.scroll_home(animate=False, immediate=True)
         if self.data is None or key is None:
             pane.show(Detail().line("Nothing selected.", "dim"))
             return
