@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import core
 from core import ImageInfo, Store
+from core.demo import fill
 
 from .pilot import FINGERPRINT
 
@@ -70,3 +72,18 @@ def store(empty_store: Store) -> Store:
     s.users.bind(["user1", "subject2"], "svc2", state_checksum=bytes(range(32)))
     s.users.bind(["admin"], "svc1")
     return s
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo node (its long names, descriptions and sizes), made once for the module."""
+    db = tmp_path_factory.mktemp("demo") / "nk.db"
+    with core.open_store(db) as store:
+        fill(store, containers=24, days=1, seed=7, now=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    return db
+
+
+@pytest.fixture
+def demo_store(demo_db: Path) -> Iterator[Store]:
+    with core.open_store(demo_db) as store:
+        yield store

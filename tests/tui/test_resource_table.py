@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 
-import core
 from core import ImageInfo, Store
 from core.collect.traffic import Reading
-from core.demo import fill
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
 
@@ -304,21 +300,6 @@ def test_the_cursor_follows_keys_and_clicks_and_scrolls_into_view(store: Store) 
 # -- at 80x24: what does not fit is cut with an ellipsis or dropped, numbers never cut
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo node (its long names, descriptions and sizes), made once for the module."""
-    db = tmp_path_factory.mktemp("demo") / "nk.db"
-    with core.open_store(db) as store:
-        fill(store, containers=24, days=1, seed=7, now=datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
-    return db
-
-
-@pytest.fixture
-def demo_store(demo_db: Path) -> Iterator[Store]:
-    with core.open_store(demo_db) as store:
-        yield store
-
-
 def screen_lines(app) -> list[str]:
     """The screen as drawn, one string per line."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
@@ -450,3 +431,64 @@ def test_at_80_columns_the_detail_pane_wraps_a_long_value_whole(store: Store) ->
         assert words.count("word") == 30
 
     drive(app, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "label"), [("profiles", "used_by", "Used by"), ("images", "size", "Size")]
+)
+def test_the_sort_mark_of_a_right_aligned_header_is_drawn_inside_its_column(
+    store: Store, name: str, column: str, label: str
+) -> None:
+    app = app_on(store, name)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        start, width = table.column_x(column), table.column_width(column)
+        unsorted = table.render_line(0).text[start + 1 : start + 1 + width]
+        assert unsorted.endswith(label), unsorted  # flush right, over the numbers
+        table.sort_by(column)
+        await settle(pilot)
+        header = table.render_line(0).text
+        inside = header[start : start + table.column_width(column) + 2]
+        assert inside.strip() == f"{label} ▲", header
+        table.sort_by(column)  # reversed
+        await settle(pilot)
+        assert f"{label} ▼" in table.render_line(0).text
+
+    drive(app, scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize(("width", "expected"), [
+    (80, "Containers 24 · read-only"),
+    (120, "Containers 24 · sort Name ▲ · read-only"),
+])  # fmt: skip
+def test_the_section_line_shows_whole_parts_only(
+    demo_store: Store, width: int, expected: str
+) -> None:
+    app = app_on(demo_store, "containers", read_only=True)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        line = next(line for line in screen_lines(app) if "Filter /" in line)
+        assert line.rstrip().endswith(f" {expected}"), line
+
+    drive(app, scenario, size=(width, 24))
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_a_services_state_and_status_stay_whole_before_its_numbers(
+    demo_store: Store, width: int
+) -> None:
+    app = app_on(demo_store, "services")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        table = section(app).table
+        assert {"id", "state", "status"} <= set(table.shown_columns())
+        for row, key in enumerate(shown(app), start=1):
+            drawn = drawn_cells(table, row)
+            assert drawn["status"].strip() == table.cell_text(key, "status"), drawn
+            assert drawn["state"].strip() == table.cell_text(key, "state"), drawn
+        assert "limit_exceeded" in [table.cell_text(key, "status") for key in shown(app)]
+        assert_whole_or_ellipsis(table)
+
+    drive(app, scenario, size=(width, 24))

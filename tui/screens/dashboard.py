@@ -107,6 +107,9 @@ class DashboardView(Widget):
     DashboardView HistoryPanel {
         width: 2fr;
     }
+    DashboardView TablePanel:focus-within {
+        border: round $accent;  /* where ↑ ↓ PgUp PgDn go: Tab moves between the panels */
+    }
     DashboardView.-narrow HistoryPanel {
         width: 28;  /* one column per hour: 24, the border and the padding */
     }

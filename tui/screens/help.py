@@ -17,9 +17,15 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
     ("In a table", (
         ("↑ ↓ PgUp PgDn", "move the cursor; the detail pane follows"),
         ("Home End", "first, last row"),
+        ("Shift+↑ ↓", "scroll the detail pane a line (Shift+PgUp PgDn: a page)"),
+        ("Tab", "into the detail pane: ↑ ↓ PgUp PgDn Home End scroll it"),
         ("click a header", "sort by that column; again to reverse"),
         ("s", "sort by the next column"),
         ("S", "reverse the order; again to restore it"),
+    )),
+    ("On the dashboard", (
+        ("Tab  Shift+Tab", "next, previous table panel (Interfaces, Traffic)"),
+        ("↑ ↓ PgUp PgDn", "scroll the panel's rows; the mouse wheel too"),
     )),
     ("In the filter (/)", (
         ("type", "keep the rows containing the text in any column (any case)"),

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -128,10 +129,18 @@ class ResourceSection(Widget, Generic[D]):
         border-top: none;
         border-left: solid $primary 50%;
     }
+    ResourceSection.-wide DetailPane:focus {
+        border-left: solid $accent;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        # The detail pane scrolls from the table (as in k9s or lnav the view moves with Shift).
+        Binding("shift+down", "scroll_detail(1)", "Detail down", show=False),
+        Binding("shift+up", "scroll_detail(-1)", "Detail up", show=False),
+        Binding("shift+pagedown", "page_detail(1)", "Detail page down", show=False),
+        Binding("shift+pageup", "page_detail(-1)", "Detail page up", show=False),
     ]
 
     def __init__(
@@ -166,6 +175,7 @@ class ResourceSection(Widget, Generic[D]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= self.WIDE, "-wide")
+        self.call_after_refresh(self.update_status)  # fitted to the status line's new width
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
@@ -374,8 +384,14 @@ class ResourceSection(Widget, Generic[D]):
         parts = [f"{self.TITLE} {count}", f"sort {table.sort_label}"]
         if self.read_only:
             parts.append("read-only")
+        status = self.query_one("#status", Static)
+        # Too narrow for every part (80 columns, read-only): the sort goes first (its mark is
+        # in the table's header too), whole parts only, never a dangling " ·".
+        room = status.content_region.width
+        while room and len(parts) > 1 and cell_len(" · ".join(parts)) > room:
+            parts.pop(1)
         # Its width is the bar's rest (1fr): new text never changes the layout.
-        self.query_one("#status", Static).update(Content(" · ".join(parts)), layout=False)
+        status.update(Content(" · ".join(parts)), layout=False)
 
     def update_detail(self) -> None:
         key = self.table.current_key
@@ -384,6 +400,8 @@ class ResourceSection(Widget, Generic[D]):
             return  # shown already (a filter keystroke that leaves the cursor where it was)
         self._detail_of = (key, self.data)
         pane = self.detail_pane
+        if key != shown_key:  # another resource: from its top (a refresh keeps the place)
+            pane.scroll_home(animate=False, immediate=True)
         if self.data is None or key is None:
             pane.show(Detail().line("Nothing selected.", "dim"))
             return
@@ -435,6 +453,14 @@ class ResourceSection(Widget, Generic[D]):
     def action_clear_filter(self) -> None:
         self.filter_input.value = ""  # the value watcher shows every row again
         self.table.focus()
+
+    def action_scroll_detail(self, lines: int) -> None:
+        self.detail_pane.scroll_relative(y=lines, animate=False)
+
+    def action_page_detail(self, direction: int) -> None:
+        pane = self.detail_pane
+        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height - 1),
+                             animate=False)  # fmt: skip
 
     def action_sort(self) -> None:
         self.table.cycle_sort()

@@ -58,10 +58,13 @@ def limit_note(used: int | None, limit: int | None) -> str:
 class ServicesSection(ResourceSection[ServicesData]):
     KIND = "service"
     TITLE = "Services"
-    COLUMNS = (  # the long unit names last, so the numbers stay on screen at 80 columns
+    # The long unit names last, so the numbers stay on screen at 80 columns. A service's state
+    # and status ("limit_exceeded", "error") say more than its counts: they stay whole, the
+    # numbers going first on a narrower terminal.
+    COLUMNS = (
         Column("id", "ID", priority=1),
         Column("state", "State", priority=1),
-        Column("status", "Status", priority=3),
+        Column("status", "Status", priority=1),
         Column("in", "In", numeric=True),
         Column("out", "Out", numeric=True),
         Column("users", "Users", numeric=True, priority=3),

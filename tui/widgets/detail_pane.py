@@ -98,7 +98,11 @@ class Detail:
 
 
 class DetailPane(VerticalScroll):
-    """A scrollable pane showing one ``Detail``."""
+    """A scrollable pane showing one ``Detail``.
+
+    It takes the focus (Tab from the table), where ↑ ↓ PgUp PgDn Home End scroll it (the
+    container's bindings), as the wheel does: on a 24-line terminal a container's detail is
+    longer than the pane. From the table, its section scrolls it with Shift+↑ ↓ PgUp PgDn."""
 
     DEFAULT_CSS = """
     DetailPane {
@@ -107,12 +111,18 @@ class DetailPane(VerticalScroll):
         padding: 0 1;
         scrollbar-gutter: stable;  /* the width to wrap to does not depend on the length */
     }
+    DetailPane {
+        border-title-align: right;
+        border-title-color: $text-muted;
+    }
+    DetailPane:focus {
+        border-top: solid $accent;
+        background-tint: $foreground 5%;
+    }
     DetailPane > Static {
         width: auto;
     }
     """
-
-    can_focus = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -131,11 +141,24 @@ class DetailPane(VerticalScroll):
 
     def on_resize(self, event: events.Resize) -> None:
         self._wrap()
+        self._say_more()
 
     def _wrap(self) -> None:
         detail, width = self.detail, self.scrollable_content_region.width
         content = detail.content(width or None) if isinstance(detail, Detail) else detail
         self.text.update(content)
+
+    MORE = "more ↓ Shift+↓ or Tab"  # on the border, while text is below the pane's edge
+
+    def watch_virtual_size(self) -> None:  # the text's height
+        self._say_more()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._say_more()
+
+    def _say_more(self) -> None:
+        self.border_title = self.MORE if self.max_scroll_y - self.scroll_y >= 1 else ""
 
     @property
     def plain(self) -> str:

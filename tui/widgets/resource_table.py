@@ -21,7 +21,8 @@ every section and dashboard panel, from what each ``Column`` declares: numbers a
 text columns narrowed, least important first, their values cut with an ellipsis, never silently.
 Cells are ``Cell``s: escaped plain text with one style, carrying the value they sort by (a size
 sorts as bytes, not as "1.0 KiB"). A panel's table may keep the rows in the order given
-(``sortable=False``) and show no cursor nor take the focus (``show_cursor=False``).
+(``sortable=False``) and show no cursor (``show_cursor=False``): it still takes the focus (Tab),
+where the cursor keys scroll its rows instead, so that rows below a short panel can be reached.
 """
 
 from __future__ import annotations
@@ -266,10 +267,9 @@ class ResourceTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(**kwargs)
         # Without sorting the rows keep the order given (a header click does nothing); without
-        # a cursor no row is highlighted and the table takes no focus (a read-only panel).
+        # a cursor no row is highlighted and the keys scroll the rows (a read-only panel).
         self.sortable = sortable
         self.show_cursor = show_cursor
-        self.can_focus = show_cursor
         self.specs = list(columns)
         self.sort_column = self.specs[0].key
         self.sort_reverse = False
@@ -430,16 +430,28 @@ class ResourceTable(ScrollView, can_focus=True):
     # -- keys and mouse
 
     def action_cursor(self, step: int) -> None:
+        if not self.show_cursor:  # no cursor to move: the rows scroll
+            self.scroll_relative(y=step, animate=False)
+            return
         self.move_cursor(self.cursor_row + step)
 
     def action_page(self, direction: int) -> None:
         page = max(1, self.scrollable_content_region.height - 2)
+        if not self.show_cursor:
+            self.scroll_relative(y=direction * page, animate=False)
+            return
         self.move_cursor(self.cursor_row + direction * page)
 
     def action_first(self) -> None:
+        if not self.show_cursor:
+            self.scroll_home(animate=False)
+            return
         self.move_cursor(0)
 
     def action_last(self) -> None:
+        if not self.show_cursor:
+            self.scroll_end(animate=False)
+            return
         self.move_cursor(self.row_count - 1)
 
     def on_click(self, event: events.Click) -> None:
@@ -493,8 +505,11 @@ class ResourceTable(ScrollView, can_focus=True):
         if spec.key == getattr(self, "sort_column", None):
             mark = " ▼" if self.sort_reverse else " ▲"
         # Room for the mark is kept in every header, so sorting never changes column widths.
-        if spec.numeric:
-            return Text((mark[::-1] or "  ") + spec.label, justify="right", no_wrap=True)
+        # The mark follows the label in a right-aligned header too: before it, it stood at the
+        # left edge of the column, next to the previous column's text ("Name     ▲ Used by").
+        # Unsorted, a right-aligned label keeps the room on its left, flush over the numbers.
+        if spec.numeric and not mark:
+            return Text("  " + spec.label, no_wrap=True)
         return Text(spec.label + (mark or "  "), no_wrap=True)
 
     # -- drawing
