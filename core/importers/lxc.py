@@ -35,6 +35,14 @@ CONFIG_FILE = "config"
 # What one container's config may make nodekeeper read (the README states them). LXC includes
 # files from anywhere on the host, so these bound the work a hostile directory can cause.
 MAX_CONFIG_BYTES = 64 << 20  # a config file, and the config with all its includes together
+# What opening a file and listing a directory entry cost against that budget: without them, one
+# directory of many empty *.conf files included on every line costs files x lines, not lines.
+OPEN_COST = 4096
+ENTRY_COST = 64
+OVER_BUDGET = (
+    f"the config and its includes pass {MAX_CONFIG_BYTES >> 20} MiB "
+    f"(each file opened counts {OPEN_COST >> 10} KiB at least)"
+)
 MAX_LINE_BYTES = 64 << 10
 MAX_INCLUDE_DEPTH = 16  # nested lxc.include levels below the container's config
 MAX_PATH_BYTES = 4095  # an lxc.include path: PATH_MAX less the terminating NUL
@@ -144,6 +152,7 @@ class _ConfigReader:
         except OSError as exc:
             raise refuse(f"cannot be read: {exc.strerror or exc}") from None
         with open(fd, "rb") as handle:
+            self._spend(OPEN_COST, refuse)
             # fstat the opened file: it may have been swapped since the stat above.
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -176,11 +185,9 @@ class _ConfigReader:
             if not raw:
                 return
             number += 1
-            self.budget -= len(raw)
+            self.budget -= len(raw)  # _spend, inlined: this runs for every line
             if self.budget < 0:
-                raise ParseError(
-                    path, number, f"the config and its includes pass {MAX_CONFIG_BYTES >> 20} MiB"
-                )
+                raise ParseError(path, number, OVER_BUDGET)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 raise ParseError(path, number, f"the line is longer than {MAX_LINE_BYTES} bytes")
             if b"\0" in raw:
@@ -203,6 +210,13 @@ class _ConfigReader:
             else:
                 yield line
 
+    def _spend(self, cost: int, error: Callable[[str], ParseError]) -> None:
+        """Take ``cost`` from the container's budget: the bytes of its lines, and a little for
+        every file opened and directory entry listed, so that the work stays linear."""
+        self.budget -= cost
+        if self.budget < 0:
+            raise error(OVER_BUDGET)
+
     def _include(self, line: _Line) -> Iterator[_Line]:
         if not line.value:
             raise line.error("lxc.include needs a file or directory")
@@ -220,9 +234,11 @@ class _ConfigReader:
         # A directory: its *.conf files in name order, as LXC does.
         try:
             with os.scandir(target) as entries:
-                names = sorted(e.name for e in entries if e.name.endswith(".conf"))
+                listed = [e.name for e in entries]
         except OSError as exc:
             raise line.error(f"lxc.include: {target} cannot be read: {exc.strerror}") from None
+        self._spend(ENTRY_COST * len(listed), lambda reason: line.error(f"lxc.include: {reason}"))
+        names = sorted(name for name in listed if name.endswith(".conf"))
         for name in names:
             yield from self.lines(target / name, line)
 

@@ -116,10 +116,33 @@ def test_the_limit_counts_the_config_and_all_its_includes_together(
 ):
     # Including one file twice is no loop, but a few such levels would read it 2**N times.
     monkeypatch.setattr(lxc_module, "MAX_CONFIG_BYTES", 4096)
+    monkeypatch.setattr(lxc_module, "OPEN_COST", 0)  # bytes of lines only, here
     write(tmp_path / "part.conf", "# padding\n" * 250)  # 2500 bytes: fits once, not twice
     d = container(tmp_path, "web1", "lxc.include = ../part.conf\nlxc.include = ../part.conf\n")
     with pytest.raises(ParseError, match=r"part.conf:\d+: the config and its includes pass"):
         parse_container(d)
+
+
+def test_a_directory_of_empty_files_included_on_every_line_runs_into_the_limit(tmp_path: Path):
+    """Opening files and listing directories count against the limit too: 2,000 includes of a
+    directory of 200 empty *.conf files would open 400,000 files while reading no byte."""
+    for n in range(200):
+        write(tmp_path / "many" / f"{n:03}.conf", "")
+    d = container(tmp_path, "web1", "lxc.include = ../many\n" * 2000)
+    opened = []
+    real_open = os.open
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(path)
+        return real_open(path, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lxc_module.os, "open", counting_open)
+        with pytest.raises(
+            ParseError, match=r"config:\d+: lxc.include: .*the config and its includes pass"
+        ):
+            parse_container(d)
+    assert len(opened) <= MAX_CONFIG_BYTES // lxc_module.OPEN_COST + 1
 
 
 def test_a_line_longer_than_the_limit_is_an_error_and_one_at_the_limit_is_not(tmp_path: Path):
