@@ -62,16 +62,17 @@ def open_store(
     create: bool = True,
 ) -> Store:
     """Open the store at ``url`` (a path, ``:memory:`` or an SQLAlchemy URL), else at
-    ``$NODEKEEPER_DB``, else at the default file; bring its schema up to date.
+        ``$NODEKEEPER_DB``, else at the default file; bring its schema up to date.
 
-    ``create`` says whether the caller may make a new database: a missing SQLite file is created
-    (with its directory) and an empty database gets the schema; ``store.created`` then says so.
-    With ``create=False`` a location that holds no nodekeeper database is a StoreError and is
-    left as it was: what only reads must not leave an empty database behind a mistyped path.
-    ``read_only`` refuses every write (ReadOnly); a file that cannot be written opens read-only
-    with a warning. ``upgrade_schema=False`` opens without migrating (``nodekeeper db status``).
-    Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
-    written by a newer nodekeeper.
+        ``create`` says whether the caller may make a new database: a missing SQLite file is created
+        (with its directory) and an empty database gets the schema; ``store.created`` then says so,
+    and ``store.made_file`` whether this call made the SQLite file itself.
+        With ``create=False`` a location that holds no nodekeeper database is a StoreError and is
+        left as it was: what only reads must not leave an empty database behind a mistyped path.
+        ``read_only`` refuses every write (ReadOnly); a file that cannot be written opens read-only
+        with a warning. ``upgrade_schema=False`` opens without migrating (``nodekeeper db status``).
+        Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
+        written by a newer nodekeeper.
     """
     location = parse_location(resolve_location(url))
     engine, read_only, made_file = create_store_engine(location, read_only, create)
@@ -91,7 +92,7 @@ def open_store(
                         f"nodekeeper needs {head_version()}; open it writable to upgrade it"
                     )
                 upgrade(engine, location.path)
-                created = status.current is None
+                created = status.current is None and not location.in_memory
         if upgrade_schema and location.path is not None and not read_only:
             enable_wal(engine)
     except BaseException as exc:
@@ -107,4 +108,5 @@ def open_store(
         ) from None
     store = Store(engine, location, read_only)
     store.created = created
+    store.made_file = made_file
     return store

@@ -275,8 +275,9 @@ def _open(
 
     A database made here is announced once (``created a new database at PATH``): when the
     command has succeeded, or at once with ``announce_early`` for those that run on (the
-    console, the collector). A command that fails takes the database it made with it, so a
-    refused ``apply`` leaves no empty database behind a mistyped path."""
+    console, the collector). A command that fails with an error takes the file it made with
+    it, so a refused ``apply`` leaves no empty database behind a mistyped path; a file that was
+    there before (even empty) stays."""
     kwargs.setdefault("read_only", args.read_only)
     store = open_store(args.db, create=create, **kwargs)
     created = f"created a new database at {store.location.display}" if store.created else None
@@ -285,8 +286,8 @@ def _open(
     try:
         with store:
             yield store
-    except BaseException:
-        if created and not announce_early and store.location.path is not None:
+    except NodekeeperError:  # not on ^C: whatever the command wrote meanwhile may be kept
+        if store.made_file and not announce_early:  # never a file that was there before
             remove_sqlite_files(store.location.path)
         raise
     if created and not announce_early:

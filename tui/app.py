@@ -154,6 +154,17 @@ class ResourceProvider(Provider):
         return content
 
 
+class SectionTabs(TabbedContent):
+    """The sections' tabs. Only the app switches sections (keys, clicks, the palette): a
+    widget of a hidden section that gets the focus late (the dashboard focusing its first
+    panel just as "2" switched away) must not switch back to it, as TabbedContent does for a
+    widget focused in a hidden pane. The app focuses the section it shows."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()  # TabbedContent's own handler (the switch) is the default
+
+
 class NodekeeperApp(KeysInOrder[None]):
     """Browse and edit a node's store: dashboard, containers, profiles, images, services, users."""
 
@@ -242,7 +253,7 @@ class NodekeeperApp(KeysInOrder[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial=self.initial, id="sections"):
+        with SectionTabs(initial=self.initial, id="sections"):
             for number, (section, info) in enumerate(SECTIONS.items(), start=1):
                 with TabPane(f"{number} {info.label}", id=section):
                     widget = info.make(self)
@@ -357,6 +368,11 @@ class NodekeeperApp(KeysInOrder[None]):
             self.pending_section_waits += 1
             self.set_timer(LAZY_RETRY, partial(self._retry, then), name=f"wait for {section}")
         return mounted
+
+    def keys_wait_for(self) -> bool:
+        # A key typed just after one that showed a section still being mounted ("2" then "n"
+        # before the first frame) waits for that section, or it would find no table to act on.
+        return self.pending_section_waits > 0
 
     def _retry(self, then: Callable[[], None]) -> None:
         self.pending_section_waits -= 1

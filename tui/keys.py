@@ -38,7 +38,7 @@ from textual.worker import Worker
 # reached when a widget on its way was removed before handling it, a worker it started takes
 # longer (a huge store), or the app never goes quiet; the key is handed on anyway.
 KEY_PATIENCE = 2.0
-WORKER_POLL = 0.005  # seconds between looks at a worker the key started (a thread: no event)
+WORKER_POLL = 0.005  # seconds between looks at what the key set going (a thread: no event)
 
 Typed = events.Key | events.Paste
 
@@ -112,17 +112,25 @@ class KeysInOrder(App[ReturnType]):
                 await asyncio.wait_for(handled.wait(), KEY_PATIENCE)
             for pump in way:
                 pump.message_signal.unsubscribe(self)
+            await asyncio.sleep(0)  # the messages the key posted are queued by now
+            # Polled, not spun: each look walks the screen, and a spin would take the CPU from
+            # the very handlers it waits for.
             while loop.time() < deadline:
                 started = any(w.is_running and w not in running for w in self.workers)
-                await asyncio.sleep(WORKER_POLL if started else 0)
                 if not started and self._quiet():
                     break
+                await asyncio.sleep(WORKER_POLL)
         finally:
             self.call_later(self._next_key)
 
+    def keys_wait_for(self) -> bool:
+        """Whether the app has work under way, besides messages and workers, that the next
+        key must wait for (a timer it retries on): for an App to override."""
+        return False
+
     def _quiet(self) -> bool:
         screen = self.screen
-        if not screen.is_mounted:
+        if not screen.is_mounted or self.keys_wait_for():
             return False
         # Private: Textual has no public "has messages waiting".
         return all(

@@ -38,9 +38,8 @@ class Store:
     users: UserRepo
     traffic: TrafficRepo
     telemetry: TelemetryRepo
-    created: bool = (
-        False  # open_store made this database (a new file, or the schema of an empty one)
-    )
+    created: bool = False  # open_store made this database (a new file, or an empty one's schema)
+    made_file: bool = False  # open_store made the SQLite file itself (it was not there before)
 
     def __init__(self, engine: Engine, location: Location, read_only: bool):
         from .containers import (

@@ -278,3 +278,24 @@ def test_a_document_error_keeps_one_problem_a_line(capsys, tmp_path):
     assert code == 1
     assert err.startswith(f"error: {document} is invalid:\n  ")
     assert len(err.splitlines()) == 3  # the header, then each problem
+
+
+def test_a_failed_command_removes_the_database_it_made_and_no_other(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[containers]]\nname = "web1"\nprofiles = ["nosuch"]\n')
+    made = tmp_path / "new.db"
+    code, _, err = run(capsys, "--db", str(made), "apply", str(bad))
+    assert code == 1 and "nosuch" in err and "created" not in err
+    assert not made.exists()  # made for the refused document, gone with it
+    # An empty file that was there before is the user's: a failure leaves it, mode and all.
+    mine = tmp_path / "mine.db"
+    mine.touch(mode=0o640)
+    code, _, err = run(capsys, "--db", str(mine), "apply", str(bad))
+    assert code == 1 and mine.exists() and mine.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_in_memory_store_is_not_announced_as_created(capsys, tmp_path):
+    doc = tmp_path / "ok.toml"
+    doc.write_text('[[profiles]]\nname = "p1"\n')
+    code, out, err = run(capsys, "--db", ":memory:", "apply", str(doc))
+    assert (code, out, err) == (0, "created profile p1\n", "")

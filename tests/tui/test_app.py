@@ -128,6 +128,31 @@ def test_a_section_asked_for_before_the_hidden_sections_mounted_is_still_shown(
     drive(app, scenario)
 
 
+def test_a_key_typed_after_2_before_the_sections_mounted_acts_on_containers(
+    store: Store,
+) -> None:
+    """ "2" then "n" read before the hidden sections mount: "n" waits for the Containers
+    section "2" is still waiting for (a timer, no message) instead of finding no table."""
+
+    class Early(NodekeeperApp):
+        CSS_PATH = Path(tui.app.__file__).with_name("app.tcss")  # not beside this test
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.early = list(self.query("#section-containers ResourceTable"))
+            for key in "2n":  # as the driver posts what it read at once
+                self.post_message(events.Key(key, key))
+
+    app = Early(store, refresh_every=None)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert not app.early  # the keys came before the section had its table
+        assert isinstance(app.screen, FormModal), type(app.screen).__name__
+        assert str(app.screen.title_text) == "New container"
+
+    drive(app, scenario)
+
+
 def test_number_keys_typed_in_one_burst_end_on_the_last(store: Store) -> None:
     """Keys read in one go (a fast typist, a paste, tmux send-keys) end on the section of the
     last: a late TabActivated of a section passed over must not switch back to it (focusing a
