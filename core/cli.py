@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import logging
+import os
+import shutil
 import signal
 import sys
 import threading
@@ -19,23 +21,49 @@ from typing import Any
 
 import tomli_w
 
-from . import documents, open_store
+from . import documents, kinds, open_store
 from .db.engine import remove_sqlite_files
 from .errors import DocumentError, NodekeeperError
-from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
-from .store.containers import expand, networks_of
-from .store.services import entry_json, parse_claims, service_json
+from .kinds.base import Column, Filter, Kind, Listing
+from .store import Store
+from .table import PADDING, capped, cell_len, fit_widths, fitted
 from .text import escape_control, human_size, in_number
 
-LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
-SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
-DELETE_KINDS = ("container", "profile", "image", "certificate", "service", "user")
+LIST_KINDS = tuple(kind.plural for kind in kinds.LISTED)
+SHOW_KINDS = tuple(kind.name for kind in kinds.KINDS)
+DELETE_KINDS = tuple(kind.name for kind in kinds.KINDS if kind.deletable)
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-USER_SERVICE_HELP = (
-    "user: the id of the service the claim set is bound to "
-    '(nodekeeper export user \'["admin","ops"]\' --service svc1)'
-)
+
+
+def _spoken(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _filters() -> dict[str, tuple[Filter, list[Kind[Any]]]]:
+    """Every ``list`` filter option, with the kinds that take it."""
+    found: dict[str, tuple[Filter, list[Kind[Any]]]] = {}
+    for kind in kinds.LISTED:
+        for option in kind.filters:
+            found.setdefault(option.name, (option, []))[1].append(kind)
+    return found
+
+
+def _scopes() -> dict[str, list[Kind[Any]]]:
+    """Every scope option (``--service`` of a user), with the kinds named with it."""
+    found: dict[str, list[Kind[Any]]] = {}
+    for kind in kinds.KINDS:
+        if kind.scope is not None:
+            found.setdefault(kind.scope.name, []).append(kind)
+    return found
+
+
+def _named_help(verb: str) -> str:
+    """The NAME argument's help: how each kind is named."""
+    return f"what to {verb}: " + "; ".join(
+        f"{kind.name}: {kind.names_help}" for kind in kinds.KINDS if not kind.singleton
+    )
 
 
 def _db_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -91,23 +119,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = command(
-        "list", "list containers, profiles, images, certificates, services or users", cmd_list
-    )
+    listed = _spoken(list(LIST_KINDS))
+    p = command("list", f"list {listed.replace(' and ', ' or ')}", cmd_list)
     p.add_argument("kind", choices=LIST_KINDS)
-    p.add_argument("--using", metavar="NETWORK", help="only those using this network (bridge)")
-    p.add_argument("--profile", metavar="NAME", help="containers: only those applying this profile")
-    p.add_argument("--image", metavar="REF", help="containers: only those made from this image")
-    p.add_argument("--service", metavar="ID", help="users: only the claim sets of this service")
+    for option, takers in _filters().values():
+        p.add_argument(
+            option.option, dest=option.name, metavar=option.metavar,
+            help=f"{_spoken([k.plural for k in takers])}: {option.help}",
+        )  # fmt: skip
+    p.add_argument(
+        "-c", "--columns", metavar="A,B,...", help="the columns to show, in this order, by name "
+        "(list KIND --columns help lists them); json: the keys of each object"
+    )  # fmt: skip
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    def scope_options(p: argparse.ArgumentParser) -> None:
+        for name, takers in _scopes().items():
+            scope = takers[0].scope
+            assert scope is not None
+            p.add_argument(
+                f"--{name}", metavar=scope.metavar,
+                help=f"{', '.join(k.name for k in takers)}: {scope.means} ({scope.example})",
+            )  # fmt: skip
 
     p = command("show", "show one resource", cmd_show)
     p.add_argument("kind", choices=SHOW_KINDS)
-    p.add_argument(
-        "name", nargs="?", help="name, fingerprint (or prefix) or image alias; for a user, its "
-        "claim set as a JSON list, such as '[\"admin\",\"ops\"]', with --service"
-    )  # fmt: skip
-    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
+    p.add_argument("name", nargs="?", help=_named_help("show") + "; config: none")
+    scope_options(p)
     p.add_argument(
         "--expanded",
         action="store_true",
@@ -119,32 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
         "export", "print one resource as a TOML document (edit it, then apply it)", cmd_export
     )
     p.add_argument("kind", choices=SHOW_KINDS)
-    p.add_argument(
-        "name", nargs="?", help="name, fingerprint or alias (none for config); for a user (a "
-        "claim set bound to a service), its claim set as a JSON list, as `list users` shows it, "
-        "such as '[\"admin\",\"ops\"]', with --service"
-    )  # fmt: skip
-    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
+    p.add_argument("name", nargs="?", help=_named_help("export") + "; config: none")
+    scope_options(p)
 
     p = command(
         "apply", "create or replace the resources of a TOML document, all or nothing", cmd_apply
     )
     p.add_argument("file", help="the TOML document, or - for standard input")
 
-    p = command(
-        "delete",
-        "delete a container, profile, image, certificate or service, or unbind a user",
-        cmd_delete,
-    )
+    p = command("delete", f"delete {_spoken([k.a for k in _deletable()]).replace(' and ', ' or ')}",
+                cmd_delete)  # fmt: skip
     p.add_argument("kind", choices=DELETE_KINDS)
+    p.add_argument("name", help=_named_help("delete"))
+    scope_options(p)
+    forced = [k for k in _deletable() if k.force_means]
     p.add_argument(
-        "name", help="name, fingerprint (or prefix) or image alias; for a user, its claim set as "
-        "a JSON list, such as '[\"admin\",\"ops\"]', with --service"
+        "--force", action="store_true",
+        help="; ".join(f"{k.name}: delete {k.force_means} too" for k in forced),
     )  # fmt: skip
-    p.add_argument("--service", metavar="ID", help=USER_SERVICE_HELP)
-    p.add_argument(
-        "--force", action="store_true", help="container: delete it even if it is running"
-    )
 
     services = sub.add_parser("services", help="services: remove those whose time to live ended")
     services_sub = services.add_subparsers(dest="services_command", metavar="ACTION", required=True)
@@ -324,161 +354,128 @@ def run_tui(args: argparse.Namespace) -> int:
 # -- list --------------------------------------------------------------------------------------
 
 
-def _networks(devices: dict[str, dict[str, str]]) -> list[str]:
-    return sorted(
-        {d.get("network") or d.get("parent") or "" for d in devices.values() if d["type"] == "nic"}
-        - {""}
-    )
+def _deletable() -> list[Kind[Any]]:
+    return [kind for kind in kinds.KINDS if kind.deletable]
 
 
-# Columns of byte counts: a table shows them in IEC units (400 GiB), csv as exact numbers.
-BYTE_COLUMNS = frozenset({"SIZE", "UL LIMIT", "DL LIMIT"})
-Row = list[str | int | None]  # a byte column holds the number of bytes, or None: unset
+def _chosen_columns(kind: Kind[Any], wanted: str | None) -> list[Column[Any]]:
+    """The columns ``--columns`` names (by key, or by header in any case), in its order; every
+    column without it. An unknown name is an error listing the known ones."""
+    if wanted is None:
+        return list(kind.columns)
+    by_name: dict[str, Column[Any]] = {}
+    for column in reversed(kind.columns):  # a key wins over another column's header
+        by_name[column.header.casefold().replace(" ", "_")] = column
+    by_name |= {column.key: column for column in kind.columns}
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    known = ", ".join(column.key for column in kind.columns)
+    if not names or names == ["help"]:
+        raise NodekeeperError(f"--columns: the columns of {kind.plural} are: {known}")
+    unknown = [name for name in names if name.casefold() not in by_name]
+    if unknown:
+        raise NodekeeperError(
+            f"--columns: {', '.join(map(repr, unknown))} "
+            f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of {kind.plural} "
+            f"(columns: {known})"
+        )
+    return [by_name[name.casefold()] for name in names]
 
 
-def _list_rows(store: Store, args: argparse.Namespace) -> tuple[list[str], list[Row], list[dict]]:
-    """Table headers, rows and the JSON objects of a listing."""
-    if args.kind != "containers" and (args.profile or args.image):
-        raise NodekeeperError("--profile and --image filter containers only")
-    if args.kind not in ("containers", "profiles") and args.using:
-        raise NodekeeperError(f"--using filters containers and profiles, not {args.kind}")
-    if args.kind != "users" and args.service:
-        raise NodekeeperError("--service filters users only")
-    if args.kind == "services":
-        services = store.services.list()
-        headers = ["ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT"]
-        rows = [
-            [s.id, s.state, s.status, s.service or "", str(s.version), _opt(s.ttl), s.ul_limit,
-             s.dl_limit]
-            for s in services
-        ]  # fmt: skip
-        return headers, rows, [service_json(s) for s in services]
-    if args.kind == "users":
-        entries = store.users.entries(args.service)
-        headers = ["CLAIMS", "SERVICE", "STORAGE FOLDER", "CHECKSUM"]
-        rows = [
-            [e.key, e.service_id, e.storage_folder or "",
-             e.state_checksum.hex()[:12] if e.state_checksum is not None else ""]
-            for e in entries
-        ]  # fmt: skip
-        return headers, rows, [entry_json(e) for e in entries]
-    if args.kind == "containers":
-        items = store.containers.list(network=args.using, profile=args.profile, image=args.image)
-        profiles = {p.name: p for p in store.profiles.list()}
-        nets = {c.name: networks_of(expand(c, profiles).devices) for c in items}
-        headers = ["NAME", "STATE", "ARCH", "PROFILES", "NETWORKS", "IMAGE"]
-        rows = [
-            [c.name, c.power_state, c.architecture, ",".join(c.profiles), ",".join(nets[c.name]),
-             (c.image or "")[:12]]
-            for c in items
-        ]  # fmt: skip
-        return headers, rows, [_container_json(c) for c in items]
-    if args.kind == "profiles":
-        items = store.profiles.list(network=args.using)
-        used = store.profiles.usage_counts()
-        headers = ["NAME", "DESCRIPTION", "CONFIG", "DEVICES", "USED BY"]
-        rows = [
-            [
-                p.name,
-                p.description,
-                str(len(p.config)),
-                ",".join(p.devices),
-                str(used.get(p.name, 0)),
-            ]
-            for p in items
-        ]
-        return headers, rows, [_profile_json(p) | {"used_by": used.get(p.name, 0)} for p in items]
-    if args.kind == "images":
-        items = store.images.list()
-        headers = ["ALIAS", "FINGERPRINT", "ARCH", "SIZE", "PUBLIC", "UPLOADED"]
-        rows = [
-            [",".join(i.aliases), i.fingerprint[:12], i.architecture, i.size,
-             "yes" if i.public else "no", i.upload_date.strftime("%Y-%m-%d %H:%M") if i.upload_date else ""]
-            for i in items
-        ]  # fmt: skip
-        return headers, rows, [_image_json(i) for i in items]
-    items = store.certificates.list()
-    headers = ["NAME", "TYPE", "FINGERPRINT"]
-    rows = [[c.name, c.type, c.fingerprint[:12]] for c in items]
-    return (
-        headers,
-        rows,
-        [{"name": c.name, "type": c.type, "fingerprint": c.fingerprint} for c in items],
-    )
+def _listing(store: Store, kind: Kind[Any], args: argparse.Namespace) -> Listing[Any]:
+    """The kind's listing, narrowed by the filters given; a filter the kind does not take is
+    an error naming those that do."""
+    given = {}
+    for name, (option, takers) in _filters().items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if kind not in takers:
+            raise NodekeeperError(
+                f"{option.option} filters {_spoken([k.plural for k in takers])} only, "
+                f"not {kind.plural}"
+            )
+        given[name] = value
+    return kind.read(store, **given)
 
 
-def _opt(value: object) -> str:
-    return "" if value is None else str(value)
+def csv_text(column: Column[Any], value: object) -> str:
+    """A value as CSV holds it: exact (bytes, not 1.0 KiB; a date in ISO 8601), a list or a
+    table's keys joined with commas, controls escaped."""
+    if value is None:
+        return ""
+    if column.shown == "count":
+        return str(len(value))  # type: ignore[arg-type]
+    if isinstance(value, list | tuple | dict):
+        return escape_control(",".join(map(str, value)))
+    if column.shown == "yes_no" or hasattr(value, "isoformat"):
+        return column.text(value) if column.shown == "yes_no" else value.isoformat()  # type: ignore[attr-defined]
+    return escape_control(value)
 
 
-def _container_json(c: ContainerInfo) -> dict:
-    return {
-        "name": c.name, "architecture": c.architecture, "type": c.type, "power_state": c.power_state,
-        "ephemeral": c.ephemeral, "profiles": c.profiles, "config": c.config, "devices": c.devices,
-    }  # fmt: skip
+def table_width() -> int | None:
+    """The width a table is fitted to: the terminal's, when standard output is one or COLUMNS
+    says it; None (every column whole) when the table goes to a pipe or a file."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return shutil.get_terminal_size().columns
+    return None
 
 
-def _profile_json(p: ProfileInfo) -> dict:
-    return {"name": p.name, "description": p.description, "config": p.config, "devices": p.devices}
-
-
-def _image_json(i: ImageInfo) -> dict:
-    def date(value):
-        return value.isoformat() if value else None
-
-    return {
-        "name": next(iter(i.aliases), i.fingerprint[:12]), "fingerprint": i.fingerprint,
-        "filename": i.filename, "size": i.size, "architecture": i.architecture, "public": i.public,
-        "cached": i.cached, "aliases": i.aliases, "properties": i.properties,
-        "creation_date": date(i.creation_date), "expiry_date": date(i.expiry_date),
-        "upload_date": date(i.upload_date), "last_use_date": date(i.last_use_date),
-    }  # fmt: skip
-
-
-def _certificate_json(c: CertificateInfo) -> dict:
-    return {
-        "name": c.name,
-        "type": c.type,
-        "fingerprint": c.fingerprint,
-        "certificate": c.certificate,
-    }
-
-
-def format_table(headers: list[str], rows: list[Row]) -> str:
-    """Aligned columns; byte counts in IEC units, aligned right so that their units line up."""
-    sizes = [h in BYTE_COLUMNS for h in headers]
-    cells = [[_table_cell(v, size) for v, size in zip(row, sizes, strict=True)] for row in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+def format_table(
+    columns: list[Column[Any]], rows: list[list[str]], width: int | None = None
+) -> str:
+    """Aligned columns, headers in capitals; numbers aligned right so that their units line up.
+    Fitted to ``width`` as the console fits its tables (``core.table.fit_widths``): the least
+    important columns dropped first, then text cut with an ellipsis, numbers never cut."""
+    headers = [column.header.upper() for column in columns]
+    header_widths = [cell_len(h) for h in headers]
+    natural = [
+        max([header_widths[i]] + [cell_len(row[i]) for row in rows]) for i in range(len(columns))
+    ]
+    drawn: list[int | None] = list(natural)
+    if width is not None:
+        # The console pads each cell on both sides; here columns are two spaces apart.
+        room = width + 2 * PADDING
+        drawn = fit_widths(columns, capped(columns, natural, header_widths), header_widths, room)
 
     def line(values: list[str]) -> str:
-        aligned = zip(values, widths, sizes, strict=True)
-        return "  ".join(v.rjust(w) if size else v.ljust(w) for v, w, size in aligned).rstrip()
+        cells = [
+            fitted(value, size, column.numeric)
+            for value, size, column in zip(values, drawn, columns, strict=True)
+            if size is not None
+        ]
+        return "  ".join(cells).rstrip()
 
-    return "\n".join([line(headers)] + [line(row) for row in cells])
-
-
-def _table_cell(value: str | int | None, byte_count: bool) -> str:
-    if byte_count and isinstance(value, int):
-        return human_size(value)
-    return escape_control(_opt(value))
+    return "\n".join([line(headers)] + [line(row) for row in rows])
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    kind = kinds.by_name(args.kind)
+    columns = _chosen_columns(kind, args.columns)
     # One state of the database for every column.
     with _open(args, create=False) as store, store.reading():
-        headers, rows, objects = _list_rows(store, args)
+        listing = _listing(store, kind, args)
+    items = list(listing.items.values())
     if args.format == "json":
-        print(json.dumps(objects, indent=2))
+        objects = [kind.listed_json(item, listing) for item in items]
+        if args.columns is not None:
+            objects = [{c.key: obj[c.key] for c in columns} for obj in objects]
+        print(json.dumps(objects, indent=2, default=lambda v: v.isoformat()))
     elif args.format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([h.lower().replace(" ", "_") for h in headers])
-        writer.writerows([escape_control(_opt(v)) for v in row] for row in rows)
+        writer.writerow([column.key for column in columns])
+        writer.writerows(
+            [csv_text(column, column.value(item, listing)) for column in columns] for item in items
+        )
         sys.stdout.write(out.getvalue())
-    elif rows:
-        print(format_table(headers, rows))
+    elif items:
+        rows = [
+            [escape_control(c.text(c.value(item, listing), listing)) for c in columns]
+            for item in items
+        ]
+        print(format_table(columns, rows, table_width()))
     else:
-        print(f"no {args.kind}", file=sys.stderr)
+        print(f"no {kind.plural}", file=sys.stderr)
     return 0
 
 
@@ -494,7 +491,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 raise NodekeeperError("a container name is required")
             print(render_expanded(store, args.name, args.format), end="")
             return 0
-        resource = documents.fetch(store, args.kind, args.name, _user_service(args))
+        resource = documents.fetch(store, args.kind, args.name, _scope(args))
     if args.format == "json":
         table = documents.to_table(resource)
         print(json.dumps(table, indent=2, default=lambda v: v.isoformat()))
@@ -530,31 +527,35 @@ def render_expanded(store: Store, name: str, fmt: str) -> str:
     return escape_control("\n".join(out), one_line=False) + "\n"
 
 
-def _user_service(args: argparse.Namespace) -> str | None:
-    """``--service`` of ``show``/``export user``: required there, refused for other kinds."""
-    if args.kind != "user":
-        if args.service is not None:
+def _scope(args: argparse.Namespace) -> str | None:
+    """The scope option of a kind named with one (``--service`` of a user): required there,
+    refused for the other kinds."""
+    kind = kinds.by_name(args.kind)
+    for name, takers in _scopes().items():
+        if kind not in takers and getattr(args, name, None) is not None:
             raise NodekeeperError(
-                f"--service applies to users only (the service a claim set is bound to), "
-                f"not to a {args.kind}"
+                f"--{name} applies to {_spoken([k.plural for k in takers])} only "
+                f"({takers[0].scope.means}), not to {kind.a}"  # type: ignore[union-attr]
             )
+    if kind.scope is None:
         return None
+    value = getattr(args, kind.scope.name, None)
     example = f'such as nodekeeper {args.command} user \'["admin","ops"]\' --service svc1'
     if not args.name:
         raise NodekeeperError(
             f"a user is named by its claim set (a JSON list) and --service ID, {example}"
         )
-    if not args.service:
+    if not value:
         raise NodekeeperError(
             f"--service ID is required: a user is a claim set bound to a service, {example}"
         )
-    return args.service
+    return value
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    service = _user_service(args)
+    scope = _scope(args)
     with _open(args, create=False) as store:
-        text = documents.export(store, args.kind, args.name, service)
+        text = documents.export(store, args.kind, args.name, scope)
     print(escape_control(text, one_line=False), end="")
     return 0
 
@@ -570,29 +571,24 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    if args.force and args.kind != "container":
+    kind = kinds.by_name(args.kind)
+    if args.force and not kind.force_means:
+        forced = [k for k in _deletable() if k.force_means]
         raise NodekeeperError(
-            f"--force applies to containers only (a running one), not to a {args.kind}"
+            f"--force applies to {_spoken([k.plural for k in forced])} only "
+            f"({forced[0].force_means}), not to {kind.a}"
         )
-    service = _user_service(args)
-    if service is not None:  # a user: the binding of a claim set to a service; the service stays
-        claims = parse_claims(args.name, "claims")
-        with _open(args, create=False) as store:
-            store.users.unbind(claims, service)
-        print(f"deleted user {escape_control(documents.user_name(claims, service))}")
-        return 0
+    scope = _scope(args)
+    spoken = kind.spoken(args.name, scope)  # a user's claims checked before the store opens
     with _open(args, create=False) as store:
-        if args.kind == "container":
-            store.containers.delete(args.name, force=args.force)
-        else:
-            repo = {"profile": store.profiles, "image": store.images,
-                    "certificate": store.certificates, "service": store.services}[args.kind]  # fmt: skip
-            repo.delete(args.name)
-    print(f"deleted {args.kind} {escape_control(args.name)}")
+        kind.delete(store, args.name, scope, force=args.force)
+    print(f"deleted {kind.name} {escape_control(spoken)}")
     return 0
 
 
 def cmd_services_expire(args: argparse.Namespace) -> int:
+    from .store.services import parse_claims
+
     current = None if args.users is None else parse_claims(args.users, "--users")
     with _open(args, create=False) as store:
         if args.dry_run:

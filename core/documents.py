@@ -22,97 +22,36 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import tomli_w
 
-from . import settings, validate
+from . import kinds
 from .errors import ABSENT, DocumentError, FieldErrors, NodekeeperError, NotFound, ValidationError
-from .store import (
-    CertificateInfo,
-    ContainerInfo,
-    ImageInfo,
-    ProfileInfo,
-    ServiceInfo,
-    Store,
-    UserEntry,
-)
+from .kinds.base import Kind
+from .kinds.server_config import ServerConfigDoc
+from .kinds.services import ServiceDoc
+from .kinds.users import user_name
+from .store import Store, UserEntry
 from .store import services as service_rules
-from .store.containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo
 
-KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
-# The kinds in the order they are applied: what others refer to first. Services refer to nothing
-# of the container domain; they go after it and after the server config (which holds
-# users.current); users (claim set bindings) refer to services, so they go last.
-APPLY_ORDER = ("config", "certificate", "profile", "image", "container", "service", "user")
-PLURAL = {
-    "container": "containers",
-    "profile": "profiles",
-    "image": "images",
-    "certificate": "certificates",
-    "service": "services",
-    "user": "users",
-}
-USER_KEYS = ("claims", "service_id", "storage_folder", "state_checksum")
+# A document's kinds, and the order they are applied in: what others refer to first.
+KINDS = tuple(kind.name for kind in kinds.KINDS)
+APPLY_ORDER = tuple(kind.name for kind in sorted(kinds.KINDS, key=lambda k: k.apply_order))
+ARRAYS = {kind.plural: kind for kind in kinds.KINDS if not kind.singleton}  # [[containers]]
+TABLES = {kind.name: kind for kind in kinds.KINDS if kind.singleton}  # [config]
 
-
-@dataclass
-class ServerConfigDoc:
-    config: dict[str, str]
-    name: str = "server"
-
-
-@dataclass
-class ServiceDoc:
-    """A service read from a document. ``keep`` names the runtime fields the document left out:
-    applying keeps the values the store has for them."""
-
-    service: ServiceInfo
-    keep: frozenset[str] = frozenset()
-
-    @property
-    def name(self) -> str:
-        return self.service.id
-
-
-Resource = (
-    ContainerInfo
-    | ProfileInfo
-    | ImageInfo
-    | CertificateInfo
-    | ServiceInfo
-    | ServiceDoc
-    | UserEntry
-    | ServerConfigDoc
-)
+Resource = Any  # a kind's resource: ContainerInfo, ServiceDoc, UserEntry, ServerConfigDoc, ...
 
 
 def kind_of(resource: Resource) -> str:
-    return {
-        ContainerInfo: "container",
-        ProfileInfo: "profile",
-        ImageInfo: "image",
-        CertificateInfo: "certificate",
-        ServiceInfo: "service",
-        ServiceDoc: "service",
-        UserEntry: "user",
-        ServerConfigDoc: "config",
-    }[type(resource)]
+    return kinds.of_resource(resource).name
 
 
 def name_of(resource: Resource) -> str:
-    if isinstance(resource, UserEntry):
-        return user_name(resource.claims, resource.service_id)
-    return (
-        resource.fingerprint if isinstance(resource, ImageInfo | CertificateInfo) else resource.name
-    )
-
-
-def user_name(claims: list[str], service_id: str) -> str:
-    """How a binding is named in messages: ``["admin","ops"] on svc1``."""
-    return f"{service_rules.canonical_claims(claims, 'claims')} on {service_id}"
+    return kinds.of_resource(resource).document_name(resource)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,45 +59,10 @@ def user_name(claims: list[str], service_id: str) -> str:
 
 
 def to_table(resource: Resource) -> dict[str, Any]:
-    """The TOML table of a resource, keys in a stable order, empty dates left out."""
-    if isinstance(resource, ServiceDoc):
-        resource = resource.service
-    table: dict[str, Any] = {"kind": kind_of(resource)}
-    if isinstance(resource, ServerConfigDoc):
-        table["config"] = dict(resource.config)
-        return table
-    if isinstance(resource, UserEntry):
-        table |= {"claims": list(resource.claims), "service_id": resource.service_id}
-        if resource.storage_folder is not None:
-            table["storage_folder"] = resource.storage_folder
-        if resource.state_checksum is not None:
-            table["state_checksum"] = resource.state_checksum.hex()
-        return table
-    for f in fields(resource):
-        value = getattr(resource, f.name)
-        if value is None:
-            continue  # TOML has no null: an absent key is an unset one
-        table[f.name] = value
-    # Tables last, so the scalar keys stay at the top of the document.
-    return {k: v for k, v in table.items() if not isinstance(v, dict)} | {
-        k: v for k, v in table.items() if isinstance(v, dict)
-    }
-
-
-HEADER = """\
-# nodekeeper {kind} {name!r}
-# Apply with: nodekeeper apply FILE
-# Applying replaces the {kind} whole: {removed} removed here are removed from the store.
-"""
-USER_HEADER = """\
-# nodekeeper claim set {claims} bound to service {service!r}
-# Apply with: nodekeeper apply FILE
-# Applying replaces the binding's storage_folder and state_checksum: a key left out is unset.
-"""
-SERVICE_NOTE = """\
-# state, status, start_at and main_pid are kept up to date by systemd: left out, they keep
-# their values.
-"""
+    """The TOML table of a resource, ``kind`` first, keys in a stable order, empty dates left
+    out."""
+    kind = kinds.of_resource(resource)
+    return {"kind": kind.name} | kind.to_table(resource)
 
 
 def dump(resource: Resource, *, header: bool = True) -> str:
@@ -169,14 +73,7 @@ def dump(resource: Resource, *, header: bool = True) -> str:
     body = tomli_w.dumps(table, multiline_strings="\\r" not in repr(table))  # repr shows CR as \\r
     if not header:
         return body
-    kind = kind_of(resource)
-    if isinstance(resource, UserEntry):
-        return USER_HEADER.format(claims=resource.key, service=resource.service_id) + "\n" + body
-    removed = "keys" if kind == "service" else "keys and devices"
-    head = HEADER.format(kind=kind, name=name_of(resource), removed=removed)
-    if kind == "service":
-        head += SERVICE_NOTE
-    return head + "\n" + body
+    return kinds.of_resource(resource).header(resource) + "\n" + body
 
 
 def export(store: Store, kind: str, name: str | None = None, service: str | None = None) -> str:
@@ -186,38 +83,40 @@ def export(store: Store, kind: str, name: str | None = None, service: str | None
     return dump(fetch(store, kind, name, service))
 
 
-def fetch(store: Store, kind: str, name: str | None, service: str | None = None) -> Resource:
-    if kind == "config":
-        return ServerConfigDoc(store.config.all())
+def fetch(store: Store, kind: str, name: str | None, scope: str | None = None) -> Resource:
+    """One resource as ``show`` and ``export`` name it: by its name, and its scope for a kind
+    that has one (a user's service)."""
     if kind not in KINDS:
         raise DocumentError([f"kind {kind!r} is not one of: {', '.join(KINDS)}"], "export")
-    if kind == "user":
-        return fetch_user(store, name, service)
+    declared = kinds.by_name(kind)
+    if declared.singleton:
+        return declared.get(store, None)
+    if declared.scope is not None:
+        return _fetch_scoped(store, declared, name, scope)
     if not name:
-        raise DocumentError([f"{_a(kind)} name is required"], "export")
-    getter: Callable[[str], Resource] = {
-        "container": store.containers.get,
-        "profile": store.profiles.get,
-        "image": store.images.get,
-        "certificate": store.certificates.get,
-        "service": store.services.get,
-    }[kind]
-    return getter(name)
+        raise DocumentError([f"{declared.a} name is required"], "export")
+    return declared.get(store, name)
 
 
-def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEntry:
-    """The binding of ``claims`` (a JSON list of strings, in any order) on service ``service``."""
-    if not claims:
+def _fetch_scoped(store: Store, kind: Kind[Any], name: str | None, scope: str | None):
+    """A user: the binding of ``name`` (a claim set, a JSON list of strings in any order) on
+    the service ``scope``."""
+    if not name:
         raise DocumentError(
             ['a user is named by its claim set, a JSON list such as \'["admin","ops"]\', '
              "and its service"], "export",
         )  # fmt: skip
-    if not service:
+    if not scope:
         raise DocumentError(
-            [f"user {claims}: the service is required (a user is a claim set on a service)"],
+            [f"user {name}: the service is required (a user is a claim set on a service)"],
             "export",
         )
-    return store.users.get(service_rules.parse_claims(claims, "claims"), service)
+    return kind.get(store, name, scope)
+
+
+def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEntry:
+    """The binding of ``claims`` (a JSON list of strings, in any order) on service ``service``."""
+    return _fetch_scoped(store, kinds.by_name("user"), claims, service)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,21 +252,22 @@ def _parse(data: Mapping[str, Any]) -> tuple[list[_Entry], list[Problem]]:
         if kind not in KINDS:
             problems.append((0, f"kind: {kind!r} is not one of: {', '.join(KINDS)}"))
         else:
-            # A config's problems are at "config.KEY", the path of its [config] table.
-            entries.append(_Entry(0, kind, "" if kind == "config" else kind, data))
+            # A singleton's problems are at "config.KEY", the path of its [config] table.
+            entries.append(_Entry(0, kind, "" if kind in TABLES else kind, data))
     else:
         for key, value in data.items():
             position = len(entries) + len(problems)
-            if key == "config":
-                entries.append(_Entry(position, "config", "", {"config": value}))
+            if key in TABLES:
+                entries.append(_Entry(position, key, "", {key: value}))
                 continue
-            kind = next((k for k, plural in PLURAL.items() if plural == key), None)
+            kind = ARRAYS.get(key)
             if kind is None:
+                sections = [f"[{name}]" for name in TABLES] + [f"[[{p}]]" for p in ARRAYS]
                 problems.append(
                     (
                         position,
-                        f"{key}: unknown section (expected 'kind', [config], or arrays "
-                        f"{', '.join(f'[[{p}]]' for p in PLURAL.values())})",
+                        f"{key}: unknown section (expected 'kind', {sections[0]}, or arrays "
+                        f"{', '.join(sections[1:])})",
                     )
                 )
                 continue
@@ -375,12 +275,14 @@ def _parse(data: Mapping[str, Any]) -> tuple[list[_Entry], list[Problem]]:
                 problems.append((position, f"{key}: must be an array of tables ([[{key}]])"))
                 continue
             for index, table in enumerate(value):
-                entries.append(_Entry(len(entries) + len(problems), kind, f"{key}[{index}]", table))
+                entries.append(
+                    _Entry(len(entries) + len(problems), kind.name, f"{key}[{index}]", table)
+                )
         if not entries and not problems:
             problems.append((0, "the document holds no resource"))
     for entry in entries:
         try:
-            entry.resource = _from_table(entry.kind, entry.table)
+            entry.resource = _from_table(kinds.by_name(entry.kind), entry.table)
         except FieldErrors as exc:
             problems += [(entry.position, _at(entry.where, error)) for error in exc.errors]
         except ValidationError as exc:
@@ -401,19 +303,7 @@ def _at(where: str, exc: ValidationError) -> str:
     return f"{place}: {exc.rule}"
 
 
-def _a(kind: str) -> str:
-    """``a container``, ``an image``: of the kinds, only "image" begins with a vowel sound."""
-    return f"{'an' if kind == 'image' else 'a'} {kind}"
-
-
-REQUIRED = {
-    "container": ("name",), "profile": ("name",), "image": ("fingerprint", "filename", "size"),
-    "certificate": ("certificate",), "service": ("id",), "user": ("claims", "service_id"),
-    "config": (),
-}  # fmt: skip
-
-
-def _from_table(kind: str, table: object) -> Resource:
+def _from_table(kind: Kind[Any], table: object) -> Resource:
     """The resource of a document's table, every field checked: a ValidationError (FieldErrors
     when several) for each key it does not know, each required key it lacks and each field
     that breaks its rule."""
@@ -422,15 +312,15 @@ def _from_table(kind: str, table: object) -> Resource:
     body = {k: v for k, v in table.items() if k != "kind"}
     known = _known_keys(kind)
     errors = [
-        ValidationError(key, ABSENT, f"is not known in {_a(kind)} (known: {', '.join(known)})")
+        ValidationError(key, ABSENT, f"is not known in {kind.a} (known: {', '.join(known)})")
         for key in body
         if key not in known
     ]
-    missing = [key for key in REQUIRED[kind] if key not in body]
+    missing = [key for key in kind.required if key not in body]
     errors += [ValidationError(key, ABSENT, "required") for key in missing]
     given = {k: v for k, v in body.items() if k in known}
     try:
-        resource = _resource(kind, given)
+        resource = kind.from_table(given)
     except FieldErrors as exc:
         field_errors = exc.errors
     except ValidationError as exc:
@@ -446,73 +336,11 @@ def _from_table(kind: str, table: object) -> Resource:
     return resource
 
 
-def _known_keys(kind: str) -> list[str]:
-    if kind == "user":
-        return list(USER_KEYS)
-    if kind == "config":
-        return ["config", "name"]
-    cls = {
-        "container": ContainerInfo,
-        "profile": ProfileInfo,
-        "image": ImageInfo,
-        "certificate": CertificateInfo,
-        "service": ServiceInfo,
-    }[kind]
-    return sorted(f.name for f in fields(cls))
-
-
-def _resource(kind: str, body: Mapping[str, Any]) -> Resource:
-    """The resource of a table's known keys, by the store's own rules (``validated``)."""
-    if kind == "config":
-        return ServerConfigDoc(_server_config(body.get("config", {})))
-    if kind == "user":
-        # A document writes the checksum as hexadecimal text: read as a field of its own, so
-        # that its problem is listed with those of the other fields.
-        checked = validate.each_field({
-            "entry": lambda: service_rules.validated_entry(UserEntry(
-                claims=body.get("claims"),  # type: ignore[arg-type]
-                service_id=body.get("service_id"),  # type: ignore[arg-type]
-                storage_folder=body.get("storage_folder"),
-            )),
-            "state_checksum": lambda: service_rules.checksum_from_hex(body.get("state_checksum")),
-        })  # fmt: skip
-        return replace(checked["entry"], state_checksum=checked["state_checksum"])
-    if kind == "service":
-        return ServiceDoc(
-            service_rules.validated(ServiceInfo(**{"id": None, **body})),
-            keep=service_rules.RUNTIME_FIELDS - set(body),
-        )
-    if kind == "container":
-        body = {"architecture": "x86_64", "name": None, **body}
-        return ContainerRepo.validated(**_container_args(body))
-    if kind == "profile":
-        return ProfileRepo.validated(
-            body.get("name"), body.get("description", ""), body.get("config"), body.get("devices")
-        )
-    if kind == "image":
-        blank = {"fingerprint": None, "filename": None, "size": None, "architecture": "x86_64"}
-        return ImageRepo.validated(ImageInfo(**(blank | dict(body))))
-    return CertificateRepo.validated(
-        CertificateInfo(
-            fingerprint=body.get("fingerprint", ""),
-            name=body.get("name", ""),
-            type=body.get("type", "client"),
-            certificate=body.get("certificate"),  # type: ignore[arg-type]
-        )
-    )
-
-
-def _server_config(config: object) -> dict[str, str]:
-    """The server config of a document, every key checked by core.settings' rules; its
-    problems are at ``config.KEY`` (``config.bogus.key: is not a known key ...``)."""
-    if not isinstance(config, Mapping):
-        raise ValidationError("config", config, "must be a table of key = value")
-
-    checks = {
-        key: lambda key=key, value=value: settings.checked_config(key, value, "config")
-        for key, value in config.items()
-    }
-    return validate.each_field(checks)  # type: ignore[return-value]
+def _known_keys(kind: Kind[Any]) -> list[str]:
+    """The keys a table of ``kind`` may hold: those it declares, else its fields."""
+    if kind.known_keys is not None:
+        return list(kind.known_keys)
+    return sorted(f.name for f in fields(kind.resource_types[0]))
 
 
 def parse_user(
@@ -536,19 +364,6 @@ def parse_user(
     if problems:
         raise DocumentError(problems, source)
     return entry
-
-
-def _container_args(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "name": body["name"],
-        "arch": body["architecture"],
-        "ctype": body.get("type", "container"),
-        "power_state": body.get("power_state", "stopped"),
-        "ephemeral": body.get("ephemeral", False),
-        "profiles": body.get("profiles", []),
-        "config": body.get("config"),
-        "devices": body.get("devices"),
-    }
 
 
 def _duplicates(entries: list[_Entry]) -> list[Problem]:
@@ -616,28 +431,15 @@ def _named(resource: Resource) -> str:
 
 
 def _save(store: Store, resource: Resource) -> str:
-    if isinstance(resource, ContainerInfo):
-        return store.containers.save(resource)
-    if isinstance(resource, ProfileInfo):
-        return store.profiles.save(resource)
-    if isinstance(resource, ImageInfo):
-        return store.images.save(resource)
-    if isinstance(resource, CertificateInfo):
-        return store.certificates.save(resource)
-    if isinstance(resource, ServiceDoc):
-        return store.services.save(resource.service, keep=resource.keep)
-    if isinstance(resource, ServiceInfo):
-        return store.services.save(resource)
-    if isinstance(resource, UserEntry):
-        return store.users.save(resource)
-    return store.config.replace(resource.config)
+    return kinds.of_resource(resource).save(store, resource)
 
 
 def _reference_problems(store: Store, entries: list[_Entry]) -> list[Problem]:
-    """Profiles named by containers, and services named by users, must exist in the store or in
-    the document: a problem for each one that does not, at the place of the resource naming it.
-    Read from the tables as written, so that a resource with a broken field has its
-    references checked too, and one named in the document counts even if it is broken."""
+    """What a resource names (``Kind.references``: profiles named by containers, services named
+    by users) must exist in the store or in the document: a problem for each one that does not,
+    at the place of the resource naming it. Read from the tables as written, so that a resource
+    with a broken field has its references checked too, and one named in the document counts
+    even if it is broken."""
 
     def texts(entry: _Entry, key: str) -> list[str]:
         value = entry.table.get(key) if isinstance(entry.table, Mapping) else None
@@ -647,24 +449,19 @@ def _reference_problems(store: Store, entries: list[_Entry]) -> list[Problem]:
     def named(kind: str, key: str) -> set[str]:
         return {name for e in entries if e.kind == kind for name in texts(e, key)}
 
-    # (the kind that names, its key, the kind it names, the names of those in the store)
-    references = [
-        ("container", "profiles", "profile", "name", store.profiles.names),
-        ("user", "service_id", "service", "id", store.services.ids),
-    ]
     problems: list[Problem] = []
-    for kind, key, target, target_key, stored in references:
-        naming = [e for e in entries if e.kind == kind]
-        if not naming:
-            continue
-        known = named(target, target_key) | set(stored())
-        rule = f"is not {_a(target)} of the store or of this document"
-        problems += [
-            (e.position, _at(e.where, ValidationError(key, name, rule)))
-            for e in naming
-            for name in texts(e, key)
-            if name not in known
-        ]
+    for kind in kinds.KINDS:
+        naming = [e for e in entries if e.kind == kind.name]
+        for reference in kind.references if naming else ():
+            target = kinds.by_name(reference.target)
+            known = named(target.name, reference.target_key) | target.names_in_store(store)
+            rule = f"is not {target.a} of the store or of this document"
+            problems += [
+                (e.position, _at(e.where, ValidationError(reference.key, name, rule)))
+                for e in naming
+                for name in texts(e, reference.key)
+                if name not in known
+            ]
     return problems
 
 

@@ -49,8 +49,9 @@ def test_list_json_objects_have_stable_keys_name_first(capsys, db):
     data = json.loads(out)
     assert code == 0 and [c["name"] for c in data] == ["db1", "evil", "web1"]
     assert all(list(c)[0] == "name" for c in data)
+    # The container's own form, then the columns it lacks (what `list` shows besides)
     assert list(data[0]) == ["name", "architecture", "type", "power_state", "ephemeral", "profiles",
-                             "config", "devices"]  # fmt: skip
+                             "config", "devices", "networks", "image"]  # fmt: skip
     assert data[2]["profiles"] == ["default", "web"]
 
 
@@ -249,10 +250,13 @@ def test_list_services_table_has_the_service_columns(capsys, svc_db):
     assert code == 0
     assert lines[0].split("  ")[0] == "ID"
     assert [h.strip() for h in lines[0].split("  ") if h.strip()] == [
-        "ID", "STATE", "STATUS", "UNIT", "VERSION", "TTL", "UL LIMIT", "DL LIMIT",
+        "ID", "STATE", "STATUS", "IN", "OUT", "USERS", "TTL", "DL LIMIT", "UL LIMIT", "VER",
+        "UNIT",
     ]  # fmt: skip
     assert [line.split()[0] for line in lines[1:]] == ["mine", "old", "web"]
-    assert re.split(r" {2,}", lines[3]) == [
+    code, out, _ = run(capsys, "list", "services", "--columns", "id,state,status,unit,ver,ttl,"
+                       "ul_limit,dl_limit", "--db", svc_db)  # fmt: skip
+    assert re.split(r" {2,}", out.splitlines()[3]) == [
         "web", "running", "ok", "aos_web.service", "3", "30", "1000 B", "2.0 KiB",
     ]  # fmt: skip
 
@@ -264,7 +268,7 @@ def test_list_services_json_objects_have_stable_keys_name_first(capsys, svc_db):
     assert list(data[2]) == [
         "name", "id", "version", "path", "service", "user", "permissions", "state", "status",
         "start_at", "main_pid", "ttl", "alert_rules", "ul_limit", "dl_limit", "storage_limit",
-        "state_limit",
+        "state_limit", "traffic_in", "traffic_out", "users",
     ]  # fmt: skip
     assert (data[2]["id"], data[2]["state"], data[2]["ul_limit"]) == ("web", "running", 1000)
     assert data[2]["start_at"].endswith("+00:00")
@@ -275,20 +279,20 @@ def test_list_users_table_json_and_csv(capsys, svc_db):
     lines = out.splitlines()
     assert code == 0
     assert [h.strip() for h in lines[0].split("  ") if h.strip()] == [
-        "CLAIMS", "SERVICE", "STORAGE FOLDER", "CHECKSUM",
+        "CLAIMS", "SERVICE", "SERVICE STATE", "STORAGE FOLDER", "CHECKSUM",
     ]  # fmt: skip
-    assert lines[1].split() == ['["me"]', "mine"]
-    assert lines[3].split() == ['["u1","u2"]', "web", "/srv/u", "ab" * 6]
+    assert lines[1].split() == ['["me"]', "mine", "stopped"]
+    assert lines[3].split() == ['["u1","u2"]', "web", "running", "/srv/u", "ab" * 6]
     code, out, _ = run(
         capsys, "list", "users", "--format", "json", "--service", "web", "--db", svc_db
     )
     assert json.loads(out) == [{
         "name": '["u1","u2"]', "claims": ["u1", "u2"], "service_id": "web",
-        "storage_folder": "/srv/u", "state_checksum": "ab" * 32,
+        "storage_folder": "/srv/u", "state_checksum": "ab" * 32, "service_state": "running",
     }]  # fmt: skip
     code, out, _ = run(capsys, "list", "users", "--format", "csv", "--db", svc_db)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["claims"], r["service"]) for r in rows] == [
+    assert [(r["name"], r["service_id"]) for r in rows] == [
         ('["me"]', "mine"), ('["u1","u2"]', "old"), ('["u1","u2"]', "web"),
     ]  # fmt: skip
 
@@ -297,7 +301,7 @@ def test_list_users_of_an_unknown_service_is_an_error(capsys, svc_db):
     code, _, err = run(capsys, "list", "users", "--service", "ghost", "--db", svc_db)
     assert (code, err) == (1, "error: service 'ghost' not found\n")
     code, _, err = run(capsys, "list", "services", "--service", "web", "--db", svc_db)
-    assert (code, err) == (1, "error: --service filters users only\n")
+    assert (code, err) == (1, "error: --service filters users only, not services\n")
     code, _, err = run(capsys, "list", "services", "--using", "br0", "--db", svc_db)
     assert code == 1 and "--using filters containers and profiles" in err
 
@@ -456,15 +460,15 @@ def test_tables_show_sizes_and_limits_in_iec_units(capsys, sized_db):
     code, out, _ = run(capsys, "list", "services", "--db", sized_db)
     assert code == 0
     assert out.splitlines() == [  # aligned right, so that the units line up
-        "ID    STATE    STATUS  UNIT  VERSION  TTL  UL LIMIT   DL LIMIT",
-        "big   stopped  ok            0              400 GiB  953.7 MiB",
-        "none  stopped  ok            0",
+        "ID    STATE    STATUS  IN  OUT  USERS  TTL   DL LIMIT  UL LIMIT  VER  UNIT",
+        "big   stopped  ok                   0       953.7 MiB   400 GiB    0",
+        "none  stopped  ok                   0                              0",
     ]
 
     code, out, _ = run(capsys, "list", "images", "--db", sized_db)
     header, big, tiny = out.splitlines()
     assert code == 0
-    assert "  5 GiB  no  " in big and "  512 B  no  " in tiny
+    assert "  5 GiB        0  no  " in big and "  512 B        0  no  " in tiny
     assert header.index("SIZE") + len("SIZE") == big.index("5 GiB") + len("5 GiB")
 
 

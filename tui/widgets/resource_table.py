@@ -27,13 +27,12 @@ where the cursor keys scroll its rows instead, so that rows below a short panel 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.console import JustifyMethod
 from rich.segment import Segment
 from rich.style import Style
@@ -45,10 +44,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.table import PADDING, capped, cell_len, fit_widths, fitted
+
 from .safe import text_of
 
 SortKey = tuple[int, Any, str]
-PADDING = 1  # spaces on each side of a cell
 LINE_CACHE = 400  # drawn rows kept, at most: a few screens, for a filter narrowing and widening
 NO_STYLE = Style()
 
@@ -117,63 +117,7 @@ class Column:
     label: str
     numeric: bool = False
     priority: int = 2
-
-
-ELLIPSIS = "…"
-IDENTITY_SHARE = 2 / 3  # at most this share of the width is kept for a priority-1 column
-
-
-def fit_widths(
-    columns: Sequence[Column], natural: Sequence[int], headers: Sequence[int], room: int
-) -> list[int | None]:
-    """How wide each column is drawn in ``room`` cells (padding included in ``room`` but not in
-    the widths), None for a column dropped.
-
-    ``natural``: the widest cell of each column (its header included); ``headers``: its header's
-    width, which a text column is never narrowed below. Columns are dropped, least important
-    first (the rightmost of equal priority first, never the first column), while they do not
-    fit at their narrowest: a numeric column whole, a text column at its header's width, a
-    priority-1 column whole up to ``IDENTITY_SHARE`` of the room. Then the text columns are
-    narrowed, least important first, as far as need be. When even that does not fit, the table
-    scrolls sideways."""
-
-    def cost(widths: Iterable[int]) -> int:
-        return sum(width + 2 * PADDING for width in widths)
-
-    def narrowest(i: int) -> int:
-        column, width = columns[i], natural[i]
-        if column.numeric:
-            return width
-        if column.priority <= 1:
-            return min(width, max(headers[i], int(room * IDENTITY_SHARE)))
-        return min(width, headers[i])
-
-    least_first = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i), reverse=True)
-    kept = set(range(len(columns)))
-    for i in least_first:
-        if cost(narrowest(j) for j in kept) <= room:
-            break
-        if i != 0:
-            kept.discard(i)
-    widths = {i: natural[i] for i in kept}
-    excess = cost(widths.values()) - room
-    for i in least_first:
-        if excess <= 0:
-            break
-        if i in kept and not columns[i].numeric:
-            cut = min(excess, max(0, widths[i] - headers[i]))
-            widths[i] -= cut
-            excess -= cut
-    return [widths.get(i) for i in range(len(columns))]
-
-
-def fitted(text: str, width: int, right: bool) -> str:
-    """``text`` in exactly ``width`` cells: padded (on the left when ``right``), or cut with an
-    ellipsis when longer."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
-    return " " * (width - length) + text if right else text + " " * (width - length)
+    width: int | None = None  # the most cells its values take before they are cut
 
 
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
@@ -387,7 +331,8 @@ class ResourceTable(ScrollView, can_focus=True):
         fitted_for = (room, tuple(self._widths))
         if fitted_for != self._fitted_for:
             self._fitted_for = fitted_for
-            self._drawn = fit_widths(self.specs, self._widths, self._headers, room)
+            natural = capped(self.specs, self._widths, self._headers)
+            self._drawn = fit_widths(self.specs, natural, self._headers, room)
             width = sum(w + 2 * PADDING for w in self._drawn if w is not None)
             size = Size(width, len(self._order) + 1)
             if size != self.virtual_size:

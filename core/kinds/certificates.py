@@ -1,0 +1,82 @@
+"""Certificates: the clients, servers and metrics scrapers the node trusts, by fingerprint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from ..store import CertificateInfo, Store
+from ..store.containers import CertificateRepo
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table, short_id
+
+Certificates = Listing[CertificateInfo]
+
+
+class CertificatesKind(Kind[CertificateInfo]):
+    name = "certificate"
+    plural = "certificates"
+    title = "Certificates"
+    order = 35
+    apply_order = 10
+    domain = "containers"
+    names_help = "a certificate's name, fingerprint or unique fingerprint prefix"
+    empty_hint = 'No certificates. Add one with `nodekeeper apply FILE` (kind = "certificate").'
+    columns = (
+        Column("name", "Name", lambda c, _: c.name, priority=1),
+        Column("type", "Type", lambda c, _: c.type,
+               tones={"client": "", "server": "good", "metrics": "muted"}),
+        Column("fingerprint", "Fingerprint", lambda c, _: c.fingerprint, shown="id"),
+    )  # fmt: skip
+    resource_types = (CertificateInfo,)
+    required = ("certificate",)
+
+    def key(self, item: CertificateInfo) -> str:
+        return item.fingerprint  # names need not be unique
+
+    def label(self, item: CertificateInfo) -> str:
+        return f"certificate {item.name or short_id(item.fingerprint)!r}"
+
+    def read(self, store: Store, **filters: Any) -> Certificates:
+        return Listing({c.fingerprint: c for c in store.certificates.list()})
+
+    def get(self, store: Store, name: str, scope: str | None = None) -> CertificateInfo:
+        return store.certificates.get(name)
+
+    def to_json(self, item: CertificateInfo, listing: Certificates | None = None) -> dict:
+        return {"name": item.name, "type": item.type, "fingerprint": item.fingerprint}
+
+    def to_table(self, resource: CertificateInfo) -> dict[str, Any]:
+        return fields_table(resource)
+
+    def from_table(self, body: Mapping[str, Any]) -> CertificateInfo:
+        return CertificateRepo.validated(
+            CertificateInfo(
+                fingerprint=body.get("fingerprint", ""),
+                name=body.get("name", ""),
+                type=body.get("type", "client"),
+                certificate=body.get("certificate"),  # type: ignore[arg-type]
+            )
+        )
+
+    def document_name(self, resource: CertificateInfo) -> str:
+        return resource.fingerprint
+
+    def save(self, store: Store, resource: CertificateInfo) -> str:
+        return store.certificates.save(resource)
+
+    def delete(self, store: Store, name: str, scope: str | None = None, force: bool = False):
+        store.certificates.delete(name)
+
+    def delete_plan(self, store: Store, listing: Certificates, key: str) -> DeletePlan:
+        c = listing.items[key]
+        return DeletePlan(
+            f"Delete certificate {c.name!r}",
+            ("Delete the ", c.type, " certificate ", Emphasis(c.name or short_id(key)),
+             f" ({short_id(key)})?\n\nWhatever presents it is no longer trusted."),
+            partial(store.certificates.delete, c.fingerprint),
+            f"Deleted certificate {c.name or short_id(key)!r}.",
+        )  # fmt: skip
+
+
+KIND = CertificatesKind()
