@@ -37,19 +37,15 @@ from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from core import NodekeeperError, Store
+from core import NodekeeperError, Store, kinds
+from core.kinds import Kind
 from core.store.dashboard import ChangeWatcher
 from core.text import escape_control
 
 from . import editor
 from .keys import KeysInOrder
-from .screens.containers import ContainersSection
 from .screens.help import HelpScreen
-from .screens.images import ImagesSection, image_label
-from .screens.profiles import ProfilesSection
 from .screens.resource import ResourceSection
-from .screens.services import ServicesSection
-from .screens.users import UsersSection, claims_text, row_key
 from .widgets.form import error_text
 
 
@@ -68,18 +64,17 @@ def _dashboard(app: NodekeeperApp) -> Widget:
     )  # fmt: skip
 
 
-def _resources(cls: type[ResourceSection[Any]]) -> Callable[[NodekeeperApp], Widget]:
-    return lambda app: cls(app.store, refresh_every=app.refresh_every, watcher=app.watcher)
+def _resources(kind: Kind[Any]) -> Callable[[NodekeeperApp], Widget]:
+    return lambda app: ResourceSection(
+        app.store, kind, refresh_every=app.refresh_every, watcher=app.watcher
+    )
 
 
-# Section id -> label and factory, in tab order; the number keys 1.. follow this order.
+# Section id -> label and factory, in tab order; the number keys 1.. follow this order: the
+# dashboard, then a section for each kind listed (core.kinds), in the kinds' order.
 SECTIONS: dict[str, Section] = {
     "dashboard": Section("Dashboard", _dashboard),
-    "containers": Section("Containers", _resources(ContainersSection)),
-    "profiles": Section("Profiles", _resources(ProfilesSection)),
-    "images": Section("Images", _resources(ImagesSection)),
-    "services": Section("Services", _resources(ServicesSection)),
-    "users": Section("Users", _resources(UsersSection)),
+    **{kind.plural: Section(kind.title, _resources(kind)) for kind in kinds.LISTED},
 }
 EDIT_BINDINGS = (
     Binding("n", "new", "New"),
@@ -96,15 +91,9 @@ TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort", "sort_reverse"}
 def resource_index(store: Store) -> list[tuple[str, str, str]]:
     """(section, row key, label) of every resource, read in one go, for the command palette."""
     with store.reading():
-        index = [("containers", n, f"container {n}") for n in store.containers.names()]
-        index += [("profiles", n, f"profile {n}") for n in store.profiles.names()]
-        index += [("images", i.fingerprint, f"image {image_label(i)}") for i in store.images.list()]
-        index += [("services", s, f"service {s}") for s in store.services.ids()]
-        index += [
-            ("users", row_key(e), f"user {claims_text(e.claims)} on {e.service_id}")
-            for e in store.users.entries()
+        return [
+            (kind.plural, key, label) for kind in kinds.LISTED for key, label in kind.index(store)
         ]
-    return index
 
 
 class ResourceProvider(Provider):
@@ -321,7 +310,7 @@ class NodekeeperApp(KeysInOrder[None]):
     def section(self, section: str) -> Widget:
         return self.query_one(f"#section-{section}")
 
-    def resources(self, section: str) -> ResourceSection[Any]:
+    def resources(self, section: str) -> ResourceSection:
         widget = self.section(section)
         assert isinstance(widget, ResourceSection)
         return widget
@@ -333,7 +322,7 @@ class NodekeeperApp(KeysInOrder[None]):
         except NoMatches:  # not composed yet
             return None
 
-    def active_resources(self) -> ResourceSection[Any] | None:
+    def active_resources(self) -> ResourceSection | None:
         widget = self.active_section
         return widget if isinstance(widget, ResourceSection) else None
 

@@ -151,12 +151,17 @@ class Reference:
     target_key: str  # the key that names a resource of that kind in a document
 
 
-class Emphasis(str):
-    """A part of a sentence that stands out (a resource's name in a delete confirmation, "It is
-    running."): the console shows it bold. Like every part, shown literally, controls escaped."""
+class Value(str):
+    """Text from the store inside a sentence (a name, a folder): shown literally, on one line,
+    control characters escaped. The other parts of a sentence are our own words."""
 
 
-Message = tuple[str, ...]  # the parts of a sentence, some of them Emphasis
+class Emphasis(Value):
+    """A value that stands out (a resource's name in a delete confirmation): the console shows
+    it bold."""
+
+
+Message = tuple[str, ...]  # the parts of a sentence: our words, Values and Emphases
 
 
 @dataclass(frozen=True)
@@ -231,9 +236,13 @@ class Kind(Generic[Item]):
         """The row key of a resource in a listing (unique within the kind)."""
         return item.name  # type: ignore[attr-defined]
 
+    def display(self, item: Item) -> str:
+        """A resource's name as a person reads it: an image by its alias, not its key."""
+        return self.key(item)
+
     def label(self, item: Item) -> str:
-        """How messages and the command palette name a resource: ``image 'ubuntu'``."""
-        return f"{self.name} {self.key(item)!r}"
+        """How messages name a resource: ``image 'ubuntu'``."""
+        return f"{self.name} {self.display(item)!r}"
 
     def spoken(self, name: str, scope: str | None = None) -> str:
         """How messages name a resource given as the CLI names it (``deleted user ...``)."""
@@ -269,7 +278,7 @@ class Kind(Generic[Item]):
     def index(self, store: Store) -> list[tuple[str, str]]:
         """(row key, label) of every resource, for the command palette."""
         listing = self.read(store)
-        return [(key, self.label(item)) for key, item in listing.items.items()]
+        return [(key, f"{self.name} {self.display(item)}") for key, item in listing.items.items()]
 
     # -- documents
 

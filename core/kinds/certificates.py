@@ -8,7 +8,7 @@ from typing import Any
 
 from ..store import CertificateInfo, Store
 from ..store.containers import CertificateRepo
-from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table, short_id
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
 
 Certificates = Listing[CertificateInfo]
 
@@ -17,7 +17,7 @@ class CertificatesKind(Kind[CertificateInfo]):
     name = "certificate"
     plural = "certificates"
     title = "Certificates"
-    order = 35
+    order = 60  # the last section: the numbers of the six before it stay as they were
     apply_order = 10
     domain = "containers"
     names_help = "a certificate's name, fingerprint or unique fingerprint prefix"
@@ -34,8 +34,8 @@ class CertificatesKind(Kind[CertificateInfo]):
     def key(self, item: CertificateInfo) -> str:
         return item.fingerprint  # names need not be unique
 
-    def label(self, item: CertificateInfo) -> str:
-        return f"certificate {item.name or short_id(item.fingerprint)!r}"
+    def display(self, item: CertificateInfo) -> str:
+        return item.name or short_id(item.fingerprint)
 
     def read(self, store: Store, **filters: Any) -> Certificates:
         return Listing({c.fingerprint: c for c in store.certificates.list()})
@@ -72,7 +72,7 @@ class CertificatesKind(Kind[CertificateInfo]):
         c = listing.items[key]
         return DeletePlan(
             f"Delete certificate {c.name!r}",
-            ("Delete the ", c.type, " certificate ", Emphasis(c.name or short_id(key)),
+            ("Delete the ", Value(c.type), " certificate ", Emphasis(c.name or short_id(key)),
              f" ({short_id(key)})?\n\nWhatever presents it is no longer trusted."),
             partial(store.certificates.delete, c.fingerprint),
             f"Deleted certificate {c.name or short_id(key)!r}.",

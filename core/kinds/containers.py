@@ -10,7 +10,17 @@ from typing import Any
 from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
 from ..store.containers import ContainerRepo, expand, networks_of
 from ..text import counted
-from .base import Column, DeletePlan, Emphasis, Filter, Kind, Listing, Reference, fields_table
+from .base import (
+    Column,
+    DeletePlan,
+    Emphasis,
+    Filter,
+    Kind,
+    Listing,
+    Reference,
+    Value,
+    fields_table,
+)
 
 USING = Filter("using", "NETWORK", "only those using this network (bridge), profiles included")
 
@@ -129,8 +139,9 @@ class ContainersKind(Kind[ContainerInfo]):
         running = c.power_state == "running"
         return DeletePlan(
             f"Delete container {c.name!r}",
-            ("Delete container ", Emphasis(c.name), "?", Emphasis("\nIt is running.") if running else "",
-             "\n\nWhat goes with it: ", ", ".join(goes), ".\nProfiles and images stay."),
+            ("Delete container ", Emphasis(c.name), "?", "\n" if running else "",
+             Emphasis("It is running.") if running else "",
+             "\n\nWhat goes with it: ", Value(", ".join(goes)), ".\nProfiles and images stay."),
             partial(store.containers.delete, c.name, force=running),
             f"Deleted container {c.name!r}.",
         )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 from ..store import ImageInfo, Store
 from ..store.containers import ImageRepo
 from ..text import counted
-from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table, short_id
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
 
 Images = Listing[ImageInfo]  # context: fingerprint -> the containers created from it
 
@@ -50,8 +50,8 @@ class ImagesKind(Kind[ImageInfo]):
     def key(self, item: ImageInfo) -> str:
         return item.fingerprint
 
-    def label(self, item: ImageInfo) -> str:
-        return f"image {image_label(item)!r}"
+    def display(self, item: ImageInfo) -> str:
+        return image_label(item)
 
     def read(self, store: Store, **filters: Any) -> Images:
         with store.reading():
@@ -101,14 +101,14 @@ class ImagesKind(Kind[ImageInfo]):
         )
         parts: list[str] = [
             "Delete image ", Emphasis(image_label(i)), f" ({short_id(i.fingerprint)})?\n\n",
-            "What goes with it: ", aliases,
+            "What goes with it: ", Value(aliases),
             f", {counted(len(i.properties), 'property', 'properties')}.",
         ]  # fmt: skip
         if users:
             one = len(users) == 1
             parts += [
                 f"\n{counted(len(users), 'container')} {'was' if one else 'were'} created from it (",
-                ", ".join(users),
+                Value(", ".join(users)),
                 f"): {'it stays, and keeps' if one else 'they stay, and keep'} its fingerprint in "
                 "volatile.base_image.",
             ]

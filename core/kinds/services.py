@@ -12,7 +12,7 @@ from ..store import ServiceInfo, Store, UserEntry
 from ..store import services as rules
 from ..store.traffic import ChainInfo
 from ..text import human_size
-from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
 
 STATE_TONES = {"running": "good", "stopped": "muted", "failed": "bad", "unknown": "warn",
                "starting": "busy", "stopping": "busy"}  # fmt: skip
@@ -147,7 +147,7 @@ class ServicesKind(Kind[ServiceInfo]):
         if users:
             parts += [f"What goes with it: {len(users)} claim set bindings:\n"]
             for entry in users:
-                parts += ["  ", entry.key, "\n"]
+                parts += ["  ", Value(entry.key), "\n"]
         else:
             parts += ["No claim set is bound to it.\n"]
         # core deletes both chains and their history with the service, counted or not
@@ -157,7 +157,7 @@ class ServicesKind(Kind[ServiceInfo]):
             chains.append(
                 f"{chain} ({human_size(counted.value)} this period)" if counted else chain
             )
-        parts += ["Its traffic chains go too, with their history: ", ", ".join(chains), "."]
+        parts += ["Its traffic chains go too, with their history: ", Value(", ".join(chains)), "."]
         return DeletePlan(
             f"Delete service {s.id!r}",
             tuple(parts),

@@ -12,7 +12,7 @@ from .. import validate
 from ..errors import NodekeeperError
 from ..store import ServiceInfo, Store, UserEntry
 from ..store import services as rules
-from .base import Column, DeletePlan, Emphasis, Filter, Kind, Listing, Reference, Scope
+from .base import Column, DeletePlan, Emphasis, Filter, Kind, Listing, Reference, Scope, Value
 
 SEP = "\t"  # neither claims nor service ids may hold a tab
 USER_KEYS = ("claims", "service_id", "storage_folder", "state_checksum")
@@ -81,6 +81,9 @@ class UsersKind(Kind[UserEntry]):
 
     def key(self, item: UserEntry) -> str:
         return row_key(item)
+
+    def display(self, item: UserEntry) -> str:
+        return f"{claims_text(item.claims)} on {item.service_id}"
 
     def label(self, item: UserEntry) -> str:
         return f"claim set {claims_text(item.claims)!r} on service {item.service_id!r}"
@@ -155,7 +158,7 @@ class UsersKind(Kind[UserEntry]):
             "Unbind claim set",
             ("Unbind the claim set ", Emphasis(claims_text(e.claims)), " from service ",
              Emphasis(e.service_id), "?\n\nWhat goes with it: the binding's storage folder (",
-             e.storage_folder or "none", ") and state checksum. The service stays."),
+             Value(e.storage_folder or "none"), ") and state checksum. The service stays."),
             partial(store.users.unbind, e.claims, e.service_id),
             f"Unbound {claims_text(e.claims)!r} from {e.service_id!r}.",
         )  # fmt: skip

@@ -268,11 +268,11 @@ WORDS = ("db-012", "db-034")
 
 def filter_counts(db: Path) -> dict[str, int]:
     """How many containers each filter text shows, by the section's own rows and rule."""
-    from core import open_store
-    from tui.screens.containers import ContainersSection
+    from core import kinds, open_store
+    from tui.screens.resource import ResourceSection
 
     with open_store(db, read_only=True) as store:
-        section = ContainersSection(store)
+        section = ResourceSection(store, kinds.by_name("containers"))
         rows = section.rows(section.fetch())
     haystacks = [[cell.plain.casefold() for cell in cells] for cells in rows.values()]
     texts = {word[:i] for word in WORDS for i in range(len(word) + 1)}

@@ -109,7 +109,7 @@ def app_on(store: Store, section: str, **kwargs: Any) -> NodekeeperApp:
     return NodekeeperApp(store, section=section, **kwargs)
 
 
-def section(app: NodekeeperApp) -> ResourceSection[Any]:
+def section(app: NodekeeperApp) -> ResourceSection:
     found = app.active_resources()
     assert found is not None, f"{app.active_id} is not a resource section"
     return found
@@ -165,7 +165,7 @@ async def type_into(pilot: Pilot[None], name: str, text: str) -> None:
     await pilot.pause()
 
 
-def count_checks(monkeypatch: pytest.MonkeyPatch, sec: ResourceSection[Any]) -> list[None]:
+def count_checks(monkeypatch: pytest.MonkeyPatch, sec: ResourceSection) -> list[None]:
     """One item per change check of ``sec`` from now on: a timed refresh's first step, read
     or not, so that a test sees the real timer fire (the checks still run)."""
     checks: list[None] = []

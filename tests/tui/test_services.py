@@ -39,8 +39,8 @@ def test_services_show_state_limits_traffic_and_users(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         assert shown(app) == ["svc1", "svc2"]
-        assert cells(app, "svc1") == ["svc1", "running", "ok", "", "476.8 MiB", "2", "30", "0",
-                                      "aos_svc1.service"]  # fmt: skip
+        assert cells(app, "svc1") == ["svc1", "running", "ok", "", "476.8 MiB", "2", "30", "",
+                                      "953.7 MiB", "0", "aos_svc1.service"]  # fmt: skip
         put_cursor(app, "svc1")
         await settle(pilot)
         text = detail(app)
@@ -65,8 +65,8 @@ def test_n_creates_and_e_edits_a_service(store: Store) -> None:
         await press(pilot, "e")
         assert form(app).raw("dl_limit") == "1000000"
         await save(pilot, version="2", ttl="")
-        assert cells(app, "svc3") == ["svc3", "stopped", "ok", "", "", "0", "", "2",
-                                      "aos_svc3.service"]  # fmt: skip
+        assert cells(app, "svc3") == ["svc3", "stopped", "ok", "", "", "0", "", "976.6 KiB", "",
+                                      "2", "aos_svc3.service"]  # fmt: skip
 
     drive(app, scenario)
     svc3 = store.services.get("svc3")

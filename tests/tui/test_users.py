@@ -31,7 +31,7 @@ def test_users_show_their_services_storage_folder_and_checksum(store: Store) -> 
 
     async def scenario(pilot: Pilot[None]) -> None:
         assert shown(app) == ['["admin"]\tsvc1', f"{PAIR}\tsvc1", f"{PAIR}\tsvc2"]
-        assert cells(app, f"{PAIR}\tsvc1") == ["subject2, user1", "svc1", "running",
+        assert cells(app, f"{PAIR}\tsvc1") == [PAIR, "svc1", "running",
                                                 "/var/aos/storage/1", ""]  # fmt: skip
         assert cells(app, f"{PAIR}\tsvc2")[-1] == bytes(range(32)).hex()[:12]
         put_cursor(app, f"{PAIR}\tsvc1")

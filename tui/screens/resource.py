@@ -1,5 +1,5 @@
-"""What every resource section shares: a filter line, a sortable table, a detail pane, and the
-create / edit / delete / edit-in-$EDITOR paths.
+"""A section of one kind of resource (``core.kinds``): a filter line, a sortable table, a detail
+pane, and the create / edit / delete / edit-in-$EDITOR paths.
 
 A section reads a snapshot of its resources in a thread worker (``fetch``, one ``store.reading()``
 so the lists agree) and applies it on the main thread: the table is diffed by row key, the
@@ -9,10 +9,11 @@ finished (never two at once); hidden sections are not read. A timed refresh firs
 ``revision()`` (one tiny query) and reads nothing when what the section shows has not changed;
 rows whose cells came out the same keep the very cells on screen, which the table passes over.
 
-Subclasses give the columns and five hooks: ``fetch`` (thread), ``rows`` and ``detail`` (pure,
-from the snapshot), ``form`` (a FormModal whose submit calls core), ``delete_plan`` (what the
-confirmation says, and the core call) and ``document`` (for ``E``). Every write runs in a thread
-worker and is one core call, hence one transaction.
+Everything about the kind comes from its declaration: the snapshot (``Kind.read``, in the
+thread), the columns and their cells, the title and empty hint, the delete plan (what the
+confirmation says, and the core call). Its look (``tui.looks``) adds what is visual only: the
+detail pane's layout and the form. Every write runs in a thread worker and is one core call,
+hence one transaction.
 
 An edit form never overwrites what it did not show: when the store changed since the rows were
 read, ``e`` reads them again first; and the save checks, in its transaction, that the resource
@@ -22,9 +23,8 @@ is still the one the form opened on (its ``document``), else saves nothing and s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from textual import events, on, work
@@ -38,37 +38,29 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from core import NodekeeperError, Store
+from core.kinds import Kind
+from core.kinds.base import DeletePlan, Listing
 from core.store.dashboard import ChangeWatcher
 
 from .. import editor
+from ..looks import Look, look_of
+from ..looks.base import TONE_STYLE, message_content
 from ..widgets.confirm import ConfirmModal
 from ..widgets.detail_pane import Detail, DetailPane
 from ..widgets.form import FormModal, error_text
 from ..widgets.resource_table import Cell, Column, ResourceTable, same_cells
 from ..widgets.safe import safe
 
-D = TypeVar("D")
 Rows = dict[str, tuple[Cell, ...]]
 
 
-@dataclass
-class DeletePlan:
-    """What deleting a resource means: the confirmation's text and the core call."""
-
-    title: str
-    message: Content
-    delete: Callable[[], None]  # runs in a worker thread
-    done: str  # the notification afterwards
+def table_columns(kind: Kind[Any]) -> list[Column]:
+    """The console's columns of a kind, as it declares them."""
+    return [Column(c.key, c.header, c.numeric, c.priority, c.width) for c in kind.columns]
 
 
-class ResourceSection(Widget, Generic[D]):
-    """A section of resources; see the module docstring."""
-
-    KIND: ClassVar[str] = "resource"
-    TITLE: ClassVar[str] = "Resources"
-    COLUMNS: ClassVar[Sequence[Column]] = ()
-    EMPTY_HINT: ClassVar[str] = "Nothing here yet."
-    DOMAIN: ClassVar[str | None] = None  # its change counter in the store (Store.revision)
+class ResourceSection(Widget):
+    """The section of one kind of resource; see the module docstring."""
 
     DEFAULT_CSS = """
     ResourceSection {
@@ -146,20 +138,27 @@ class ResourceSection(Widget, Generic[D]):
     def __init__(
         self,
         store: Store,
+        kind: Kind[Any],
         *,
+        look: Look | None = None,
         refresh_every: float | None = 5.0,
         watcher: ChangeWatcher | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.store = store
+        self.kind = kind
+        self.look = look if look is not None else look_of(kind)
         self.refresh_every = refresh_every
         self.watcher = watcher
-        self.data: D | None = None
+        self.data: Listing[Any] | None = None
         self.version: object = None  # revision() when ``data`` was read (None: unknown)
         self.all_rows: Rows = {}
         self._search: dict[str, str] = {}  # row key -> its cells' text, casefolded, for the filter
-        self._detail_of: tuple[str | None, D | None] = (None, None)  # what the pane shows
+        self._detail_of: tuple[str | None, Listing[Any] | None] = (
+            None,
+            None,
+        )  # what the pane shows
         self.filter_text = ""
         self.pending_key: str | None = None
         self._timer: Timer | None = None
@@ -186,8 +185,8 @@ class ResourceSection(Widget, Generic[D]):
             yield Static("", id="status")
         with Vertical(id="main"):
             with Vertical(id="list"):
-                yield ResourceTable(self.COLUMNS, id="table")
-                yield Static(Content(self.EMPTY_HINT), classes="empty-hint")
+                yield ResourceTable(table_columns(self.kind), id="table")
+                yield Static(Content(self.kind.empty_hint), classes="empty-hint")
             yield DetailPane(id="detail")
 
     @property
@@ -210,22 +209,36 @@ class ResourceSection(Widget, Generic[D]):
     def read_only(self) -> bool:
         return bool(getattr(self.app, "read_only", False)) or self.store.read_only
 
-    # -- hooks for subclasses
+    # -- what the kind declares, and its look
 
-    def fetch(self) -> D:
+    def fetch(self) -> Listing[Any]:
         """Read the section's snapshot (runs in a worker thread)."""
-        raise NotImplementedError
+        return self.kind.read(self.store)
 
-    def rows(self, data: D) -> Rows:
-        raise NotImplementedError
+    def rows(self, data: Listing[Any]) -> Rows:
+        columns = self.kind.columns
+        rows: Rows = {}
+        for key, item in data.items.items():
+            cells = []
+            for column in columns:
+                value = column.value(item, data)
+                cells.append(Cell(
+                    column.text(value, data), sort=column.sort_value(value),
+                    justify="right" if column.numeric else None,
+                    style=TONE_STYLE.get(column.tone(value), ""),
+                ))  # fmt: skip
+            rows[key] = tuple(cells)
+        return rows
 
     def revision(self) -> object:
         """A token that changes whenever what this section shows may have changed (one tiny
-        query: in the read's worker, and on ``e``; None: unknown, always read): the store's change counter of ``DOMAIN``,
+        query: in the read's worker, and on ``e``; None: unknown, always read): the store's
+        change counter of the kind's domain (``Kind.domain``),
         else any commit to the store (which a collector makes every second)."""
-        if self.DOMAIN is not None:
+        domain = self.kind.domain
+        if domain is not None:
             with contextlib.suppress(NodekeeperError):  # an older schema, opened read-only
-                return self.store.revision(self.DOMAIN)
+                return self.store.revision(domain)
         if self.watcher is None:
             return None
         try:
@@ -234,23 +247,23 @@ class ResourceSection(Widget, Generic[D]):
             self.watcher.reset()
             return None
 
-    def detail(self, data: D, key: str) -> Detail:
-        raise NotImplementedError
+    def detail(self, data: Listing[Any], key: str) -> Detail:
+        return self.look.detail(self.kind, data, key)
 
-    def form(self, data: D, key: str | None) -> FormModal[str] | None:
+    def form(self, data: Listing[Any], key: str | None) -> FormModal[str] | None:
         """The create (key None) or edit form; its submit returns the key to select."""
-        return None
+        return self.look.form(self, data, key)
 
-    def delete_plan(self, data: D, key: str) -> DeletePlan | str:
+    def delete_plan(self, data: Listing[Any], key: str) -> DeletePlan | str:
         """What deleting ``key`` means, or why it cannot be deleted."""
-        raise NotImplementedError
+        return self.kind.delete_plan(self.store, data, key)
 
     def document(self, key: str) -> editor.Document:
-        return editor.core_document(self.store, self.KIND, key)
+        return self.look.document(self.store, self.kind, key)
 
     def label_of(self, key: str) -> str:
         """How the notifications name a row."""
-        return f"{self.KIND} {key!r}"
+        return self.kind.label_of(self.data, key)
 
     # -- loading
 
@@ -297,7 +310,7 @@ class ResourceSection(Widget, Generic[D]):
         with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
             self.app.call_from_thread(callback, worker, arg)
 
-    def _apply(self, worker: Worker[None], read: tuple[D, object]) -> None:
+    def _apply(self, worker: Worker[None], read: tuple[Listing[Any], object]) -> None:
         try:
             self.data, self.version = read
             self.all_rows = self._reuse_cells(self.rows(self.data))
@@ -367,7 +380,7 @@ class ResourceSection(Widget, Generic[D]):
                 self.pending_key = None
             self.set_class(not rows, "-empty")
             if not self.all_rows:
-                self.hint.update(Content(self.EMPTY_HINT))
+                self.hint.update(Content(self.kind.empty_hint))
             elif not rows:
                 self.hint.update(
                     Content.assemble(
@@ -381,7 +394,7 @@ class ResourceSection(Widget, Generic[D]):
         table = self.table
         total, shown = len(self.all_rows), table.row_count
         count = f"{shown}/{total}" if self.filter_text else f"{total}"
-        parts = [f"{self.TITLE} {count}", f"sort {table.sort_label}"]
+        parts = [f"{self.kind.title} {count}", f"sort {table.sort_label}"]
         if self.read_only:
             parts.append("read-only")
         status = self.query_one("#status", Static)
@@ -492,15 +505,20 @@ class ResourceSection(Widget, Generic[D]):
             return None
         key = self.table.current_key
         if key is None:
-            self.app.notify(f"No {self.KIND} selected.", severity="warning")
+            self.app.notify(f"No {self.kind.name} selected.", severity="warning")
         return key
 
     def action_new(self) -> None:
         if self.read_only or not self._ready():
             return
-        modal = self.form(self.data, None)
-        if modal is not None:
+        modal = self.form(self.data, None)  # type: ignore[arg-type]
+        if modal is None:
+            self._no_form("add one with `nodekeeper apply FILE`")
+        else:
             self.app.push_screen(modal, self._saved)
+
+    def _no_form(self, instead: str) -> None:
+        self.app.notify(f"{self.kind.title} have no form: {instead}.", severity="warning")
 
     def action_edit(self) -> None:
         if self.read_only or (key := self._selected()) is None:
@@ -518,7 +536,9 @@ class ResourceSection(Widget, Generic[D]):
             self.app.notify(f"{self.label_of(key)} is gone from the store.", markup=False)
             return
         modal = self.form(self.data, key)
-        if modal is not None:
+        if modal is None:
+            self._no_form("edit it with E ($EDITOR)")
+        else:
             modal.submit = self._unless_changed(key, modal.submit)
             self.app.push_screen(modal, self._saved)
 
@@ -560,7 +580,7 @@ class ResourceSection(Widget, Generic[D]):
             if yes:
                 self._delete(plan)
 
-        self.app.push_screen(ConfirmModal(plan.title, plan.message), confirmed)
+        self.app.push_screen(ConfirmModal(plan.title, message_content(plan.message)), confirmed)
 
     @work(thread=True, group="write", description="delete through core")
     def _delete(self, plan: DeletePlan) -> None:

@@ -1,7 +1,5 @@
-"""Section 6: users, the claim sets bound to services, with storage folder and state checksum.
-
-A row is one binding (a claim set on a service), as `nodekeeper list users` shows them; the
-detail pane shows every service of the highlighted claim set.
+"""The users' look: a row is one binding (a claim set on a service), as `nodekeeper list users`
+shows them; the detail pane shows every service of the highlighted claim set.
 
 ``E`` edits the binding as the document ``nodekeeper export user CLAIMS --service ID`` writes
 (``core.documents``' kind ``user``: claims, service_id, storage_folder, state_checksum); its
@@ -11,46 +9,24 @@ meanwhile" check as the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual.content import Content
-
-from core import (
-    AlreadyExists,
-    NodekeeperError,
-    NotFound,
-    ServiceInfo,
-    Store,
-    UserEntry,
-    ValidationError,
-)
+from core import AlreadyExists, NotFound, Store, ValidationError
 from core import documents as docs
+from core.kinds import Kind
+from core.kinds.users import SEP, claims_text, row_key, split_key
 from core.store.services import canonical_claims, checksum_from_hex, parse_claims
 
 from .. import editor
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
-from ..widgets.resource_table import Cell, Column
-from ..widgets.safe import safe
+from .base import Look
 from .fields import optional_text, split_list
-from .resource import DeletePlan, ResourceSection, Rows
 
-SEP = "\t"  # neither claims nor service ids may hold a tab
+if TYPE_CHECKING:
+    from core.kinds.users import Users
 
-
-def row_key(entry: UserEntry) -> str:
-    return f"{entry.key}{SEP}{entry.service_id}"
-
-
-def split_key(key: str) -> tuple[list[str], str]:
-    claims, _, service_id = key.partition(SEP)
-    return parse_claims(claims), service_id
-
-
-def claims_text(claims: list[str]) -> str:
-    return ", ".join(claims)
+    from ..screens.resource import ResourceSection
 
 
 def checksum_text(checksum: bytes | None, short: bool = False) -> str:
@@ -71,73 +47,28 @@ def parse_checksum(text: str) -> bytes | None:
     return checksum_from_hex(text)
 
 
-@dataclass(frozen=True)
-class UsersData:
-    entries: dict[str, UserEntry]  # by row key
-    services: dict[str, ServiceInfo]
-    current: str | None  # the canonical key of users.current
-
-
-class UsersSection(ResourceSection[UsersData]):
-    KIND = "claim set"
-    TITLE = "Users"
-    COLUMNS = (
-        Column("claims", "Claims", priority=1),
-        Column("service", "Service", priority=1),
-        Column("state", "Service state"),
-        Column("storage", "Storage folder", priority=3),
-        Column("checksum", "Checksum", priority=4),
-    )
-    EMPTY_HINT = "No claim set is bound to a service. Press n to bind one."
-
-    def fetch(self) -> UsersData:
-        store = self.store
-        with store.reading():
-            entries = store.users.entries()
-            services = store.services.list()
-            try:
-                current = store.users.current_key()
-            except NodekeeperError:  # a malformed users.current must not hide the table
-                current = None
-        return UsersData({row_key(e): e for e in entries}, {s.id: s for s in services}, current)
-
-    def label_of(self, key: str) -> str:
-        claims, service_id = split_key(key)
-        return f"claim set {claims_text(claims)!r} on service {service_id!r}"
-
-    def rows(self, data: UsersData) -> Rows:
-        rows: Rows = {}
-        for key, e in data.entries.items():
-            service = data.services.get(e.service_id)
-            rows[key] = (
-                Cell(claims_text(e.claims)),
-                Cell(e.service_id),
-                Cell(service.state if service else ""),
-                Cell(e.storage_folder),
-                Cell(checksum_text(e.state_checksum, short=True)),
-            )
-        return rows
-
-    def detail(self, data: UsersData, key: str) -> Detail:
-        e = data.entries[key]
+class UsersLook(Look):
+    def detail(self, kind: Kind[Any], data: Users, key: str) -> Detail:
+        e = data.items[key]
         d = Detail(claims_text(e.claims))
-        d.field("stored as", e.key, "the current claim set" if e.key == data.current else "")
+        current = data.context.current
+        d.field("stored as", e.key, "the current claim set" if e.key == current else "")
         d.field("service", e.service_id)
         d.field("storage folder", e.storage_folder)
         d.field("state checksum", checksum_text(e.state_checksum))
-        same = [x for x in data.entries.values() if x.key == e.key]
+        same = [x for x in data.items.values() if x.key == e.key]
         d.heading("Services of this claim set", len(same))
         for x in same:
-            service = data.services.get(x.service_id)
+            service = data.context.services.get(x.service_id)
             d.field(x.service_id, service.state if service else "", x.storage_folder or "")
             if x.state_checksum is not None:
                 d.field("", checksum_text(x.state_checksum), "checksum")
         return d
 
-    def form(self, data: UsersData, key: str | None) -> FormModal[str]:
-        current = data.entries[key] if key is not None else None
-        store = self.store
-        services = sorted(data.services)
+    def form(self, section: ResourceSection, data: Users, key: str | None) -> FormModal[str]:
+        current = data.items[key] if key is not None else None
+        store = section.store
+        services = sorted(data.context.services)
         fields = [
             Field("claims", "Claims", claims_text(current.claims) if current else "",
                   check=parse_claims_text, disabled=current is not None,
@@ -157,9 +88,9 @@ class UsersSection(ResourceSection[UsersData]):
             service_id = values["service"]
             if not service_id:
                 raise ValidationError("service", "", "is required: pick a service")
-            if service_id not in data.services:
+            if service_id not in data.context.services:
                 raise NotFound("service", service_id)
-            if current is None and f"{claims_key}{SEP}{service_id}" in data.entries:
+            if current is None and f"{claims_key}{SEP}{service_id}" in data.items:
                 raise AlreadyExists(f"claim set {claims_key} on service", service_id)
 
         def submit(values: dict[str, Any]) -> str:
@@ -186,23 +117,12 @@ class UsersSection(ResourceSection[UsersData]):
         )
         return FormModal(title, fields, submit, validate=validate)
 
-    def delete_plan(self, data: UsersData, key: str) -> DeletePlan:
-        e = data.entries[key]
-        message = Content.assemble(
-            "Unbind the claim set ", safe(claims_text(e.claims), "bold"), " from service ",
-            safe(e.service_id, "bold"), "?\n\nWhat goes with it: the binding's storage folder (",
-            safe(e.storage_folder or "none"), ") and state checksum. The service stays.",
-        )  # fmt: skip
-        return DeletePlan(
-            "Unbind claim set",
-            message,
-            partial(self.store.users.unbind, e.claims, e.service_id),
-            f"Unbound {claims_text(e.claims)!r} from {e.service_id!r}.",
-        )
-
-    def document(self, key: str) -> editor.Document:
+    def document(self, store: Store, kind: Kind[Any], key: str) -> editor.Document:
         claims, service_id = split_key(key)
-        return binding_document(self.store, claims, service_id)
+        return binding_document(store, claims, service_id)
+
+
+LOOK = UsersLook()
 
 
 # -- the binding as a TOML document (core's kind "user")
