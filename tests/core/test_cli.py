@@ -544,3 +544,42 @@ def test_demo_refusal_speaks_cli(capsys, db):
     assert "use --force to add the demo data anyway" in err and "force=True" not in err
     with open_store(db, read_only=True) as store:
         assert store.profiles.names() == ["default", "web"]  # nothing added
+
+
+def test_list_columns_picks_and_orders_columns_by_name_or_header(capsys, db):
+    code, out, _ = run(capsys, "list", "containers", "--columns", "image,name,state", "--db", db)
+    assert code == 0
+    assert out.splitlines()[0].split() == ["IMAGE", "NAME", "STATE"]  # "state": its header
+    code, out, _ = run(capsys, "list", "containers", "-c", "name,networks", "--format", "csv",
+                       "--db", db)  # fmt: skip
+    assert out.splitlines()[0] == "name,networks"
+    code, out, _ = run(capsys, "list", "profiles", "-c", "name,used_by", "--format", "json",
+                       "--db", db)  # fmt: skip
+    assert json.loads(out) == [{"name": "default", "used_by": 2}, {"name": "web", "used_by": 1}]
+
+
+def test_list_columns_names_an_unknown_column_and_lists_the_known_ones(capsys, db):
+    code, out, err = run(capsys, "list", "containers", "--columns", "name,colour", "--db", db)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: --columns: 'colour' is not a column of containers (columns: name, power_state, "
+        "architecture, profiles, networks, image)\n"
+    )
+    code, _, err = run(capsys, "list", "images", "--columns", "help", "--db", db)
+    assert code == 1 and "the columns of images are: fingerprint, aliases," in err
+
+
+def test_a_table_fits_the_terminal_as_the_console_does(capsys, db, monkeypatch):
+    with open_store(db) as store:
+        store.profiles.create("long", description="a description far longer than any terminal " * 3)
+    _, wide, _ = run(capsys, "list", "profiles", "--db", db)  # to a pipe: every column whole
+    assert max(map(len, wide.splitlines())) > 120
+    monkeypatch.setenv("COLUMNS", "60")
+    _, out, _ = run(capsys, "list", "profiles", "--db", db)
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 60
+    assert lines[0].split()[:5] == ["NAME", "USED", "BY", "CONFIG", "DEVICES"]  # numbers whole
+    assert any(line.endswith("…") for line in lines)  # the description cut, and says so
+    monkeypatch.setenv("COLUMNS", "24")  # the least important go first; never the name
+    _, out, _ = run(capsys, "list", "profiles", "--db", db)
+    assert out.splitlines()[0].split() == ["NAME", "USED", "BY", "CONFIG"]
