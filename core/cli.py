@@ -23,7 +23,8 @@ from . import documents, open_store
 from .db.engine import remove_sqlite_files
 from .errors import DocumentError, NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
-from .store.containers import expand, networks_of
+from .store.containers import expand
+from .store.lxd_common import networks_of
 from .store.services import entry_json, parse_claims, service_json
 from .text import escape_control, human_size, in_number
 

@@ -40,7 +40,10 @@ from .store import (
     UserEntry,
 )
 from .store import services as service_rules
-from .store.containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo
+from .store.certificates import CertificateRepo
+from .store.containers import ContainerRepo
+from .store.images import ImageRepo
+from .store.profiles import ProfileRepo
 
 KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
 # The kinds in the order they are applied: what others refer to first. Services refer to nothing

@@ -9,7 +9,8 @@ from typing import Any
 from textual.content import Content
 
 from core import AlreadyExists, ContainerInfo, ImageInfo, NotFound, ProfileInfo
-from core.store.containers import ARCHITECTURES, POWER_STATES, ContainerRepo, expand, networks_of
+from core.store.containers import POWER_STATES, ContainerRepo, expand
+from core.store.lxd_common import ARCHITECTURES, networks_of
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

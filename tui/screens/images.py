@@ -9,7 +9,8 @@ from typing import Any
 from textual.content import Content
 
 from core import AlreadyExists, ImageInfo
-from core.store.containers import ARCHITECTURES, ImageRepo
+from core.store.images import ImageRepo
+from core.store.lxd_common import ARCHITECTURES
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

@@ -9,7 +9,8 @@ from typing import Any
 from textual.content import Content
 
 from core import AlreadyExists, InUse, ProfileInfo
-from core.store.containers import ProfileRepo, networks_of
+from core.store.lxd_common import networks_of
+from core.store.profiles import ProfileRepo
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
