@@ -10,9 +10,9 @@ from typing import Any
 from textual.content import Content
 
 from core import AlreadyExists, ServiceInfo, UserEntry
-from core.collect.traffic import service_chain
 from core.store.services import traffic_chains, validated
 from core.store.traffic import ChainInfo
+from core.traffic_rules import service_chain
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

@@ -27,7 +27,8 @@ from core import (
     ValidationError,
 )
 from core import documents as docs
-from core.store.services import canonical_claims, checksum_from_hex, parse_claims
+from core.claims import canonical_claims, parse_claims
+from core.store.services import checksum_from_hex
 
 from .. import editor
 from ..widgets.detail_pane import Detail
