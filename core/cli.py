@@ -15,18 +15,22 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
 from . import documents, open_store
+from .claims import parse_claims
 from .db.engine import remove_sqlite_files
 from .errors import DocumentError, NodekeeperError
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, Store
 from .store.containers import expand
 from .store.lxd_common import networks_of
-from .store.services import entry_json, parse_claims, service_json
+from .store.services import entry_json, service_json
 from .text import escape_control, human_size, in_number
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 LIST_KINDS = ("containers", "profiles", "images", "certificates", "services", "users")
 SHOW_KINDS = ("container", "profile", "image", "certificate", "service", "user", "config")
@@ -302,6 +306,24 @@ def _streams_without_terminal() -> list[str]:
     return [name for name, stream in streams.items() if stream is None or not stream.isatty()]
 
 
+# The console (tui.app:run) registers itself under this entry point group in pyproject.toml:
+# core never imports tui, and the CLI finds the console only when it opens it.
+CONSOLE_GROUP = "nodekeeper.console"
+
+
+def _console_entry_point() -> EntryPoint | None:
+    """The console's entry point. nodekeeper's own distribution is read first (one file, where
+    scanning every installed package costs milliseconds of start-up); a console that another
+    distribution provides is found after."""
+    from importlib import metadata
+
+    try:
+        own = metadata.distribution("nodekeeper").entry_points.select(group=CONSOLE_GROUP)
+    except metadata.PackageNotFoundError:
+        own = metadata.EntryPoints(())
+    return next(iter(own or metadata.entry_points(group=CONSOLE_GROUP)), None)
+
+
 def run_tui(args: argparse.Namespace) -> int:
     if missing := _streams_without_terminal():
         # Without a terminal (cron, `ssh host nodekeeper` without -t, input from a file) the
@@ -315,9 +337,16 @@ def run_tui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    console = _console_entry_point()  # before the store is opened: no database made for nothing
+    if console is None:
+        print(
+            f"error: no console is installed (no {CONSOLE_GROUP} entry point); reinstall "
+            "nodekeeper with its tui package, or give a command such as `nodekeeper list containers`",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with _open(args, create=True, announce_early=True) as store:
-        from tui.app import run
-
+        run = console.load()  # imports Textual: after a new database is announced
         run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
     return 0
 
