@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -28,6 +28,9 @@ from .kinds.base import Column, Filter, Kind, Listing
 from .store import Store
 from .table import PADDING, capped, cell_len, fit_widths, fitted
 from .text import escape_control, human_size, in_number
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 LIST_KINDS = tuple(kind.plural for kind in kinds.LISTED)
 SHOW_KINDS = tuple(kind.name for kind in kinds.KINDS)
@@ -331,6 +334,24 @@ def _streams_without_terminal() -> list[str]:
     return [name for name, stream in streams.items() if stream is None or not stream.isatty()]
 
 
+# The console (tui.app:run) registers itself under this entry point group in pyproject.toml:
+# core never imports tui, and the CLI finds the console only when it opens it.
+CONSOLE_GROUP = "nodekeeper.console"
+
+
+def _console_entry_point() -> EntryPoint | None:
+    """The console's entry point. nodekeeper's own distribution is read first (one file, where
+    scanning every installed package costs milliseconds of start-up); a console that another
+    distribution provides is found after."""
+    from importlib import metadata
+
+    try:
+        own = metadata.distribution("nodekeeper").entry_points.select(group=CONSOLE_GROUP)
+    except metadata.PackageNotFoundError:
+        own = metadata.EntryPoints(())
+    return next(iter(own or metadata.entry_points(group=CONSOLE_GROUP)), None)
+
+
 def run_tui(args: argparse.Namespace) -> int:
     if missing := _streams_without_terminal():
         # Without a terminal (cron, `ssh host nodekeeper` without -t, input from a file) the
@@ -344,9 +365,16 @@ def run_tui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    console = _console_entry_point()  # before the store is opened: no database made for nothing
+    if console is None:
+        print(
+            f"error: no console is installed (no {CONSOLE_GROUP} entry point); reinstall "
+            "nodekeeper with its tui package, or give a command such as `nodekeeper list containers`",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with _open(args, create=True, announce_early=True) as store:
-        from tui.app import run
-
+        run = console.load()  # imports Textual: after a new database is announced
         run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
     return 0
 
@@ -587,7 +615,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_services_expire(args: argparse.Namespace) -> int:
-    from .store.services import parse_claims
+    from .claims import parse_claims
 
     current = None if args.users is None else parse_claims(args.users, "--users")
     with _open(args, create=False) as store:

@@ -26,14 +26,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from .collect.system import NetworkSample, SystemSample
-from .collect.traffic import Reading, period_start, service_chain
 from .errors import NodekeeperError, NotFound, ValidationError
 from .models.telemetry import IpReputation, LogEvent
+from .samples import NetworkSample, SystemSample
 from .settings import tunable
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, ServiceInfo, Store
 from .store.telemetry import EVENTS, HOURLY, META, NETWORK, SYSTEM, WATERMARK
 from .text import counted
+from .traffic_rules import Reading, period_start, service_chain
 
 SAMPLE_EVERY = 60  # seconds between metric samples (a multiple of the collector's interval)
 READING_EVERY = 3600  # seconds between traffic readings

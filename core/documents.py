@@ -29,13 +29,13 @@ from typing import Any
 import tomli_w
 
 from . import kinds
+from .claims import canonical_claims
 from .errors import ABSENT, DocumentError, FieldErrors, NodekeeperError, NotFound, ValidationError
 from .kinds.base import Kind
 from .kinds.server_config import ServerConfigDoc
 from .kinds.services import ServiceDoc
 from .kinds.users import user_name
 from .store import Store, UserEntry
-from .store import services as service_rules
 
 # A document's kinds, and the order they are applied in: what others refer to first.
 KINDS = tuple(kind.name for kind in kinds.KINDS)
@@ -349,7 +349,7 @@ def parse_user(
     """The binding of a document that edits one binding (the TUI's editor): validated as
     ``parse`` does, and its claims and service must stay ``claims`` and ``service_id``."""
     resources = parse(text, source)
-    key = service_rules.canonical_claims(claims, "claims")
+    key = canonical_claims(claims, "claims")
     if len(resources) != 1 or not isinstance(resources[0], UserEntry):
         raise DocumentError(
             [f'this document edits the user {user_name(claims, service_id)} only: keep kind = '

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import validate
+from .claims import parse_claims
 from .errors import ABSENT, ValidationError
 
 ENV_VAR = "NODEKEEPER_DB"
@@ -103,8 +104,6 @@ def _choice(*choices: str) -> Callable:
 
 
 def _claim_set(key: str, text: str) -> list[str]:
-    from .store.services import parse_claims  # the store's rule for a claim set
-
     return parse_claims(text, key)
 
 

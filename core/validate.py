@@ -7,6 +7,7 @@ documents report the same message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from .errors import FieldErrors, ValidationError
@@ -16,6 +17,16 @@ _DEVICE_NAME = re.compile(r"[-/._:a-zA-Z0-9]{1,63}")
 _CONFIG_KEY = re.compile(r"[A-Za-z0-9_\-/:]+(\.[A-Za-z0-9_\-/:]+)+")
 _DEVICE_KEY = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+_CONTROL = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def bad_char(value: str, *, whitespace: bool = False) -> str | None:
+    """The first control character of ``value`` (or whitespace one, unless ``whitespace``)."""
+    for ch in value:
+        if unicodedata.category(ch) in _CONTROL or (ch.isspace() and not whitespace):
+            return ch
+    return None
 
 
 def hostname(value: object, field: str = "name") -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from ..errors import NodekeeperError
 from ..settings import tunable
+from ..traffic_rules import parse_service_chain
 from . import iptables, systemd, traffic
 from .lock import collector_lock
 from .system import SystemCollector
@@ -56,7 +57,7 @@ class Collector:
         known = set(self.store.services.ids())
         kept = {}
         for chain, value in counters.items():
-            service_id, _ = traffic.parse_service_chain(chain) or ("", "")
+            service_id, _ = parse_service_chain(chain) or ("", "")
             if service_id in known:
                 kept[chain] = value
             elif chain not in self._unknown_told:

@@ -28,7 +28,7 @@ import shlex
 import shutil
 import subprocess
 
-from .traffic import service_chain
+from ..traffic_rules import service_chain
 
 log = logging.getLogger("nodekeeper")
 

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import psutil
 
+from ..samples import NetworkSample, SystemSample
 from .traffic import is_loopback
 
 log = logging.getLogger("nodekeeper")
@@ -30,45 +31,6 @@ NET_FIELDS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
               "errin", "errout", "dropin", "dropout")  # fmt: skip
 NET_COLUMNS = ("bytes_sent", "bytes_recv", "packets_sent", "packets_recv",
                "errors_in", "errors_out", "drops_in", "drops_out")  # fmt: skip
-
-
-class SystemSample(NamedTuple):
-    """One reading; a tuple in ``system_metrics`` column order, so rows go to the database's
-    executemany as they are."""
-
-    timestamp: int
-    cpu_percent: float | None = None
-    cpu_count: int | None = None
-    memory_total: int | None = None
-    memory_available: int | None = None
-    memory_percent: float | None = None
-    disk_total: int | None = None
-    disk_used: int | None = None
-    disk_percent: float | None = None
-    disk_read_bytes: int | None = None  # over the interval
-    disk_write_bytes: int | None = None
-    load_1min: float | None = None
-    load_5min: float | None = None
-    load_15min: float | None = None
-
-
-class NetworkSample(NamedTuple):
-    """Deltas over the interval for one interface; ``interface == ""`` is the total over every
-    interface but loopback, and carries the connection counts."""
-
-    timestamp: int
-    interface: str
-    bytes_sent: int = 0
-    bytes_recv: int = 0
-    packets_sent: int = 0
-    packets_recv: int = 0
-    errors_in: int = 0
-    errors_out: int = 0
-    drops_in: int = 0
-    drops_out: int = 0
-    connections_established: int | None = None
-    connections_listen: int | None = None
-    connections_time_wait: int | None = None
 
 
 def delta(current: int, previous: int) -> int:

@@ -26,7 +26,8 @@ from typing import BinaryIO
 
 from .. import validate
 from ..errors import NodekeeperError, ValidationError
-from ..store.containers import ARCHITECTURES, ContainerInfo, architecture
+from ..store.containers import ContainerInfo
+from ..store.lxd_common import ARCHITECTURES, architecture
 
 __all__ = ["ImportReport", "ParseError", "import_lxc", "parse_container"]
 

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from ..store import CertificateInfo, Store
-from ..store.containers import CertificateRepo
+from ..store.certificates import CertificateRepo
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
 
 Certificates = Listing[CertificateInfo]

@@ -8,7 +8,8 @@ from functools import partial
 from typing import Any
 
 from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
-from ..store.containers import ContainerRepo, expand, networks_of
+from ..store.containers import ContainerRepo, expand
+from ..store.lxd_common import networks_of
 from ..text import counted
 from .base import (
     Column,

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from ..store import ImageInfo, Store
-from ..store.containers import ImageRepo
+from ..store.images import ImageRepo
 from ..text import counted
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
 

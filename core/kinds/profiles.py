@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InUse
 from ..store import ProfileInfo, Store
-from ..store.containers import ProfileRepo
+from ..store.profiles import ProfileRepo
 from ..text import counted
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table
 from .containers import USING

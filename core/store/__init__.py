@@ -1,13 +1,10 @@
 """One repository per domain, reached through a Store."""
 
 from .base import Store
-from .containers import (
-    CertificateInfo,
-    ContainerInfo,
-    ExpandedContainer,
-    ImageInfo,
-    ProfileInfo,
-)
+from .certificates import CertificateInfo
+from .containers import ContainerInfo, ExpandedContainer
+from .images import ImageInfo
+from .profiles import ProfileInfo
 from .services import ServiceInfo, ServiceState, ServiceStatus, UserEntry
 
 __all__ = [

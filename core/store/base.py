@@ -15,7 +15,11 @@ from ..db.engine import Location
 from ..errors import ReadOnly, StoreError
 
 if TYPE_CHECKING:
-    from .containers import CertificateRepo, ContainerRepo, ImageRepo, ProfileRepo, ServerConfigRepo
+    from .certificates import CertificateRepo
+    from .containers import ContainerRepo
+    from .images import ImageRepo
+    from .profiles import ProfileRepo
+    from .server_config import ServerConfigRepo
     from .services import ServiceRepo, UserRepo
     from .telemetry import TelemetryRepo
     from .traffic import TrafficRepo
@@ -42,13 +46,11 @@ class Store:
     made_file: bool = False  # open_store made the SQLite file itself (it was not there before)
 
     def __init__(self, engine: Engine, location: Location, read_only: bool):
-        from .containers import (
-            CertificateRepo,
-            ContainerRepo,
-            ImageRepo,
-            ProfileRepo,
-            ServerConfigRepo,
-        )
+        from .certificates import CertificateRepo
+        from .containers import ContainerRepo
+        from .images import ImageRepo
+        from .profiles import ProfileRepo
+        from .server_config import ServerConfigRepo
         from .services import ServiceRepo, UserRepo
         from .telemetry import TelemetryRepo
         from .traffic import TrafficRepo

@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, desc, func, select, text
 
-from ..collect.system import SystemSample
-from ..collect.traffic import parse_service_chain
 from ..models.services import Service, TrafficMonitor
+from ..samples import SystemSample
 from ..settings import tunable
+from ..traffic_rules import parse_service_chain
 from .repo import chunks
 from .telemetry import HOUR, HOURLY, META, NETWORK, SYSTEM, WATERMARK, CollectorStatus
 

@@ -19,8 +19,7 @@ import enum
 import hashlib
 import json
 import os
-import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +27,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from .. import validate
-from ..collect.traffic import service_chain
+from ..claims import canonical_claims, json_list, parse_claims
 from ..errors import AlreadyExists, NotFound, ValidationError
 from ..models import services as m
 from ..models.base import utcnow
+from ..traffic_rules import service_chain
 from .repo import Repo, chunks
 
 
@@ -62,7 +62,6 @@ RUNTIME_FIELDS = frozenset({"state", "status", "start_at", "main_pid"})
 CURRENT_USERS_KEY = "users.current"
 
 ID_MAX = 255
-CLAIMS_MAX = 1024  # the users column is a VARCHAR(1024)
 INT32_MAX = (1 << 31) - 1
 INT64_MAX = (1 << 63) - 1
 
@@ -134,17 +133,6 @@ class UserEntry:
 # validation
 
 
-_CONTROL = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-def _bad_char(value: str, *, whitespace: bool = False) -> str | None:
-    """The first control character of ``value`` (or whitespace one, unless ``whitespace``)."""
-    for ch in value:
-        if unicodedata.category(ch) in _CONTROL or (ch.isspace() and not whitespace):
-            return ch
-    return None
-
-
 def service_id(value: object, field: str = "id") -> str:
     """Service ids: 1-255 characters, no whitespace or control characters."""
     if not isinstance(value, str):
@@ -153,7 +141,7 @@ def service_id(value: object, field: str = "id") -> str:
         raise ValidationError(field, value, "must not be empty")
     if len(value) > ID_MAX:
         raise ValidationError(field, value, f"is longer than {ID_MAX} characters")
-    bad = _bad_char(value)
+    bad = validate.bad_char(value)
     if bad is not None:
         raise ValidationError(
             field, value, f"must not contain whitespace or control characters ({bad!r})"
@@ -249,45 +237,6 @@ def validated(info: ServiceInfo) -> ServiceInfo:
     })  # fmt: skip
     checked["main_pid"] = checked["main_pid"] or None  # systemd's MainPID=0 means "no process"
     return ServiceInfo(**checked)  # type: ignore[arg-type]
-
-
-def canonical_claims(claims: object, field: str = "users") -> str:
-    """The stored key of a claim set: JSON of the sorted unique claims, compact.
-
-    ``["b", "a", "b"]`` and ``["a", "b"]`` are the same key, ``'["a","b"]'``. A claim set is a
-    non-empty list of non-empty strings without control characters; a bare string is refused
-    (it is one claim set of one claim: write ``["user1"]``).
-    """
-    if isinstance(claims, str | bytes | Mapping) or not isinstance(claims, Iterable):
-        raise ValidationError(field, claims, 'must be a list of strings, such as ["user1"]')
-    items = list(claims)
-    if not items:
-        raise ValidationError(field, items, "must name at least one claim")
-    for claim in items:
-        if not isinstance(claim, str) or not claim:
-            raise ValidationError(field, items, f"has {claim!r}: each claim is a non-empty string")
-        if _bad_char(claim, whitespace=True) is not None:
-            raise ValidationError(
-                field, items, f"has {claim!r}: control characters are not allowed"
-            )
-    key = json.dumps(sorted(set(items)), separators=(",", ":"), ensure_ascii=False)
-    if len(key) > CLAIMS_MAX:
-        raise ValidationError(field, items, f"is longer than {CLAIMS_MAX} characters once stored")
-    return key
-
-
-def _json_list(text: str, field: str) -> object:
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            field, text, 'is not a JSON list of strings, such as ["user1"]'
-        ) from None
-
-
-def parse_claims(text: str, field: str = "users") -> list[str]:
-    """The claims of a JSON list (a stored key or a user's ``--users``), canonically ordered."""
-    return json.loads(canonical_claims(_json_list(text, field), field))
 
 
 def state_checksum(path: str | os.PathLike[str]) -> bytes:
@@ -758,7 +707,7 @@ class UserRepo(Repo):
         if value is None:
             return None
         return canonical_claims(
-            _json_list(value, f"config.{CURRENT_USERS_KEY}"), f"config.{CURRENT_USERS_KEY}"
+            json_list(value, f"config.{CURRENT_USERS_KEY}"), f"config.{CURRENT_USERS_KEY}"
         )
 
     def set_current(self, claims: Iterable[str] | None) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, case, delete, distinct, func, insert, select, text
 
-from ..collect.system import NetworkSample, SystemSample
 from ..models import admin, services, telemetry
 from ..models.base import UTCDateTime
+from ..samples import NetworkSample, SystemSample
 from ..settings import tunable
 from .repo import Repo
 

@@ -1,7 +1,7 @@
 """Traffic accounting per chain that survives restarts, reboots and counter wraps.
 
 ``record()`` loads the state of the chains read, counts each reading with the rules of
-``core.collect.traffic``, and writes the new states, the finished periods (history) and the
+``core.traffic_rules``, and writes the new states, the finished periods (history) and the
 service limit flags in one transaction: either all of it is stored or none, so a collector that
 stops anywhere neither loses nor double-counts a byte.
 
@@ -22,7 +22,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
-from ..collect.traffic import (
+from ..errors import NotFound, ValidationError
+from ..models.base import utcnow
+from ..models.services import Service, TrafficHistory, TrafficMonitor
+from ..models.telemetry import LogEvent
+from ..settings import tunable
+from ..traffic_rules import (
     WRAP64,
     ChainState,
     Finished,
@@ -32,11 +37,6 @@ from ..collect.traffic import (
     period_start,
     service_chain,
 )
-from ..errors import NotFound, ValidationError
-from ..models.base import utcnow
-from ..models.services import Service, TrafficHistory, TrafficMonitor
-from ..models.telemetry import LogEvent
-from ..settings import tunable
 from .repo import Repo, chunks
 
 TM = TrafficMonitor.__table__
@@ -70,7 +70,7 @@ class Counted:
     """What ``record()`` did with one reading."""
 
     chain: str
-    rule: str  # see core.collect.traffic: baseline, count, wrap32, wrap64, reset, reboot, discarded
+    rule: str  # see core.traffic_rules: baseline, count, wrap32, wrap64, reset, reboot, discarded
     counted: int  # bytes added to the period by this reading
     value: int  # the chain's value in its period afterwards
     period_start: datetime
@@ -423,7 +423,7 @@ def _aware(t: datetime, field: str) -> datetime:
 
 def _check_reading(r: Reading) -> None:
     if not isinstance(r, Reading):
-        raise ValidationError("reading", r, "must be a core.collect.traffic.Reading")
+        raise ValidationError("reading", r, "must be a core.traffic_rules.Reading")
     if not isinstance(r.chain, str) or not r.chain or len(r.chain) > 255:
         raise ValidationError("reading.chain", r.chain, "must be a string of 1 to 255 characters")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in r.chain):

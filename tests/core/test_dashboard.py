@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 
 from core import open_store
-from core.collect.system import NetworkSample, SystemSample
-from core.collect.traffic import Reading
+from core.samples import NetworkSample, SystemSample
 from core.store.dashboard import (
     HOURS,
     STALE_AFTER,
@@ -18,6 +17,7 @@ from core.store.dashboard import (
     interfaces_at,
     snapshot,
 )
+from core.traffic_rules import Reading
 
 NOW = 1_700_000_000  # 22:13:20 UTC
 HOUR = 3600

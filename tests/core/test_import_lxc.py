@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from core import ValidationError, open_store
 from core.importers import ImportReport, ParseError, import_lxc, parse_container
-from core.store.containers import T
+from core.store.lxd_common import T
 
 
 def write(path: Path, text: str) -> Path:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 import core.db.migrate as migrate
 from core import ImageInfo, NotFound, Store, open_store
-from core.collect.traffic import Reading
+from core.traffic_rules import Reading
 
 
 def revision_module():

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import NotFound
-from core.collect.traffic import Reading, service_chain
 from core.store.services import traffic_chains
+from core.traffic_rules import Reading, service_chain
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 BOOT = 1_770_000_000

@@ -22,8 +22,9 @@ from core import (
     ValidationError,
     open_store,
 )
+from core.claims import canonical_claims, parse_claims
 from core.models.services import Service, User
-from core.store.services import canonical_claims, parse_claims, state_checksum
+from core.store.services import state_checksum
 from tests.helpers import store_config_unchecked
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

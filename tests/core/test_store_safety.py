@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import core.db.migrate as migrate
 from core import ImageInfo, NotFound, StoreError, ValidationError, open_store
-from core.store.containers import expand, networks_of
+from core.store.containers import expand
+from core.store.lxd_common import networks_of
 from tests.helpers import nic
 
 REBUILD_REVISION = """
@@ -222,11 +223,11 @@ def test_certificate_lookup_takes_no_wildcards(store):
 
 def test_a_concurrent_create_of_the_same_name_is_already_exists(store):
     from core import AlreadyExists
-    from core.store.containers import T, _insert_named
+    from core.store.lxd_common import T, insert_named
 
     store.containers.create("taken")
     with pytest.raises(AlreadyExists, match="container 'taken'"), store.transaction() as conn:
-        _insert_named(
+        insert_named(
             conn, T["containers"], {"name": "taken", "architecture": 2}, "container", "taken"
         )
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from core.collect.system import NetworkSample, SystemSample
 from core.models.admin import AuditLog
 from core.models.services import TrafficHistory
 from core.models.telemetry import EventTrace, LogEvent
+from core.samples import NetworkSample, SystemSample
 from core.store.telemetry import DAY, HOUR, day_of
 
 START = 1_700_000_000 - 1_700_000_000 % DAY  # a UTC midnight

@@ -9,24 +9,22 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from core import NotFound, ValidationError, open_store
-from core.collect.traffic import (
+from core.collect.traffic import boot_time, counter_readings, interface_readings
+from core.models.services import Service
+from core.models.telemetry import LogEvent
+from core.traffic_rules import (
     WRAP32,
     WRAP64,
     ChainState,
     Finished,
     Reading,
     account,
-    boot_time,
     classify,
-    counter_readings,
-    interface_readings,
     next_period_start,
     parse_service_chain,
     period_start,
     service_chain,
 )
-from core.models.services import Service
-from core.models.telemetry import LogEvent
 from tests.helpers import store_config_unchecked
 
 T0 = datetime(2024, 3, 10, 12, 0, 0, tzinfo=UTC)

@@ -23,7 +23,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core import open_store
-from core.collect.traffic import ChainState, Reading, account
+from core.traffic_rules import ChainState, Reading, account
 
 WRAP32, WRAP64 = 1 << 32, 1 << 64
 RATES = (10_000_000_000, 100_000_000, 8_000)  # bits/s: the default, 100 Mbit/s, 1 kB/s

@@ -23,7 +23,7 @@ import pytest
 
 from core import open_store
 from core.collect.daemon import Collector
-from core.collect.system import SystemSample
+from core.samples import SystemSample
 
 pytestmark = pytest.mark.perf
 

@@ -25,8 +25,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from core import Store, open_store
 from core.collect.lock import collector_lock
-from core.collect.system import NetworkSample, SystemSample
-from core.collect.traffic import Reading
+from core.samples import NetworkSample, SystemSample
+from core.traffic_rules import Reading
 from tui.app import NodekeeperApp
 from tui.collector_thread import start_background_collector
 from tui.screens.dashboard import HISTORY_EVERY, DashboardView

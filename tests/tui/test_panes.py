@@ -9,8 +9,8 @@ import pytest
 from textual.pilot import Pilot
 
 from core import Store
-from core.collect.system import NetworkSample
-from core.collect.traffic import Reading
+from core.samples import NetworkSample
+from core.traffic_rules import Reading
 from tui.screens.dashboard import DashboardView
 from tui.screens.help import HelpScreen
 from tui.widgets.dashboard_format import TablePanel

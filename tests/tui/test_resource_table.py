@@ -10,7 +10,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 
 from core import ImageInfo, Store
-from core.collect.traffic import Reading
+from core.traffic_rules import Reading
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from textual.pilot import Pilot
 
 from core import Store
-from core.collect.traffic import Reading
+from core.traffic_rules import Reading
 
 from .pilot import (
     app_on,

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from core import AlreadyExists, NotFound
 from core.kinds import Kind
 from core.kinds.containers import image_name
-from core.store.containers import ARCHITECTURES, POWER_STATES, ContainerRepo, expand
+from core.store.containers import POWER_STATES, ContainerRepo, expand
+from core.store.lxd_common import ARCHITECTURES
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

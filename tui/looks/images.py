@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from core import AlreadyExists, ImageInfo
 from core.kinds import Kind
 from core.kinds.images import image_label
-from core.store.containers import ARCHITECTURES, ImageRepo
+from core.store.images import ImageRepo
+from core.store.lxd_common import ARCHITECTURES
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from core import AlreadyExists
 from core.kinds import Kind
-from core.store.containers import ProfileRepo, networks_of
+from core.store.lxd_common import networks_of
+from core.store.profiles import ProfileRepo
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from core import AlreadyExists, NotFound, Store, ValidationError
 from core import documents as docs
+from core.claims import canonical_claims, parse_claims
 from core.kinds import Kind
 from core.kinds.users import SEP, claims_text, row_key, split_key
-from core.store.services import canonical_claims, checksum_from_hex, parse_claims
+from core.store.services import checksum_from_hex
 
 from .. import editor
 from ..widgets.detail_pane import Detail

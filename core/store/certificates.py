@@ -1,0 +1,175 @@
+"""Certificates (seed 003, LXD's model): trusted PEM certificates, keyed by the sha256 of
+their DER bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, or_, select, update
+
+from .. import validate
+from ..errors import ABSENT, AlreadyExists, NotFound, ValidationError
+from .lxd_common import T, check_text
+from .repo import Repo
+
+CERTIFICATE_TYPES = {0: "client", 1: "server", 2: "metrics"}
+
+
+@dataclass
+class CertificateInfo:
+    fingerprint: str
+    name: str
+    type: str
+    certificate: str
+
+
+def parse_certificate(pem: str) -> tuple[str, str | None]:
+    """The sha256 fingerprint of the certificate's DER bytes and its subject CN (if any)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if not isinstance(pem, str) or "-----BEGIN CERTIFICATE-----" not in pem:
+        raise ValidationError(
+            "certificate", _short(pem), "is not a PEM certificate (BEGIN CERTIFICATE)"
+        )
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError as exc:
+        raise ValidationError("certificate", _short(pem), f"cannot be parsed: {exc}") from None
+    fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    cn = str(names[0].value) if names else None
+    return fingerprint, cn
+
+
+def _short(value: object) -> object:
+    return value[:40] + "..." if isinstance(value, str) and len(value) > 40 else value
+
+
+class CertificateRepo(Repo):
+    kind = "certificate"
+
+    def list(self) -> list[CertificateInfo]:
+        c = T["certificates"]
+        with self._store.reading() as conn:
+            rows = conn.execute(select(c).order_by(c.c.name, c.c.fingerprint))
+            return [self._info(r) for r in rows]
+
+    def get(self, ref: str) -> CertificateInfo:
+        """By fingerprint, unique fingerprint prefix or name."""
+        c = T["certificates"]
+        condition = c.c.name == ref
+        if ref and all(ch in "0123456789abcdef" for ch in ref.lower()):  # a fingerprint prefix
+            condition = or_(condition, c.c.fingerprint.startswith(ref.lower(), autoescape=True))
+        with self._store.reading() as conn:
+            rows = list(conn.execute(select(c).where(condition).limit(2))) if ref else []
+        if len(rows) > 1:
+            raise ValidationError(
+                "certificate", ref, "matches several certificates: give the fingerprint"
+            )
+        if not rows:
+            raise NotFound(self.kind, ref)
+        return self._info(rows[0])
+
+    def add(self, pem: str, *, name: str | None = None, type: str = "client") -> CertificateInfo:
+        fingerprint, cn = parse_certificate(pem)
+        name = name if name is not None else cn
+        if not name:
+            raise ValidationError("name", name, "is required: the certificate has no subject CN")
+        check_text(name, "name")
+        ctype = validate.choice(type, CERTIFICATE_TYPES, "type")
+        c = T["certificates"]
+        with self._store.transaction() as conn:
+            if conn.scalar(select(c.c.id).where(c.c.fingerprint == fingerprint)) is not None:
+                raise AlreadyExists(self.kind, fingerprint)
+            conn.execute(
+                insert(c).values(
+                    fingerprint=fingerprint, name=name, type=ctype, certificate=pem.strip() + "\n"
+                )
+            )
+        return self.get(fingerprint)
+
+    def save(self, info: CertificateInfo) -> str:
+        """Add the certificate or update its name and type; "created", "updated" or "unchanged"."""
+        fingerprint, _ = parse_certificate(info.certificate)
+        if info.fingerprint and info.fingerprint.lower() != fingerprint:
+            raise ValidationError(
+                "fingerprint",
+                info.fingerprint,
+                f"does not match the certificate (sha256 is {fingerprint})",
+            )
+        c = T["certificates"]
+        with self._store.transaction() as conn:
+            row = conn.execute(select(c).where(c.c.fingerprint == fingerprint)).first()
+            if row is None:
+                self.add(info.certificate, name=info.name or None, type=info.type)
+                return "created"
+            ctype = validate.choice(info.type, CERTIFICATE_TYPES, "type")
+            name = info.name or row.name
+            if (row.name, row.type) == (name, ctype):
+                return "unchanged"
+            conn.execute(update(c).where(c.c.id == row.id).values(name=name, type=ctype))
+            return "updated"
+
+    def delete(self, ref: str) -> None:
+        c = T["certificates"]
+        with self._store.transaction() as conn:
+            fingerprint = self.get(ref).fingerprint
+            conn.execute(delete(c).where(c.c.fingerprint == fingerprint))
+
+    @staticmethod
+    def validated(info: CertificateInfo) -> CertificateInfo:
+        """A CertificateInfo with every field checked, as ContainerRepo.validated does: its
+        fingerprint is the certificate's (a given one must match), its name the given one or
+        else the certificate's subject CN."""
+        try:
+            fingerprint, cn = parse_certificate(info.certificate)
+        except ValidationError as exc:
+            broken: ValidationError | None = exc
+            fingerprint, cn = "", None
+        else:
+            broken = None
+
+        def certificate() -> str:
+            if broken is not None:
+                raise broken
+            return info.certificate
+
+        def matching_fingerprint() -> str:
+            given = info.fingerprint
+            if given and broken is None and str(given).lower() != fingerprint:
+                raise ValidationError(
+                    "fingerprint",
+                    given,
+                    f"does not match the certificate (its sha256 is {fingerprint})",
+                )
+            return fingerprint
+
+        def name() -> str:
+            name = info.name or cn or ""
+            if name:
+                check_text(name, "name")
+            elif broken is None:
+                raise ValidationError("name", ABSENT, "required: the certificate has no subject CN")
+            return name
+
+        return CertificateInfo(
+            **validate.each_field({
+                "certificate": certificate,
+                "fingerprint": matching_fingerprint,
+                "name": name,
+                "type": lambda: CERTIFICATE_TYPES[
+                    validate.choice(info.type, CERTIFICATE_TYPES, "type")
+                ],
+            })
+        )  # fmt: skip
+
+    @staticmethod
+    def _info(row) -> CertificateInfo:
+        return CertificateInfo(
+            fingerprint=row.fingerprint,
+            name=row.name,
+            type=CERTIFICATE_TYPES.get(row.type, str(row.type)),
+            certificate=row.certificate,
+        )

@@ -1,0 +1,61 @@
+"""The server config (seed 003's ``config`` table): key = value, each key checked by the
+rules of core.settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import delete, func, insert, select
+
+from .. import validate
+from ..settings import checked_config, checked_config_map
+from .lxd_common import T
+from .repo import Repo
+
+
+class ServerConfigRepo(Repo):
+    kind = "config key"
+
+    def all(self) -> dict[str, str]:
+        c = T["config"]
+        with self._store.reading() as conn:
+            rows = conn.execute(
+                select(c.c.key, c.c.value).where(c.c.value.is_not(None)).order_by(c.c.key)
+            )
+            return dict(rows.all())
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        c = T["config"]
+        with self._store.reading() as conn:
+            value = conn.scalar(select(c.c.value).where(c.c.key == key))
+        return default if value is None else value
+
+    def set(self, key: str, value: object | None) -> None:
+        """Set a server config key; ``None`` unsets it. A key or value that breaks the rules of
+        core.settings is a ValidationError naming the key and the rule."""
+        if value is None:
+            validate.config_key(key)
+        stored = None if value is None else checked_config(key, value)
+        c = T["config"]
+        with self._store.transaction() as conn:
+            conn.execute(delete(c).where(c.c.key == key))
+            if stored is not None:
+                conn.execute(insert(c).values(key=key, value=stored))
+
+    def replace(self, config: Mapping[str, object]) -> str:
+        """Replace the whole server config; "updated" or "unchanged". Each key is checked as
+        ``set`` checks it; None values are left out."""
+        clean = checked_config_map(config)
+        c = T["config"]
+        with self._store.transaction() as conn:
+            if self.all() == clean:
+                return "unchanged"
+            conn.execute(delete(c))
+            if clean:
+                conn.execute(insert(c), [{"key": k, "value": v} for k, v in clean.items()])
+            return "updated"
+
+    def count(self) -> int:
+        c = T["config"]
+        with self._store.reading() as conn:
+            return conn.scalar(select(func.count()).select_from(c)) or 0
