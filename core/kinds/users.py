@@ -8,7 +8,8 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from .. import claims, validate
+from .. import validate
+from ..claims import canonical_claims, parse_claims
 from ..errors import NodekeeperError
 from ..store import ServiceInfo, Store, UserEntry
 from ..store import services as rules
@@ -29,7 +30,7 @@ def row_key(entry: UserEntry) -> str:
 
 def split_key(key: str) -> tuple[list[str], str]:
     claims, _, service_id = key.partition(SEP)
-    return claims.parse_claims(claims), service_id
+    return parse_claims(claims), service_id
 
 
 def claims_text(claims: list[str]) -> str:
@@ -38,7 +39,7 @@ def claims_text(claims: list[str]) -> str:
 
 def user_name(claims: list[str], service_id: str) -> str:
     """How a binding is named in messages: ``["admin","ops"] on svc1``."""
-    return f"{claims.canonical_claims(claims, 'claims')} on {service_id}"
+    return f"{canonical_claims(claims, 'claims')} on {service_id}"
 
 
 class UsersContext:
@@ -89,7 +90,7 @@ class UsersKind(Kind[UserEntry]):
         return f"claim set {claims_text(item.claims)!r} on service {item.service_id!r}"
 
     def spoken(self, name: str, scope: str | None = None) -> str:
-        return user_name(claims.parse_claims(name, "claims"), scope or "")
+        return user_name(parse_claims(name, "claims"), scope or "")
 
     def label_of(self, listing: Listing[UserEntry] | None, key: str) -> str:
         claims, service_id = split_key(key)
@@ -107,7 +108,7 @@ class UsersKind(Kind[UserEntry]):
                        UsersContext({s.id: s for s in services}, current))  # fmt: skip
 
     def get(self, store: Store, name: str, scope: str | None = None) -> UserEntry:
-        return store.users.get(claims.parse_claims(name, "claims"), scope or "")
+        return store.users.get(parse_claims(name, "claims"), scope or "")
 
     def to_json(self, item: UserEntry, listing: Users | None = None) -> dict[str, Any]:
         return {
@@ -150,7 +151,7 @@ class UsersKind(Kind[UserEntry]):
     # -- deleting: the binding of a claim set to a service; the service stays
 
     def delete(self, store: Store, name: str, scope: str | None = None, force: bool = False):
-        store.users.unbind(claims.parse_claims(name, "claims"), scope or "")
+        store.users.unbind(parse_claims(name, "claims"), scope or "")
 
     def delete_plan(self, store: Store, listing: Users, key: str) -> DeletePlan:
         e = listing.items[key]
