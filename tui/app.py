@@ -51,8 +51,13 @@ from .widgets.form import error_text
 
 @dataclass(frozen=True)
 class Section:
-    label: str
+    label: str  # on its tab (short enough for seven tabs in 80 columns)
     make: Callable[[NodekeeperApp], Widget]
+    title: str = ""  # in the help and the palette, when it differs from the label
+
+    @property
+    def name(self) -> str:
+        return self.title or self.label
 
 
 def _dashboard(app: NodekeeperApp) -> Widget:
@@ -74,7 +79,10 @@ def _resources(kind: Kind[Any]) -> Callable[[NodekeeperApp], Widget]:
 # dashboard, then a section for each kind listed (core.kinds), in the kinds' order.
 SECTIONS: dict[str, Section] = {
     "dashboard": Section("Dashboard", _dashboard),
-    **{kind.plural: Section(kind.title, _resources(kind)) for kind in kinds.LISTED},
+    **{
+        kind.plural: Section(kind.tab or kind.title, _resources(kind), kind.title)
+        for kind in kinds.LISTED
+    },
 }
 EDIT_BINDINGS = (
     Binding("n", "new", "New"),
@@ -117,13 +125,13 @@ class ResourceProvider(Provider):
     async def discover(self) -> Hits:
         for number, (section, info) in enumerate(SECTIONS.items(), start=1):
             yield DiscoveryHit(
-                f"{number} {info.label}", self._jump(section), help="Go to this section"
+                f"{number} {info.name}", self._jump(section), help="Go to this section"
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for number, (section, info) in enumerate(SECTIONS.items(), start=1):
-            label = f"{number} {info.label}"
+            label = f"{number} {info.name}"
             if score := matcher.match(label):
                 yield Hit(score, self._highlight(matcher, label), self._jump(section),
                           text=label, help="Go to this section")  # fmt: skip
@@ -155,7 +163,7 @@ class SectionTabs(TabbedContent):
 
 
 class NodekeeperApp(KeysInOrder[None]):
-    """Browse and edit a node's store: dashboard, containers, profiles, images, services, users."""
+    """Browse and edit a node's store: the dashboard, and a section for each kind of resource."""
 
     CSS_PATH = "app.tcss"
     TITLE = "nodekeeper"
@@ -495,7 +503,7 @@ HELP_TEXT = {
     "help": "this help",
     "quit": "quit",
 }
-HELP_TEXT.update({f"show_section('{s}')": f"go to {info.label}" for s, info in SECTIONS.items()})
+HELP_TEXT.update({f"show_section('{s}')": f"go to {info.name}" for s, info in SECTIONS.items()})
 
 
 def at_most_lines(text: str, most: int) -> str:

@@ -201,11 +201,11 @@ class Kind(Generic[Item]):
     name: ClassVar[str]  # singular: "container"
     plural: ClassVar[str]  # "containers": `nodekeeper list containers`, a document's [[containers]]
     title: ClassVar[str]  # the console's section: "Containers"
+    tab: ClassVar[str | None] = None  # a shorter title for its tab, when the title is long
     order: ClassVar[int]  # its place among the kinds: sections, help and documents follow it
     apply_order: ClassVar[int]  # a document applies lower numbers first (what others name)
     article: ClassVar[str] = "a"  # "an image"
     domain: ClassVar[str | None] = None  # its change counter in the store (Store.revision)
-    large: ClassVar[bool] = False  # listed whole (False) or a page at a time (log, audit)
     singleton: ClassVar[bool] = False  # one per store: a document's [NAME] table, not an array
     names_help: ClassVar[str] = "name"  # how `show`/`delete` name one
     empty_hint: ClassVar[str] = "Nothing here yet."
