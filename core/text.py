@@ -5,6 +5,7 @@ both show them."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 # C0 controls, DEL and C1 controls; the Unicode line/paragraph separators; bidirectional
 # embeddings, overrides and isolates (they reorder what follows them on screen).
@@ -62,3 +63,24 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 def in_number(count: int, noun: str, plural: str | None = None) -> str:
     """The noun as ``count`` of it is said: ``row`` for 1, ``rows`` for any other count."""
     return noun if count == 1 else plural or noun + "s"
+
+
+SHORT_ID = 12  # characters of a fingerprint or checksum shown in tables, like `lxc image list`
+
+
+def short_id(value: str | None) -> str:
+    """The first 12 characters of a fingerprint; empty for None."""
+    return "" if not value else value[:SHORT_ID]
+
+
+def utc_minutes(when: datetime | None) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM`` in UTC; empty for None."""
+    if when is None:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"

@@ -24,33 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..store import Store
-from ..text import human_size
+from ..text import human_size, short_id, utc_minutes, yes_no
 
 Item = TypeVar("Item")
-
-SHORT_ID = 12  # characters of a fingerprint or checksum shown in tables, like `lxc image list`
-
-
-def short_id(value: str | None) -> str:
-    """The first 12 characters of a fingerprint; empty for None."""
-    return "" if not value else value[:SHORT_ID]
-
-
-def utc_minutes(when: datetime | None) -> str:
-    """A timestamp as ``YYYY-MM-DD HH:MM`` in UTC; empty for None."""
-    if when is None:
-        return ""
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%d %H:%M")
-
-
-def yes_no(value: bool) -> str:
-    return "yes" if value else "no"
 
 
 # How a column's value is shown in a table (the CLI's and the console's); JSON and CSV keep the

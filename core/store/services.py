@@ -722,25 +722,6 @@ class UserRepo(Repo):
             raise NotFound("service", service_id)
 
 
-def service_json(info: ServiceInfo) -> dict[str, Any]:
-    """A service as a JSON object: ``name`` (its id) first, then every field, dates ISO 8601."""
-    data: dict[str, Any] = {"name": info.id}
-    for f in fields(ServiceInfo):
-        value = getattr(info, f.name)
-        data[f.name] = value.isoformat() if isinstance(value, datetime) else value
-    return data
-
-
-def entry_json(entry: UserEntry) -> dict[str, Any]:
-    return {
-        "name": entry.key,
-        "claims": entry.claims,
-        "service_id": entry.service_id,
-        "storage_folder": entry.storage_folder,
-        "state_checksum": entry.state_checksum.hex() if entry.state_checksum is not None else None,
-    }
-
-
 __all__ = [
     "CURRENT_USERS_KEY",
     "RUNTIME_FIELDS",

@@ -11,10 +11,10 @@ from core.kinds import Kind
 from core.kinds.images import image_label
 from core.store.images import ImageRepo
 from core.store.lxd_common import ARCHITECTURES
+from core.text import human_size, utc_minutes, yes_no
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
-from ..widgets.format import human_size, utc_minutes, yes_no
 from .base import Look
 from .fields import join_list, lines_to_map, map_to_lines, optional_int, split_list
 

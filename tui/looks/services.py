@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from core import AlreadyExists, ServiceInfo
 from core.kinds import Kind
 from core.store.services import validated
+from core.text import human_size, utc_minutes
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
-from ..widgets.format import human_size, utc_minutes
 from .base import Look, tone_style
 from .fields import int_text, optional_int, optional_text
 
