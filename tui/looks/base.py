@@ -3,7 +3,7 @@ plan's message as styled text."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.content import Content
 
@@ -15,9 +15,6 @@ from .. import editor
 from ..widgets.detail_pane import Detail
 from ..widgets.form import FormModal
 from ..widgets.safe import safe
-
-if TYPE_CHECKING:
-    from ..screens.resource import ResourceSection
 
 # A column's tone (core.kinds.base.Column.tones) as the console colours it.
 TONE_STYLE = {"good": "green", "muted": "dim", "bad": "red", "warn": "yellow",
@@ -68,9 +65,7 @@ class Look:
                 d.fields(table)
         return d
 
-    def form(
-        self, section: ResourceSection, listing: Listing[Any], key: str | None
-    ) -> FormModal[str] | None:
+    def form(self, store: Store, listing: Listing[Any], key: str | None) -> FormModal[str] | None:
         """The create (key None) or edit form; its submit returns the key to select. None: the
         kind has no form (``E`` edits it as a document)."""
         return None

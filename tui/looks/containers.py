@@ -17,9 +17,8 @@ from .base import Look, tone_style
 from .fields import join_list, lines_to_map, map_to_lines, split_list
 
 if TYPE_CHECKING:
+    from core import Store
     from core.kinds.containers import Containers
-
-    from ..screens.resource import ResourceSection
 
 
 def origin_text(origin: str) -> str:
@@ -58,10 +57,9 @@ class ContainersLook(Look):
 
     # -- create and edit
 
-    def form(self, section: ResourceSection, data: Containers, key: str | None) -> FormModal[str]:
+    def form(self, store: Store, data: Containers, key: str | None) -> FormModal[str]:
         current = data.items[key] if key is not None else None
         profiles = data.context.profiles
-        store = section.store
         fields = [
             Field("name", "Name", current.name if current else "", disabled=current is not None,
                   placeholder="web1", errors=("container",)),

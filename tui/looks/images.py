@@ -19,9 +19,8 @@ from .base import Look
 from .fields import join_list, lines_to_map, map_to_lines, optional_int, split_list
 
 if TYPE_CHECKING:
+    from core import Store
     from core.kinds.images import Images
-
-    from ..screens.resource import ResourceSection
 
 
 class ImagesLook(Look):
@@ -43,9 +42,8 @@ class ImagesLook(Look):
         d.heading("Properties", len(i.properties)).fields(i.properties)
         return d
 
-    def form(self, section: ResourceSection, data: Images, key: str | None) -> FormModal[str]:
+    def form(self, store: Store, data: Images, key: str | None) -> FormModal[str]:
         current = data.items[key] if key is not None else None
-        store = section.store
         editing = current is not None
         fields = [
             Field("fingerprint", "Fingerprint", current.fingerprint if current else "",

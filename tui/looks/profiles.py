@@ -16,9 +16,8 @@ from .base import Look
 from .fields import lines_to_map, map_to_lines
 
 if TYPE_CHECKING:
+    from core import Store
     from core.kinds.profiles import Profiles
-
-    from ..screens.resource import ResourceSection
 
 
 class ProfilesLook(Look):
@@ -33,9 +32,8 @@ class ProfilesLook(Look):
         d.heading("Devices", len(p.devices)).devices(p.devices)
         return d
 
-    def form(self, section: ResourceSection, data: Profiles, key: str | None) -> FormModal[str]:
+    def form(self, store: Store, data: Profiles, key: str | None) -> FormModal[str]:
         current = data.items[key] if key is not None else None
-        store = section.store
         fields = [
             Field("name", "Name", current.name if current else "", disabled=current is not None,
                   placeholder="web", errors=("profile",)),

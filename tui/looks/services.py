@@ -18,9 +18,8 @@ from .base import Look, tone_style
 from .fields import int_text, optional_int, optional_text
 
 if TYPE_CHECKING:
+    from core import Store
     from core.kinds.services import Services
-
-    from ..screens.resource import ResourceSection
 
 # The configuration a form edits; state, status, start_at and main_pid belong to systemd.
 CONFIG_FIELDS = ("service", "version", "path", "user", "permissions", "ttl", "ul_limit",
@@ -79,9 +78,8 @@ class ServicesLook(Look):
             d.field(entry.key, entry.storage_folder or "", "storage folder")
         return d
 
-    def form(self, section: ResourceSection, data: Services, key: str | None) -> FormModal[str]:
+    def form(self, store: Store, data: Services, key: str | None) -> FormModal[str]:
         current = data.items[key] if key is not None else None
-        store = section.store
 
         def number(name: str) -> partial[int | None]:
             return partial(optional_int, field=name)

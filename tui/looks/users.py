@@ -27,8 +27,6 @@ from .fields import optional_text, split_list
 if TYPE_CHECKING:
     from core.kinds.users import Users
 
-    from ..screens.resource import ResourceSection
-
 
 def checksum_text(checksum: bytes | None, short: bool = False) -> str:
     if checksum is None:
@@ -66,9 +64,8 @@ class UsersLook(Look):
                 d.field("", checksum_text(x.state_checksum), "checksum")
         return d
 
-    def form(self, section: ResourceSection, data: Users, key: str | None) -> FormModal[str]:
+    def form(self, store: Store, data: Users, key: str | None) -> FormModal[str]:
         current = data.items[key] if key is not None else None
-        store = section.store
         services = sorted(data.context.services)
         fields = [
             Field("claims", "Claims", claims_text(current.claims) if current else "",

@@ -252,7 +252,7 @@ class ResourceSection(Widget):
 
     def form(self, data: Listing[Any], key: str | None) -> FormModal[str] | None:
         """The create (key None) or edit form; its submit returns the key to select."""
-        return self.look.form(self, data, key)
+        return self.look.form(self.store, data, key)
 
     def delete_plan(self, data: Listing[Any], key: str) -> DeletePlan | str:
         """What deleting ``key`` means, or why it cannot be deleted."""
