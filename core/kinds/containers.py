@@ -23,7 +23,7 @@ from .base import (
     fields_table,
 )
 
-USING = Filter("using", "NETWORK", "only those using this network (bridge), profiles included")
+USING = Filter("using", "NETWORK", "only those using this network (bridge), through a profile too")
 
 
 @dataclass(frozen=True)

@@ -226,12 +226,13 @@ def test_peak_rss_after_every_section_and_the_filter(db: Path):
             "Images": len(store.images.list()),
             "Services": len(store.services.ids()),
             "Users": len(store.users.entries()),
+            "Certificates": len(store.certificates.list()),
         }
     visits = []
     with PtyApp(nodekeeper("--db", str(db), "--no-collect")) as app:
         app.wait_for(*DASHBOARD_FILLED, timeout=30)
         visits.append(("1 dashboard", app.ps.memory_info().rss, app.peak_rss()))
-        for key, section in zip("23456", totals, strict=True):
+        for key, section in zip("234567", totals, strict=True):
             start = app.offset
             app.write(key.encode())
             app.wait_for(status(section, None, totals[section]), start=start, timeout=60)
