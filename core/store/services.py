@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from .. import validate
-from ..claims import canonical_claims, json_list, parse_claims
+from ..claims import canonical_claims, json_list
 from ..errors import AlreadyExists, NotFound, ValidationError
 from ..models import services as m
 from ..models.base import utcnow
@@ -733,9 +733,7 @@ __all__ = [
     "ServiceStatus",
     "UserEntry",
     "UserRepo",
-    "canonical_claims",
     "checksum_from_hex",
-    "parse_claims",
     "service_id",
     "state_checksum",
     "traffic_chains",
