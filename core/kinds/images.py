@@ -56,10 +56,7 @@ class ImagesKind(Kind[ImageInfo]):
     def read(self, store: Store, **filters: Any) -> Images:
         with store.reading():
             images = store.images.list()
-            used_by: dict[str, list[str]] = {i.fingerprint: [] for i in images}
-            for c in store.containers.list():
-                if c.image:
-                    used_by.setdefault(c.image, []).append(c.name)
+            used_by = store.containers.by_image()
         return Listing({i.fingerprint: i for i in images}, used_by)
 
     def get(self, store: Store, name: str, scope: str | None = None) -> ImageInfo:

@@ -43,10 +43,7 @@ class ProfilesKind(Kind[ProfileInfo]):
     def read(self, store: Store, **filters: Any) -> Profiles:
         with store.reading():
             profiles = store.profiles.list(network=filters.get("using"))
-            used_by: dict[str, list[str]] = {p.name: [] for p in profiles}
-            for c in store.containers.list():
-                for name in c.profiles:
-                    used_by.setdefault(name, []).append(c.name)
+            used_by = store.containers.by_profile()
         return Listing({p.name: p for p in profiles}, used_by)
 
     def get(self, store: Store, name: str, scope: str | None = None) -> ProfileInfo:
