@@ -386,27 +386,43 @@ def _deletable() -> list[Kind[Any]]:
     return [kind for kind in kinds.KINDS if kind.deletable]
 
 
+def _column_name(text: str) -> str:
+    """How ``--columns`` compares names: any case, spaces as underscores (``"used by"``)."""
+    return "_".join(text.casefold().split())
+
+
+def columns_help(kind: Kind[Any]) -> str:
+    """``list KIND --columns help``: each column's name and header, in table order."""
+    lines = [f"the columns of {kind.plural} (--columns takes the name or the header):"]
+    lines += [f"  {column.key:<16} {column.header}" for column in kind.columns]
+    return "\n".join(lines)
+
+
 def _chosen_columns(kind: Kind[Any], wanted: str | None) -> list[Column[Any]]:
     """The columns ``--columns`` names (by key, or by header in any case), in its order; every
-    column without it. An unknown name is an error listing the known ones."""
+    column without it. An unknown name, an empty list or a column named twice is an error."""
     if wanted is None:
         return list(kind.columns)
     by_name: dict[str, Column[Any]] = {}
     for column in reversed(kind.columns):  # a key wins over another column's header
-        by_name[column.header.casefold().replace(" ", "_")] = column
+        by_name[_column_name(column.header)] = column
     by_name |= {column.key: column for column in kind.columns}
     names = [name.strip() for name in wanted.split(",") if name.strip()]
     known = ", ".join(column.key for column in kind.columns)
-    if not names or names == ["help"]:
-        raise NodekeeperError(f"--columns: the columns of {kind.plural} are: {known}")
-    unknown = [name for name in names if name.casefold() not in by_name]
+    if not names:
+        raise NodekeeperError(f"--columns: name at least one column of {kind.plural}: {known}")
+    unknown = [name for name in names if _column_name(name) not in by_name]
     if unknown:
         raise NodekeeperError(
             f"--columns: {', '.join(map(repr, unknown))} "
             f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of {kind.plural} "
-            f"(columns: {known})"
+            f"(columns: {known}; --columns help describes them)"
         )
-    return [by_name[name.casefold()] for name in names]
+    chosen = [by_name[_column_name(name)] for name in names]
+    twice = sorted({c.key for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise NodekeeperError(f"--columns: {', '.join(twice)} named more than once")
+    return chosen
 
 
 def _listing(store: Store, kind: Kind[Any], args: argparse.Namespace) -> Listing[Any]:
@@ -431,12 +447,12 @@ def csv_text(column: Column[Any], value: object) -> str:
     table's keys joined with commas, controls escaped."""
     if value is None:
         return ""
-    if column.shown == "count":
+    if column.format == "count":
         return str(len(value))  # type: ignore[arg-type]
     if isinstance(value, list | tuple | dict):
         return escape_control(",".join(map(str, value)))
-    if column.shown == "yes_no" or hasattr(value, "isoformat"):
-        return column.text(value) if column.shown == "yes_no" else value.isoformat()  # type: ignore[attr-defined]
+    if column.format == "yes_no" or hasattr(value, "isoformat"):
+        return column.text(value) if column.format == "yes_no" else value.isoformat()  # type: ignore[attr-defined]
     return escape_control(value)
 
 
@@ -478,6 +494,9 @@ def format_table(
 
 def cmd_list(args: argparse.Namespace) -> int:
     kind = kinds.by_name(args.kind)
+    if args.columns is not None and _column_name(args.columns) == "help":
+        print(columns_help(kind))
+        return 0
     columns = _chosen_columns(kind, args.columns)
     # One state of the database for every column.
     with _open(args, create=False) as store, store.reading():

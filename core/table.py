@@ -1,6 +1,7 @@
 """How a table fits a width: the one rule the CLI's tables and the console's share.
 
-Numbers are never cut (a numeric column is shown whole or not at all); the least important
+Numbers and values of a fixed format (a date, a fingerprint) are never cut: such a column is
+shown whole or not at all; the least important
 columns are dropped first, then text columns narrowed, least important first, their values cut
 with an ellipsis, never silently.
 """
@@ -18,21 +19,25 @@ PADDING = 1  # spaces on each side of a cell: two between columns
 class Fitted(Protocol):
     """What fitting needs of a column (core.kinds' Column and the console's both have it)."""
 
-    numeric: bool
     priority: int
     width: int | None
+
+    @property
+    def whole(self) -> bool:  # shown whole or dropped, never cut: numbers, dates, fingerprints
+        ...
 
 
 def capped(columns: Sequence[Fitted], natural: Sequence[int], headers: Sequence[int]) -> list[int]:
     """The natural widths, each text column held to its width hint (never below its header)."""
     return [
-        min(width, max(column.width, header)) if column.width and not column.numeric else width
+        min(width, max(column.width, header)) if column.width and not column.whole else width
         for column, width, header in zip(columns, natural, headers, strict=True)
     ]
 
 
 ELLIPSIS = "…"
 IDENTITY_SHARE = 2 / 3  # at most this share of the width is kept for a priority-1 column
+MIN_TEXT = 8  # a text column is not narrowed below this (or its header): "x86…" says nothing
 
 
 def fit_widths(
@@ -42,9 +47,9 @@ def fit_widths(
     the widths), None for a column dropped.
 
     ``natural``: the widest cell of each column (its header included); ``headers``: its header's
-    width, which a text column is never narrowed below. Columns are dropped, least important
+    width, which a text column is never narrowed below, nor below ``MIN_TEXT``. Columns are dropped, least important
     first (the rightmost of equal priority first, never the first column), while they do not
-    fit at their narrowest: a numeric column whole, a text column at its header's width, a
+    fit at their narrowest: a whole column whole, a text column at its floor, a
     priority-1 column whole up to ``IDENTITY_SHARE`` of the room. Then the text columns are
     narrowed, least important first, as far as need be. When even that does not fit, the table
     scrolls sideways."""
@@ -52,13 +57,16 @@ def fit_widths(
     def cost(widths: Iterable[int]) -> int:
         return sum(width + 2 * PADDING for width in widths)
 
+    def floor(i: int) -> int:
+        return min(natural[i], max(headers[i], MIN_TEXT))
+
     def narrowest(i: int) -> int:
         column, width = columns[i], natural[i]
-        if column.numeric:
+        if column.whole:
             return width
         if column.priority <= 1:
-            return min(width, max(headers[i], int(room * IDENTITY_SHARE)))
-        return min(width, headers[i])
+            return min(width, max(floor(i), int(room * IDENTITY_SHARE)))
+        return floor(i)
 
     least_first = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i), reverse=True)
     kept = set(range(len(columns)))
@@ -72,8 +80,8 @@ def fit_widths(
     for i in least_first:
         if excess <= 0:
             break
-        if i in kept and not columns[i].numeric:
-            cut = min(excess, max(0, widths[i] - headers[i]))
+        if i in kept and not columns[i].whole:
+            cut = min(excess, max(0, widths[i] - floor(i)))
             widths[i] -= cut
             excess -= cut
     return [widths.get(i) for i in range(len(columns))]

@@ -32,7 +32,7 @@ from ..text import human_size, short_id, utc_minutes, yes_no
 Item = TypeVar("Item")
 
 
-# How a column's value is shown in a table (the CLI's and the console's); JSON and CSV keep the
+# How a table (the CLI's and the console's) shows a value of each format; JSON and CSV keep the
 # value itself (a size in bytes, a date in ISO 8601).
 def listed(value: object) -> str:
     """A list as ``a, b``; a table (devices, aliases) as its keys."""
@@ -41,7 +41,7 @@ def listed(value: object) -> str:
     return str(value)
 
 
-SHOWN_AS: dict[str, Callable[[Any], str]] = {
+FORMATS: dict[str, Callable[[Any], str]] = {
     "text": listed,
     "count": lambda v: str(len(v)),  # a table's or a list's number of entries
     "size": human_size,  # bytes in IEC units: 400 GiB
@@ -51,12 +51,16 @@ SHOWN_AS: dict[str, Callable[[Any], str]] = {
 }
 
 
+FIXED_FORMATS = frozenset({"size", "date", "id", "yes_no", "count"})
+
+
 @dataclass(frozen=True)
 class Column(Generic[Item]):
     """One column of a kind's table.
 
     ``value(item, listing)`` is the value itself (JSON and CSV hold it, the table sorts by it);
-    ``shown`` says how a table shows it (``SHOWN_AS``). ``numeric``: right-aligned and never
+    ``format`` says how a table shows it (``FORMATS``); a value of a fixed format (a size,
+    a date, a fingerprint) is, like a number, shown whole or not at all. ``numeric``: right-aligned and never
     cut (shown whole or dropped on a narrow terminal). ``priority``: 1 matters most (a row's
     name), higher numbers are dropped and narrowed first. ``width``: the most cells its values
     take before they are cut with an ellipsis (None: as wide as its widest value). ``tones``:
@@ -66,27 +70,34 @@ class Column(Generic[Item]):
     key: str  # its name in --columns, CSV headers and JSON objects
     header: str  # as the console shows it; the CLI shows it in capitals
     value: Callable[[Item, Any], object]
-    shown: str = "text"
+    format: str = "text"
     numeric: bool = False
     priority: int = 2
     width: int | None = None
     tones: Mapping[str, str] = field(default_factory=dict)
     # How a table shows the value when that needs the rest of the listing (an image by its
-    # alias); overrides ``shown``.
-    show: Callable[[Any, Any], str] | None = None
+    # alias); overrides ``format``, and the column sorts by the text shown.
+    text_of: Callable[[Any, Any], str] | None = None
 
     def text(self, value: object, listing: Any = None) -> str:
         """The value as a table shows it (not yet escaped): empty for None."""
         if value is None or value == "":
             return ""
-        if self.show is not None:
-            return self.show(value, listing)
-        return SHOWN_AS[self.shown](value)
+        if self.text_of is not None:
+            return self.text_of(value, listing)
+        return FORMATS[self.format](value)
 
-    def sort_value(self, value: object) -> object:
+    @property
+    def whole(self) -> bool:
+        """Shown whole or dropped, never cut: numbers and values of a fixed format."""
+        return self.numeric or self.format in FIXED_FORMATS
+
+    def sort_value(self, value: object, listing: Any = None) -> object:
         """What the table sorts by: the value itself (a size as bytes, a date as a date), a
-        count as its number, a table as its keys."""
-        if self.shown == "count" and value is not None:
+        count as its number, a table as its keys, or the text shown (``text_of``)."""
+        if self.text_of is not None:
+            return self.text(value, listing)
+        if self.format == "count" and value is not None:
             return len(value)  # type: ignore[arg-type]
         if isinstance(value, dict):
             return list(value)

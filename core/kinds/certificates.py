@@ -27,7 +27,7 @@ class CertificatesKind(Kind[CertificateInfo]):
         Column("name", "Name", lambda c, _: c.name, priority=1),
         Column("type", "Type", lambda c, _: c.type,
                tones={"client": "", "server": "good", "metrics": "muted"}),
-        Column("fingerprint", "Fingerprint", lambda c, _: c.fingerprint, shown="id"),
+        Column("fingerprint", "Fingerprint", lambda c, _: c.fingerprint, format="id"),
     )  # fmt: skip
     resource_types = (CertificateInfo,)
     required = ("certificate",)

@@ -72,7 +72,7 @@ class ContainersKind(Kind[ContainerInfo]):
         Column("networks", "Networks",
                lambda c, listing: container_networks(c, listing.context.profiles)),
         Column("image", "Image", lambda c, _: c.image, priority=3,
-               show=lambda fingerprint, listing: image_name(fingerprint, listing.context.images)),
+               text_of=lambda fingerprint, listing: image_name(fingerprint, listing.context.images)),
     )  # fmt: skip
     filters = (
         USING,

@@ -34,14 +34,14 @@ class ImagesKind(Kind[ImageInfo]):
     names_help = "an image's alias, fingerprint or unique fingerprint prefix"
     empty_hint = "No images. Press n to register one, or import some with `nodekeeper apply FILE`."
     columns = (
-        Column("fingerprint", "Fingerprint", lambda i, _: i.fingerprint, shown="id", priority=1),
+        Column("fingerprint", "Fingerprint", lambda i, _: i.fingerprint, format="id", priority=1),
         Column("aliases", "Aliases", lambda i, _: i.aliases),
         Column("architecture", "Arch", lambda i, _: i.architecture, priority=3),
-        Column("size", "Size", lambda i, _: i.size, shown="size", numeric=True),
+        Column("size", "Size", lambda i, _: i.size, format="size", numeric=True),
         Column("used_by", "Used by",
                lambda i, listing: len(listing.context.get(i.fingerprint, [])), numeric=True),
-        Column("public", "Public", lambda i, _: i.public, shown="yes_no", priority=3),
-        Column("upload_date", "Uploaded (UTC)", lambda i, _: i.upload_date, shown="date",
+        Column("public", "Public", lambda i, _: i.public, format="yes_no", priority=3),
+        Column("upload_date", "Uploaded (UTC)", lambda i, _: i.upload_date, format="date",
                priority=4),
     )  # fmt: skip
     resource_types = (ImageInfo,)

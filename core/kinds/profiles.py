@@ -32,7 +32,7 @@ class ProfilesKind(Kind[ProfileInfo]):
         Column("name", "Name", lambda p, _: p.name, priority=1),
         Column("used_by", "Used by", lambda p, listing: len(listing.context.get(p.name, [])),
                numeric=True),
-        Column("config", "Config", lambda p, _: p.config, shown="count", numeric=True),
+        Column("config", "Config", lambda p, _: p.config, format="count", numeric=True),
         Column("devices", "Devices", lambda p, _: p.devices),
         Column("description", "Description", lambda p, _: p.description, priority=3),
     )  # fmt: skip

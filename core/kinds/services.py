@@ -16,7 +16,7 @@ from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_tab
 
 STATE_TONES = {"running": "good", "stopped": "muted", "failed": "bad", "unknown": "warn",
                "starting": "busy", "stopping": "busy"}  # fmt: skip
-STATUS_TONES = {"error": "bad", "limit_exceeded": "warn"}
+STATUS_TONES = {"error": "bad", "limit_exceeded": "alert"}
 
 
 @dataclass(frozen=True)
@@ -71,16 +71,16 @@ class ServicesKind(Kind[ServiceInfo]):
         Column("state", "State", lambda s, _: s.state, priority=1, tones=STATE_TONES),
         Column("status", "Status", lambda s, _: s.status, priority=1, tones=STATUS_TONES),
         Column("traffic_in", "In", lambda s, listing: listing.context.counted(s.id, "in"),
-               shown="size", numeric=True),
+               format="size", numeric=True),
         Column("traffic_out", "Out", lambda s, listing: listing.context.counted(s.id, "out"),
-               shown="size", numeric=True),
+               format="size", numeric=True),
         Column("users", "Users", lambda s, listing: len(listing.context.users.get(s.id, [])),
                numeric=True, priority=3),
-        Column("ttl", "TTL",  lambda s, _: s.ttl, numeric=True),
-        Column("dl_limit", "DL limit", lambda s, _: s.dl_limit, shown="size", numeric=True,
-               priority=4),
-        Column("ul_limit", "UL limit", lambda s, _: s.ul_limit, shown="size", numeric=True,
-               priority=4),
+        Column("ttl", "TTL d",  lambda s, _: s.ttl, numeric=True),
+        Column("dl_limit", "DL limit", lambda s, _: s.dl_limit, format="size", numeric=True,
+               priority=5),
+        Column("ul_limit", "UL limit", lambda s, _: s.ul_limit, format="size", numeric=True,
+               priority=5),
         Column("version", "Ver", lambda s, _: s.version, numeric=True, priority=4),
         Column("service", "Unit", lambda s, _: s.service, priority=4),
     )  # fmt: skip

@@ -34,7 +34,8 @@ def split_key(key: str) -> tuple[list[str], str]:
 
 
 def claims_text(claims: list[str]) -> str:
-    return ", ".join(claims)
+    """A claim set as every place shows it: as stored, the JSON list the CLI takes."""
+    return canonical_claims(claims, "claims")
 
 
 def user_name(claims: list[str], service_id: str) -> str:
@@ -69,7 +70,7 @@ class UsersKind(Kind[UserEntry]):
         Column("service_state", "Service state",
                lambda e, listing: listing.context.state_of(e.service_id)),
         Column("storage_folder", "Storage folder", lambda e, _: e.storage_folder, priority=3),
-        Column("state_checksum", "Checksum", lambda e, _: _hex(e.state_checksum), shown="id",
+        Column("state_checksum", "Checksum", lambda e, _: _hex(e.state_checksum), format="id",
                priority=4),
     )  # fmt: skip
     filters = (Filter("service", "ID", "only the claim sets bound to this service"),)

@@ -563,10 +563,21 @@ def test_list_columns_names_an_unknown_column_and_lists_the_known_ones(capsys, d
     assert (code, out) == (1, "")
     assert err == (
         "error: --columns: 'colour' is not a column of containers (columns: name, power_state, "
-        "architecture, profiles, networks, image)\n"
+        "architecture, profiles, networks, image; --columns help describes them)\n"
     )
-    code, _, err = run(capsys, "list", "images", "--columns", "help", "--db", db)
-    assert code == 1 and "the columns of images are: fingerprint, aliases," in err
+    code, out, _ = run(capsys, "list", "images", "--columns", "help", "--db", db)
+    assert code == 0 and out.splitlines()[1:3] == [
+        "  fingerprint      Fingerprint", "  aliases          Aliases",
+    ]  # fmt: skip
+    code, _, err = run(capsys, "list", "images", "--columns", "size,SIZE", "--db", db)
+    assert (code, err) == (1, "error: --columns: size named more than once\n")
+    code, _, err = run(capsys, "list", "images", "--columns", ",", "--db", db)
+    assert code == 1 and "name at least one column of images" in err
+
+
+def test_list_columns_takes_a_header_as_shown(capsys, db):
+    code, out, _ = run(capsys, "list", "profiles", "-c", "Used By,name", "--db", db)
+    assert code == 0 and out.splitlines()[0].split() == ["USED", "BY", "NAME"]
 
 
 def test_a_table_fits_the_terminal_as_the_console_does(capsys, db, monkeypatch):

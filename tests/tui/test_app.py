@@ -543,7 +543,7 @@ def test_markup_in_store_text_is_shown_literally(store: Store) -> None:
         assert cells(app, key)[:2] == ['["[i]claim[/i]"]', "[b]x[/b]"]
         put_cursor(app, key)
         await settle(pilot)
-        assert detail(app).startswith("[i]claim[/i]\n") and "[u]/srv[/u]" in detail(app)
+        assert detail(app).startswith('["[i]claim[/i]"]\n') and "[u]/srv[/u]" in detail(app)
         await press(pilot, "2")
         put_cursor(app, "c1")
         await settle(pilot)

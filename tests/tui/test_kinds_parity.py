@@ -56,7 +56,7 @@ def test_list_json_and_the_console_table_show_the_same_rows(
         listing = kind.read(store)  # what an image's alias is, for the image column
 
     def shown(column, value):  # JSON writes a date in ISO 8601; the table shows its minute
-        if column.shown == "date" and value:
+        if column.format == "date" and value:
             value = datetime.fromisoformat(value)
         return escape_control(column.text(value, listing))
 

@@ -398,13 +398,13 @@ def test_fit_widths_drops_then_narrows_the_least_important_first() -> None:
 
     assert fit(49) == [10, 20, 6, 5]  # everything fits (2 cells of padding per column)
     assert fit(48) == [10, 19, 6, 5]  # the note narrows first
-    assert fit(33) == [10, 4, 6, 5]  # down to its header
-    assert fit(32) == [10, 10, 6, None]  # then the least important column goes
-    assert fit(26) == [10, 4, 6, None]
-    assert fit(25) == [10, None, 6, None]
+    assert fit(37) == [10, 8, 6, 5]  # down to 8 cells (MIN_TEXT: "x86…" says nothing)
+    assert fit(36) == [10, 14, 6, None]  # then the least important column goes
+    assert fit(30) == [10, 8, 6, None]
+    assert fit(29) == [10, None, 6, None]
     assert fit(19) == [10, None, None, None]
     assert fit(10) == [8, None, None, None]  # the name narrows last; numbers go whole
-    assert fit(3) == [4, None, None, None]  # never below its header: the table scrolls
+    assert fit(3) == [8, None, None, None]  # never below 8 (or its header): the table scrolls
 
 
 def test_at_80_columns_the_detail_pane_wraps_a_long_value_whole(store: Store) -> None:

@@ -37,7 +37,7 @@ def test_users_show_their_services_storage_folder_and_checksum(store: Store) -> 
         put_cursor(app, f"{PAIR}\tsvc1")
         await settle(pilot)
         text = detail(app)
-        assert f"stored as          {PAIR}  the current claim set" in text
+        assert "current            yes  the server config's users.current" in text
         services = text.split("Services of this claim set (2)\n")[1]
         assert "svc1               running  /var/aos/storage/1" in services
         assert "svc2               stopped" in services
@@ -90,7 +90,7 @@ def test_d_unbinds_after_a_confirmation(store: Store) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         message = await ask_delete(pilot, f"{PAIR}\tsvc1")
-        assert "Unbind the claim set subject2, user1 from service svc1?" in message
+        assert f"Unbind the claim set {PAIR} from service svc1?" in message
         assert "storage folder (/var/aos/storage/1)" in message and "The service stays." in message
         await press(pilot, "y")
         assert f"{PAIR}\tsvc1" not in shown(app)

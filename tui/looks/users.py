@@ -51,7 +51,7 @@ class UsersLook(Look):
         e = data.items[key]
         d = Detail(claims_text(e.claims))
         current = data.context.current
-        d.field("stored as", e.key, "the current claim set" if e.key == current else "")
+        d.field("current", "yes" if e.key == current else "no", "the server config's users.current")
         d.field("service", e.service_id)
         d.field("storage folder", e.storage_folder)
         d.field("state checksum", checksum_text(e.state_checksum))

@@ -56,7 +56,9 @@ Rows = dict[str, tuple[Cell, ...]]
 
 def table_columns(kind: Kind[Any]) -> list[Column]:
     """The console's columns of a kind, as it declares them."""
-    return [Column(c.key, c.header, c.numeric, c.priority, c.width) for c in kind.columns]
+    return [
+        Column(c.key, c.header, c.numeric, c.priority, c.width, fixed=c.whole) for c in kind.columns
+    ]
 
 
 class ResourceSection(Widget):
@@ -223,7 +225,7 @@ class ResourceSection(Widget):
             for column in columns:
                 value = column.value(item, data)
                 cells.append(Cell(
-                    column.text(value, data), sort=column.sort_value(value),
+                    column.text(value, data), sort=column.sort_value(value, data),
                     justify="right" if column.numeric else None,
                     style=TONE_STYLE.get(column.tone(value), ""),
                 ))  # fmt: skip

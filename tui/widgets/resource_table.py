@@ -118,6 +118,11 @@ class Column:
     numeric: bool = False
     priority: int = 2
     width: int | None = None  # the most cells its values take before they are cut
+    fixed: bool = False  # a value of a fixed format (a date, a fingerprint): whole or dropped
+
+    @property
+    def whole(self) -> bool:
+        return self.numeric or self.fixed
 
 
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
