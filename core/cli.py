@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 LIST_KINDS = tuple(kind.plural for kind in kinds.LISTED)
 SHOW_KINDS = tuple(kind.name for kind in kinds.KINDS)
-DELETE_KINDS = tuple(kind.name for kind in kinds.KINDS if kind.deletable)
+DELETABLE = tuple(kind for kind in kinds.KINDS if kind.deletable)
+DELETE_KINDS = tuple(kind.name for kind in DELETABLE)
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
@@ -168,12 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the TOML document, or - for standard input")
 
-    p = command("delete", f"delete {_spoken([k.a for k in _deletable()]).replace(' and ', ' or ')}",
+    p = command("delete", f"delete {_spoken([k.a for k in DELETABLE]).replace(' and ', ' or ')}",
                 cmd_delete)  # fmt: skip
     p.add_argument("kind", choices=DELETE_KINDS)
     p.add_argument("name", help=_named_help("delete"))
     scope_options(p)
-    forced = [k for k in _deletable() if k.force_means]
+    forced = [k for k in DELETABLE if k.force_means]
     p.add_argument(
         "--force", action="store_true",
         help="; ".join(f"{k.name}: delete {k.force_means} too" for k in forced),
@@ -380,10 +381,6 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 # -- list --------------------------------------------------------------------------------------
-
-
-def _deletable() -> list[Kind[Any]]:
-    return [kind for kind in kinds.KINDS if kind.deletable]
 
 
 def _column_name(text: str) -> str:
@@ -620,7 +617,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     kind = kinds.by_name(args.kind)
     if args.force and not kind.force_means:
-        forced = [k for k in _deletable() if k.force_means]
+        forced = [k for k in DELETABLE if k.force_means]
         raise NodekeeperError(
             f"--force applies to {_spoken([k.plural for k in forced])} only "
             f"({forced[0].force_means}), not to {kind.a}"

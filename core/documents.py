@@ -114,11 +114,6 @@ def _fetch_scoped(store: Store, kind: Kind[Any], name: str | None, scope: str | 
     return kind.get(store, name, scope)
 
 
-def fetch_user(store: Store, claims: str | None, service: str | None) -> UserEntry:
-    """The binding of ``claims`` (a JSON list of strings, in any order) on service ``service``."""
-    return _fetch_scoped(store, kinds.by_name("user"), claims, service)
-
-
 # ---------------------------------------------------------------------------------------------
 # parse and validate
 
@@ -477,7 +472,6 @@ __all__ = [
     "dump",
     "export",
     "fetch",
-    "fetch_user",
     "load",
     "parse",
     "parse_user",

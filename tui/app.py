@@ -1,7 +1,9 @@
 """The nodekeeper console: a Textual App over a ``core.Store``.
 
-This module keeps the App, the sections registry, the key bindings and the command palette
-provider; each section lives in ``tui/screens/`` and the shared components in ``tui/widgets/``.
+This module keeps the App, the sections registry (the dashboard, then a section for each kind of
+``core.kinds``), the key bindings and the command palette provider; the sections live in
+``tui/screens/``, what a kind shows beyond its declaration in ``tui/looks/``, and the shared
+components in ``tui/widgets/``.
 Data flow (DESIGN.md): sections read snapshots from ``core`` in thread workers and apply them on
 the main thread; every write is one core call (one transaction) in a thread worker. Nothing here
 talks SQL.
@@ -91,6 +93,7 @@ EDIT_BINDINGS = (
     Binding("d", "delete", "Delete"),
 )
 EDIT_ACTIONS = frozenset(binding.action for binding in EDIT_BINDINGS)
+FORM_ACTIONS = frozenset({"new", "edit"})
 NOTE_LINES = 4  # a notification's message at most: at 80x24 a long error hid the console
 LAZY_RETRY = 0.02  # seconds: how soon a key for a section still being mounted is tried again
 TABLE_ACTIONS = EDIT_ACTIONS | {"filter", "sort", "sort_reverse"}
@@ -412,10 +415,13 @@ class NodekeeperApp(KeysInOrder[None]):
         if action == "say_read_only":
             return self.read_only and self.active_resources() is not None
         if action in TABLE_ACTIONS:
-            if self.active_resources() is None:
+            section = self.active_resources()
+            if section is None:
                 return False  # the dashboard has no table
             if action in EDIT_ACTIONS and self.read_only:
                 return False  # hidden, and pressing the key does nothing
+            if action in FORM_ACTIONS and not section.look.has_form:
+                return False  # a kind without a form (certificates): E edits it
         return True
 
     def _on_section(self, action: str) -> None:

@@ -64,10 +64,11 @@ class Outcome:
     written: bool = False
 
 
-def core_document(store: Store, kind: str, name: str) -> Document:
-    """A container, profile, image or service as ``nodekeeper export`` writes it, applied as
-    ``nodekeeper apply`` would, limited to that one resource."""
-    title = f"{kind} {name!r}"
+def core_document(store: Store, kind: str, name: str, title: str | None = None) -> Document:
+    """A resource of ``kind`` as ``nodekeeper export`` writes it, applied as
+    ``nodekeeper apply`` would, limited to that one resource. ``title`` names it in messages
+    (a certificate by its name, not its fingerprint)."""
+    title = title or f"{kind} {name!r}"
 
     def export() -> str:
         return docs.export(store, kind, name)

@@ -7,8 +7,9 @@ from functools import partial
 from typing import Any
 
 from ..store import CertificateInfo, Store
-from ..store.certificates import CertificateRepo
-from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
+from ..store.certificates import CertificateRepo, certificate_expiry
+from ..text import short_id
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
 
 Certificates = Listing[CertificateInfo]
 
@@ -27,10 +28,13 @@ class CertificatesKind(Kind[CertificateInfo]):
         Column("name", "Name", lambda c, _: c.name, priority=1),
         Column("type", "Type", lambda c, _: c.type,
                tones={"client": "", "server": "good", "metrics": "muted"}),
+        Column("expires", "Expires (UTC)", lambda c, _: certificate_expiry(c.certificate),
+               format="date", priority=3),
         Column("fingerprint", "Fingerprint", lambda c, _: c.fingerprint, format="id"),
     )  # fmt: skip
     resource_types = (CertificateInfo,)
     required = ("certificate",)
+    removed_on_apply = "keys"
 
     def key(self, item: CertificateInfo) -> str:
         return item.fingerprint  # names need not be unique
@@ -45,7 +49,9 @@ class CertificatesKind(Kind[CertificateInfo]):
         return store.certificates.get(name)
 
     def to_json(self, item: CertificateInfo, listing: Certificates | None = None) -> dict:
-        return {"name": item.name, "type": item.type, "fingerprint": item.fingerprint}
+        expires = certificate_expiry(item.certificate)
+        return {"name": item.name, "type": item.type, "fingerprint": item.fingerprint,
+                "expires": expires.isoformat() if expires else None}  # fmt: skip
 
     def to_table(self, resource: CertificateInfo) -> dict[str, Any]:
         return fields_table(resource)

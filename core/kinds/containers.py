@@ -10,7 +10,7 @@ from typing import Any
 from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
 from ..store.containers import ContainerRepo, expand
 from ..store.lxd_common import networks_of
-from ..text import counted
+from ..text import counted, short_id
 from .base import (
     Column,
     DeletePlan,
@@ -22,6 +22,7 @@ from .base import (
     Value,
     fields_table,
 )
+from .images import image_label
 
 USING = Filter("using", "NETWORK", "only those using this network (bridge), through a profile too")
 
@@ -33,13 +34,12 @@ class ContainersContext:
 
 
 def image_name(fingerprint: str | None, images: Mapping[str, ImageInfo]) -> str:
-    """An image by its first alias, else the first 12 digits of its fingerprint."""
+    """The image a container was made from, by its first alias (``image_label``); the first
+    12 digits of its fingerprint when the image is gone from the store."""
     if not fingerprint:
         return ""
     image = images.get(fingerprint)
-    if image is not None and image.aliases:
-        return next(iter(image.aliases))
-    return fingerprint[:12]
+    return image_label(image) if image is not None else short_id(fingerprint)
 
 
 def container_networks(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> list[str]:

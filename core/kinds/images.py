@@ -8,8 +8,8 @@ from typing import Any
 
 from ..store import ImageInfo, Store
 from ..store.images import ImageRepo
-from ..text import counted
-from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table, short_id
+from ..text import counted, short_id
+from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
 
 Images = Listing[ImageInfo]  # context: fingerprint -> the containers created from it
 
@@ -46,6 +46,7 @@ class ImagesKind(Kind[ImageInfo]):
     )  # fmt: skip
     resource_types = (ImageInfo,)
     required = ("fingerprint", "filename", "size")
+    removed_on_apply = "aliases and properties"
 
     def key(self, item: ImageInfo) -> str:
         return item.fingerprint
@@ -64,7 +65,7 @@ class ImagesKind(Kind[ImageInfo]):
 
     def to_json(self, item: ImageInfo, listing: Images | None = None) -> dict[str, Any]:
         return {
-            "name": image_label(item) if item.aliases else item.fingerprint[:12],
+            "name": image_label(item),
             "fingerprint": item.fingerprint, "filename": item.filename, "size": item.size,
             "architecture": item.architecture, "public": item.public, "cached": item.cached,
             "aliases": item.aliases, "properties": item.properties,

@@ -88,14 +88,13 @@ class UsersKind(Kind[UserEntry]):
         return f"{claims_text(item.claims)} on {item.service_id}"
 
     def label(self, item: UserEntry) -> str:
-        return f"claim set {claims_text(item.claims)!r} on service {item.service_id!r}"
+        return _label(item.claims, item.service_id)
 
     def spoken(self, name: str, scope: str | None = None) -> str:
         return user_name(parse_claims(name, "claims"), scope or "")
 
     def label_of(self, listing: Listing[UserEntry] | None, key: str) -> str:
-        claims, service_id = split_key(key)
-        return f"claim set {claims_text(claims)!r} on service {service_id!r}"
+        return _label(*split_key(key))  # gone from the listing: named by its key
 
     def read(self, store: Store, **filters: Any) -> Users:
         with store.reading():
@@ -164,6 +163,10 @@ class UsersKind(Kind[UserEntry]):
             partial(store.users.unbind, e.claims, e.service_id),
             f"Unbound {claims_text(e.claims)!r} from {e.service_id!r}.",
         )  # fmt: skip
+
+
+def _label(claims: list[str], service_id: str) -> str:
+    return f"claim set {claims_text(claims)!r} on service {service_id!r}"
 
 
 def _hex(checksum: bytes | None) -> str | None:

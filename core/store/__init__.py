@@ -1,4 +1,4 @@
-"""One repository per domain, reached through a Store."""
+"""One repository per entity (containers, profiles, images, ...), reached through a Store."""
 
 from .base import Store
 from .certificates import CertificateInfo

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, insert, or_, select, update
 
@@ -41,6 +42,17 @@ def parse_certificate(pem: str) -> tuple[str, str | None]:
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     cn = str(names[0].value) if names else None
     return fingerprint, cn
+
+
+def certificate_expiry(pem: str) -> datetime | None:
+    """When the certificate stops being valid (its notAfter, UTC); None if it cannot be read
+    (a row written by another tool): a listing shows it blank rather than fail."""
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _short(value: object) -> object:

@@ -48,28 +48,22 @@ class Look:
         d = Detail(kind.display(listing.items[key]))
         tables = {k: v for k, v in data.items() if isinstance(v, dict)}
         for name, value in data.items():
-            if name in tables:
-                continue
-            if isinstance(value, list):
-                value = ", ".join(map(str, value))
-            if isinstance(value, str) and "\n" in value:  # a PEM certificate: under a heading
-                tables[name] = {"": value}
-                continue
-            d.field(name.replace("_", " "), value)
+            if name not in tables:
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                d.field(name.replace("_", " "), shown)
         for name, table in tables.items():
-            d.heading(name.replace("_", " ").capitalize(), len(table) if "" not in table else None)
-            if "" in table:
-                for line in str(table[""]).splitlines():
-                    d.line(line)
-            else:
-                d.fields(table)
+            d.heading(name.replace("_", " ").capitalize(), len(table)).fields(table)
         return d
+
+    @property
+    def has_form(self) -> bool:
+        return type(self).form is not Look.form
 
     def form(self, store: Store, listing: Listing[Any], key: str | None) -> FormModal[str] | None:
         """The create (key None) or edit form; its submit returns the key to select. None: the
         kind has no form (``E`` edits it as a document)."""
         return None
 
-    def document(self, store: Store, kind: Kind[Any], key: str) -> editor.Document:
-        """The resource as ``nodekeeper export`` writes it, for ``E``."""
-        return editor.core_document(store, kind.name, key)
+    def document(self, store: Store, kind: Kind[Any], key: str, label: str) -> editor.Document:
+        """The resource as ``nodekeeper export`` writes it, for ``E``; ``label`` names it."""
+        return editor.core_document(store, kind.name, key, label)

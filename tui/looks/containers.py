@@ -10,6 +10,7 @@ from core.kinds import Kind
 from core.kinds.containers import image_name
 from core.store.containers import POWER_STATES, ContainerRepo, expand
 from core.store.lxd_common import ARCHITECTURES
+from core.text import short_id, yes_no
 
 from ..widgets.detail_pane import Detail
 from ..widgets.form import Field, FormModal
@@ -34,7 +35,7 @@ class ContainersLook(Look):
         d.field("state", c.power_state, style=tone_style(kind, "power_state", c.power_state))
         d.field("architecture", c.architecture)
         d.field("type", c.type)
-        d.field("ephemeral", "yes" if c.ephemeral else "no")
+        d.field("ephemeral", yes_no(c.ephemeral))
         missing = [p for p in c.profiles if p not in profiles]
         d.field(
             "profiles",
@@ -44,7 +45,7 @@ class ContainersLook(Look):
         if missing:
             d.field("", f"missing: {join_list(missing)}", style="red")
         if c.image:
-            d.field("image", image_name(c.image, images), c.image[:12])
+            d.field("image", image_name(c.image, images), short_id(c.image))
         d.heading("Own config", len(c.config)).fields(c.config)
         d.heading("Own devices", len(c.devices)).devices(c.devices)
         d.heading("Expanded config", len(view.config)).fields(

@@ -28,10 +28,8 @@ if TYPE_CHECKING:
     from core.kinds.users import Users
 
 
-def checksum_text(checksum: bytes | None, short: bool = False) -> str:
-    if checksum is None:
-        return ""
-    return checksum.hex()[:12] if short else checksum.hex()
+def checksum_text(checksum: bytes | None) -> str:
+    return "" if checksum is None else checksum.hex()
 
 
 def parse_claims_text(text: str) -> list[str]:
@@ -40,10 +38,6 @@ def parse_claims_text(text: str) -> list[str]:
     if stripped.startswith("["):
         return parse_claims(stripped, "users")
     return split_list(stripped)
-
-
-def parse_checksum(text: str) -> bytes | None:
-    return checksum_from_hex(text)
 
 
 class UsersLook(Look):
@@ -78,7 +72,7 @@ class UsersLook(Look):
                   (current.storage_folder or "") if current else "", check=optional_text),
             Field("state_checksum", "State checksum",
                   checksum_text(current.state_checksum) if current else "",
-                  check=parse_checksum, placeholder="hex sha256, or empty"),
+                  check=checksum_from_hex, placeholder="hex sha256, or empty"),
         ]  # fmt: skip
 
         def validate(values: dict[str, Any]) -> None:
@@ -115,7 +109,7 @@ class UsersLook(Look):
         )
         return FormModal(title, fields, submit, validate=validate)
 
-    def document(self, store: Store, kind: Kind[Any], key: str) -> editor.Document:
+    def document(self, store: Store, kind: Kind[Any], key: str, label: str) -> editor.Document:
         claims, service_id = split_key(key)
         return binding_document(store, claims, service_id)
 

@@ -261,7 +261,7 @@ class ResourceSection(Widget):
         return self.kind.delete_plan(self.store, data, key)
 
     def document(self, key: str) -> editor.Document:
-        return self.look.document(self.store, self.kind, key)
+        return self.look.document(self.store, self.kind, key, self.label_of(key))
 
     def label_of(self, key: str) -> str:
         """How the notifications name a row."""
