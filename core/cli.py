@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -143,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
             assert scope is not None
             p.add_argument(
                 f"--{name}", metavar=scope.metavar,
-                help=f"{', '.join(k.name for k in takers)}: {scope.means} ({scope.example})",
+                help=f"{', '.join(k.name for k in takers)}: {scope.means} "
+                f"({scope.example.format(command=p.prog.split()[-1])})",
             )  # fmt: skip
 
     p = command("show", "show one resource", cmd_show)
@@ -454,9 +454,10 @@ def csv_text(column: Column[Any], value: object) -> str:
 
 
 def table_width() -> int | None:
-    """The width a table is fitted to: the terminal's, when standard output is one or COLUMNS
-    says it; None (every column whole) when the table goes to a pipe or a file."""
-    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+    """The width a table is fitted to: the terminal's (``COLUMNS`` overrides it, as in ``ls``)
+    when standard output is one; None (every column whole) when the table goes to a pipe or a
+    file, so that scripts get every value whole whatever their environment says."""
+    if sys.stdout.isatty():
         return shutil.get_terminal_size().columns
     return None
 
@@ -583,15 +584,17 @@ def _scope(args: argparse.Namespace) -> str | None:
             )
     if kind.scope is None:
         return None
-    value = getattr(args, kind.scope.name, None)
-    example = f'such as nodekeeper {args.command} user \'["admin","ops"]\' --service svc1'
+    scope = kind.scope
+    value = getattr(args, scope.name, None)
     if not args.name:
         raise NodekeeperError(
-            f"a user is named by its claim set (a JSON list) and --service ID, {example}"
+            f"which {kind.name}? name it by {kind.names_help}, such as "
+            f"{scope.example.format(command=args.command)}"
         )
     if not value:
         raise NodekeeperError(
-            f"--service ID is required: a user is a claim set bound to a service, {example}"
+            f"--{scope.name} {scope.metavar} is required: {kind.a} is named with {scope.means}, "
+            f"such as {scope.example.format(command=args.command)}"
         )
     return value
 

@@ -85,16 +85,19 @@ def export(store: Store, kind: str, name: str | None = None, service: str | None
 
 def fetch(store: Store, kind: str, name: str | None, scope: str | None = None) -> Resource:
     """One resource as ``show`` and ``export`` name it: by its name, and its scope for a kind
-    that has one (a user's service)."""
+    that has one (a user's service). A name missing, or given to the server config, is an
+    error saying how to name one."""
     if kind not in KINDS:
-        raise DocumentError([f"kind {kind!r} is not one of: {', '.join(KINDS)}"], "export")
+        raise NodekeeperError(f"kind {kind!r} is not one of: {', '.join(KINDS)}")
     declared = kinds.by_name(kind)
     if declared.singleton:
+        if name:
+            raise NodekeeperError(f"the {declared.title.lower()} has no name: give none")
         return declared.get(store, None)
     if declared.scope is not None:
         return _fetch_scoped(store, declared, name, scope)
     if not name:
-        raise DocumentError([f"{declared.a} name is required"], "export")
+        raise NodekeeperError(f"which {declared.name}? name it by {declared.names_help}")
     return declared.get(store, name)
 
 
@@ -102,14 +105,10 @@ def _fetch_scoped(store: Store, kind: Kind[Any], name: str | None, scope: str | 
     """A user: the binding of ``name`` (a claim set, a JSON list of strings in any order) on
     the service ``scope``."""
     if not name:
-        raise DocumentError(
-            ['a user is named by its claim set, a JSON list such as \'["admin","ops"]\', '
-             "and its service"], "export",
-        )  # fmt: skip
+        raise NodekeeperError(f"which {kind.name}? name it by {kind.names_help}")
     if not scope:
-        raise DocumentError(
-            [f"user {name}: the service is required (a user is a claim set on a service)"],
-            "export",
+        raise NodekeeperError(
+            f"{kind.name} {name}: --{kind.scope.name} is required ({kind.scope.means})"  # type: ignore[union-attr]
         )
     return kind.get(store, name, scope)
 

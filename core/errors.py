@@ -26,9 +26,9 @@ class ReadOnly(NodekeeperError):
 class NotFound(NodekeeperError):
     """A named resource does not exist."""
 
-    def __init__(self, kind: str, name: str):
+    def __init__(self, kind: str, name: str, hint: str = ""):
         self.kind, self.name = kind, name
-        super().__init__(f"{kind} {name!r} not found")
+        super().__init__(f"{kind} {name!r} not found" + (f" ({hint})" if hint else ""))
 
 
 class AlreadyExists(NodekeeperError):

@@ -128,7 +128,7 @@ class Scope:
     name: str  # the option: --NAME
     metavar: str
     means: str  # "the service a claim set is bound to"
-    example: str  # a command that uses it
+    example: str  # a command that uses it; {command} is the command at hand (show, export)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class CertificatesKind(Kind[CertificateInfo]):
     order = 60  # the last section: the numbers of the six before it stay as they were
     apply_order = 10
     domain = "containers"
-    names_help = "a certificate's name, fingerprint or unique fingerprint prefix"
+    names_help = "its name, fingerprint or unique fingerprint prefix"
     empty_hint = 'No certificates. Add one with `nodekeeper apply FILE` (kind = "certificate").'
     columns = (
         Column("name", "Name", lambda c, _: c.name, priority=1),

@@ -58,7 +58,7 @@ class ContainersKind(Kind[ContainerInfo]):
     order = 10
     apply_order = 40  # after the profiles and images it names
     domain = "containers"
-    names_help = "a container's name"
+    names_help = "its name"
     empty_hint = (
         "No containers. Press n to create one, or import some with `nodekeeper import-lxc DIR` "
         "or `nodekeeper apply FILE`."

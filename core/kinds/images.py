@@ -31,7 +31,7 @@ class ImagesKind(Kind[ImageInfo]):
     order = 30
     apply_order = 30
     domain = "containers"
-    names_help = "an image's alias, fingerprint or unique fingerprint prefix"
+    names_help = "its alias, fingerprint or unique fingerprint prefix"
     empty_hint = "No images. Press n to register one, or import some with `nodekeeper apply FILE`."
     columns = (
         Column("fingerprint", "Fingerprint", lambda i, _: i.fingerprint, format="id", priority=1),

@@ -23,7 +23,7 @@ class ProfilesKind(Kind[ProfileInfo]):
     order = 20
     apply_order = 20
     domain = "containers"
-    names_help = "a profile's name"
+    names_help = "its name"
     empty_hint = (
         "No profiles. Press n to create one, or import some with `nodekeeper import-lxc DIR` "
         "or `nodekeeper apply FILE`."

@@ -61,7 +61,7 @@ class ServicesKind(Kind[ServiceInfo]):
     title = "Services"
     order = 40
     apply_order = 60  # after the server config (users.current); users name services
-    names_help = "a service's id"
+    names_help = "its id"
     empty_hint = "No services. Press n to add one, or apply a document with [[services]]."
     # The long unit names last, so the numbers stay on screen at 80 columns. A service's state
     # and status ("limit_exceeded", "error") say more than its counts: they stay whole, the

@@ -62,7 +62,7 @@ class UsersKind(Kind[UserEntry]):
     title = "Users"
     order = 50
     apply_order = 70  # last: a binding names its service
-    names_help = 'a user\'s claim set as a JSON list, such as \'["admin","ops"]\', with --service'
+    names_help = 'its claim set as a JSON list, such as \'["admin","ops"]\', with --service'
     empty_hint = "No claim set is bound to a service. Press n to bind one."
     columns = (
         Column("name", "Claims", lambda e, _: e.key, priority=1),
@@ -75,7 +75,7 @@ class UsersKind(Kind[UserEntry]):
     )  # fmt: skip
     filters = (Filter("service", "ID", "only the claim sets bound to this service"),)
     scope = Scope("service", "ID", "the service a claim set is bound to",
-                  'nodekeeper export user \'["admin","ops"]\' --service svc1')  # fmt: skip
+                  'nodekeeper {command} user \'["admin","ops"]\' --service svc1')  # fmt: skip
     resource_types = (UserEntry,)
     known_keys = USER_KEYS
     required = ("claims", "service_id")

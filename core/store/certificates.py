@@ -14,6 +14,7 @@ from ..errors import ABSENT, AlreadyExists, NotFound, ValidationError
 from .lxd_common import T, check_text
 from .repo import Repo
 
+MIN_PREFIX = 8  # hexadecimal digits of a fingerprint prefix, at least
 CERTIFICATE_TYPES = {0: "client", 1: "server", 2: "metrics"}
 
 
@@ -69,16 +70,22 @@ class CertificateRepo(Repo):
             return [self._info(r) for r in rows]
 
     def get(self, ref: str) -> CertificateInfo:
-        """By fingerprint, unique fingerprint prefix or name."""
+        """By fingerprint, unique fingerprint prefix (of MIN_PREFIX digits at least: `delete
+        certificate 98` must not remove whichever one happens to start so) or name."""
         c = T["certificates"]
         condition = c.c.name == ref
-        if ref and all(ch in "0123456789abcdef" for ch in ref.lower()):  # a fingerprint prefix
+        hexadecimal = ref and all(ch in "0123456789abcdef" for ch in ref.lower())
+        if hexadecimal and len(ref) >= MIN_PREFIX:  # a fingerprint prefix
             condition = or_(condition, c.c.fingerprint.startswith(ref.lower(), autoescape=True))
         with self._store.reading() as conn:
             rows = list(conn.execute(select(c).where(condition).limit(2))) if ref else []
         if len(rows) > 1:
             raise ValidationError(
                 "certificate", ref, "matches several certificates: give the fingerprint"
+            )
+        if not rows and hexadecimal and len(ref) < MIN_PREFIX:
+            raise NotFound(
+                self.kind, ref, f"a fingerprint prefix needs {MIN_PREFIX} digits at least"
             )
         if not rows:
             raise NotFound(self.kind, ref)

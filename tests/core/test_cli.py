@@ -580,17 +580,46 @@ def test_list_columns_takes_a_header_as_shown(capsys, db):
     assert code == 0 and out.splitlines()[0].split() == ["USED", "BY", "NAME"]
 
 
+def in_a_terminal(columns: int, *argv: str) -> str:
+    """What `nodekeeper ARGV` prints on a real terminal (a pty) ``columns`` wide."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", *argv], stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=subprocess.PIPE, env=env)  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the pty is closed once the command has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
 def test_a_table_fits_the_terminal_as_the_console_does(capsys, db, monkeypatch):
     with open_store(db) as store:
         store.profiles.create("long", description="a description far longer than any terminal " * 3)
-    _, wide, _ = run(capsys, "list", "profiles", "--db", db)  # to a pipe: every column whole
+    monkeypatch.setenv("COLUMNS", "60")  # to a pipe every column is whole, whatever it says
+    _, wide, _ = run(capsys, "list", "profiles", "--db", db)
     assert max(map(len, wide.splitlines())) > 120
-    monkeypatch.setenv("COLUMNS", "60")
-    _, out, _ = run(capsys, "list", "profiles", "--db", db)
-    lines = out.splitlines()
+    lines = in_a_terminal(60, "list", "profiles", "--db", db).splitlines()
     assert max(map(len, lines)) <= 60
     assert lines[0].split()[:5] == ["NAME", "USED", "BY", "CONFIG", "DEVICES"]  # numbers whole
     assert any(line.endswith("…") for line in lines)  # the description cut, and says so
-    monkeypatch.setenv("COLUMNS", "24")  # the least important go first; never the name
-    _, out, _ = run(capsys, "list", "profiles", "--db", db)
-    assert out.splitlines()[0].split() == ["NAME", "USED", "BY", "CONFIG"]
+    # The least important go first, never the name; a fixed-format value is never cut
+    assert in_a_terminal(24, "list", "profiles", "--db", db).split("\n")[0].split() == [
+        "NAME", "USED", "BY", "CONFIG",
+    ]  # fmt: skip

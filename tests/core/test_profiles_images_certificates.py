@@ -210,3 +210,13 @@ def test_profile_usage_counts_in_one_query(store):
     assert store.profiles.usage_counts() == {"a": 2, "b": 1}
     store.profiles.create("unused")
     assert store.profiles.usage_counts()["unused"] == 0
+
+
+def test_a_short_fingerprint_prefix_names_no_certificate(store):
+    """`delete certificate 98` must not remove whichever certificate starts with 98."""
+    cert = store.certificates.add(make_certificate("ops-laptop")[0])
+    with pytest.raises(NotFound, match="needs 8 digits at least"):
+        store.certificates.delete(cert.fingerprint[:2])
+    assert store.certificates.get(cert.fingerprint[:8]).name == "ops-laptop"
+    store.certificates.delete(cert.fingerprint[:8])
+    assert store.certificates.list() == []

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from core import DocumentError, NotFound, UserEntry, ValidationError, open_store
+from core import DocumentError, NodekeeperError, NotFound, UserEntry, ValidationError, open_store
 from core.cli import main
 from core.documents import apply_text, dump, export, fetch, parse, parse_user
 
@@ -168,9 +168,11 @@ def test_the_same_binding_twice_is_refused_whatever_the_claim_order(store):
 
 def test_fetch_names_a_user_by_its_claims_json_and_service(bound):
     assert fetch(bound, "user", '["user1","subject 2"]', "svc1").storage_folder == "/srv/1"
-    with pytest.raises(DocumentError, match="the service is required"):
+    with pytest.raises(NodekeeperError, match="--service is required"):
         fetch(bound, "user", '["user1"]')
-    with pytest.raises(DocumentError, match="a user is named by its claim set"):
+    with pytest.raises(
+        NodekeeperError, match="which user. name it by its claim set as a JSON list"
+    ):
         fetch(bound, "user", None, "svc1")
     with pytest.raises(ValidationError, match=r"claims: 'user1' is not a JSON list of strings"):
         fetch(bound, "user", "user1", "svc1")
@@ -247,8 +249,8 @@ def test_cli_apply_of_services_and_users_in_one_file(capsys, db, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["export", "user", '["admin"]'], "--service ID is required: a user is a claim set"),
-        (["export", "user", "--service", "svc1"], "a user is named by its claim set (a JSON list)"),
+        (["export", "user", '["admin"]'], "--service ID is required: a user is named with the service"),
+        (["export", "user", "--service", "svc1"], "which user? name it by its claim set as a JSON list"),
         (["export", "user", "admin", "--service", "svc1"],
          "claims: 'admin' is not a JSON list of strings"),
         (["export", "user", '["nobody"]', "--service", "svc1"],
