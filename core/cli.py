@@ -468,7 +468,8 @@ def format_table(
     """Aligned columns, headers in capitals; numbers aligned right so that their units line up.
     Fitted to ``width`` as the console fits its tables (``core.table.fit_widths``): the least
     important columns dropped first, then text cut with an ellipsis, numbers never cut."""
-    headers = [column.header.upper() for column in columns]
+    # In capitals, as lxc and kubectl print them; a one-letter unit stays as written ("TTL d").
+    headers = [" ".join(w if len(w) == 1 else w.upper() for w in c.header.split()) for c in columns]
     header_widths = [cell_len(h) for h in headers]
     natural = [
         max([header_widths[i]] + [cell_len(row[i]) for row in rows]) for i in range(len(columns))

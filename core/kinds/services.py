@@ -76,7 +76,7 @@ class ServicesKind(Kind[ServiceInfo]):
                format="size", numeric=True),
         Column("users", "Users", lambda s, listing: len(listing.context.users.get(s.id, [])),
                numeric=True, priority=3),
-        Column("ttl", "TTL days", lambda s, _: s.ttl, numeric=True),
+        Column("ttl", "TTL d", lambda s, _: s.ttl, numeric=True),
         Column("dl_limit", "DL limit", lambda s, _: s.dl_limit, format="size", numeric=True,
                priority=5),
         Column("ul_limit", "UL limit", lambda s, _: s.ul_limit, format="size", numeric=True,

@@ -250,7 +250,7 @@ def test_list_services_table_has_the_service_columns(capsys, svc_db):
     assert code == 0
     assert lines[0].split("  ")[0] == "ID"
     assert [h.strip() for h in lines[0].split("  ") if h.strip()] == [
-        "ID", "STATE", "STATUS", "IN", "OUT", "USERS", "TTL DAYS", "DL LIMIT", "UL LIMIT", "VER",
+        "ID", "STATE", "STATUS", "IN", "OUT", "USERS", "TTL d", "DL LIMIT", "UL LIMIT", "VER",
         "UNIT",
     ]  # fmt: skip
     assert [line.split()[0] for line in lines[1:]] == ["mine", "old", "web"]
@@ -460,9 +460,9 @@ def test_tables_show_sizes_and_limits_in_iec_units(capsys, sized_db):
     code, out, _ = run(capsys, "list", "services", "--db", sized_db)
     assert code == 0
     assert out.splitlines() == [  # aligned right, so that the units line up
-        "ID    STATE    STATUS  IN  OUT  USERS  TTL DAYS   DL LIMIT  UL LIMIT  VER  UNIT",
-        "big   stopped  ok                   0            953.7 MiB   400 GiB    0",
-        "none  stopped  ok                   0                                   0",
+        "ID    STATE    STATUS  IN  OUT  USERS  TTL d   DL LIMIT  UL LIMIT  VER  UNIT",
+        "big   stopped  ok                   0         953.7 MiB   400 GiB    0",
+        "none  stopped  ok                   0                                0",
     ]
 
     code, out, _ = run(capsys, "list", "images", "--db", sized_db)
