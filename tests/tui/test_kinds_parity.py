@@ -73,3 +73,29 @@ def test_list_json_and_the_console_table_show_the_same_rows(
             assert in_console == from_cli
 
         drive(app, scenario)
+
+
+@pytest.mark.parametrize("plural", LISTED)
+def test_list_table_and_the_console_table_show_the_same_cells(
+    capsys: pytest.CaptureFixture[str], db: Path, plural: str
+) -> None:
+    """Column by column (``list KIND --columns KEY``: one cell a line), the CLI's table as
+    printed against the console's cells."""
+    kind = kinds.by_name(plural)
+    from_cli = {}
+    for column in kind.columns:
+        capsys.readouterr()
+        assert main(["list", plural, "--columns", column.key, "--db", str(db)]) == 0
+        lines = capsys.readouterr().out.splitlines()[1:]  # below the header
+        from_cli[column.key] = sorted(line.strip() for line in lines)
+    with open_store(db, read_only=True) as store:
+        app = app_on(store, plural)
+
+        async def scenario(pilot: Pilot[None]) -> None:
+            table = section(app).table
+            keys = table.shown_keys()
+            for column in kind.columns:
+                in_console = sorted(table.cell_text(key, column.key).strip() for key in keys)
+                assert in_console == from_cli[column.key], column.key
+
+        drive(app, scenario)
