@@ -99,6 +99,10 @@ class ContainersKind(Kind[ContainerInfo]):
     def get(self, store: Store, name: str, scope: str | None = None) -> ContainerInfo:
         return store.containers.get(name)
 
+    def index(self, store: Store) -> list[tuple[str, str]]:
+        # Names only: the palette must not load thousands of containers with their config.
+        return [(name, f"container {name}") for name in store.containers.names()]
+
     def to_json(self, item: ContainerInfo, listing: Containers | None = None) -> dict[str, Any]:
         return {
             "name": item.name, "architecture": item.architecture, "type": item.type,
