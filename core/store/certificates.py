@@ -3,9 +3,11 @@ their DER bytes."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, or_, select, update
 
@@ -47,13 +49,50 @@ def parse_certificate(pem: str) -> tuple[str, str | None]:
 
 def certificate_expiry(pem: str) -> datetime | None:
     """When the certificate stops being valid (its notAfter, UTC); None if it cannot be read
-    (a row written by another tool): a listing shows it blank rather than fail."""
-    from cryptography import x509
+    (a row written by another tool): a listing shows it blank rather than fail.
 
+    Read by walking the DER (RFC 5280: Certificate > TBSCertificate > Validity > notAfter)
+    rather than with cryptography's x509: loading OpenSSL's bindings into the console only to
+    show a date cost it 8 MiB of memory (its target is 100 MiB)."""
     try:
-        return x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
-    except (ValueError, TypeError, AttributeError):
+        body = "".join(
+            line for line in pem.strip().splitlines() if line and not line.startswith("-----")
+        )
+        der = base64.b64decode(body, validate=True)
+        _, start, _ = _tlv(der, 0, 0x30)  # Certificate
+        _, start, _ = _tlv(der, start, 0x30)  # TBSCertificate
+        if der[start] == 0xA0:  # [0] version, present from v2 on
+            start = _tlv(der, start, 0xA0)[2]
+        for tag in (0x02, 0x30, 0x30):  # serialNumber, signature, issuer
+            start = _tlv(der, start, tag)[2]
+        _, start, _ = _tlv(der, start, 0x30)  # Validity
+        start = _tlv(der, start, der[start])[2]  # notBefore
+        tag, value, end = _tlv(der, start, der[start])  # notAfter
+        text = der[value:end].decode("ascii")
+        if tag == 0x17:  # UTCTime, YYMMDDHHMMSSZ: 50-99 are 19YY (RFC 5280 4.1.2.5.1)
+            when = datetime.strptime(text, "%y%m%d%H%M%SZ")
+            if when.year >= 2050:
+                when = when.replace(year=when.year - 100)
+        elif tag == 0x18:  # GeneralizedTime, YYYYMMDDHHMMSSZ
+            when = datetime.strptime(text, "%Y%m%d%H%M%SZ")
+        else:
+            return None
+        return when.replace(tzinfo=UTC)
+    except (ValueError, IndexError, TypeError, binascii.Error):
         return None
+
+
+def _tlv(der: bytes, at: int, tag: int) -> tuple[int, int, int]:
+    """The DER element at ``at``, which must have ``tag``: (tag, start of its value, end)."""
+    if der[at] != tag:
+        raise ValueError(f"DER tag {der[at]:#x} at {at}, expected {tag:#x}")
+    length, start = der[at + 1], at + 2
+    if length & 0x80:  # long form: the next (length & 0x7f) bytes hold it
+        count = length & 0x7F
+        length, start = int.from_bytes(der[start : start + count], "big"), start + count
+    if start + length > len(der):
+        raise ValueError("DER element longer than the certificate")
+    return tag, start, start + length
 
 
 def _short(value: object) -> object:

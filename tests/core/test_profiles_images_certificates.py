@@ -220,3 +220,29 @@ def test_a_short_fingerprint_prefix_names_no_certificate(store):
     assert store.certificates.get(cert.fingerprint[:8]).name == "ops-laptop"
     store.certificates.delete(cert.fingerprint[:8])
     assert store.certificates.list() == []
+
+
+@pytest.mark.parametrize("years", [1, 30, 40])  # UTCTime before 2050, GeneralizedTime after
+def test_certificate_expiry_is_read_from_the_der_as_cryptography_reads_it(years):
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from core.store.certificates import certificate_expiry
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "long-lived")])
+    now = datetime.now(UTC).replace(microsecond=0)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=365 * years))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    pem = cert.public_bytes(Encoding.PEM).decode()
+    assert certificate_expiry(pem) == cert.not_valid_after_utc
+    assert certificate_expiry(pem.replace("MII", "MIJ", 1)) is None  # a broken one: no date
+    assert certificate_expiry("not a certificate") is None
