@@ -25,7 +25,7 @@ from .db.engine import remove_sqlite_files
 from .errors import DocumentError, NodekeeperError
 from .kinds.base import Column, Filter, Kind, Listing
 from .store import Store
-from .table import PADDING, capped, cell_len, fit_widths, fitted
+from .table import PADDING, cell_len, fit_widths, fitted
 from .text import escape_control, human_size, in_number
 
 if TYPE_CHECKING:
@@ -478,7 +478,7 @@ def format_table(
     if width is not None:
         # The console pads each cell on both sides; here columns are two spaces apart.
         room = width + 2 * PADDING
-        drawn = fit_widths(columns, capped(columns, natural, header_widths), header_widths, room)
+        drawn = fit_widths(columns, natural, header_widths, room)
 
     def line(values: list[str]) -> str:
         cells = [

@@ -20,19 +20,11 @@ class Fitted(Protocol):
     """What fitting needs of a column (core.kinds' Column and the console's both have it)."""
 
     priority: int
-    width: int | None
+    width: int | None  # the narrowest a text column may be cut to (None: MIN_TEXT)
 
     @property
     def whole(self) -> bool:  # shown whole or dropped, never cut: numbers, dates, fingerprints
         ...
-
-
-def capped(columns: Sequence[Fitted], natural: Sequence[int], headers: Sequence[int]) -> list[int]:
-    """The natural widths, each text column held to its width hint (never below its header)."""
-    return [
-        min(width, max(column.width, header)) if column.width and not column.whole else width
-        for column, width, header in zip(columns, natural, headers, strict=True)
-    ]
 
 
 ELLIPSIS = "…"
@@ -47,7 +39,8 @@ def fit_widths(
     the widths), None for a column dropped.
 
     ``natural``: the widest cell of each column (its header included); ``headers``: its header's
-    width, which a text column is never narrowed below, nor below ``MIN_TEXT``. Columns are dropped, least important
+    width, which a text column is never narrowed below, nor below its width hint
+    (``column.width``, else ``MIN_TEXT``). Columns are dropped, least important
     first (the rightmost of equal priority first, never the first column), while they do not
     fit at their narrowest: a whole column whole, a text column at its floor, a
     priority-1 column whole up to ``IDENTITY_SHARE`` of the room. Then the text columns are
@@ -58,7 +51,7 @@ def fit_widths(
         return sum(width + 2 * PADDING for width in widths)
 
     def floor(i: int) -> int:
-        return min(natural[i], max(headers[i], MIN_TEXT))
+        return min(natural[i], max(headers[i], columns[i].width or MIN_TEXT))
 
     def narrowest(i: int) -> int:
         column, width = columns[i], natural[i]

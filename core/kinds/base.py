@@ -62,10 +62,10 @@ class Column(Generic[Item]):
     ``format`` says how a table shows it (``FORMATS``); a value of a fixed format (a size,
     a date, a fingerprint) is, like a number, shown whole or not at all. ``numeric``: right-aligned and never
     cut (shown whole or dropped on a narrow terminal). ``priority``: 1 matters most (a row's
-    name), higher numbers are dropped and narrowed first. ``width``: the most cells its values
-    take before they are cut with an ellipsis (None: as wide as its widest value). ``tones``:
-    the tone of a value (``good``, ``muted``, ``bad``, ``warn``, ``busy``), the console's
-    colour for it."""
+    name), higher numbers are dropped and narrowed first. ``width``: a width hint, the
+    narrowest a text column may be cut to on a narrow terminal (None: 8 cells); below that it
+    is dropped instead. ``tones``: the tone of a value (``good``, ``muted``, ``bad``, ``warn``,
+    ``alert``, ``busy``), the console's colour for it."""
 
     key: str  # its name in --columns, CSV headers and JSON objects
     header: str  # as the console shows it; the CLI shows it in capitals

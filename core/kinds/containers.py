@@ -67,7 +67,7 @@ class ContainersKind(Kind[ContainerInfo]):
         Column("name", "Name", lambda c, _: c.name, priority=1),
         Column("power_state", "State", lambda c, _: c.power_state, priority=1,
                tones={"running": "good", "stopped": "muted"}),
-        Column("architecture", "Arch", lambda c, _: c.architecture, priority=4),
+        Column("architecture", "Arch", lambda c, _: c.architecture, priority=4, width=7),
         Column("profiles", "Profiles", lambda c, _: list(c.profiles)),
         Column("networks", "Networks",
                lambda c, listing: container_networks(c, listing.context.profiles)),

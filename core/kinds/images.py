@@ -36,7 +36,7 @@ class ImagesKind(Kind[ImageInfo]):
     columns = (
         Column("fingerprint", "Fingerprint", lambda i, _: i.fingerprint, format="id", priority=1),
         Column("aliases", "Aliases", lambda i, _: i.aliases),
-        Column("architecture", "Arch", lambda i, _: i.architecture, priority=3),
+        Column("architecture", "Arch", lambda i, _: i.architecture, priority=3, width=7),
         Column("size", "Size", lambda i, _: i.size, format="size", numeric=True),
         Column("used_by", "Used by",
                lambda i, listing: len(listing.context.get(i.fingerprint, [])), numeric=True),

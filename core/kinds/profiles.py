@@ -34,7 +34,7 @@ class ProfilesKind(Kind[ProfileInfo]):
                numeric=True),
         Column("config", "Config", lambda p, _: p.config, format="count", numeric=True),
         Column("devices", "Devices", lambda p, _: p.devices),
-        Column("description", "Description", lambda p, _: p.description, priority=3),
+        Column("description", "Description", lambda p, _: p.description, priority=3, width=16),
     )  # fmt: skip
     filters = (USING,)
     resource_types = (ProfileInfo,)

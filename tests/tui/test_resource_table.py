@@ -492,3 +492,20 @@ def test_a_services_state_and_status_stay_whole_before_its_numbers(
         assert_whole_or_ellipsis(table)
 
     drive(app, scenario, size=(width, 24))
+
+
+def test_a_width_hint_is_the_narrowest_a_text_column_is_cut_to() -> None:
+    columns = [
+        Column("name", "Name", priority=1),
+        Column("description", "Description", priority=3, width=16),
+        Column("size", "Size", numeric=True),
+    ]
+    natural, headers = [10, 40, 6], [4, 11, 4]
+
+    def fit(room: int) -> list[int | None]:
+        return fit_widths(columns, natural, headers, room)
+
+    assert fit(62) == [10, 40, 6]
+    assert fit(50) == [10, 28, 6]
+    assert fit(38) == [10, 16, 6]  # down to its hint, not to its header (11)
+    assert fit(37) == [10, None, 6]  # narrower than the hint: dropped, not cut to nothing

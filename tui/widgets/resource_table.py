@@ -44,7 +44,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.table import PADDING, capped, cell_len, fit_widths, fitted
+from core.table import PADDING, cell_len, fit_widths, fitted
 
 from .safe import text_of
 
@@ -117,7 +117,7 @@ class Column:
     label: str
     numeric: bool = False
     priority: int = 2
-    width: int | None = None  # the most cells its values take before they are cut
+    width: int | None = None  # the narrowest its values may be cut to (None: core.table's 8)
     fixed: bool = False  # a value of a fixed format (a date, a fingerprint): whole or dropped
 
     @property
@@ -336,8 +336,7 @@ class ResourceTable(ScrollView, can_focus=True):
         fitted_for = (room, tuple(self._widths))
         if fitted_for != self._fitted_for:
             self._fitted_for = fitted_for
-            natural = capped(self.specs, self._widths, self._headers)
-            self._drawn = fit_widths(self.specs, natural, self._headers, room)
+            self._drawn = fit_widths(self.specs, self._widths, self._headers, room)
             width = sum(w + 2 * PADDING for w in self._drawn if w is not None)
             size = Size(width, len(self._order) + 1)
             if size != self.virtual_size:
