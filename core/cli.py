@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="the TOML document, or - for standard input")
 
-    p = command("delete", f"delete {_spoken([k.a for k in DELETABLE]).replace(' and ', ' or ')}",
+    p = command("delete", f"delete {_spoken([k.with_article for k in DELETABLE]).replace(' and ', ' or ')}",
                 cmd_delete)  # fmt: skip
     p.add_argument("kind", choices=DELETE_KINDS)
     p.add_argument("name", help=_named_help("delete"))
@@ -581,7 +581,7 @@ def _scope(args: argparse.Namespace) -> str | None:
         if kind not in takers and getattr(args, name, None) is not None:
             raise NodekeeperError(
                 f"--{name} applies to {_spoken([k.plural for k in takers])} only "
-                f"({takers[0].scope.means}), not to {kind.a}"  # type: ignore[union-attr]
+                f"({takers[0].scope.means}), not to {kind.with_article}"  # type: ignore[union-attr]
             )
     if kind.scope is None:
         return None
@@ -594,7 +594,7 @@ def _scope(args: argparse.Namespace) -> str | None:
         )
     if not value:
         raise NodekeeperError(
-            f"--{scope.name} {scope.metavar} is required: {kind.a} is named with {scope.means}, "
+            f"--{scope.name} {scope.metavar} is required: {kind.with_article} is named with {scope.means}, "
             f"such as {scope.example.format(command=args.command)}"
         )
     return value
@@ -624,7 +624,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         forced = [k for k in DELETABLE if k.force_means]
         raise NodekeeperError(
             f"--force applies to {_spoken([k.plural for k in forced])} only "
-            f"({forced[0].force_means}), not to {kind.a}"
+            f"({forced[0].force_means}), not to {kind.with_article}"
         )
     scope = _scope(args)
     spoken = kind.spoken(args.name, scope)  # a user's claims checked before the store opens

@@ -306,7 +306,9 @@ def _from_table(kind: Kind[Any], table: object) -> Resource:
     body = {k: v for k, v in table.items() if k != "kind"}
     known = _known_keys(kind)
     errors = [
-        ValidationError(key, ABSENT, f"is not known in {kind.a} (known: {', '.join(known)})")
+        ValidationError(
+            key, ABSENT, f"is not known in {kind.with_article} (known: {', '.join(known)})"
+        )
         for key in body
         if key not in known
     ]
@@ -449,7 +451,7 @@ def _reference_problems(store: Store, entries: list[_Entry]) -> list[Problem]:
         for reference in kind.references if naming else ():
             target = kinds.by_name(reference.target)
             known = named(target.name, reference.target_key) | target.names_in_store(store)
-            rule = f"is not {target.a} of the store or of this document"
+            rule = f"is not {target.with_article} of the store or of this document"
             problems += [
                 (e.position, _at(e.where, ValidationError(reference.key, name, rule)))
                 for e in naming

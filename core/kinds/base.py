@@ -34,7 +34,7 @@ Item = TypeVar("Item")
 
 # How a table (the CLI's and the console's) shows a value of each format; JSON and CSV keep the
 # value itself (a size in bytes, a date in ISO 8601).
-def listed(value: object) -> str:
+def as_text(value: object) -> str:
     """A list as ``a, b``; a table (devices, aliases) as its keys."""
     if isinstance(value, list | tuple | dict):
         return ", ".join(map(str, value))
@@ -42,7 +42,7 @@ def listed(value: object) -> str:
 
 
 FORMATS: dict[str, Callable[[Any], str]] = {
-    "text": listed,
+    "text": as_text,
     "count": lambda v: str(len(v)),  # a table's or a list's number of entries
     "size": human_size,  # bytes in IEC units: 400 GiB
     "date": utc_minutes,  # UTC, to the minute
@@ -218,7 +218,7 @@ class Kind(Generic[Item]):
         return bool(self.columns)
 
     @property
-    def a(self) -> str:
+    def with_article(self) -> str:
         """``a container``, ``an image``."""
         return f"{self.article} {self.name}"
 

@@ -111,20 +111,19 @@ class ServicesLook(Look):
         ]  # fmt: skip
 
         def config(values: dict[str, Any]) -> dict[str, Any]:
-            return {name: values[name] for name in CONFIG_FIELDS}
-
-        def validate(values: dict[str, Any]) -> None:
-            cfg = config(values)
+            """The form's values as core takes them: an empty version is version 0."""
+            cfg = {name: values[name] for name in CONFIG_FIELDS}
             if cfg["version"] is None:
                 cfg["version"] = 0
-            validated(ServiceInfo(id=values["id"], **cfg))
+            return cfg
+
+        def validate(values: dict[str, Any]) -> None:
+            validated(ServiceInfo(id=values["id"], **config(values)))
             if current is None and values["id"] in data.items:
                 raise AlreadyExists("service", values["id"])
 
         def submit(values: dict[str, Any]) -> str:
             cfg = config(values)
-            if cfg["version"] is None:
-                cfg["version"] = 0
             if current is None:
                 return store.services.create(values["id"], **cfg).id
             return store.services.update(current.id, **cfg).id
