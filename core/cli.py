@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -444,12 +445,12 @@ def csv_text(column: Column[Any], value: object) -> str:
     table's keys joined with commas, controls escaped."""
     if value is None:
         return ""
-    if column.format == "count":
-        return str(len(value))  # type: ignore[arg-type]
+    if column.format in ("count", "yes_no"):  # a number of entries, yes or no: as a table shows
+        return column.text(value)
     if isinstance(value, list | tuple | dict):
         return escape_control(",".join(map(str, value)))
-    if column.format == "yes_no" or hasattr(value, "isoformat"):
-        return column.text(value) if column.format == "yes_no" else value.isoformat()  # type: ignore[attr-defined]
+    if isinstance(value, datetime):
+        return value.isoformat()
     return escape_control(value)
 
 

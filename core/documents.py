@@ -420,10 +420,11 @@ def apply_data(store: Store, data: Mapping[str, Any], source: str = "document") 
 
 
 def _named(resource: Resource) -> str:
-    """The place of a resource given without a document: ``container 'web1'``."""
-    if isinstance(resource, UserEntry):
-        return f"user {name_of(resource)}"
-    return f"{kind_of(resource)} {name_of(resource)!r}"
+    """The place of a resource given without a document: ``container 'web1'``; a scoped name
+    (``user ["admin"] on svc1``) as it is, since it quotes its own parts."""
+    kind = kinds.of_resource(resource)
+    name = kind.document_name(resource)
+    return f"{kind.name} {name}" if kind.scope is not None else f"{kind.name} {name!r}"
 
 
 def _save(store: Store, resource: Resource) -> str:

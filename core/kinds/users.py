@@ -70,7 +70,7 @@ class UsersKind(Kind[UserEntry]):
         Column("service_state", "Service state",
                lambda e, listing: listing.context.state_of(e.service_id)),
         Column("storage_folder", "Storage folder", lambda e, _: e.storage_folder, priority=3),
-        Column("state_checksum", "Checksum", lambda e, _: _hex(e.state_checksum), format="id",
+        Column("state_checksum", "Checksum", lambda e, _: checksum_hex(e.state_checksum), format="id",
                priority=4),
     )  # fmt: skip
     filters = (Filter("service", "ID", "only the claim sets bound to this service"),)
@@ -113,7 +113,7 @@ class UsersKind(Kind[UserEntry]):
     def to_json(self, item: UserEntry, listing: Users | None = None) -> dict[str, Any]:
         return {
             "name": item.key, "claims": item.claims, "service_id": item.service_id,
-            "storage_folder": item.storage_folder, "state_checksum": _hex(item.state_checksum),
+            "storage_folder": item.storage_folder, "state_checksum": checksum_hex(item.state_checksum),
         }  # fmt: skip
 
     # -- documents
@@ -123,7 +123,7 @@ class UsersKind(Kind[UserEntry]):
         if resource.storage_folder is not None:
             table["storage_folder"] = resource.storage_folder
         if resource.state_checksum is not None:
-            table["state_checksum"] = resource.state_checksum.hex()
+            table["state_checksum"] = checksum_hex(resource.state_checksum)
         return table
 
     def from_table(self, body: Mapping[str, Any]) -> UserEntry:
@@ -169,7 +169,8 @@ def _label(claims: list[str], service_id: str) -> str:
     return f"claim set {claims_text(claims)!r} on service {service_id!r}"
 
 
-def _hex(checksum: bytes | None) -> str | None:
+def checksum_hex(checksum: bytes | None) -> str | None:
+    """A state checksum as hexadecimal text (JSON, documents, the console); None when unset."""
     return None if checksum is None else checksum.hex()
 
 

@@ -9,7 +9,7 @@ from textual.content import Content
 
 from core import Store
 from core.kinds import Kind
-from core.kinds.base import Emphasis, Listing, Message, Value
+from core.kinds.base import Emphasis, Listing, Message, Value, as_text
 
 from .. import editor
 from ..widgets.detail_pane import Detail
@@ -49,7 +49,7 @@ class Look:
         tables = {k: v for k, v in data.items() if isinstance(v, dict)}
         for name, value in data.items():
             if name not in tables:
-                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                shown = as_text(value) if isinstance(value, list) else value
                 d.field(name.replace("_", " "), shown)
         for name, table in tables.items():
             d.heading(name.replace("_", " ").capitalize(), len(table)).fields(table)

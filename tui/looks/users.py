@@ -15,7 +15,7 @@ from core import AlreadyExists, NotFound, Store, ValidationError
 from core import documents as docs
 from core.claims import canonical_claims, parse_claims
 from core.kinds import Kind
-from core.kinds.users import SEP, claims_text, row_key, split_key
+from core.kinds.users import SEP, checksum_hex, claims_text, row_key, split_key
 from core.store.services import checksum_from_hex
 
 from .. import editor
@@ -26,10 +26,6 @@ from .fields import optional_text, split_list
 
 if TYPE_CHECKING:
     from core.kinds.users import Users
-
-
-def checksum_text(checksum: bytes | None) -> str:
-    return "" if checksum is None else checksum.hex()
 
 
 def parse_claims_text(text: str) -> list[str]:
@@ -48,14 +44,14 @@ class UsersLook(Look):
         d.field("current", "yes" if e.key == current else "no", "the server config's users.current")
         d.field("service", e.service_id)
         d.field("storage folder", e.storage_folder)
-        d.field("state checksum", checksum_text(e.state_checksum))
+        d.field("state checksum", checksum_hex(e.state_checksum))
         same = [x for x in data.items.values() if x.key == e.key]
         d.heading("Services of this claim set", len(same))
         for x in same:
             service = data.context.services.get(x.service_id)
             d.field(x.service_id, service.state if service else "", x.storage_folder or "")
             if x.state_checksum is not None:
-                d.field("", checksum_text(x.state_checksum), "checksum")
+                d.field("", checksum_hex(x.state_checksum), "checksum")
         return d
 
     def form(self, store: Store, data: Users, key: str | None) -> FormModal[str]:
@@ -71,7 +67,7 @@ class UsersLook(Look):
             Field("storage_folder", "Storage folder",
                   (current.storage_folder or "") if current else "", check=optional_text),
             Field("state_checksum", "State checksum",
-                  checksum_text(current.state_checksum) if current else "",
+                  (checksum_hex(current.state_checksum) or "") if current else "",
                   check=checksum_from_hex, placeholder="hex sha256, or empty"),
         ]  # fmt: skip
 
