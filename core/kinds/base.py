@@ -22,7 +22,7 @@ into colours.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -30,6 +30,7 @@ from ..store import Store
 from ..text import human_size, short_id, utc_minutes, yes_no
 
 Item = TypeVar("Item")
+PAGE_SIZE = 500  # a large kind's page: few enough to hold, many enough that queries are few
 
 
 # How a table (the CLI's and the console's) shows a value of each format; JSON and CSV keep the
@@ -244,9 +245,28 @@ class Kind(Generic[Item]):
 
     # -- reading
 
+    # A large kind (containers: thousands, each with its config and devices) is never held whole
+    # in memory: ``read_columns`` gives what its columns show and no more, and ``pages`` gives its
+    # whole items a page at a time, in key order (keyset pagination: each page starts after the
+    # last key of the one before). A small kind answers both with ``read``.
+    large: ClassVar[bool] = False
+
     def read(self, store: Store, **filters: Any) -> Listing[Item]:
         """Every resource of the kind (narrowed by ``filters``), as one consistent snapshot."""
         raise NotImplementedError(f"{self.plural} are not listed")
+
+    def read_columns(self, store: Store, **filters: Any) -> Listing[Item]:
+        """What the columns show of every resource (a table, CSV, the console's section), as one
+        snapshot. The items of a large kind lack what only their JSON and detail need: ``get``
+        reads one whole."""
+        return self.read(store, **filters)
+
+    def pages(
+        self, store: Store, *, size: int = PAGE_SIZE, **filters: Any
+    ) -> Iterator[Listing[Item]]:
+        """Every resource whole, as ``read`` gives them, ``size`` at a time in key order, all
+        from one snapshot. A small kind gives one page."""
+        yield self.read(store, **filters)
 
     def get(self, store: Store, name: str, scope: str | None = None) -> Any:
         """One resource, as ``show`` and ``export`` name it; NotFound when there is none."""
