@@ -23,6 +23,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from sqlalchemy import func, insert, select
 
@@ -38,6 +39,9 @@ from .traffic_rules import Reading, period_start, service_chain
 SAMPLE_EVERY = 60  # seconds between metric samples (a multiple of the collector's interval)
 READING_EVERY = 3600  # seconds between traffic readings
 MAX_CONTAINERS = 100_000
+# Containers written per store call: a few statements per table each time, memory flat, the
+# progress shown between them.
+CONTAINER_BATCH = 500
 MAX_DAYS = 366
 DAY = 86400
 GiB = 1 << 30
@@ -448,10 +452,13 @@ def _write_resources(
             else:
                 store.users.bind(claims, sid, storage_folder=folder, state_checksum=checksum)
 
-    for done, info in enumerate(_containers(rng, containers, by_alias, fingerprints), 1):
-        count(store.containers.save(info))
-        if done % 100 == 0 or done == containers:
-            report("containers", done, containers)
+    made = _containers(rng, containers, by_alias, fingerprints)
+    done = 0
+    while batch := list(islice(made, CONTAINER_BATCH)):
+        for outcome in store.containers.save_many(batch):
+            count(outcome)
+        done += len(batch)
+        report("containers", done, containers)
     return {"certificates": certificates, "replaced": replaced}
 
 

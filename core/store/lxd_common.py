@@ -155,28 +155,55 @@ class ConfigOwner:
     def replace(
         self, conn: Connection, oid: int, config: dict[str, str] | None, devices: Devices | None
     ):
-        if config is not None:
-            conn.execute(delete(self.config).where(self.config.c[self.owner_col] == oid))
-            if config:
-                conn.execute(
-                    insert(self.config),
-                    [{self.owner_col: oid, "key": k, "value": v} for k, v in config.items()],
-                )
-        if devices is not None:
-            # devices_config rows go with their device (ON DELETE CASCADE).
-            conn.execute(delete(self.devices).where(self.devices.c[self.owner_col] == oid))
-            for name, conf in devices.items():
-                dtype = validate.choice(conf["type"], DEVICE_TYPES, "device type")
-                dev_id = conn.execute(
-                    insert(self.devices).values({self.owner_col: oid, "name": name, "type": dtype})
-                ).inserted_primary_key[0]
-                rows = [
-                    {self.device_col: dev_id, "key": k, "value": v}
-                    for k, v in conf.items()
-                    if k != "type"
-                ]
-                if rows:
-                    conn.execute(insert(self.devices_config), rows)
+        self.replace_many(conn, {oid: (config, devices)})
+
+    def replace_many(
+        self,
+        conn: Connection,
+        owners: Mapping[int, tuple[dict[str, str] | None, Devices | None]],
+    ) -> None:
+        """Replace the config and devices of each owner id (a part given as None stays as it
+        is), with a statement per table for them all rather than one per owner and device."""
+        with_config = [oid for oid, (config, _) in owners.items() if config is not None]
+        with_devices = [oid for oid, (_, devices) in owners.items() if devices is not None]
+        for chunk in chunks(with_config):
+            conn.execute(delete(self.config).where(self.config.c[self.owner_col].in_(chunk)))
+        rows = [
+            {self.owner_col: oid, "key": key, "value": value}
+            for oid, (config, _) in owners.items()
+            for key, value in (config or {}).items()
+        ]
+        if rows:
+            conn.execute(insert(self.config), rows)
+
+        # devices_config rows go with their device (ON DELETE CASCADE).
+        dev_owner = self.devices.c[self.owner_col]
+        for chunk in chunks(with_devices):
+            conn.execute(delete(self.devices).where(dev_owner.in_(chunk)))
+        rows = [
+            {self.owner_col: oid, "name": name,
+             "type": validate.choice(conf["type"], DEVICE_TYPES, "device type")}
+            for oid, (_, devices) in owners.items()
+            for name, conf in (devices or {}).items()
+        ]  # fmt: skip
+        if not rows:
+            return
+        conn.execute(insert(self.devices), rows)
+        # The new devices' ids, by owner and name (unique together), for their config rows.
+        device_ids: dict[tuple[int, str], int] = {}
+        for chunk in chunks(sorted({row[self.owner_col] for row in rows})):
+            query = select(self.devices.c.id, dev_owner, self.devices.c.name)
+            for dev_id, oid, name in conn.execute(query.where(dev_owner.in_(chunk))):
+                device_ids[oid, name] = dev_id
+        rows = [
+            {self.device_col: device_ids[oid, name], "key": key, "value": value}
+            for oid, (_, devices) in owners.items()
+            for name, conf in (devices or {}).items()
+            for key, value in conf.items()
+            if key != "type"
+        ]
+        if rows:
+            conn.execute(insert(self.devices_config), rows)
 
     def set_key(self, conn: Connection, oid: int, key: str, value: str | None) -> None:
         conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import AlreadyExists, NotFound, ValidationError
+from core import AlreadyExists, NotFound, ValidationError, open_store
 from core.errors import ABSENT
 from core.models.containers import (
     ContainerConfig,
@@ -13,6 +13,7 @@ from core.models.containers import (
     ContainerDeviceConfig,
     ContainerProfile,
 )
+from core.store import ContainerInfo
 from tests.helpers import nic
 
 
@@ -120,6 +121,45 @@ def test_create_with_unknown_profile_writes_nothing(store):
         store.containers.create("c1", profiles=["nope"], config={"user.a": "1"})
     assert store.containers.names() == []
     assert count(store, ContainerConfig) == 0
+
+
+def test_save_many_writes_a_batch_as_save_writes_each(store):
+    batch = [
+        ContainerInfo("keep", "x86_64", profiles=["default"], config={"user.a": "1"}),
+        ContainerInfo("change", "x86_64", config={"user.a": "1"}, devices={"eth0": nic("br0")}),
+        ContainerInfo("new1", "aarch64", power_state="running", profiles=["web", "default"],
+                      devices={"eth0": nic("br1"), "root": {"type": "disk", "path": "/"}}),
+        ContainerInfo("new2", "x86_64", ephemeral=True, devices={"eth0": nic("br2", "parent")}),
+    ]  # fmt: skip
+    one_by_one = open_store(":memory:")
+    for target in (store, one_by_one):
+        target.profiles.create("default")
+        target.profiles.create("web")
+        target.containers.save(batch[0])
+        target.containers.create("change", config={"user.a": "0"}, devices={"eth1": nic("br9")})
+    assert store.containers.save_many(batch) == ["unchanged", "updated", "created", "created"]
+    assert [one_by_one.containers.save(info) for info in batch] == [
+        "unchanged", "updated", "created", "created",
+    ]  # fmt: skip
+    assert store.containers.list() == one_by_one.containers.list()
+    # Same-named devices of several containers keep their own keys.
+    assert store.containers.get("new2").devices == {"eth0": nic("br2", "parent")}
+    assert store.containers.using_network("br1") == ["new1"]
+    one_by_one.close()
+
+
+def test_save_many_writes_all_or_nothing_and_names_the_broken_one(store):
+    store.profiles.create("default")
+    good = ContainerInfo("c1", "x86_64", profiles=["default"], config={"user.a": "1"})
+    with pytest.raises(NotFound, match="profile 'nope' not found"):
+        store.containers.save_many([good, ContainerInfo("c2", "x86_64", profiles=["nope"])])
+    with pytest.raises(ValidationError) as err:
+        store.containers.save_many([good, ContainerInfo("c2", "x86_64", config={"user.a": [1]})])
+    assert (err.value.field, err.value.value) == ("containers[1].config.user.a", [1])
+    with pytest.raises(ValidationError, match=r"containers\[1\].name: 'c1' appears more than once"):
+        store.containers.save_many([good, good])
+    assert store.containers.names() == [] and count(store, ContainerConfig) == 0
+    assert store.containers.save_many([]) == []
 
 
 @pytest.mark.parametrize(
