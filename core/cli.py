@@ -654,19 +654,15 @@ def cmd_services_expire(args: argparse.Namespace) -> int:
 
 def cmd_import_lxc(args: argparse.Namespace) -> int:
     from .importers.lxc import import_lxc
+    from .progress import terminal_progress
 
-    def progress(done: int, total: int, name: str) -> None:
-        if sys.stderr.isatty():
-            print(
-                f"\rimporting {done}/{total} {escape_control(name)[:40]:<40}",
-                end="",
-                file=sys.stderr,
-            )
+    with _open(args, create=True) as store, terminal_progress() as bar:
 
-    with _open(args, create=True) as store:
+        def progress(done: int, total: int, name: str) -> None:
+            if bar is not None:
+                bar.update("importing", done, total, item=name)
+
         report = import_lxc(store, args.directory, progress=progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     for name, message in sorted(report.failed.items()):
         print(f"error: {escape_control(name)}: {escape_control(message)}", file=sys.stderr)
     print(
@@ -678,23 +674,11 @@ def cmd_import_lxc(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import fill
+    from .progress import terminal_progress
 
-    started = time.monotonic()
-    shown = [started]
-
-    def progress(stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - started > 1.0 and (now - shown[0] > 0.2 or done == total):
-            shown[0] = now
-            print(f"\rfilling {stage} {done}/{total}".ljust(40), end="", file=sys.stderr)
-
-    try:
-        with _open(args, create=True) as store:
-            summary = fill(store, containers=args.containers, days=args.days, seed=args.seed,
-                           force=args.force, progress=progress if sys.stderr.isatty() else None)  # fmt: skip
-    finally:
-        if shown[0] != started:  # end the progress line (before an error, too)
-            print(f" {time.monotonic() - started:.1f} s", file=sys.stderr)
+    with _open(args, create=True) as store, terminal_progress() as bar:
+        summary = fill(store, containers=args.containers, days=args.days, seed=args.seed,
+                       force=args.force, progress=None if bar is None else bar.update)  # fmt: skip
     print(summary.describe())
     return 0
 

@@ -47,7 +47,8 @@ DAY = 86400
 GiB = 1 << 30
 MiB = 1 << 20
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (stage, done, total): each stage reported from 0, so its rate and time left count from its start
+Progress = Callable[[str, int, int], None]
 
 
 class StoreNotEmpty(NodekeeperError):
@@ -454,6 +455,7 @@ def _write_resources(
 
     made = _containers(rng, containers, by_alias, fingerprints)
     done = 0
+    report("containers", done, containers)
     while batch := list(islice(made, CONTAINER_BATCH)):
         for outcome in store.containers.save_many(batch):
             count(outcome)
@@ -596,6 +598,7 @@ def _write_history(
     snapshots: list[tuple[int, dict[str, int]]] = []
     written = {"system": 0, "network": 0}
     metrics = _Metrics(random.Random(f"{seed}:metrics"), first)
+    report("history", 0, days)
     for day, (system, network) in enumerate(metrics.days(first, end, snapshots), 1):
         system = [s for s in system if _outside(spans["system"], s.timestamp)]
         network = [n for n in network if _outside(spans["network"], n.timestamp)]
@@ -896,6 +899,7 @@ def _write_traffic(
     current_period = None
     periods = 0
     last = len(snapshots) - 1
+    report("traffic", 0, len(snapshots))
     for index, (ts, counters) in enumerate(snapshots):
         when = datetime.fromtimestamp(ts, UTC)
         this_period = period_start(when, period)

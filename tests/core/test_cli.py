@@ -580,22 +580,26 @@ def test_list_columns_takes_a_header_as_shown(capsys, db):
     assert code == 0 and out.splitlines()[0].split() == ["USED", "BY", "NAME"]
 
 
-def in_a_terminal(columns: int, *argv: str) -> str:
-    """What `nodekeeper ARGV` prints on a real terminal (a pty) ``columns`` wide."""
+def on_a_pty(
+    columns: int, *argv: str, stderr: bool = False, interrupt_on: str | None = None
+) -> tuple[int, str, str]:
+    """Run `nodekeeper ARGV` on a real terminal (a pty) ``columns`` wide: its standard output,
+    and its standard error too with ``stderr``. ``interrupt_on``: press Ctrl-C (SIGINT) once
+    the terminal shows that text. Returns the exit code, what the terminal showed, and the
+    standard error when it was not on the terminal."""
     import fcntl
     import os
+    import signal
     import struct
-    import subprocess
-    import sys
     import termios
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", *argv], stdin=subprocess.DEVNULL,
-                            stdout=slave, stderr=subprocess.PIPE, env=env)  # fmt: skip
+                            stdout=slave, stderr=slave if stderr else subprocess.PIPE, env=env)  # fmt: skip
     os.close(slave)
-    chunks = []
+    shown = b""
     while True:
         try:
             chunk = os.read(master, 65536)
@@ -603,10 +607,21 @@ def in_a_terminal(columns: int, *argv: str) -> str:
             break
         if not chunk:
             break
-        chunks.append(chunk)
+        shown += chunk
+        if interrupt_on is not None and interrupt_on.encode() in shown:
+            proc.send_signal(signal.SIGINT)
+            interrupt_on = None
     os.close(master)
-    assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    code = proc.wait(timeout=60)
+    err = "" if stderr else proc.stderr.read().decode()
+    return code, shown.decode().replace("\r\n", "\n"), err
+
+
+def in_a_terminal(columns: int, *argv: str) -> str:
+    """What `nodekeeper ARGV` prints on a real terminal (a pty) ``columns`` wide."""
+    code, shown, err = on_a_pty(columns, *argv)
+    assert code == 0, err
+    return shown
 
 
 def test_a_table_fits_the_terminal_as_the_console_does(capsys, db, monkeypatch):
@@ -623,3 +638,87 @@ def test_a_table_fits_the_terminal_as_the_console_does(capsys, db, monkeypatch):
     assert in_a_terminal(24, "list", "profiles", "--db", db).split("\n")[0].split() == [
         "NAME", "USED", "BY", "CONFIG",
     ]  # fmt: skip
+
+
+# -- the progress bar of long commands (demo, import-lxc): on a terminal only
+
+FINISHED = r"(?P<stage>[a-z]+)  (?P<done>[\d,]+)/(?P=done) 100% \[█+\] [\d,.]+/s in \d+:\d\d"
+
+
+def redraws(shown: str) -> list[list[str]]:
+    """The terminal's lines, each as the versions of it drawn in place (after each \\r)."""
+    return [[part for part in line.split("\r") if part] for line in shown.split("\n")]
+
+
+@pytest.mark.parametrize("columns", [100, 40])
+def test_demo_draws_a_bar_per_stage_in_place_on_a_terminal(tmp_path, columns):
+    db = str(tmp_path / "demo.db")
+    code, shown, _ = on_a_pty(columns, "demo", "--db", db, "--containers", "40", "--days", "1",
+                              stderr=True)  # fmt: skip
+    assert code == 0, shown
+    lines = redraws(shown)
+    bars = [line for line in lines if line and " ETA " in line[0]]
+    assert [line[0].split()[0] for line in bars] == [
+        "containers",
+        "history",
+        "traffic",
+        "aggregates",
+    ]
+    for line in bars:
+        stage, count, percent = line[0].split()[:3]
+        total = count.split("/")[1]
+        assert (count, percent) == (f"0/{total}", "0%")  # drawn from the start of the stage,
+        assert len(line) >= 2  # then redrawn in place up to its end
+        assert all(len(drawn) <= columns - 1 for drawn in line)  # never wrapping
+        end = line[-1].rstrip()
+        assert end.startswith(f"{stage}  {total}/{total} 100% ")
+        if columns > 60:  # count, percentage, bar, rate and time taken
+            assert re.fullmatch(FINISHED, end), end
+        else:  # the bar goes first on a narrow terminal
+            assert "[" not in end and re.search(r"100% [\d,.]+/s in \d+:\d\d$", end), end
+    assert bars[0][-1].startswith("containers  40/40 100% ")
+    created, summary = [line[-1] for line in lines if line][-2:]
+    assert created == f"created a new database at {db}"
+    assert summary.startswith("created 40 containers, 6 profiles")
+
+
+def test_no_bar_is_drawn_when_standard_error_is_not_a_terminal(tmp_path, capsys):
+    db = str(tmp_path / "demo.db")
+    code, shown, err = on_a_pty(100, "demo", "--db", db, "--containers", "12", "--days", "1")
+    assert code == 0 and shown.startswith("created 12 containers")  # stdout is a terminal
+    assert err == f"created a new database at {db}\n"
+    lxc = tmp_path / "lxc"
+    (lxc / "c1").mkdir(parents=True)
+    (lxc / "c1" / "config").write_text("lxc.arch = amd64\n")
+    code, out, err = run(capsys, "import-lxc", str(lxc), "--db", db)
+    assert (code, out, err) == (0, "1 created, 0 updated, 0 unchanged, 0 failed\n", "")
+
+
+def test_import_lxc_draws_the_same_bar_with_each_name_escaped(tmp_path):
+    lxc = tmp_path / "lxc"
+    for name in ("a1", "a2", "z\x1b[2Jevil"):
+        (lxc / name).mkdir(parents=True)
+        (lxc / name / "config").write_text("lxc.arch = amd64\n")
+    db = str(tmp_path / "nk.db")
+    code, shown, _ = on_a_pty(100, "import-lxc", str(lxc), "--db", db, stderr=True)
+    assert code == 1  # the third name is no container name
+    assert "\x1b" not in shown  # the name's escape sequence is shown, never run
+    bar = next(line for line in redraws(shown) if line and line[0].startswith("importing"))
+    assert re.fullmatch(FINISHED + r" z\\x1b\[2Jevil", bar[-1].rstrip()), bar[-1]
+    assert shown.endswith("2 created, 0 updated, 0 unchanged, 1 failed\n")
+
+
+def test_ctrl_c_ends_the_bar_line_before_saying_interrupted(tmp_path):
+    db = str(tmp_path / "demo.db")
+    code, shown, _ = on_a_pty(100, "demo", "--db", db, "--containers", "20000", "--days", "0",
+                              stderr=True, interrupt_on="/20,000")  # fmt: skip
+    assert code == 130, shown
+    lines = redraws(shown)
+    assert lines[-2:] == [["interrupted"], []], shown  # on a line of its own, after the bar's
+    bar = lines[-3]
+    assert re.fullmatch(
+        r"containers  [\d,]+/20,000 +\d+% \[.*\] \S+/s in \d+:\d\d", bar[-1].rstrip()
+    )
+    assert "Traceback" not in shown
+    with open_store(db) as store:  # the demo's one transaction was rolled back
+        assert store.containers.names() == [] and store.profiles.names() == []
