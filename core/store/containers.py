@@ -429,8 +429,7 @@ class ContainerRepo(NamedRepo):
     def using_network(self, network: str) -> list[str]:
         """Containers with a nic on ``network`` (its ``network`` or ``parent`` key), their own or
         inherited from a profile and not replaced by a same-named device. Answered in SQL."""
-        with self._store.reading() as conn:
-            return fast.column(conn, _USING_NETWORK_SQL, {"net": network})
+        return [row[0] for row in self._store.read_rows(_USING_NETWORK_SQL, {"net": network})]
 
     def using_profile(self, profile: str) -> list[str]:
         t, cp, p = T["containers"], T["containers_profiles"], T["profiles"]
