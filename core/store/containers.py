@@ -231,6 +231,15 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
     return statement
 
 
+def _in_words(row: tuple) -> tuple[str, str, str, str, bool]:
+    """A row of _ROWS as ContainerInfo's first fields: the stored numbers as their names."""
+    _id, name, arch, ctype, state, ephemeral = row
+    return (
+        name, ARCHITECTURES.get(arch, str(arch)), CONTAINER_TYPES.get(ctype, str(ctype)),
+        POWER_STATES.get(state, str(state)), bool(ephemeral),
+    )  # fmt: skip
+
+
 class ContainerRepo(NamedRepo):
     kind = "container"
     table = T["containers"]
@@ -270,16 +279,8 @@ class ContainerRepo(NamedRepo):
             images = dict(fast.rows(conn, _statement(_IMAGES, conditions), params))
             profiles = self._profiles(conn, conditions, params)
         return [
-            ContainerSummary(
-                name,
-                ARCHITECTURES.get(arch, str(arch)),
-                CONTAINER_TYPES.get(ctype, str(ctype)),
-                POWER_STATES.get(state, str(state)),
-                bool(ephemeral),
-                profiles.get(cid, []),
-                images.get(cid),
-            )
-            for cid, name, arch, ctype, state, ephemeral in rows
+            ContainerSummary(*_in_words(row), profiles.get(row[0], []), images.get(row[0]))
+            for row in rows
         ]
 
     def pages(
@@ -392,16 +393,12 @@ class ContainerRepo(NamedRepo):
         profiles = self._profiles(conn, conditions, params)
         return [
             ContainerInfo(
-                name,
-                ARCHITECTURES.get(arch, str(arch)),
-                CONTAINER_TYPES.get(ctype, str(ctype)),
-                POWER_STATES.get(state, str(state)),
-                bool(ephemeral),
-                profiles.get(cid, []),
-                configs.get(cid, {}),
-                devices.get(cid, {}),
-            )  # fmt: skip
-            for cid, name, arch, ctype, state, ephemeral in rows
+                *_in_words(row),
+                profiles.get(row[0], []),
+                configs.get(row[0], {}),
+                devices.get(row[0], {}),
+            )
+            for row in rows
         ]
 
     @staticmethod

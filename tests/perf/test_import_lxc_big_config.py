@@ -7,12 +7,11 @@ wall time and peak RSS, the baseline's, and the ratios, then holds the ratios to
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from .child import NODEKEEPER, PEAK, measured
 
 pytestmark = pytest.mark.perf
 
@@ -47,23 +46,7 @@ def write_config(path: Path) -> None:
             out.write(line + "\n")
 
 
-# Run in the child: the work, then its peak RSS. VmHWM belongs to the process image after
-# exec; getrusage's ru_maxrss would also count the forked copy of this (pytest) process.
-_PEAK = "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')), end='', file=sys.stderr)"
-PLAIN_READ = "import sys\nfor line in open(sys.argv[1], 'rb'): pass\n" + _PEAK
-NODEKEEPER = "import sys\nfrom core.cli import main\ncode = main()\n" + _PEAK + "\nsys.exit(code)"
-
-
-def measured(code: str, *argv: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``python -c code argv...``."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=600
-    )
-    seconds = time.perf_counter() - started
-    assert result.returncode == 0, result.stderr
-    peak_kb = int(result.stderr.splitlines()[-1].split()[1])
-    return seconds, peak_kb / 1024
+PLAIN_READ = "import sys\nfor line in open(sys.argv[1], 'rb'): pass\n" + PEAK
 
 
 def test_a_million_line_config_imports_in_seconds_with_bounded_memory(tmp_path: Path):

@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -32,6 +30,7 @@ import pytest
 
 from core import kinds, open_store
 
+from .child import NODEKEEPER, PEAK, measured_with_output
 from .pg_copy import copied_to_postgresql, plain_url
 from .tui_pty import demo_store
 
@@ -41,12 +40,7 @@ SIZES = (2000, 20000)
 RUNS = 3
 TARGET_JSON_S, TARGET_JSON_MIB, TARGET_GROWTH = 0.6, 80.0, 10.0
 KIND = kinds.by_name("containers")
-_PEAK = (
-    "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')), end='', "
-    "file=sys.stderr)"
-)
-NODEKEEPER = "import sys\nfrom core.cli import main\ncode = main()\n" + _PEAK + "\nsys.exit(code)"
-IMPORT_SQLALCHEMY = "import sys\nimport sqlalchemy\n" + _PEAK
+IMPORT_SQLALCHEMY = "import sys\nimport sqlalchemy\n" + PEAK
 
 
 # -- the stores
@@ -85,20 +79,8 @@ def median_seconds(fn, runs: int = RUNS) -> float:
     return statistics.median(samples)
 
 
-def run_measured(code: str, *argv: str) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) and standard output of ``python -c code argv...``."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=600
-    )
-    seconds = time.perf_counter() - started
-    assert result.returncode == 0, result.stderr
-    peak_kb = int(result.stderr.splitlines()[-1].split()[1])
-    return seconds, peak_kb / 1024, result.stdout
-
-
 def median_run(code: str, *argv: str) -> tuple[float, float, str]:
-    results = [run_measured(code, *argv) for _ in range(RUNS)]
+    results = [measured_with_output(code, *argv) for _ in range(RUNS)]
     return (
         statistics.median(r[0] for r in results),
         max(r[1] for r in results),
