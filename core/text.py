@@ -102,6 +102,7 @@ def json_lines(
     import json
 
     scalars = {str, int, bool, float, type(None)}
+    text_keys = {str}
     flat: dict[str, Callable[[object], str]] = {}  # by indentation: the C encoder of flat values
 
     def flat_encoder(inner: str) -> Callable[[object], str]:
@@ -124,8 +125,6 @@ def json_lines(
         kind = type(value)
         if kind is str:
             return quote(value)  # type: ignore[arg-type]
-        if value is None or kind is bool or kind is int:
-            return "null" if value is None else json.dumps(value)
         if kind is dict or kind is list:
             if not value:
                 return "{}" if kind is dict else "[]"
@@ -135,15 +134,19 @@ def json_lines(
                 # the C encoder writes {"a": 1,\n<inner>"b": 2}: open and close its brackets
                 text = flat_encoder(inner)(value)
                 return text[0] + "\n" + inner + text[1:-1] + "\n" + indent + text[-1]
-            if kind is list:
-                items = [encode(v, inner) for v in value]  # type: ignore[attr-defined]
-                return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
-            if all(type(k) is str for k in value):  # type: ignore[attr-defined]
-                items = [
-                    quote(k) + ": " + encode(v, inner)
-                    for k, v in value.items()  # type: ignore[attr-defined]
-                ]
-                return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
+            if kind is list or text_keys.issuperset(map(type, value)):  # type: ignore[arg-type]
+                items = []
+                for key, item in value.items() if kind is dict else enumerate(value):  # type: ignore[union-attr]
+                    text = quote(item) if type(item) is str else encode(item, inner)
+                    items.append(quote(key) + ": " + text if kind is dict else text)
+                ends = "{}" if kind is dict else "[]"
+                return (
+                    ends[0] + "\n" + inner + (",\n" + inner).join(items) + "\n" + indent + ends[1]
+                )
+        elif value is None or kind is bool:
+            return "null" if value is None else "true" if value else "false"
+        elif kind is int:
+            return int.__repr__(value)  # type: ignore[arg-type]
         # a float, a date, a tuple, keys that are not text: json itself, re-indented (a JSON
         # string holds no raw newline, so each newline starts a line)
         return json.dumps(value, indent=2, default=default).replace("\n", "\n" + indent)
