@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, insert, select, text
+import psycopg
+from sqlalchemy import create_engine, select, text
 
 from core import open_store
 from core.models import containers as m
@@ -33,18 +34,24 @@ def copied_to_postgresql(sqlite_path: str, server: str) -> Iterator[str]:
     sep = "&" if "?" in server else "?"
     url = f"{server}{sep}options={quote(f'-csearch_path={schema}')}"
     try:
-        with open_store(sqlite_path, read_only=True) as source, open_store(url) as target:
-            with source.reading() as read, target.transaction() as write:
-                # rows copied whole: no trigger or foreign key to check on each (a superuser's
-                # setting; the local test server's postgres user is one)
-                write.execute(text("SET LOCAL session_replication_role = replica"))
-                for model in LXD_TABLES:
-                    table = model.__table__
-                    rows = [dict(r._mapping) for r in read.execute(select(table))]
-                    for start in range(0, len(rows), 5000):
-                        write.execute(insert(table), rows[start : start + 5000])
-            with target.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        with open_store(url):  # the schema, migrated
+            pass
+        with (
+            open_store(sqlite_path, read_only=True) as source,
+            source.reading() as read,
+            psycopg.connect(plain_url(url)) as target,
+            target.cursor() as cursor,
+        ):
+            # rows copied whole: no trigger or foreign key to check on each (a superuser's
+            # setting; the local test server's postgres user is one)
+            cursor.execute("SET session_replication_role = replica")
+            for model in LXD_TABLES:
+                table = model.__table__
+                names = ", ".join(f'"{c.name}"' for c in table.columns)
+                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                    for row in read.execute(select(table)):
+                        copy.write_row(tuple(row))
+            cursor.execute("ANALYZE")
         yield url
     finally:
         with admin.begin() as conn:
