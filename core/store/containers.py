@@ -328,11 +328,19 @@ class ContainerRepo(NamedRepo):
             conditions, params = self._selection(conn, network, profile, image)
             conditions += tuple(bounds)
             params |= bounds
-            found: dict[str, set[str]] = {}
+            found: dict[str, list[str]] = {}
             for name, value in fast.rows(conn, _statement(_NETWORKS, conditions), params):
-                if value:  # an empty network key names none
-                    found.setdefault(name, set()).add(value)
-        return {name: sorted(nets) for name, nets in found.items()}
+                if not value:  # an empty network key names none
+                    continue
+                nets = found.get(name)
+                if nets is None:
+                    found[name] = [value]
+                elif value not in nets:  # two nics on one network name it once
+                    nets.append(value)
+        for nets in found.values():
+            if len(nets) > 1:
+                nets.sort()
+        return found
 
     def _selection(
         self, conn: Connection, network: str | None, profile: str | None, image: str | None

@@ -121,10 +121,16 @@ def test_pages_give_every_container_once_in_order_with_its_columns(filled, size,
     assert [c for page in pages for c in page.items.values()] == list(whole.items.values())
 
 
-def test_pages_read_one_snapshot_while_another_writer_changes_the_store(store_url):
-    if store_url == ":memory:":
-        pytest.skip("an in-memory store has no second connection to write from")
-    with open_store(store_url) as store, open_store(store_url) as other:
+@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def shared_url(request, tmp_path) -> str:
+    """A store two connections can share (not :memory:)."""
+    if request.param == "sqlite-file":
+        return str(tmp_path / "nk.db")
+    return request.getfixturevalue("pg_url")
+
+
+def test_pages_read_one_snapshot_while_another_writer_changes_the_store(shared_url):
+    with open_store(shared_url) as store, open_store(shared_url) as other:
         fill(store)
         before = list(KIND.read(store).items)
         pages = KIND.pages(store, size=4)
@@ -151,16 +157,11 @@ def test_delete_plan_reads_a_summarised_container_whole(filled):
 # -- the CLI writes what it reads
 
 
-@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def db(request, tmp_path) -> str:
-    url = (
-        str(tmp_path / "nk.db")
-        if request.param == "sqlite-file"
-        else request.getfixturevalue("pg_url")
-    )
-    with open_store(url) as store:
+@pytest.fixture
+def db(shared_url) -> str:
+    with open_store(shared_url) as store:
         fill(store)
-    return url
+    return shared_url
 
 
 def reference(db: str, filters: dict[str, str]) -> list[dict]:
