@@ -6,11 +6,13 @@ import contextvars
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql import ClauseElement
 
+from ..db import fast
 from ..db.engine import Location
 from ..errors import ReadOnly, StoreError
 
@@ -159,6 +161,22 @@ class Store:
                 yield conn
             finally:
                 self._reader.reset(token)
+
+    def read_rows(self, query: ClauseElement, params: dict[str, Any]) -> list[tuple]:
+        """The rows of one read statement as the driver gives them (core.db.fast). Inside this
+        thread's transaction or ``reading()``, there (it sees what they see); otherwise on a
+        pooled connection of its own, without the BEGIN and ROLLBACK that SQLAlchemy would
+        send round it: one statement reads one consistent state by itself. For the hot reads
+        of scripts (``using_network``), where that bookkeeping costs as much as the query."""
+        current = self._mine(self._active) or self._mine(self._reader)
+        if current is not None:
+            return fast.rows(current, query, params)
+        with self._exclusive(), _database_errors(self):
+            pooled = self._read_engine.raw_connection()
+            try:
+                return fast.driver_rows(pooled.dbapi_connection, self.engine.dialect, query, params)
+            finally:
+                pooled.close()  # back to the pool, which ends the driver's transaction if any
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:

@@ -3,11 +3,18 @@ every container's LXC config file. Run on demand: ``pytest -m perf tests/perf -s
 
 The baseline is the fastest file scan, a bare line filter (a lower bound for any scan; the
 full parse is printed too). Prints a table of figures, the ratios against the baseline and the
-targets (ratio >= 15, p50 <= 2 ms), then asserts them.
+targets (issue 12: ratio >= 150, p50 <= 0.5 ms; asserted: the floor of ratio >= 15 and p50 <=
+2 ms, since this shared machine's timings vary 2x from run to run).
+
+The API's own cost is measured too: the same SQL run with the bare driver (sqlite3, psycopg) on
+a connection held open, the calls alternating with the API's; target: the API within 1.2x of
+it (asserted: both run in the same moments, so the machine's load cancels out). PostgreSQL is
+reported beside SQLite on the same rows (skipped with the reason when there is no server).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import time
 from pathlib import Path
@@ -16,8 +23,10 @@ import pytest
 
 from core import open_store
 from core.importers import import_lxc, parse_container
+from core.store.containers import _USING_NETWORK_SQL
 
 from .lxc_fixture import generate, write_lxc, write_store
+from .pg_copy import copied_to_postgresql, plain_url
 
 NETWORK = "br0"
 CALLS, WARMUP = 200, 20
@@ -25,6 +34,8 @@ SCAN_RUNS = 5
 # Against the minimal scan, measured on the 2-core machine under load from other test runs (load
 # average 3.3): a ratio of 24.1. (Against parse_container the target was 100.)
 TARGET_RATIO, TARGET_P50_MS = 15, 2.0
+ISSUE_RATIO, ISSUE_P50_MS = 150, 0.5  # issue 12's targets, printed
+TARGET_OVER_DRIVER = 1.2  # the API against the same SQL through the bare driver
 
 pytestmark = pytest.mark.perf
 
@@ -68,6 +79,39 @@ def timed(fn, *args) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def driver_sql(store) -> tuple[str, object]:
+    """The SQL of using_network as the store's dialect compiles it, and its parameters."""
+    compiled = _USING_NETWORK_SQL.compile(dialect=store.engine.dialect)
+    values = compiled.construct_params({"net": NETWORK})
+    if compiled.positional:
+        return compiled.string, [values[name] for name in compiled.positiontup]
+    return compiled.string, values
+
+
+def api_against_driver(store, connect) -> tuple[float, float, list[str]]:
+    """p50 (ms) of using_network and of the same SQL on a bare driver connection held open,
+    the calls alternating; and the API's answer."""
+    sql, params = driver_sql(store)
+    connection = connect()
+
+    def plain() -> list[str]:
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        names = [row[0] for row in cursor.fetchall()]
+        cursor.close()
+        return names
+
+    for _ in range(WARMUP):
+        answer = store.containers.using_network(NETWORK)
+        assert plain() == answer
+    api, driver = [], []
+    for _ in range(CALLS):
+        api.append(timed(store.containers.using_network, NETWORK)[0])
+        driver.append(timed(plain)[0])
+    connection.close()
+    return statistics.median(api) * 1e3, statistics.median(driver) * 1e3, answer
+
+
 def checkpoint_size(store, path: Path) -> int:
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -92,6 +136,8 @@ def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
         for _ in range(CALLS):
             elapsed, db_answer = timed(store.containers.using_network, NETWORK)
             samples.append(elapsed)
+        # -- the API's own cost: the same SQL through the bare driver
+        api_ms, driver_ms, _ = api_against_driver(store, lambda: sqlite3.connect(db_path))
     quantiles = statistics.quantiles(samples, n=10)
     p50_ms, p90_ms = statistics.median(samples) * 1e3, quantiles[8] * 1e3
 
@@ -123,6 +169,9 @@ def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
         (f"using_network({NETWORK!r}) p50", f"{p50_ms:10.3f} ms", f"{baseline_ms / p50_ms:8.1f}x"),
         (f"using_network({NETWORK!r}) p90", f"{p90_ms:10.3f} ms", f"{baseline_ms / p90_ms:8.1f}x"),
         ("ratio scan/db (baseline / p50)", f"{ratio:10.1f}", ""),
+        ("using_network, alternating with the driver, p50", f"{api_ms:10.3f} ms", ""),
+        ("same SQL, bare sqlite3 held open, p50", f"{driver_ms:10.3f} ms",
+         f"API {api_ms / driver_ms:.2f}x the driver"),
         ("ratio parse_container scan/db", f"{full_ms / p50_ms:10.1f}", ""),
         ("import-lxc throughput", f"{n / import_s:10.0f} containers/s", f"({import_s:.2f} s)"),
         ("store build (create, one transaction)", f"{n / build_s:10.0f} containers/s", f"({build_s:.2f} s)"),
@@ -139,6 +188,14 @@ def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
     for label, value, against in rows:
         print(f"{label:<{width}}  {value:>22}  {against}")
     ratio_ok, p50_ok = ratio >= TARGET_RATIO, p50_ms <= TARGET_P50_MS
+    over_ok = api_ms / driver_ms <= TARGET_OVER_DRIVER
+    print(
+        f"issue 12: ratio >= {ISSUE_RATIO}, p50 <= {ISSUE_P50_MS:g} ms, API <= "
+        f"{TARGET_OVER_DRIVER}x the driver: ratio {ratio:.1f} "
+        f"{'PASS' if ratio >= ISSUE_RATIO else 'FAIL'}, p50 {p50_ms:.3f} ms "
+        f"{'PASS' if p50_ms <= ISSUE_P50_MS else 'FAIL'}, API/driver {api_ms / driver_ms:.2f} "
+        f"{'PASS' if over_ok else 'FAIL'}"
+    )
     print(
         f"target: ratio >= {TARGET_RATIO}, p50 <= {TARGET_P50_MS:g} ms: "
         f"ratio {ratio:.1f} {'PASS' if ratio_ok else 'FAIL'}, "
@@ -155,3 +212,26 @@ def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
     # the targets
     assert ratio_ok, f"ratio scan/db {ratio:.1f} < {TARGET_RATIO}"
     assert p50_ok, f"p50 {p50_ms:.3f} ms > {TARGET_P50_MS} ms"
+    assert over_ok, f"the API is {api_ms / driver_ms:.2f}x the bare driver"
+
+
+def test_using_network_on_postgresql_beside_sqlite(tmp_path: Path, pg_server: str):
+    """The same rows in a PostgreSQL schema: the API against the same SQL through psycopg."""
+    import psycopg
+
+    data = generate()
+    db_path = tmp_path / "bench.db"
+    with open_store(db_path) as store:
+        write_store(store, data)
+    with copied_to_postgresql(str(db_path), pg_server) as url, open_store(url) as store:
+        api_ms, driver_ms, answer = api_against_driver(
+            store, lambda: psycopg.connect(plain_url(url))
+        )
+    over = api_ms / driver_ms
+    print(
+        f"\nPostgreSQL, {len(data.containers)} containers, {len(answer)} on {NETWORK}: "
+        f"using_network p50 {api_ms:.3f} ms, the same SQL through psycopg {driver_ms:.3f} ms, "
+        f"API {over:.2f}x the driver (target <= {TARGET_OVER_DRIVER}) "
+        f"{'PASS' if over <= TARGET_OVER_DRIVER else 'FAIL'}"
+    )
+    assert set(answer) == data.using_network(NETWORK)

@@ -1,0 +1,220 @@
+"""Listing containers at scale: 2,000 and 20,000 containers (``core.demo.fill``, built once per
+session), on SQLite and, beside it, PostgreSQL (the same rows copied into a schema of the local
+server; skipped with the reason when there is none). Run on demand::
+
+    .venv/bin/pytest -m perf tests/perf/test_scale.py -s -q
+
+- ``store.containers.list()``, whole containers: CPU seconds, median of RUNS, against the baseline of the
+  same rows read with the bare driver into dicts (sqlite3 or psycopg, no nodekeeper) in the
+  same run. ``read_columns`` (what a table and the console need) is printed beside it.
+- ``nodekeeper list containers --format json`` and ``--format csv``: wall time, CPU time and
+  peak RSS (VmHWM) of the command, median of RUNS, against the baseline of ``python -c "import
+  sqlalchemy"`` (what any nodekeeper command pays first) in the same run; targets at 20,000:
+  JSON <= 0.6 s and <= 80 MiB.
+- Growth from 2,000 to 20,000: each figure's ratio (CPU time), target <= 10 (linear).
+
+Each prints its figure, its baseline and the ratio, and PASS or FAIL against its target. Only
+what does not depend on the machine's load is asserted (the output, the memory): this 2-core
+machine is shared, and its timings vary 2x from run to run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import statistics
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from core import kinds, open_store
+
+from .measure import NODEKEEPER, PEAK, measured_with_output
+from .pg_copy import copied_to_postgresql, plain_url
+from .tui_pty import demo_store
+
+pytestmark = pytest.mark.perf
+
+SIZES = (2000, 20000)
+RUNS = 3
+TARGET_JSON_S, TARGET_JSON_MIB, TARGET_GROWTH = 0.6, 80.0, 10.0
+KIND = kinds.by_name("containers")
+IMPORT_SQLALCHEMY = "import sys\nimport sqlalchemy\n" + PEAK
+
+
+# -- the stores
+
+
+@pytest.fixture(scope="module")
+def sqlite_stores(tmp_path_factory: pytest.TempPathFactory) -> dict[int, str]:
+    stores = {}
+    for size in SIZES:
+        path = tmp_path_factory.mktemp(f"scale{size}") / "nk.db"
+        demo_store(path, containers=size, days=0)
+        stores[size] = str(path)
+    return stores
+
+
+@pytest.fixture(scope="module")
+def pg_stores(sqlite_stores: dict[int, str], pg_server: str) -> Iterator[dict[int, str]]:
+    """The same rows in a schema of the PostgreSQL server per size."""
+    with contextlib.ExitStack() as stack:
+        yield {
+            size: stack.enter_context(copied_to_postgresql(path, pg_server))
+            for size, path in sqlite_stores.items()
+        }
+
+
+# -- measuring
+
+
+def median_seconds(fn, clock=time.process_time, runs: int = RUNS) -> float:
+    """CPU seconds of ``fn`` in this process, median of ``runs`` after a warm-up: CPU time,
+    not wall time, so that other processes on the machine weigh less on the figure (a query
+    on PostgreSQL also spends the server's time: there ``clock`` is the wall clock)."""
+    fn()  # warm: the page cache, compiled statements
+    samples = []
+    for _ in range(runs):
+        started = clock()
+        fn()
+        samples.append(clock() - started)
+    return statistics.median(samples)
+
+
+def median_run(code: str, *argv: str) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user and system), peak MiB and output of the command,
+    medians of RUNS (the peak: the highest)."""
+    results, cpu = [], []
+    for _ in range(RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        results.append(measured_with_output(code, *argv))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(cpu),
+        max(r[1] for r in results),
+        results[-1][2],
+    )
+
+
+def driver_list(url: str) -> list[dict]:
+    """Every container whole, read with the bare driver into dicts: the baseline."""
+    if "://" in url:
+        import psycopg
+
+        conn = psycopg.connect(plain_url(url))
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(url)
+    cur = conn.cursor()
+    cur.execute("SELECT id, name, architecture, type, power_state, ephemeral FROM containers "
+                "ORDER BY name")  # fmt: skip
+    rows = cur.fetchall()
+    configs: dict[int, dict] = {}
+    cur.execute("SELECT container_id, key, value FROM containers_config "
+                "ORDER BY container_id, key")  # fmt: skip
+    for cid, key, value in cur.fetchall():
+        configs.setdefault(cid, {})[key] = value
+    devices: dict[int, dict] = {}
+    cur.execute("SELECT d.container_id, d.name, d.type, dc.key, dc.value FROM containers_devices d"
+                " LEFT JOIN containers_devices_config dc ON dc.container_device_id = d.id")  # fmt: skip
+    for cid, name, dtype, key, value in cur.fetchall():
+        device = devices.setdefault(cid, {}).setdefault(name, {"type": dtype})
+        if key is not None:
+            device[key] = value
+    profiles: dict[int, list] = {}
+    cur.execute("SELECT cp.container_id, p.name FROM containers_profiles cp JOIN profiles p "
+                "ON p.id = cp.profile_id ORDER BY cp.container_id, cp.apply_order")  # fmt: skip
+    for cid, name in cur.fetchall():
+        profiles.setdefault(cid, []).append(name)
+    conn.close()
+    return [
+        {"name": r[1], "architecture": r[2], "type": r[3], "power_state": r[4],
+         "ephemeral": bool(r[5]), "profiles": profiles.get(r[0], []),
+         "config": configs.get(r[0], {}), "devices": devices.get(r[0], {})}
+        for r in rows
+    ]  # fmt: skip
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report_list(backend: str, stores: dict[int, str]) -> None:
+    figures = {}
+    clock = time.process_time if backend == "SQLite" else time.perf_counter
+    what = "CPU" if backend == "SQLite" else "wall"
+    print(f"\n{backend}: store.containers.list() against the bare driver into dicts ({what} s)")
+    print(f"{'containers':>10}  {'list()':>9}  {'driver':>9}  {'ratio':>6}  {'read_columns':>12}")
+    for size, url in stores.items():
+        with open_store(url, read_only=True) as store:
+            listed = median_seconds(store.containers.list, clock)
+            columns = median_seconds(lambda store=store: KIND.read_columns(store), clock)
+            assert len(store.containers.list()) == size
+        driver = median_seconds(lambda url=url: driver_list(url), clock)
+        figures[size] = (listed, columns)
+        print(f"{size:>10}  {listed:>8.3f}s  {driver:>8.3f}s  {listed / driver:>5.2f}x  "
+              f"{columns:>11.3f}s")  # fmt: skip
+    small, large = (figures[s] for s in SIZES)
+    for label, i in (("list()", 0), ("read_columns", 1)):
+        growth = large[i] / small[i]
+        print(f"growth {SIZES[0]:,} -> {SIZES[1]:,}, {label}: {growth:.1f}x "
+              f"(target <= {TARGET_GROWTH:g}) {verdict(growth <= TARGET_GROWTH)}")  # fmt: skip
+
+
+def test_list_containers_grows_linearly_on_sqlite(sqlite_stores):
+    report_list("SQLite", sqlite_stores)
+
+
+def test_list_containers_grows_linearly_on_postgresql(pg_stores):
+    report_list("PostgreSQL", pg_stores)
+
+
+def test_cli_list_streams_json_and_csv(sqlite_stores, pg_stores_or_none):
+    backends = [("SQLite", sqlite_stores)]
+    if pg_stores_or_none is not None:
+        backends.append(("PostgreSQL", pg_stores_or_none))
+    floor_s, floor_cpu, floor_mib, _ = median_run(IMPORT_SQLALCHEMY)
+    print(f"\nbaseline: python -c 'import sqlalchemy' {floor_s:.3f} s ({floor_cpu:.3f} s CPU), "
+          f"{floor_mib:.0f} MiB")  # fmt: skip
+    print(f"{'backend':<11}{'containers':>10}  {'format':<6}{'seconds':>9}{'ratio':>8}"
+          f"{'CPU s':>8}{'ratio':>8}{'peak MiB':>10}")  # fmt: skip
+    failures = []
+    for backend, stores in backends:
+        figures: dict[tuple[str, int], float] = {}
+        for size, url in stores.items():
+            for fmt in ("json", "csv"):
+                seconds, cpu, mib, out = median_run(
+                    NODEKEEPER, "list", "containers", "--format", fmt, "--db", url
+                )
+                figures[fmt, size] = cpu
+                if fmt == "json":
+                    assert len(json.loads(out)) == size
+                else:
+                    assert out.count("\n") == size + 1
+                print(f"{backend:<11}{size:>10}  {fmt:<6}{seconds:>8.3f}s{seconds / floor_s:>7.2f}x"
+                      f"{cpu:>7.3f}s{cpu / floor_cpu:>7.2f}x{mib:>10.1f}")  # fmt: skip
+                if fmt == "json" and size == SIZES[-1]:
+                    print(f"  target at {size:,}: <= {TARGET_JSON_S} s "
+                          f"{verdict(seconds <= TARGET_JSON_S)}, <= {TARGET_JSON_MIB:g} MiB "
+                          f"{verdict(mib <= TARGET_JSON_MIB)}")  # fmt: skip
+                    if mib > TARGET_JSON_MIB:
+                        failures.append(f"{backend} json at {size}: {mib:.1f} MiB")
+        for fmt in ("json", "csv"):
+            growth = figures[fmt, SIZES[-1]] / figures[fmt, SIZES[0]]
+            print(f"  growth {SIZES[0]:,} -> {SIZES[-1]:,}, {fmt}, CPU: {growth:.1f}x "
+                  f"(the start-up is the same at both sizes)")  # fmt: skip
+    assert not failures, failures
+
+
+@pytest.fixture(scope="module")
+def pg_stores_or_none(request: pytest.FixtureRequest):
+    try:
+        return request.getfixturevalue("pg_stores")
+    except pytest.skip.Exception as skipped:
+        print(f"\nPostgreSQL left out: {skipped}")
+        return None
