@@ -27,7 +27,7 @@ from .lxd_common import (
     insert_named,
 )
 from .profiles import ProfileInfo
-from .repo import NamedRepo
+from .repo import NamedRepo, chunks
 
 CONTAINER_TYPES = {0: "container", 1: "snapshot"}
 POWER_STATES = {0: "stopped", 1: "running"}
@@ -563,7 +563,9 @@ class ContainerRepo(NamedRepo):
         t = T["containers"]
         with self._store.transaction() as conn:
             ids = self._ids_by_name(conn, [info.name for info in batch])
-            stored = {c.name: c for c in self._load(names=sorted(ids))} if ids else {}
+            # those already stored, to tell updated from unchanged (one by one: a batch of
+            # new containers, the demo's, has none)
+            stored = {n: self._whole(conn, ("name",), {"name": n})[0] for n in ids}
             outcomes: list[str] = []
             new: list[ContainerInfo] = []
             changed: list[ContainerInfo] = []
