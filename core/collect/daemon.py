@@ -29,6 +29,9 @@ log = logging.getLogger("nodekeeper")
 SYSTEMD_EVERY = 10.0
 ROLLUP_EVERY = 60.0
 CLEANUP_EVERY = 3600.0
+# The boot time cannot change under a running process (only move by a second when the clock
+# is stepped, which traffic accounting tolerates): no need to read /proc/stat every cycle.
+BOOT_EVERY = 60.0
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Collector:
     _due: dict[str, float] = field(default_factory=dict)
     _unknown_told: set[str] = field(default_factory=set)  # service chains without a service
     _failing: str | None = None  # why the last cycle failed, once told; None after a success
+    _boot: int | None = None  # the boot time (/proc/stat btime), read every BOOT_EVERY s
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -83,7 +87,9 @@ class Collector:
         sample = self.system.read_system(int(now))
         network = self.system.read_network(int(now), counters)
         readings = []
-        boot = traffic.boot_time(self.procfs or "/proc")
+        if self._boot is None or self._is_due("boot", BOOT_EVERY, now):
+            self._boot = traffic.boot_time(self.procfs or "/proc")  # an error fails the cycle
+        boot = self._boot
         if counters is not None:
             readings += traffic.interface_readings(
                 {name: (c[0], c[1]) for name, c in counters.items()}, boot, when
