@@ -43,11 +43,15 @@ class Prepared:
     """A Core statement compiled once per dialect, its parameters given as tuples in ``names``
     order (the statement's named ``bindparam``s; for an INSERT, the columns it sets).
 
-    ``execute``/``executemany`` write; ``rows`` reads, with each column's type conversion."""
+    ``execute``/``executemany`` write; ``rows`` reads, with each column's type conversion.
+    ``as_given``: the values go to the driver as they are, without the bind conversions of the
+    column types (for plain numbers and text already in the driver's terms, as metric samples
+    are: SQLite's Float conversion alone would double the cost of a bulk insert)."""
 
-    def __init__(self, statement: Executable, names: Sequence[str] = ()):
+    def __init__(self, statement: Executable, names: Sequence[str] = (), *, as_given: bool = False):
         self.statement = statement
         self.names = tuple(names)
+        self.as_given = as_given
         self._forms: dict[tuple, _Form] = {}
         self._last: tuple[Dialect, _Form] | None = None
 
@@ -104,12 +108,14 @@ class Prepared:
         key = (type(dialect), dialect.paramstyle, dialect.server_version_info)
         form = self._forms.get(key)
         if form is None:
-            form = self._forms[key] = _compile(self.statement, self.names, dialect)
+            form = self._forms[key] = _compile(self.statement, self.names, dialect, self.as_given)
         self._last = (dialect, form)
         return form
 
 
-def _compile(statement: Executable, names: tuple[str, ...], dialect: Dialect) -> _Form:
+def _compile(
+    statement: Executable, names: tuple[str, ...], dialect: Dialect, as_given: bool
+) -> _Form:
     column_keys = list(names) if getattr(statement, "is_insert", False) else None
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)  # type: ignore[attr-defined]
     if compiled.literal_execute_params or compiled.post_compile_params:
@@ -134,7 +140,7 @@ def _compile(statement: Executable, names: tuple[str, ...], dialect: Dialect) ->
         sources.append(
             (taken, None if taken is not None else defaults.get(name, bind.effective_value))
         )
-        convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        convert = None if as_given else bind.type.dialect_impl(dialect).bind_processor(dialect)
         if convert is not None:
             converters.append((at, convert))
     as_is = [i for i, _ in sources] == list(range(len(names)))

@@ -71,10 +71,10 @@ def day_start(day: str) -> int:
     return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
 
 
-# The collector's statements, compiled once (see core.db.prepared): samples go to the driver as
-# the tuples they are, in column order.
-INSERT_SYSTEM = Prepared(insert(SYSTEM), SystemSample._fields)
-INSERT_NETWORK = Prepared(insert(NETWORK), NetworkSample._fields)
+# The collector's statements, compiled once (see core.db.prepared): samples (plain numbers and
+# text) go to the driver as the tuples they are, in column order.
+INSERT_SYSTEM = Prepared(insert(SYSTEM), SystemSample._fields, as_given=True)
+INSERT_NETWORK = Prepared(insert(NETWORK), NetworkSample._fields, as_given=True)
 GET_META = Prepared(select(META.c.value).where(META.c.key == bindparam("key")), ["key"])
 # An upsert: PostgreSQL and SQLite (3.24+) spell it the same way.
 SET_META = Prepared(
