@@ -173,6 +173,19 @@ def test_a_kept_connection_serves_this_threads_transactions_and_holds_nothing_be
         assert first is second and theirs is not first
 
 
+@pytest.mark.postgresql
+def test_a_kept_connection_the_server_dropped_fails_one_transaction_then_reconnects(pg_url):
+    with open_store(pg_url) as store, store.kept_connection():
+        with store.transaction() as conn:
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with open_store(pg_url) as admin, admin.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(StoreError):  # through the driver's cursor, as the collector writes
+            store.telemetry.heartbeat(1000.0, interval=2.0)
+        store.telemetry.heartbeat(1001.0, interval=2.0)
+        assert store.telemetry.collector_status(1002.0).last_seen == 1001.0
+
+
 def test_large_image_sizes_and_long_values_fit_on_every_backend(store):
     store.images.create(ImageInfo(fingerprint="ab" * 32, filename="big.img", size=3_000_000_000,
                                   architecture="x86_64"))  # fmt: skip
