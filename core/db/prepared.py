@@ -43,7 +43,7 @@ class Prepared:
     """A Core statement compiled once per dialect, its parameters given as tuples in ``names``
     order (the statement's named ``bindparam``s; for an INSERT, the columns it sets).
 
-    ``execute``/``executemany`` write; ``rows`` reads, with each column's type conversion.
+    ``executemany`` writes; ``rows`` reads, with each column's type conversion.
     ``as_given``: the values go to the driver as they are, without the bind conversions of the
     column types (for plain numbers and text already in the driver's terms, as metric samples
     are: SQLite's Float conversion alone would double the cost of a bulk insert)."""
@@ -54,17 +54,6 @@ class Prepared:
         self.as_given = as_given
         self._forms: dict[tuple, _Form] = {}
         self._last: tuple[Dialect, _Form] | None = None
-
-    def execute(self, conn: Connection, row: Sequence[Any] = ()) -> int:
-        """Run once; returns the rows the statement changed (the driver's rowcount)."""
-        form = self._form(conn.dialect)
-        params = _params(form, row)
-        cursor = _cursor(conn)
-        try:
-            on_driver(conn, form.sql, params, lambda: cursor.execute(form.sql, params))
-            return cursor.rowcount
-        finally:
-            cursor.close()
 
     def executemany(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -120,26 +109,21 @@ def _compile(
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)  # type: ignore[attr-defined]
     if compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("a Prepared statement takes no expanding IN parameter: use PreparedIn")
-    # Columns left out of an INSERT or UPDATE whose default SQLAlchemy computes in Python: a
-    # plain value is taken as it is, anything else (a function) is not supported here.
-    defaults = {}
-    prefetch = [(c, c.default) for c in compiled.insert_prefetch]
-    prefetch += [(c, c.onupdate) for c in compiled.update_prefetch]
-    for column, default in prefetch:
-        if default is None or not default.is_scalar:
-            raise ValueError(f"column {column.key!r} has a default computed in Python: give it")
-        defaults[column.key] = default.arg
+    # A column left out whose default SQLAlchemy applies (in Python) would be NULL here.
+    missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+    if missing:
+        raise ValueError(
+            f"give the columns {missing}: SQLAlchemy applies their defaults, not the database"
+        )
     binds = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
     index = {name: i for i, name in enumerate(names)}
     sources, converters = [], []
     for at, name in enumerate(binds):
         bind: BindParameter = compiled.binds[name]
         taken = index.get(name)  # else a value the statement holds (``col == 5``)
-        if taken is None and bind.required and name not in defaults:
+        if taken is None and bind.required:
             raise ValueError(f"no value for the parameter {name!r} of {compiled.string!r}")
-        sources.append(
-            (taken, None if taken is not None else defaults.get(name, bind.effective_value))
-        )
+        sources.append((taken, None if taken is not None else bind.effective_value))
         convert = None if as_given else bind.type.dialect_impl(dialect).bind_processor(dialect)
         if convert is not None:
             converters.append((at, convert))
@@ -155,24 +139,21 @@ class PreparedIn:
     """A statement with one IN list of any length, made by ``build(parameters)`` from the list's
     named parameters and compiled once per length bucket: powers of two up to ``CHUNK``, the
     list padded by repeating its last value (which changes nothing in an IN). Longer lists are
-    read in chunks. ``names`` are the statement's other parameters, after the list's."""
+    read in chunks."""
 
     CHUNK = 512  # under SQLite's limit of bound parameters in one statement
 
-    def __init__(
-        self, build: Callable[[list[BindParameter]], Executable], names: Sequence[str] = ()
-    ):
+    def __init__(self, build: Callable[[list[BindParameter]], Executable]):
         self._build = build
-        self.names = tuple(names)
         self._by_length: dict[int, Prepared] = {}
 
-    def rows(self, conn: Connection, values: Sequence[Any], row: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, conn: Connection, values: Sequence[Any]) -> list[tuple]:
         found = []
         for start in range(0, len(values), self.CHUNK):
             chunk = values[start : start + self.CHUNK]
             length = 1 << (len(chunk) - 1).bit_length()
             found += self._prepared(length).rows(
-                conn, (*chunk, *chunk[-1:] * (length - len(chunk)), *row)
+                conn, (*chunk, *chunk[-1:] * (length - len(chunk)))
             )
         return found
 
@@ -181,7 +162,7 @@ class PreparedIn:
         if prepared is None:
             names = [f"in_{i}" for i in range(length)]
             statement = self._build([bindparam(name) for name in names])
-            prepared = self._by_length[length] = Prepared(statement, (*names, *self.names))
+            prepared = self._by_length[length] = Prepared(statement, names)
         return prepared
 
 
