@@ -1,10 +1,11 @@
 """The collector: one reading per interval into the store, in one transaction each.
 
 Every cycle writes a system sample, per-interface network deltas, traffic accounting (the
-interfaces, and the iptables chains of the services the store has) and a heartbeat. Less
-often: systemd unit states (every 10 s), hourly/daily rollups and the end of traffic periods
-(every minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop
-event) finishes the cycle under way, rolls up, and marks the heartbeat stopped.
+interfaces, and the iptables chains of the services the store has, and the end of the periods
+of chains that got no reading) and a heartbeat, in one transaction, on a connection kept for
+the collector's life. Less often: systemd unit states (every 10 s), hourly/daily rollups (every
+minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop event) finishes the
+cycle under way, rolls up, and marks the heartbeat stopped.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ log = logging.getLogger("nodekeeper")
 SYSTEMD_EVERY = 10.0
 ROLLUP_EVERY = 60.0
 CLEANUP_EVERY = 3600.0
+# The boot time cannot change under a running process (only move by a second when the clock
+# is stepped, which traffic accounting tolerates): no need to read /proc/stat every cycle.
+BOOT_EVERY = 60.0
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Collector:
     _due: dict[str, float] = field(default_factory=dict)
     _unknown_told: set[str] = field(default_factory=set)  # service chains without a service
     _failing: str | None = None  # why the last cycle failed, once told; None after a success
+    _boot: int | None = None  # the boot time (/proc/stat btime), read every BOOT_EVERY s
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -82,20 +87,21 @@ class Collector:
         sample = self.system.read_system(int(now))
         network = self.system.read_network(int(now), counters)
         readings = []
-        boot = traffic.boot_time(self.procfs or "/proc")
+        if self._boot is None or self._is_due("boot", BOOT_EVERY, now):
+            self._boot = traffic.boot_time(self.procfs or "/proc")  # an error fails the cycle
+        boot = self._boot
         if counters is not None:
             readings += traffic.interface_readings(
                 {name: (c[0], c[1]) for name, c in counters.items()}, boot, when
             )
         counters = self._of_known_services(iptables.read_service_counters())
         readings += traffic.counter_readings(counters, boot, when)
-        with self.store.transaction():
-            self.store.telemetry.insert_samples([sample], network)
-            self.store.traffic.record(readings, now=when)
-            self.store.telemetry.heartbeat(now, self.interval)
+        # Quiet chains (no reading this time) still end their periods: rollover is part of it.
+        self.store.telemetry.record_reading(
+            sample, network, readings, now=now, interval=self.interval
+        )
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
-        self.store.traffic.rollover(now=when)  # one small query: quiet chains still end periods
         if self._is_due("rollup", ROLLUP_EVERY, now):
             self.store.telemetry.update_aggregates(now)
         if self._is_due("cleanup", CLEANUP_EVERY, now):
@@ -112,7 +118,7 @@ class Collector:
         one follows a second later; traffic counters keep their baselines in the store, so a
         ``collect --once`` from cron counts everything since the previous run.
         """
-        with collector_lock(self.store):
+        with collector_lock(self.store), self.store.kept_connection():
             where = self.store.location.display
             if once:  # no interval: the only wait is the second between baseline and reading
                 log.info("taking one reading into %s", where)

@@ -27,6 +27,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 
 from ..traffic_rules import service_chain
 
@@ -38,6 +39,9 @@ _JUMPS = ("-j", "--jump", "-g", "--goto")
 TIMEOUT = 10.0  # seconds
 
 _told = False  # the one info line of this process was logged
+WHICH_EVERY = 60.0  # seconds between two searches of the PATH for iptables-save
+# (program, PATH) -> (when it was looked up, its path)
+_found: dict[tuple[str, str], tuple[float, str | None]] = {}
 
 
 def nodekeeper_chain(iptables_chain: str) -> str | None:
@@ -80,7 +84,7 @@ def parse_iptables_save(text: str) -> dict[str, int]:
 def read_service_counters(*, iptables_save: str = "iptables-save") -> dict[str, int]:
     """Bytes per service chain (``service:<id>:in|out``) from the live iptables, or ``{}`` when
     iptables is missing or cannot be read (one info line per process says why)."""
-    path = shutil.which(iptables_save)
+    path = _which(iptables_save)
     if path is None:
         _tell(f"{iptables_save} not found: no per-service traffic counters")
         return {}
@@ -101,6 +105,17 @@ def read_service_counters(*, iptables_save: str = "iptables-save") -> dict[str, 
         _tell(f"{iptables_save} -c failed ({why}): no per-service traffic counters")
         return {}
     return parse_iptables_save(done.stdout)
+
+
+def _which(program: str) -> str | None:
+    """``shutil.which``, looked up again after WHICH_EVERY seconds: the collector asks every
+    reading, and searching the PATH each time costs more than the rest of this module's work
+    when iptables is absent."""
+    key, now = (program, os.environ.get("PATH", "")), time.monotonic()
+    found = _found.get(key)
+    if found is None or now - found[0] >= WHICH_EVERY:
+        found = _found[key] = (now, shutil.which(program))
+    return found[1]
 
 
 def _tell(message: str) -> None:

@@ -63,13 +63,15 @@ def kernel_connection_counts(procfs: str = "/proc") -> tuple[int, int]:
     """(established, time_wait) from the kernel's own counters, IPv4 and IPv6 together:
     ``CurrEstab`` of the TCP MIB (established and close-wait) and the TIME_WAIT count ``tw``.
     Cheap, unlike /proc/net/tcp, which walks the whole socket hash table."""
-    snmp = (Path(procfs) / "net" / "snmp").read_text().splitlines()
-    header, values = (line.split() for line in snmp if line.startswith("Tcp:"))
+    # Read every cycle: plain open() and line iteration, half the cost of pathlib's read_text.
+    with open(f"{procfs}/net/snmp", encoding="ascii") as snmp:
+        header, values = (line.split() for line in snmp if line.startswith("Tcp:"))
     established = int(values[header.index("CurrEstab")])
-    for line in (Path(procfs) / "net" / "sockstat").read_text().splitlines():
-        if line.startswith("TCP:"):
-            fields = line.split()
-            return established, int(fields[fields.index("tw") + 1])
+    with open(f"{procfs}/net/sockstat", encoding="ascii") as sockstat:
+        for line in sockstat:
+            if line.startswith("TCP:"):
+                fields = line.split()
+                return established, int(fields[fields.index("tw") + 1])
     raise ValueError(f"{procfs}/net/sockstat has no TCP line")
 
 
@@ -126,7 +128,8 @@ class SystemCollector:
                 "disk_used": disk.used,
                 "disk_percent": disk.percent,
             }
-        io = self._take("disk_io", lambda: psutil.disk_io_counters(perdisk=False))
+        # Raw counters, as for the network: delta() takes a drop for a reset.
+        io = self._take("disk_io", lambda: psutil.disk_io_counters(perdisk=False, nowrap=False))
         if io is not None:
             current = (io.read_bytes, io.write_bytes)
             if self._previous_disk is not None:

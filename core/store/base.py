@@ -69,6 +69,10 @@ class Store:
         self._reader: contextvars.ContextVar[tuple[int, Connection] | None] = (
             contextvars.ContextVar(f"nodekeeper-read-{id(self)}", default=None)
         )
+        # The connection this thread's write transactions use inside ``kept_connection()``.
+        self._kept: contextvars.ContextVar[tuple[int, Connection] | None] = contextvars.ContextVar(
+            f"nodekeeper-kept-{id(self)}", default=None
+        )
         # An in-memory store is one connection shared by every thread: one user at a time.
         self._memory_lock = threading.RLock() if location.in_memory else None
         self._write_engine = (
@@ -139,12 +143,41 @@ class Store:
                 "a write inside store.reading() would not be seen by its reads: "
                 "use store.transaction() around both"
             )
-        with self._exclusive(), _database_errors(self), self._write_engine.begin() as conn:
+        with self._exclusive(), _database_errors(self), self._begin() as conn:
             token = self._active.set((threading.get_ident(), conn))
             try:
                 yield conn
             finally:
                 self._active.reset(token)
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        kept = self._mine(self._kept)
+        if kept is None:
+            with self._write_engine.begin() as conn:
+                yield conn
+        else:
+            with kept.begin():
+                yield kept
+
+    @contextmanager
+    def kept_connection(self) -> Iterator[None]:
+        """Inside the block, this thread's write transactions all use one connection instead
+        of taking one from the pool each time: for a writer that runs a small transaction every
+        second, such as the collector (taking and returning a pooled connection costs several
+        times what a small transaction's SQL costs). Between transactions the connection holds
+        no transaction and no lock. An in-memory store, one shared connection, gains nothing."""
+        if self._mine(self._kept) is not None or self.read_only or self.location.in_memory:
+            yield
+            return
+        with _database_errors(self):
+            conn = self._write_engine.connect()
+        token = self._kept.set((threading.get_ident(), conn))
+        try:
+            yield
+        finally:
+            self._kept.reset(token)
+            conn.close()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from .. import validate
+from ..db.prepared import Prepared
 from ..settings import checked_config, checked_config_map
 from .lxd_common import T
 from .repo import Repo
+
+# Read by the collector's every reading (its traffic.* settings): compiled once.
+GET = Prepared(select(T["config"].c.value).where(T["config"].c.key == bindparam("key")), ["key"])
 
 
 class ServerConfigRepo(Repo):
@@ -25,10 +29,9 @@ class ServerConfigRepo(Repo):
             return dict(rows.all())
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        c = T["config"]
         with self._store.reading() as conn:
-            value = conn.scalar(select(c.c.value).where(c.c.key == key))
-        return default if value is None else value
+            found = GET.rows(conn, (key,))
+        return default if not found or found[0][0] is None else found[0][0]
 
     def set(self, key: str, value: object | None) -> None:
         """Set a server config key; ``None`` unsets it. A key or value that breaks the rules of

@@ -15,12 +15,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, distinct, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    case,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    text,
+)
 
+from ..db.prepared import Prepared
 from ..models import admin, services, telemetry
 from ..models.base import UTCDateTime
 from ..samples import NetworkSample, SystemSample
 from ..settings import tunable
+from ..traffic_rules import Reading
 from .repo import Repo
 
 HOUR, DAY = 3600, 86400
@@ -58,6 +71,21 @@ def day_start(day: str) -> int:
     return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
 
 
+# The collector's statements, compiled once (see core.db.prepared): samples (plain numbers and
+# text) go to the driver as the tuples they are, in column order.
+INSERT_SYSTEM = Prepared(insert(SYSTEM), SystemSample._fields, as_given=True)
+INSERT_NETWORK = Prepared(insert(NETWORK), NetworkSample._fields, as_given=True)
+GET_META = Prepared(select(META.c.value).where(META.c.key == bindparam("key")), ["key"])
+# An upsert: PostgreSQL and SQLite (3.24+) spell it the same way.
+SET_META = Prepared(
+    text(
+        "INSERT INTO metadata (key, value) VALUES (:key, :value) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    ),
+    ["key", "value"],
+)
+
+
 @dataclass(frozen=True)
 class CollectorStatus:
     running: bool
@@ -80,13 +108,42 @@ class TelemetryRepo(Repo):
         Samples older than the rollup watermark (a back-fill) move it back, so the next
         ``update_aggregates`` rolls their hours up too."""
         with self._store.transaction() as conn:
-            _bulk_insert(conn, SYSTEM, SystemSample._fields, system)
-            _bulk_insert(conn, NETWORK, NetworkSample._fields, network)
-            oldest = min((s.timestamp for s in (*system, *network)), default=None)
-            if oldest is not None and oldest < hour_start(int(time.time())):  # not the collector's
-                mark = _get_meta(conn, WATERMARK)
-                if mark is not None and hour_start(int(oldest)) < int(mark):
-                    _set_meta(conn, {WATERMARK: str(hour_start(int(oldest)))})
+            self._insert_samples(conn, system, network)
+
+    def record_reading(
+        self,
+        system: SystemSample,
+        network: Sequence[NetworkSample],
+        readings: Sequence[Reading],
+        *,
+        now: float,
+        interval: float,
+    ) -> None:
+        """One reading of the collector, in one transaction: its samples, the traffic
+        accounting of its counters (``store.traffic.record``), the end of the periods of chains
+        that got no reading (``store.traffic.rollover``) and the heartbeat. All of it is stored
+        or none; the same as calling each inside ``store.transaction()``, without a savepoint
+        around each."""
+        when = datetime.fromtimestamp(now, UTC)
+        traffic = self._store.traffic
+        readings = traffic.checked(readings)
+        with self._store.transaction() as conn:
+            self._insert_samples(conn, [system], network)
+            settings = traffic.settings()
+            traffic._record(conn, readings, now=when, settings=settings)
+            traffic._rollover(conn, when, settings.period)
+            self._beat(conn, now, interval, "running", None, None)
+
+    def _insert_samples(
+        self, conn: Connection, system: Sequence[SystemSample], network: Sequence[NetworkSample]
+    ) -> None:
+        INSERT_SYSTEM.executemany(conn, system)
+        INSERT_NETWORK.executemany(conn, network)
+        oldest = min((s.timestamp for s in (*system, *network)), default=None)
+        if oldest is not None and oldest < hour_start(int(time.time())):  # not the collector's
+            mark = _get_meta(conn, WATERMARK)
+            if mark is not None and hour_start(int(oldest)) < int(mark):
+                _set_meta(conn, {WATERMARK: str(hour_start(int(oldest)))})
 
     # -- reads
 
@@ -259,14 +316,19 @@ class TelemetryRepo(Repo):
     ) -> None:  # fmt: skip
         """Record that the collector of process ``pid`` on ``host`` (by default this process,
         on this machine; the screenshots pin them) was alive at ``now``."""
-        pid = os.getpid() if pid is None else pid
-        host = socket.gethostname() if host is None else host
         with self._store.transaction() as conn:
-            _set_meta(conn, {
-                "collector.heartbeat": repr(float(now)), "collector.pid": str(pid),
-                "collector.host": host, "collector.interval": str(interval),
-                "collector.state": state,
-            })  # fmt: skip
+            self._beat(conn, now, interval, state, pid, host)
+
+    def _beat(
+        self, conn: Connection, now: float, interval: float, state: str,
+        pid: int | None, host: str | None,
+    ) -> None:  # fmt: skip
+        _set_meta(conn, {
+            "collector.heartbeat": repr(float(now)),
+            "collector.pid": str(os.getpid() if pid is None else pid),
+            "collector.host": socket.gethostname() if host is None else host,
+            "collector.interval": str(interval), "collector.state": state,
+        })  # fmt: skip
 
     def collector_status(self, now: float) -> CollectorStatus:
         """Whether a collector is running: a fresh heartbeat (within 3 intervals) that does not
@@ -330,30 +392,13 @@ def _rollup(count, cpu_sum, cpu_max, mem_sum, mem_max) -> dict[str, Any]:
     }
 
 
-def _bulk_insert(
-    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple]
-) -> None:
-    """Rows (tuples in ``columns`` order) through the driver's executemany: the ingest path,
-    so no per-row work by SQLAlchemy. Only for plain columns (no type conversions)."""
-    if not rows:
-        return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    if compiled.positional:  # SQLite's "?": the tuples as they are
-        assert tuple(compiled.positiontup) == columns, "bind order differs from the columns"
-        params: Sequence = [tuple(row) for row in rows]  # exact tuples bind on sqlite3's fast path
-    else:  # psycopg's %(name)s
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)
-
-
 def _get_meta(conn: Connection, key: str) -> str | None:
-    return conn.scalar(select(META.c.value).where(META.c.key == key))
+    found = GET_META.rows(conn, (key,))
+    return found[0][0] if found else None
 
 
 def _set_meta(conn: Connection, values: dict[str, str]) -> None:
-    """Upsert metadata keys: one delete and one multi-row insert (the same on every dialect)."""
-    conn.execute(delete(META).where(META.c.key.in_(list(values))))
-    conn.execute(insert(META), [{"key": k, "value": v} for k, v in values.items()])
+    SET_META.executemany(conn, list(values.items()))
 
 
 def _database_size(store, conn: Connection, tables: list[str]) -> int | None:

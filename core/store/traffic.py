@@ -16,12 +16,15 @@ chain's period still ends and its flag is cleared.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
+from ..db.prepared import Prepared, PreparedIn
 from ..errors import NotFound, ValidationError
 from ..models.base import utcnow
 from ..models.services import Service, TrafficHistory, TrafficMonitor
@@ -47,6 +50,39 @@ LE = LogEvent.__table__
 STATUS_OK = 0
 STATUS_LIMIT_EXCEEDED = 2
 LIMIT_COLUMN = {"in": "dl_limit", "out": "ul_limit"}
+
+# What every collector reading runs, compiled once (see core.db.prepared).
+STATE_COLUMNS = ("value", "time", "last_raw", "boot_time", "period_start")
+_STATE_QUERY = select(TM.c.chain, TM.c.last_raw, TM.c.boot_time, TM.c.value, TM.c.period_start,
+                      TM.c.time)  # fmt: skip
+STATES = PreparedIn(lambda chains: _STATE_QUERY.where(TM.c.chain.in_(chains)))
+# PostgreSQL: concurrent collectors wait for each other instead of counting twice.
+STATES_LOCKED = PreparedIn(
+    lambda chains: _STATE_QUERY.where(TM.c.chain.in_(chains)).with_for_update()
+)
+UPDATE_STATE = Prepared(
+    update(TM)
+    .where(TM.c.chain == bindparam("b_chain"))
+    .values({c: bindparam(f"b_{c}") for c in STATE_COLUMNS}),
+    [f"b_{c}" for c in ("chain", *STATE_COLUMNS)],
+)
+INSERT_STATE = Prepared(insert(TM), ("chain", *STATE_COLUMNS))
+# Chains still in a period before the current one (or in none): their period ends.
+QUIET = Prepared(
+    select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time)
+    .where((TM.c.period_start < bindparam("current")) | TM.c.period_start.is_(None))
+    .order_by(TM.c.chain)
+    .with_for_update(),
+    ["current"],
+)
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL
+
+
+class TrafficSettings(NamedTuple):
+    period: str  # hour, day, month
+    max_rate: int  # bits/s; a faster delta is discarded
 
 
 @dataclass(frozen=True)
@@ -136,48 +172,20 @@ class TrafficRepo(Repo):
         Raises ValidationError for a malformed reading; nothing is written then. A stored
         ``traffic.*`` setting that breaks its rule is logged once and its default used.
         """
-        readings = list(readings)
-        for reading in readings:
-            _check_reading(reading)
+        readings = self.checked(readings)
         if now is not None:
             _aware(now, "now")
         if not readings:
             return []
         with self._store.transaction() as conn:
-            period = tunable(self._store, "traffic.period")
-            max_rate = tunable(self._store, "traffic.max_rate")
-            names = sorted({r.chain for r in readings})
-            before = self._states(conn, names, lock=True)
-            states: dict[str, ChainState | None] = dict.fromkeys(names)
-            states.update(before)
-            # Value of each chain at the start of its (final) period, to see limits crossed.
-            start_value = {c: (s.value if s else 0) for c, s in states.items()}
-            finished: list[Finished] = []
-            results = []
-            for reading in readings:
-                new, delta, done, rule = account_rule(
-                    states[reading.chain], reading, period=period, max_rate_bits=max_rate
-                )
-                states[reading.chain] = new
-                if done is not None:
-                    finished.append(done)
-                    start_value[reading.chain] = 0
-                results.append(
-                    Counted(reading.chain, rule, delta, new.value, new.period_start, done)  # type: ignore[arg-type]
-                )
-            self._write_states(conn, states, existing=set(before))  # type: ignore[arg-type]
-            self._write_history(conn, finished)
-            services = {p[0] for p in map(parse_service_chain, names) if p}
-            if services:
-                self._check_limits(
-                    conn,
-                    services,
-                    new_period={p[0] for f in finished if (p := parse_service_chain(f.chain))},
-                    start_value=start_value,
-                    period=period,
-                    now=now,
-                )
-            return results
+            return self._record(conn, readings, now=now, settings=self.settings())
+
+    def checked(self, readings: Iterable[Reading]) -> list[Reading]:
+        """The readings as a list, each checked (ValidationError for a malformed one)."""
+        readings = list(readings)
+        for reading in readings:
+            _check_reading(reading)
+        return readings
 
     def rollover(self, now: datetime | None = None) -> list[Finished]:
         """Close the period of every chain still in a period before ``now``'s (chains that got
@@ -186,44 +194,95 @@ class TrafficRepo(Repo):
         so the next reading counts exactly as it would have."""
         now = utcnow() if now is None else _aware(now, "now")
         with self._store.transaction() as conn:
-            period = tunable(self._store, "traffic.period")
-            current = period_start(now, period)
-            rows = conn.execute(
-                select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time)
-                .where((TM.c.period_start < current) | TM.c.period_start.is_(None))
-                .order_by(TM.c.chain)
-                .with_for_update()
-            ).all()
-            if not rows:
-                return []
-            finished, changes = [], []
-            for r in rows:
-                start = r.period_start
-                if start is None:  # a row kept without its period: the period of its time
-                    start = period_start(r.time, period) if r.time is not None else current
-                if start < current:
-                    finished.append(Finished(r.chain, period, start, r.value or 0))
-                    changes.append({"b_chain": r.chain, "b_value": 0, "b_start": current})
-                else:
-                    changes.append({"b_chain": r.chain, "b_value": r.value or 0, "b_start": start})
-            conn.execute(
-                update(TM)
-                .where(TM.c.chain == bindparam("b_chain"))
-                .values(value=bindparam("b_value"), period_start=bindparam("b_start")),
-                changes,
+            return self._rollover(conn, now, self.settings().period)
+
+    # -- inside the caller's transaction (record_reading joins them in one) ------------------
+
+    def settings(self) -> TrafficSettings:
+        """The ``traffic.*`` settings in force (a stored value that breaks its rule is logged
+        once and its default used)."""
+        return TrafficSettings(
+            tunable(self._store, "traffic.period"), tunable(self._store, "traffic.max_rate")
+        )
+
+    def _record(
+        self,
+        conn: Connection,
+        readings: list[Reading],
+        *,
+        now: datetime | None,
+        settings: TrafficSettings,
+    ) -> list[Counted]:
+        """``record()``'s work on checked readings."""
+        if not readings:
+            return []
+        period, max_rate = settings
+        names = sorted({r.chain for r in readings})
+        before = self._states(conn, names, lock=True)
+        states: dict[str, ChainState | None] = dict.fromkeys(names)
+        states.update(before)
+        # Value of each chain at the start of its (final) period, to see limits crossed.
+        start_value = {c: (s.value if s else 0) for c, s in states.items()}
+        finished: list[Finished] = []
+        results = []
+        for reading in readings:
+            new, delta, done, rule = account_rule(
+                states[reading.chain], reading, period=period, max_rate_bits=max_rate
             )
-            self._write_history(conn, finished)
-            services = {p[0] for r in rows if (p := parse_service_chain(r.chain))}
-            if services:
-                self._check_limits(
-                    conn,
-                    services,
-                    new_period={p[0] for f in finished if (p := parse_service_chain(f.chain))},
-                    start_value={},
-                    period=period,
-                    now=now,
-                )
-            return finished
+            states[reading.chain] = new
+            if done is not None:
+                finished.append(done)
+                start_value[reading.chain] = 0
+            results.append(
+                Counted(reading.chain, rule, delta, new.value, new.period_start, done)  # type: ignore[arg-type]
+            )
+        self._write_states(conn, states, existing=set(before))  # type: ignore[arg-type]
+        self._write_history(conn, finished)
+        services = {p[0] for p in map(parse_service_chain, names) if p}
+        if services:
+            self._check_limits(
+                conn,
+                services,
+                new_period={p[0] for f in finished if (p := parse_service_chain(f.chain))},
+                start_value=start_value,
+                period=period,
+                now=now,
+            )
+        return results
+
+    def _rollover(self, conn: Connection, now: datetime, period: str) -> list[Finished]:
+        """``rollover()``'s work."""
+        current = period_start(now, period)
+        rows = QUIET.rows(conn, (current,))
+        if not rows:
+            return []
+        finished, changes = [], []
+        for chain, value, start, time in rows:
+            if start is None:  # a row kept without its period: the period of its time
+                start = period_start(time, period) if time is not None else current
+            if start < current:
+                finished.append(Finished(chain, period, start, value or 0))
+                changes.append({"b_chain": chain, "b_value": 0, "b_start": current})
+            else:
+                changes.append({"b_chain": chain, "b_value": value or 0, "b_start": start})
+        conn.execute(
+            update(TM)
+            .where(TM.c.chain == bindparam("b_chain"))
+            .values(value=bindparam("b_value"), period_start=bindparam("b_start")),
+            changes,
+        )
+        self._write_history(conn, finished)
+        services = {p[0] for chain, *_ in rows if (p := parse_service_chain(chain))}
+        if services:
+            self._check_limits(
+                conn,
+                services,
+                new_period={p[0] for f in finished if (p := parse_service_chain(f.chain))},
+                start_value={},
+                period=period,
+                now=now,
+            )
+        return finished
 
     def delete(self, chain: str) -> None:
         """Forget a chain's state (its history stays); its next reading is a new baseline."""
@@ -234,53 +293,23 @@ class TrafficRepo(Repo):
     # -- internals --------------------------------------------------------------------------
 
     def _states(self, conn: Connection, names: list[str], *, lock: bool) -> dict[str, ChainState]:
-        query = select(
-            TM.c.chain, TM.c.last_raw, TM.c.boot_time, TM.c.value, TM.c.period_start, TM.c.time
-        )
-        if lock:  # PostgreSQL: concurrent collectors wait instead of counting twice
-            query = query.with_for_update()
-        states = {}
-        for chunk in chunks(names):  # type: ignore[arg-type]
-            for row in conn.execute(query.where(TM.c.chain.in_(chunk))):
-                states[row.chain] = ChainState(
-                    last_raw=row.last_raw,
-                    boot_time=row.boot_time,
-                    value=row.value or 0,
-                    period_start=row.period_start,
-                    time=row.time,
-                )
-        return states
+        query = STATES_LOCKED if lock else STATES
+        return {
+            chain: ChainState(
+                last_raw=raw, boot_time=boot, value=value or 0, period_start=start, time=time
+            )  # fmt: skip
+            for chain, raw, boot, value, start, time in query.rows(conn, names)
+        }
 
     def _write_states(
         self, conn: Connection, states: dict[str, ChainState], existing: set[str]
     ) -> None:
-        def params(chain: str, s: ChainState, prefix: str) -> dict:
-            return {
-                f"{prefix}chain": chain,
-                f"{prefix}value": s.value,
-                f"{prefix}time": s.time,
-                f"{prefix}last_raw": s.last_raw,
-                f"{prefix}boot_time": s.boot_time,
-                f"{prefix}period_start": s.period_start,
-            }
-
-        updates = [params(c, s, "b_") for c, s in states.items() if c in existing]
-        inserts = [params(c, s, "") for c, s in states.items() if c not in existing]
-        if updates:
-            conn.execute(
-                update(TM)
-                .where(TM.c.chain == bindparam("b_chain"))
-                .values(
-                    value=bindparam("b_value"),
-                    time=bindparam("b_time"),
-                    last_raw=bindparam("b_last_raw"),
-                    boot_time=bindparam("b_boot_time"),
-                    period_start=bindparam("b_period_start"),
-                ),
-                updates,
-            )
-        if inserts:
-            conn.execute(insert(TM), inserts)
+        rows = {
+            chain: (chain, s.value, s.time, s.last_raw, s.boot_time, s.period_start)
+            for chain, s in states.items()
+        }
+        UPDATE_STATE.executemany(conn, [row for c, row in rows.items() if c in existing])
+        INSERT_STATE.executemany(conn, [row for c, row in rows.items() if c not in existing])
 
     def _write_history(self, conn: Connection, finished: list[Finished]) -> None:
         """Insert finished periods; one already kept for the same chain and start (possible
@@ -426,7 +455,7 @@ def _check_reading(r: Reading) -> None:
         raise ValidationError("reading", r, "must be a core.traffic_rules.Reading")
     if not isinstance(r.chain, str) or not r.chain or len(r.chain) > 255:
         raise ValidationError("reading.chain", r.chain, "must be a string of 1 to 255 characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in r.chain):
+    if _CONTROL_CHARACTER.search(r.chain):
         raise ValidationError("reading.chain", r.chain, "must not contain control characters")
     if isinstance(r.raw, bool) or not isinstance(r.raw, int) or not 0 <= r.raw < WRAP64:
         raise ValidationError(

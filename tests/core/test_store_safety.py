@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import multiprocessing
 import shutil
@@ -12,6 +13,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 import core.db.migrate as migrate
 from core import ImageInfo, NotFound, StoreError, ValidationError, open_store
@@ -143,6 +145,45 @@ def test_another_thread_never_joins_this_threads_transaction(file_store):
             return await asyncio.to_thread(joins)
 
     assert asyncio.run(main()) is False
+
+
+def test_a_kept_connection_serves_this_threads_transactions_and_holds_nothing_between(store):
+    with store.kept_connection():
+        with store.transaction() as first:
+            store.containers.create("c1")
+        if store.location.path is not None:  # another writer takes SQLite's lock meanwhile
+            other = sqlite3.connect(store.location.path, timeout=0)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            other.close()
+        with pytest.raises(StoreError), store.transaction() as conn:
+            store.containers.create("c2")
+            conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
+        with store.transaction() as second:  # the failure rolled back; the connection goes on
+            store.containers.create("c3")
+
+        def other_thread() -> object:
+            with store.transaction() as conn:
+                return conn
+
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            theirs = pool.submit(other_thread).result()
+    assert store.containers.names() == ["c1", "c3"]
+    if not store.location.in_memory:  # one shared connection there: nothing to keep
+        assert first is second and theirs is not first
+
+
+@pytest.mark.postgresql
+def test_a_kept_connection_the_server_dropped_fails_one_transaction_then_reconnects(pg_url):
+    with open_store(pg_url) as store, store.kept_connection():
+        with store.transaction() as conn:
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with open_store(pg_url) as admin, admin.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(StoreError):  # through the driver's cursor, as the collector writes
+            store.telemetry.heartbeat(1000.0, interval=2.0)
+        store.telemetry.heartbeat(1001.0, interval=2.0)
+        assert store.telemetry.collector_status(1002.0).last_seen == 1001.0
 
 
 def test_large_image_sizes_and_long_values_fit_on_every_backend(store):

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from core import StoreError, ValidationError
 from core.models.admin import AuditLog
 from core.models.services import TrafficHistory
 from core.models.telemetry import EventTrace, LogEvent
 from core.samples import NetworkSample, SystemSample
 from core.store.telemetry import DAY, HOUR, day_of
+from core.traffic_rules import Reading
 
 START = 1_700_000_000 - 1_700_000_000 % DAY  # a UTC midnight
 LEVELS = ["info", "warning", "error", "critical", None]
@@ -195,3 +197,55 @@ def test_back_filled_samples_are_rolled_up_too(store):
     )
     store.telemetry.update_aggregates(base + 3 * HOUR)
     assert [r["hour_timestamp"] for r in store.telemetry.hourly()] == [base - 2 * HOUR, base]
+
+
+# -- one reading of the collector --------------------------------------------------------------
+
+BOOT = 1_699_000_000
+
+
+def reading_at(now: float, raw: int) -> tuple[SystemSample, list[NetworkSample], list[Reading]]:
+    when = datetime.fromtimestamp(now, UTC)
+    return (
+        SystemSample(int(now), cpu_percent=12.5, memory_percent=40.0),
+        [
+            NetworkSample(int(now), "eth0", bytes_recv=raw),
+            NetworkSample(int(now), "", bytes_recv=raw),
+        ],
+        [Reading("eth0:in", raw, BOOT, when)],
+    )
+
+
+def test_a_reading_stores_its_samples_traffic_rollover_and_heartbeat(store):
+    now = START + 10 * HOUR + 30.0
+    yesterday = datetime.fromtimestamp(now - DAY, UTC)
+    store.traffic.record([Reading("quiet:in", 5, BOOT, yesterday)])  # a chain no longer read
+    store.traffic.record([Reading("quiet:in", 905, BOOT, yesterday)])
+    store.telemetry.record_reading(*reading_at(now - 2, 1000), now=now - 2, interval=2.0)
+    store.telemetry.record_reading(*reading_at(now, 1500), now=now, interval=2.0)
+
+    assert [s["cpu_percent"] for s in store.telemetry.system_samples(0)] == [12.5, 12.5]
+    assert len(store.telemetry.network_samples(0, interface=None)) == 4
+    assert store.traffic.get("eth0:in").value == 500
+    # The quiet chain's day ended: its 900 bytes are history, its value starts again at 0.
+    assert [(h.chain, h.value) for h in store.traffic.history("quiet:in")] == [("quiet:in", 900)]
+    assert store.traffic.get("quiet:in").value == 0
+    status = store.telemetry.collector_status(now + 1)
+    assert status.running and status.last_seen == now and status.interval == 2.0
+
+
+def test_a_reading_that_cannot_be_written_whole_leaves_nothing(store):
+    now = START + 10 * HOUR
+    store.telemetry.record_reading(*reading_at(now, 1000), now=now, interval=2.0)
+    with store.transaction() as conn:  # the heartbeat, written last, now fails
+        conn.execute(text("DROP TABLE metadata"))
+    with pytest.raises(StoreError, match="metadata"):
+        store.telemetry.record_reading(*reading_at(now + 2, 1500), now=now + 2, interval=2.0)
+    assert len(store.telemetry.system_samples(0)) == 1
+    assert store.traffic.get("eth0:in").value == 0  # the reading's 500 bytes were not counted
+    with pytest.raises(ValidationError):  # a malformed reading: refused before anything is written
+        store.telemetry.record_reading(
+            SystemSample(int(now + 4)), [], [Reading("eth0\n:in", 1, BOOT, datetime.now(UTC))],
+            now=now + 4, interval=2.0,
+        )  # fmt: skip
+    assert len(store.telemetry.system_samples(0)) == 1

@@ -258,6 +258,21 @@ def test_several_chains_and_readings_are_recorded_in_one_call(store):
     assert store.traffic.names() == ["eth0:in", "eth0:out"]
 
 
+def test_more_chains_than_one_in_list_holds_are_read_and_written_in_one_call(store):
+    # 1,100 chains: two full IN lists of 512 and a padded one of 128 (core.db.prepared).
+    chains = [f"veth{i}:in" for i in range(1100)]
+    store.traffic.record([Reading(c, 1000, BOOT, at(0)) for c in chains])
+    results = store.traffic.record(
+        [Reading(c, 1000 + i, BOOT, at(2)) for i, c in enumerate(chains)]
+    )
+    assert [(r.chain, r.rule, r.counted) for r in results] == [
+        (c, "count", i) for i, c in enumerate(chains)
+    ]
+    assert {c.chain: c.value for c in store.traffic.chains()} == {
+        c: i for i, c in enumerate(chains)
+    }
+
+
 def test_counters_near_2_64_are_stored_exactly(store):
     store.traffic.record([Reading("eth0:in", WRAP64 - 7, BOOT, at(0))])
     assert store.traffic.state("eth0:in").last_raw == WRAP64 - 7

@@ -1,0 +1,72 @@
+"""Statements compiled once and run on the driver's cursor (core.db.prepared): the same values
+and the same errors as SQLAlchemy's own execution, on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+
+from core import StoreError
+from core.db.prepared import Prepared, PreparedIn
+from core.models.services import TrafficMonitor
+
+TM = TrafficMonitor.__table__
+COLUMNS = ("chain", "value", "time", "last_raw", "boot_time", "period_start")
+INSERT = Prepared(insert(TM), COLUMNS)
+BY_CHAIN = PreparedIn(
+    lambda chains: (
+        select(TM.c.chain, TM.c.last_raw, TM.c.time, TM.c.value)
+        .where(TM.c.chain.in_(chains), TM.c.boot_time == 7)  # a value the statement holds
+        .order_by(TM.c.chain)
+    )
+)
+T = datetime(2024, 3, 10, 12, 30, 15, 250_000, tzinfo=UTC)
+
+
+def test_values_go_through_the_column_types_both_ways(store):
+    rows = [(f"c{i}", i, T, (1 << 64) - 1 - i, 7, None) for i in range(5)]
+    with store.transaction() as conn:
+        INSERT.executemany(conn, rows)
+        INSERT.executemany(conn, [("other", 0, None, None, 8, None)])  # another boot: not read
+    with store.reading() as conn:
+        found = BY_CHAIN.rows(conn, ["c3", "c0", "c4", "missing", "other"])
+    # A counter above 2^63 (UInt64) and a timezone-aware time (UTCDateTime) come back whole.
+    assert found == [(f"c{i}", (1 << 64) - 1 - i, T, i) for i in (0, 3, 4)]
+    with store.reading() as conn:  # the same through SQLAlchemy's own results
+        assert conn.execute(select(TM.c.last_raw, TM.c.time).where(TM.c.chain == "c0")).one() == (
+            (1 << 64) - 1,
+            T,
+        )
+
+
+def test_a_value_its_column_type_refuses_is_a_store_error_and_nothing_is_written(store):
+    naive = datetime(2024, 3, 10, 12, 0)
+    refused = pytest.raises(StoreError, match="refused a value: naive datetime")
+    with refused, store.transaction() as conn:
+        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])
+        INSERT.executemany(conn, [("b", 0, naive, 1, 7, None)])
+    with store.reading() as conn:
+        assert BY_CHAIN.rows(conn, ["a", "b"]) == []
+
+
+def test_a_driver_error_is_a_store_error_naming_the_database(store):
+    with store.transaction() as conn:
+        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])
+    with pytest.raises(StoreError) as error, store.transaction() as conn:
+        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])  # the primary key again
+    assert store.location.display in str(error.value)
+    assert "INSERT" not in str(error.value)  # the driver's message, not the SQL
+
+
+def test_a_statement_missing_a_value_is_refused_before_it_runs(store):
+    # value has default=0 in the model, which SQLAlchemy applies: left out, it would be NULL.
+    with pytest.raises(ValueError, match=r"give the columns \['value'\]"), store.transaction() as c:
+        Prepared(insert(TM), ("chain",)).executemany(c, [("a",)])
+    unnamed = Prepared(select(TM.c.value).where(TM.c.chain == bindparam("b_chain")))
+    missing = pytest.raises(ValueError, match="no value for the parameter 'b_chain'")
+    with missing, store.reading() as conn:
+        unnamed.rows(conn)
+    with store.reading() as conn:
+        assert BY_CHAIN.rows(conn, ["a"]) == []
