@@ -55,6 +55,7 @@ from core.kinds.base import DeletePlan, Listing
 from core.store.dashboard import ChangeWatcher
 
 from .. import editor
+from ..gc_pause import collector_paused
 from ..looks import Look, look_of
 from ..looks.base import message_content
 from ..widgets.confirm import ConfirmModal
@@ -318,8 +319,10 @@ class ResourceSection(Widget):
             if if_changed and version is not None and version == self.version:
                 self._hand_over(worker, self._unchanged, None)
                 return
-            data = self.fetch()
-            rows = self.rows(data, before, sort)  # here too: off the main thread
+            # A large kind's snapshot: its many objects kept out of the collector's passes.
+            with collector_paused() if self.kind.large else contextlib.nullcontext():
+                data = self.fetch()
+                rows = self.rows(data, before, sort)  # here too: off the main thread
         except Exception as exc:  # noqa: BLE001  (a driver error core did not translate too)
             self._hand_over(worker, self._load_failed, self._read_error(exc))
         else:
