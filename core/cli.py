@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import logging
 import shutil
@@ -24,10 +23,10 @@ import tomli_w
 from . import documents, kinds, open_store
 from .db.engine import remove_sqlite_files
 from .errors import DocumentError, NodekeeperError
-from .kinds.base import Column, Filter, Kind, Listing
+from .kinds.base import Column, Filter, Kind
 from .store import Store
 from .table import PADDING, cell_len, fit_widths, fitted
-from .text import escape_control, human_size, in_number
+from .text import escape_control, human_size, in_number, json_lines
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -423,9 +422,9 @@ def _chosen_columns(kind: Kind[Any], wanted: str | None) -> list[Column[Any]]:
     return chosen
 
 
-def _listing(store: Store, kind: Kind[Any], args: argparse.Namespace) -> Listing[Any]:
-    """The kind's listing, narrowed by the filters given; a filter the kind does not take is
-    an error naming those that do."""
+def _filters_given(kind: Kind[Any], args: argparse.Namespace) -> dict[str, Any]:
+    """The filters given that narrow the listing; a filter the kind does not take is an error
+    naming those that do."""
     given = {}
     for name, (option, takers) in _filters().items():
         value = getattr(args, name, None)
@@ -437,7 +436,7 @@ def _listing(store: Store, kind: Kind[Any], args: argparse.Namespace) -> Listing
                 f"not {kind.plural}"
             )
         given[name] = value
-    return kind.read(store, **given)
+    return given
 
 
 def csv_text(column: Column[Any], value: object) -> str:
@@ -498,32 +497,51 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(columns_help(kind))
         return 0
     columns = _chosen_columns(kind, args.columns)
-    # One state of the database for every column.
+    # One state of the database for every column. JSON and CSV are written as they are read:
+    # a large kind's rows are never all held at once for them.
     with _open(args, create=False) as store, store.reading():
-        listing = _listing(store, kind, args)
-    items = list(listing.items.values())
-    if args.format == "json":
-        objects = [kind.listed_json(item, listing) for item in items]
-        if args.columns is not None:
-            objects = [{c.key: obj[c.key] for c in columns} for obj in objects]
-        print(json.dumps(objects, indent=2, default=lambda v: v.isoformat()))
-    elif args.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([column.key for column in columns])
-        writer.writerows(
-            [csv_text(column, column.value(item, listing)) for column in columns] for item in items
-        )
-        sys.stdout.write(out.getvalue())
-    elif items:
+        given = _filters_given(kind, args)
+        if args.format == "json":
+            write_json(kind, columns if args.columns is not None else None, store, given)
+            return 0
+        listing = kind.read_columns(store, **given)
+        items = listing.items.values()
+        if args.format == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow([column.key for column in columns])
+            for item in items:
+                writer.writerow(
+                    [csv_text(column, column.value(item, listing)) for column in columns]
+                )
+            return 0
+        # A table needs every row before its first line: the widths of its columns.
         rows = [
             [escape_control(c.text(c.value(item, listing), listing)) for c in columns]
             for item in items
         ]
+    if rows:
         print(format_table(columns, rows, table_width()))
     else:
         print(f"no {kind.plural}", file=sys.stderr)
     return 0
+
+
+def write_json(
+    kind: Kind[Any], columns: list[Column[Any]] | None, store: Store, filters: dict[str, Any]
+) -> None:
+    """``list --format json``: the resources whole (as ``listed_json``), or only ``columns``,
+    written a page at a time as a JSON array (the same text as ``json.dumps(indent=2)``)."""
+    objects = (
+        kind.listed_json(item, listing)
+        for listing in kind.pages(store, **filters)
+        for item in listing.items.values()
+    )
+    if columns is not None:
+        objects = ({c.key: obj[c.key] for c in columns} for obj in objects)
+    out = sys.stdout
+    for text in json_lines(objects, default=lambda v: v.isoformat()):
+        out.write(text)
+    out.write("\n")
 
 
 # -- show / export / apply / delete ------------------------------------------------------------

@@ -5,7 +5,9 @@ both show them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 # C0 controls, DEL and C1 controls; the Unicode line/paragraph separators; bidirectional
 # embeddings, overrides and isolates (they reorder what follows them on screen).
@@ -84,3 +86,70 @@ def utc_minutes(when: datetime | None) -> str:
 
 def yes_no(value: bool) -> str:
     return "yes" if value else "no"
+
+
+def json_lines(
+    objects: Iterable[object], default: Callable[[Any], object] | None = None
+) -> Iterator[str]:
+    """A JSON array of ``objects``, indented by two spaces, as pieces of text to write as they
+    come: the same text as ``json.dumps(list(objects), indent=2, default=default)``, without
+    holding the list.
+
+    json's indented encoder is pure Python (its C encoder does not indent), and costs more than
+    reading the store. Here a list or an object whose values are all scalars (a config, a
+    device, a list of names) goes through the C encoder in one call, its separators carrying
+    the newline and the indentation; only what nests is walked in Python."""
+    import json
+
+    scalars = {str, int, bool, float, type(None)}
+    flat: dict[str, Callable[[object], str]] = {}  # by indentation: the C encoder of flat values
+
+    def flat_encoder(inner: str) -> Callable[[object], str]:
+        encode_flat = flat.get(inner)
+        if encode_flat is None:
+            separators = (",\n" + inner, ": ")
+            make = json.encoder.c_make_encoder
+            if make is None:  # a Python without json's C part
+                encode_flat = json.JSONEncoder(separators=separators).encode
+            else:  # what JSONEncoder.encode calls, without its per-call set-up
+                c_encode = make(None, None, json.encoder.encode_basestring_ascii, None,
+                                separators[1], separators[0], False, False, True)  # fmt: skip
+                encode_flat = lambda value: "".join(c_encode(value, 0))  # noqa: E731
+            flat[inner] = encode_flat
+        return encode_flat
+
+    quote = json.encoder.encode_basestring_ascii  # in C, as json.dumps escapes
+
+    def encode(value: object, indent: str) -> str:
+        kind = type(value)
+        if kind is str:
+            return quote(value)  # type: ignore[arg-type]
+        if value is None or kind is bool or kind is int:
+            return "null" if value is None else json.dumps(value)
+        if kind is dict or kind is list:
+            if not value:
+                return "{}" if kind is dict else "[]"
+            inner = indent + "  "
+            values = value.values() if kind is dict else value  # type: ignore[union-attr]
+            if scalars.issuperset(map(type, values)):
+                # the C encoder writes {"a": 1,\n<inner>"b": 2}: open and close its brackets
+                text = flat_encoder(inner)(value)
+                return text[0] + "\n" + inner + text[1:-1] + "\n" + indent + text[-1]
+            if kind is list:
+                items = [encode(v, inner) for v in value]  # type: ignore[attr-defined]
+                return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
+            if all(type(k) is str for k in value):  # type: ignore[attr-defined]
+                items = [
+                    quote(k) + ": " + encode(v, inner)
+                    for k, v in value.items()  # type: ignore[attr-defined]
+                ]
+                return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
+        # a float, a date, a tuple, keys that are not text: json itself, re-indented (a JSON
+        # string holds no raw newline, so each newline starts a line)
+        return json.dumps(value, indent=2, default=default).replace("\n", "\n" + indent)
+
+    first = True
+    for obj in objects:
+        yield ("[\n  " if first else ",\n  ") + encode(obj, "  ")
+        first = False
+    yield "[]" if first else "\n]"

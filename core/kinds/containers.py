@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
-from ..store.containers import ContainerRepo, expand
-from ..store.lxd_common import networks_of
+from ..store.containers import ContainerRepo, ContainerSummary
 from ..text import counted, short_id
 from .base import (
+    PAGE_SIZE,
     Column,
     DeletePlan,
     Emphasis,
@@ -31,6 +31,9 @@ USING = Filter("using", "NETWORK", "only those using this network (bridge), thro
 class ContainersContext:
     profiles: dict[str, ProfileInfo]
     images: dict[str, ImageInfo]  # by fingerprint
+    # container name -> the networks of its nics, own and inherited (the Networks column),
+    # answered in SQL for the containers of the listing (or of the page)
+    networks: dict[str, list[str]]
 
 
 def image_name(fingerprint: str | None, images: Mapping[str, ImageInfo]) -> str:
@@ -42,13 +45,9 @@ def image_name(fingerprint: str | None, images: Mapping[str, ImageInfo]) -> str:
     return image_label(image) if image is not None else short_id(fingerprint)
 
 
-def container_networks(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> list[str]:
-    """Networks of the container's nics, its own and its profiles'. A profile missing from
-    ``profiles`` (deleted between two reads) no longer applies."""
-    return networks_of(expand(container, profiles).devices)
-
-
-Containers = Listing[ContainerInfo]
+# A listing holds whole containers (``read``, ``pages``) or their summaries (``read_columns``):
+# the columns read only what both have.
+Containers = Listing[ContainerInfo | ContainerSummary]
 
 
 class ContainersKind(Kind[ContainerInfo]):
@@ -69,8 +68,7 @@ class ContainersKind(Kind[ContainerInfo]):
                tones={"running": "good", "stopped": "muted"}),
         Column("architecture", "Arch", lambda c, _: c.architecture, priority=4, width=7),
         Column("profiles", "Profiles", lambda c, _: list(c.profiles)),
-        Column("networks", "Networks",
-               lambda c, listing: container_networks(c, listing.context.profiles)),
+        Column("networks", "Networks", lambda c, listing: listing.context.networks.get(c.name, [])),
         Column("image", "Image", lambda c, _: c.image, priority=3,
                text_of=lambda fingerprint, listing: image_name(fingerprint, listing.context.images)),
     )  # fmt: skip
@@ -84,17 +82,45 @@ class ContainersKind(Kind[ContainerInfo]):
     references = (Reference("profiles", "profile", "name"),)
     force_means = "a running one"
 
+    large = True  # thousands, each with its config and devices
+
     def read(self, store: Store, **filters: Any) -> Containers:
-        with store.reading():  # one snapshot: the three lists agree
-            items = store.containers.list(
-                network=filters.get("using"), profile=filters.get("profile"),
-                image=filters.get("image"),
-            )  # fmt: skip
-            context = ContainersContext(
-                profiles={p.name: p for p in store.profiles.list()},
-                images={i.fingerprint: i for i in store.images.list()},
-            )
-        return Listing({c.name: c for c in items}, context)
+        with store.reading():  # one snapshot: the lists agree
+            items = store.containers.list(**self._store_filters(filters))
+            return Listing({c.name: c for c in items}, self._context(store, filters))
+
+    def read_columns(self, store: Store, **filters: Any) -> Containers:
+        with store.reading():
+            items = store.containers.summaries(**self._store_filters(filters))
+            return Listing({c.name: c for c in items}, self._context(store, filters))
+
+    def pages(self, store: Store, *, size: int = PAGE_SIZE, **filters: Any) -> Iterator[Containers]:
+        with store.reading():  # every page from one snapshot
+            context = self._context(store, filters, networks=False)
+            after = None
+            for page in store.containers.pages(size, **self._store_filters(filters)):
+                networks = store.containers.networks(
+                    **self._store_filters(filters), after=after, through=page[-1].name
+                )
+                after = page[-1].name
+                yield Listing({c.name: c for c in page}, replace(context, networks=networks))
+
+    @staticmethod
+    def _store_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+        """The store's names of the filters: ``--using`` is the network."""
+        return {
+            "network": filters.get("using"), "profile": filters.get("profile"),
+            "image": filters.get("image"),
+        }  # fmt: skip
+
+    def _context(
+        self, store: Store, filters: Mapping[str, Any], networks: bool = True
+    ) -> ContainersContext:
+        return ContainersContext(
+            profiles={p.name: p for p in store.profiles.list()},
+            images={i.fingerprint: i for i in store.images.list()},
+            networks=store.containers.networks(**self._store_filters(filters)) if networks else {},
+        )
 
     def get(self, store: Store, name: str, scope: str | None = None) -> ContainerInfo:
         return store.containers.get(name)
@@ -136,6 +162,8 @@ class ContainersKind(Kind[ContainerInfo]):
 
     def delete_plan(self, store: Store, listing: Containers, key: str) -> DeletePlan:
         c = listing.items[key]
+        if not isinstance(c, ContainerInfo):  # a summary (read_columns): what goes with it
+            c = store.containers.get(key)
         goes = [counted(len(c.config), "config key"), counted(len(c.devices), "device")]
         if c.profiles:
             goes.append(f"its use of the profiles {', '.join(c.profiles)}")

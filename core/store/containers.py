@@ -7,17 +7,17 @@ config, devices and profile list whole, inside one transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, TextClause, bindparam, delete, insert, select, text, update
 
 from .. import validate
 from ..db import fast
 from ..errors import AlreadyExists, NotFound, Running, ValidationError
 from .lxd_common import (
     ARCHITECTURES,
+    DEVICE_TYPES,
     NIC,
     ConfigOwner,
     Devices,
@@ -27,7 +27,7 @@ from .lxd_common import (
     insert_named,
 )
 from .profiles import ProfileInfo
-from .repo import NamedRepo, chunks
+from .repo import NamedRepo
 
 CONTAINER_TYPES = {0: "container", 1: "snapshot"}
 POWER_STATES = {0: "stopped", 1: "running"}
@@ -50,6 +50,20 @@ class ContainerInfo:
     @property
     def image(self) -> str | None:
         return self.config.get(BASE_IMAGE_KEY)
+
+
+@dataclass(slots=True)
+class ContainerSummary:
+    """What a listing shows of a container, without its config and devices (``summaries``):
+    enough for a table of thousands; ``get`` reads one whole."""
+
+    name: str
+    architecture: str
+    type: str
+    power_state: str
+    ephemeral: bool
+    profiles: list[str]
+    image: str | None  # its image's fingerprint (BASE_IMAGE_KEY), None when not recorded
 
 
 @dataclass
@@ -92,12 +106,20 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
     )
 
 
-# The profile half returns container ids without joining containers, so that the planner keeps
-# starting from the (key, value) index whatever statistics ANALYZE gathered; names are looked up
-# once at the end. Covering indexes (migration 0002) keep every probe inside an index.
-_USING_NETWORK_SQL = text(
-    """
-    SELECT c.name FROM containers c WHERE c.id IN (
+# -- reads: the SQL
+#
+# Every read of containers is a few statements over whole tables, whatever the number of
+# containers: the rows of the containers wanted, then each child table (config, devices,
+# profiles) joined to the same selection in SQL, never an IN list of their ids. The filters and
+# a page's bounds are conditions on ``c`` (the containers table); a statement is built once per
+# combination of them and compiled once (core.db.fast), and its rows are fetched in bulk.
+
+# The containers with a nic on :net, their own or inherited from a profile and not replaced by a
+# same-named device (``expand``'s rules). The profile half returns container ids without joining
+# containers, so that the planner keeps starting from the (key, value) index whatever statistics
+# ANALYZE gathered; names are looked up once at the end. Covering indexes (migration 0002) keep
+# every probe inside an index.
+_USING_NETWORK_IDS = """
         SELECT d.container_id FROM containers_devices_config dc
           JOIN containers_devices d ON d.id = dc.container_device_id AND d.type = :nic
          WHERE dc.key IN ('network', 'parent') AND dc.value = :net
@@ -114,10 +136,99 @@ _USING_NETWORK_SQL = text(
                              JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
                             WHERE cp2.container_id = cp.container_id
                               AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
-    )
-    ORDER BY c.name
-    """
+"""
+_USING_NETWORK_SQL = text(
+    f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
 ).bindparams(bindparam("nic", NIC))
+
+# What selects containers: each filter or page bound given adds its condition.
+_CONDITIONS = {
+    "name": "c.name = :name",
+    "network": f"c.id IN ({_USING_NETWORK_IDS})",
+    "profile": "c.id IN (SELECT cp.container_id FROM containers_profiles cp"
+    " JOIN profiles p ON p.id = cp.profile_id WHERE p.name = :profile)",
+    # the key as a literal, so that the partial index on it applies
+    "image": "c.id IN (SELECT cc.container_id FROM containers_config cc"
+    f" WHERE cc.key = '{BASE_IMAGE_KEY}' AND cc.value = :image)",
+    "after": "c.name > :after",  # keyset pagination: a page starts after the last name seen
+    "through": "c.name <= :through",  # ... and its children stop at the page's last name
+}
+
+# {where}/{and_where}: the conditions on c; {owned X}: the same selection for the container_id of
+# a child table aliased X.
+_ROWS = """
+    SELECT c.id, c.name, c.architecture, c.type, c.power_state, c.ephemeral FROM containers c
+    {where} ORDER BY c.name {limit}
+"""
+_IMAGES = """
+    SELECT cc.container_id, cc.value FROM containers_config cc
+     WHERE cc.key = '{image_key}' {and_owned cc}
+"""
+_CONFIG = """
+    SELECT cc.container_id, cc.key, cc.value FROM containers_config cc
+    {owned cc} ORDER BY cc.container_id, cc.key
+"""
+_DEVICES = """
+    SELECT d.container_id, d.name, d.type, dc.key, dc.value
+      FROM containers_devices d
+      LEFT JOIN containers_devices_config dc ON dc.container_device_id = d.id
+    {owned d} ORDER BY d.container_id, d.name, dc.key
+"""
+_PROFILES = """
+    SELECT cp.container_id, p.name FROM containers_profiles cp
+      JOIN profiles p ON p.id = cp.profile_id
+    {owned cp} ORDER BY cp.container_id, cp.apply_order
+"""
+# The networks of each container's nics as ``expand`` gives them (the Networks column): its own
+# nics, and its profiles' not replaced by a same-named device (the rules of _USING_NETWORK_IDS).
+# {join}: for a page, CROSS JOIN, which makes SQLite start from the page's names (PostgreSQL
+# reads it as a plain join); otherwise a plain join, where SQLite starts from the nics' index.
+_NETWORKS = """
+    SELECT c.name, dc.value
+      FROM containers c {join} containers_devices d {join} containers_devices_config dc
+     WHERE d.container_id = c.id AND d.type = :nic
+       AND dc.container_device_id = d.id AND dc.key IN ('network', 'parent') {and_where}
+    UNION ALL
+    SELECT c.name, pdc.value
+      FROM containers c {join} containers_profiles cp {join} profiles_devices pd
+           {join} profiles_devices_config pdc
+     WHERE cp.container_id = c.id AND pd.profile_id = cp.profile_id AND pd.type = :nic
+       AND pdc.profile_device_id = pd.id AND pdc.key IN ('network', 'parent')
+       AND NOT EXISTS (SELECT 1 FROM containers_devices ld
+                        WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
+       AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
+                         JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
+                        WHERE cp2.container_id = cp.container_id
+                          AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
+       {and_where}
+"""
+
+_statements: dict[tuple[str, tuple[str, ...], bool], TextClause] = {}
+
+
+def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) -> TextClause:
+    """``template`` for the containers ``conditions`` select (keys of _CONDITIONS), built once
+    per combination and kept, so that core.db.fast compiles it once."""
+    key = (template, conditions, limit)
+    statement = _statements.get(key)
+    if statement is None:
+        where = " AND ".join(_CONDITIONS[name] for name in conditions)
+        sql = (
+            template.replace("{where}", f"WHERE {where}" if where else "")
+            .replace("{and_where}", f"AND {where}" if where else "")
+            .replace("{limit}", "LIMIT :limit" if limit else "")
+            .replace("{image_key}", BASE_IMAGE_KEY)
+            .replace("{join}", "CROSS JOIN" if "through" in conditions else ",")
+        )
+        for alias in ("cc", "d", "cp"):
+            owned = f"{alias}.container_id IN (SELECT c.id FROM containers c WHERE {where})"
+            sql = sql.replace(f"{{owned {alias}}}", f"WHERE {owned}" if where else "")
+            sql = sql.replace(f"{{and_owned {alias}}}", f"AND {owned}" if where else "")
+        statement = text(sql)
+        if ":nic" in sql:
+            statement = statement.bindparams(bindparam("nic", NIC))
+        _statements[key] = statement
+    return statement
 
 
 class ContainerRepo(NamedRepo):
@@ -133,7 +244,8 @@ class ContainerRepo(NamedRepo):
             return conn.scalar(select(t.c.id).where(t.c.name == name)) is not None
 
     def get(self, name: str) -> ContainerInfo:
-        found = self._load(name=name)
+        with self._store.reading() as conn:
+            found = self._whole(conn, ("name",), {"name": name})
         if not found:
             raise NotFound(self.kind, name)
         return found[0]
@@ -141,45 +253,170 @@ class ContainerRepo(NamedRepo):
     def list(
         self, *, network: str | None = None, profile: str | None = None, image: str | None = None
     ) -> list[ContainerInfo]:
-        """Every container, or those using a network, a profile and/or an image."""
-        names: set[str] | None = None
-        for wanted, finder in ((network, self.using_network), (profile, self.using_profile),
-                               (image, self.using_image)):  # fmt: skip
-            if wanted is not None:
-                found = set(finder(wanted))
-                names = found if names is None else names & found
-        if names is not None and not names:
-            return []
-        return self._load(names=sorted(names) if names is not None else None)
-
-    def _load(self, name: str | None = None, names: list[str] | None = None) -> list[ContainerInfo]:
-        cp, p = T["containers_profiles"], T["profiles"]
+        """Every container, or those using a network, a profile and/or an image, by name."""
         with self._store.reading() as conn:
-            rows = self._rows(conn, [name] if name is not None else names)
-            ids = [r.id for r in rows]
-            configs, devices = self._children.load(conn, ids)
-            profiles: dict[int, list[str]] = defaultdict(list)
-            for chunk in chunks(ids):
-                for cid, pname in conn.execute(
-                    select(cp.c.container_id, p.c.name)
-                    .join(p, p.c.id == cp.c.profile_id)
-                    .where(cp.c.container_id.in_(chunk))
-                    .order_by(cp.c.container_id, cp.c.apply_order)
-                ):
-                    profiles[cid].append(pname)
+            conditions, params = self._selection(conn, network, profile, image)
+            return self._whole(conn, conditions, params)
+
+    def summaries(
+        self, *, network: str | None = None, profile: str | None = None, image: str | None = None
+    ) -> list[ContainerSummary]:
+        """What a listing shows of every container (or those the filters select), by name,
+        without loading config and devices: one query, and one for the profiles."""
+        with self._store.reading() as conn:
+            conditions, params = self._selection(conn, network, profile, image)
+            rows = fast.rows(conn, _statement(_ROWS, conditions), params)
+            # the image apart, through its partial index: cheaper than a join for each row
+            images = dict(fast.rows(conn, _statement(_IMAGES, conditions), params))
+            profiles = self._profiles(conn, conditions, params)
+        return [
+            ContainerSummary(
+                name,
+                ARCHITECTURES.get(arch, str(arch)),
+                CONTAINER_TYPES.get(ctype, str(ctype)),
+                POWER_STATES.get(state, str(state)),
+                bool(ephemeral),
+                profiles.get(cid, []),
+                images.get(cid),
+            )
+            for cid, name, arch, ctype, state, ephemeral in rows
+        ]
+
+    def pages(
+        self,
+        size: int = 500,
+        *,
+        network: str | None = None,
+        profile: str | None = None,
+        image: str | None = None,
+    ) -> Iterator[list[ContainerInfo]]:
+        """Every container whole (or those the filters select), ``size`` at a time in name
+        order, all from one snapshot: the read stays open until the last page is taken or the
+        iterator is closed, so this thread must not write meanwhile. Keyset pagination: each
+        page starts after the last name of the one before, so a page costs the same wherever
+        it falls."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValidationError("size", size, "must be a whole number of containers, 1 or more")
+        with self._store.reading() as conn:
+            conditions, params = self._selection(conn, network, profile, image)
+            after: str | None = None
+            while True:
+                bounds = {"after": after} if after is not None else {}
+                page = self._whole(conn, conditions + tuple(bounds), params | bounds, size)
+                if page:
+                    yield page
+                if len(page) < size:
+                    return
+                after = page[-1].name
+
+    def networks(
+        self,
+        *,
+        network: str | None = None,
+        profile: str | None = None,
+        image: str | None = None,
+        after: str | None = None,
+        through: str | None = None,
+    ) -> dict[str, list[str]]:
+        """Container name -> the networks its nics use, its own and its profiles' (as
+        ``expand`` gives them), for every container the filters select within the names
+        (``after``, ``through``] (a page of ``pages``); answered in SQL. A container without
+        a nic on a network is left out."""
+        bounds = {k: v for k, v in (("after", after), ("through", through)) if v is not None}
+        with self._store.reading() as conn:
+            conditions, params = self._selection(conn, network, profile, image)
+            conditions += tuple(bounds)
+            params |= bounds
+            found: dict[str, set[str]] = {}
+            for name, value in fast.rows(conn, _statement(_NETWORKS, conditions), params):
+                if value:  # an empty network key names none
+                    found.setdefault(name, set()).add(value)
+        return {name: sorted(nets) for name, nets in found.items()}
+
+    def _selection(
+        self, conn: Connection, network: str | None, profile: str | None, image: str | None
+    ) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The conditions (keys of _CONDITIONS) and values of the filters given."""
+        params: dict[str, str] = {}
+        if network is not None:
+            params["net"] = network
+        if profile is not None:
+            params["profile"] = profile
+        if image is not None:
+            try:
+                params["image"] = self._store.images._resolve(conn, image)
+            except NotFound:
+                params["image"] = image  # an image deleted since can still be asked about
+        conditions = tuple(
+            name for name, given in (("network", network), ("profile", profile), ("image", image))
+            if given is not None
+        )  # fmt: skip
+        return conditions, params
+
+    def _whole(
+        self,
+        conn: Connection,
+        conditions: tuple[str, ...],
+        params: dict[str, str],
+        limit: int | None = None,
+    ) -> list[ContainerInfo]:
+        """The containers ``conditions`` select, with their config, devices and profiles, by
+        name; the first ``limit`` of them when given."""
+        if limit is not None:
+            params = params | {"limit": limit}
+        rows = fast.rows(conn, _statement(_ROWS, conditions, limit is not None), params)
+        if not rows:
+            return []
+        if limit is not None:  # the children of this page: up to its last name
+            conditions += ("through",)
+            params = params | {"through": rows[-1][1]}
+        configs: dict[int, dict[str, str]] = {}
+        for cid, key, value in fast.rows(conn, _statement(_CONFIG, conditions), params):
+            if value is not None:
+                config = configs.get(cid)
+                if config is None:
+                    config = configs[cid] = {}
+                config[key] = value
+        devices: dict[int, Devices] = {}
+        for cid, name, dtype, key, value in fast.rows(
+            conn, _statement(_DEVICES, conditions), params
+        ):
+            owned = devices.get(cid)
+            if owned is None:
+                owned = devices[cid] = {}
+            device = owned.get(name)
+            if device is None:
+                device = owned[name] = {"type": DEVICE_TYPES.get(dtype, "none")}
+            if key is not None and value is not None:
+                device[key] = value
+        profiles = self._profiles(conn, conditions, params)
         return [
             ContainerInfo(
-                name=r.name,
-                architecture=ARCHITECTURES.get(r.architecture, str(r.architecture)),
-                type=CONTAINER_TYPES.get(r.type, str(r.type)),
-                power_state=POWER_STATES.get(r.power_state, str(r.power_state)),
-                ephemeral=bool(r.ephemeral),
-                profiles=profiles.get(r.id, []),
-                config=configs.get(r.id, {}),
-                devices=devices.get(r.id, {}),
-            )
-            for r in rows
+                name,
+                ARCHITECTURES.get(arch, str(arch)),
+                CONTAINER_TYPES.get(ctype, str(ctype)),
+                POWER_STATES.get(state, str(state)),
+                bool(ephemeral),
+                profiles.get(cid, []),
+                configs.get(cid, {}),
+                devices.get(cid, {}),
+            )  # fmt: skip
+            for cid, name, arch, ctype, state, ephemeral in rows
         ]
+
+    @staticmethod
+    def _profiles(
+        conn: Connection, conditions: tuple[str, ...], params: dict[str, str]
+    ) -> dict[int, list[str]]:
+        """Container id -> its profiles' names in apply order."""
+        profiles: dict[int, list[str]] = {}
+        for cid, name in fast.rows(conn, _statement(_PROFILES, conditions), params):
+            applied = profiles.get(cid)
+            if applied is None:
+                profiles[cid] = [name]
+            else:
+                applied.append(name)
+        return profiles
 
     def expanded(self, name: str) -> ExpandedContainer:
         """Profiles in apply order, later ones overriding earlier, the container's own on top.

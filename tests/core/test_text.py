@@ -1,10 +1,15 @@
-"""How the CLI and the console both say sizes and counts (core/text.py)."""
+"""How the CLI and the console both say sizes and counts, and how the CLI writes JSON
+(core/text.py)."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from core.text import counted, human_size, in_number
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.text import counted, human_size, in_number, json_lines
 
 GiB = 1 << 30
 
@@ -29,3 +34,33 @@ def test_a_count_takes_its_noun_in_number() -> None:
         counted(1, "alias", "aliases") == "1 alias"
         and in_number(3, "alias", "aliases") == "aliases"
     )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+    | st.datetimes(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=2),  # keys json turns into text
+    max_leaves=20,
+)  # fmt: skip
+
+
+@given(st.lists(json_values, max_size=4))
+def test_json_lines_writes_the_text_json_dumps_writes(objects):
+    def default(value):
+        return value.isoformat()
+
+    assert "".join(json_lines(objects, default)) == json.dumps(objects, indent=2, default=default)
+
+
+def test_json_lines_yields_each_object_as_it_comes():
+    taken = []
+
+    def objects():
+        for i in range(3):
+            taken.append(i)
+            yield {"n": i}
+
+    pieces = json_lines(objects())
+    assert next(pieces) == '[\n  {\n    "n": 0\n  }' and taken == [0]
