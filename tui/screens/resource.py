@@ -34,6 +34,7 @@ form opened on (its ``document``), else saves nothing and says so.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -54,8 +55,7 @@ from core.kinds import Kind
 from core.kinds.base import DeletePlan, Listing
 from core.store.dashboard import ChangeWatcher
 
-from .. import editor
-from ..gc_pause import collector_paused
+from .. import editor, gc_pause
 from ..looks import Look, look_of
 from ..looks.base import message_content
 from ..widgets.confirm import ConfirmModal
@@ -67,6 +67,7 @@ from .kind_rows import KindRows
 
 WHOLE_KEPT = 64  # a large kind's resources read whole, kept until the next snapshot
 WHOLE_AROUND = 2  # rows above and below the cursor read whole with it
+FRAME_WAIT = 1.0  # seconds a read waits at most for the frame that shows its rows
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,8 @@ class ResourceSection(Widget):
         self._edit_after_load: str | None = None  # e pressed on rows older than the store
         self._editing = False  # an $EDITOR session is under way
         self.loads = 0  # snapshots applied (tests and the status line use it)
+        # Kept, not queried: a timer may fire as the app closes, its children gone.
+        self._table = ResourceTable(table_columns(kind), id="table")
 
     # -- layout
 
@@ -212,13 +215,13 @@ class ResourceSection(Widget):
             yield Static("", id="status")
         with Vertical(id="main"):
             with Vertical(id="list"):
-                yield ResourceTable(table_columns(self.kind), id="table")
+                yield self._table
                 yield Static(Content(self.kind.empty_hint), classes="empty-hint")
             yield DetailPane(id="detail")
 
     @property
     def table(self) -> ResourceTable:
-        return self.query_one(ResourceTable)
+        return self._table
 
     @property
     def detail_pane(self) -> DetailPane:
@@ -313,24 +316,43 @@ class ResourceSection(Widget):
     @work(thread=True, group="load", description="read the store")
     def _read(self, if_changed: bool, before: KindRows, sort: tuple[int, bool] | None) -> None:
         worker = get_current_worker()
+        paused = False
         try:
             # Taken before the read: a commit in between only costs one more read next time.
             version = self.revision()
             if if_changed and version is not None and version == self.version:
                 self._hand_over(worker, self._unchanged, None)
                 return
-            # A large kind's snapshot: its many objects kept out of the collector's passes.
-            with collector_paused() if self.kind.large else contextlib.nullcontext():
-                data = self.fetch()
-                rows = self.rows(data, before, sort)  # here too: off the main thread
+            # A large kind's snapshot: its many objects kept out of the collector's passes,
+            # and the one pass it makes before freezing them after the rows are on screen.
+            paused = self.kind.large
+            if paused:
+                gc_pause.pause()
+            data = self.fetch()
+            rows = self.rows(data, before, sort)  # here too: off the main thread
         except Exception as exc:  # noqa: BLE001  (a driver error core did not translate too)
             self._hand_over(worker, self._load_failed, self._read_error(exc))
         else:
-            self._hand_over(worker, self._apply, (data, rows, version))
+            if self._hand_over(worker, self._apply, (data, rows, version)) and paused:
+                self._wait_for_a_frame()
+        finally:
+            if paused:
+                gc_pause.resume()
 
-    def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
+    def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> bool:
+        """Run ``callback(worker, arg)`` on the main thread; False when the app has stopped."""
+        try:
             self.app.call_from_thread(callback, worker, arg)
+        except RuntimeError:  # the app stopped while we were reading
+            return False
+        return True
+
+    def _wait_for_a_frame(self) -> None:
+        """In a worker: wait until the screen has been drawn (at most FRAME_WAIT seconds)."""
+        drawn = threading.Event()
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.call_after_refresh, drawn.set)
+        drawn.wait(FRAME_WAIT)
 
     def _apply(self, worker: Worker[None], read: tuple[Listing[Any], KindRows, object]) -> None:
         try:
@@ -373,9 +395,8 @@ class ResourceSection(Widget):
     # -- showing
 
     def show_rows(self) -> None:
-        wanted = self.filter_text.casefold()
         rows = self.all_rows
-        shown = {key for key, text in rows.search.items() if wanted in text} if wanted else None
+        shown = rows.matching(self.filter_text) if self.filter_text else None
         table = self.table
         with self.app.batch_update():
             table.show(rows, shown)

@@ -74,6 +74,14 @@ def sort_key(value: object) -> SortKey:
     return (0, 0, str(value).casefold())
 
 
+def sort_keys_of(values: Sequence[object]) -> list[SortKey] | list[str]:
+    """How each of a column's values sorts (``sort_key``); when every value is text, none
+    empty (names), the text alone casefolded: the same order, without a tuple per row."""
+    if set(map(type, values)) == {str} and "" not in values:  # in C: no loop in Python
+        return list(map(str.casefold, values))  # type: ignore[arg-type]
+    return list(map(sort_key, values))
+
+
 class Cell:
     """A table cell: ``value`` shown literally (controls escaped; never parsed as markup), in
     one style, with the key it sorts by. Slotted: a section holds thousands of them."""
@@ -158,8 +166,8 @@ class TableRows(Mapping[str, object]):
         there are no rows."""
 
     @abstractmethod
-    def sort_keys(self, column: int) -> Mapping[str, SortKey]:
-        """How each row sorts by ``column`` (the index of a column)."""
+    def sort_keys(self, column: int) -> Mapping[str, Any]:
+        """How each row sorts by ``column`` (the index of a column): ``sort_keys_of``."""
 
     def order(self, column: int, reverse: bool) -> list[str]:
         """The row keys sorted by ``column``, ties in the order of the first column (the name),
@@ -196,7 +204,7 @@ class CellRows(TableRows):
         columns = zip(*self._rows.values(), strict=True)
         return [max(cell.width for cell in column) for column in columns]
 
-    def sort_keys(self, column: int) -> dict[str, SortKey]:
+    def sort_keys(self, column: int) -> dict[str, Any]:
         return {key: cells[column].sort_key for key, cells in self._rows.items()}
 
 
@@ -402,7 +410,10 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _filter(self) -> None:
         shown = self._shown
-        self._order = self._sorted if shown is None else [k for k in self._sorted if k in shown]
+        # In C: a keystroke in the filter of 20,000 rows costs a millisecond here.
+        self._order = (
+            self._sorted if shown is None else list(filter(shown.__contains__, self._sorted))
+        )
         self._fitted_for = None  # rows or widths changed: the virtual size is set again
         self._layout()
         self.refresh()
