@@ -185,15 +185,15 @@ def test_d_names_what_goes_from_the_resource_read_whole(store: Store, kind: Colu
     drive(app, scenario)
 
 
-def test_the_table_builds_cells_for_the_rows_it_draws_only(
+def test_the_table_builds_lines_for_the_rows_it_draws_only(
     store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for n in range(300):
         store.containers.create(f"extra-{n:03}", profiles=["default"])
-    built: list[str] = []
-    cells_of = KindRows.cells
+    drawn: list[str] = []
+    drawn_of = KindRows.drawn
     monkeypatch.setattr(
-        KindRows, "cells", lambda rows, key: built.append(key) or cells_of(rows, key)
+        KindRows, "drawn", lambda rows, key: drawn.append(key) or drawn_of(rows, key)
     )
     app = app_on(store, "containers")
 
@@ -201,10 +201,10 @@ def test_the_table_builds_cells_for_the_rows_it_draws_only(
         table = section(app).table
         assert table.row_count == 302
         on_screen = table.scrollable_content_region.height - 1
-        assert 0 < len(set(built)) <= on_screen  # not 302 rows of cells
-        built.clear()
-        section(app).filter_input.value = "extra-1"  # 100 rows shown: those on screen built
+        assert 0 < len(set(drawn)) <= on_screen  # not 302 rows
+        drawn.clear()
+        section(app).filter_input.value = "extra-1"  # 100 rows shown: those on screen drawn
         await settle(pilot)
-        assert table.row_count == 100 and len(set(built)) <= on_screen
+        assert table.row_count == 100 and len(set(drawn)) <= on_screen
 
     drive(app, scenario)

@@ -529,6 +529,7 @@ def test_a_sections_rows_draw_sort_and_measure_as_their_cells_would(
     assert rows.widths() == as_cells.widths()
     for key, row in cells.items():
         assert tuple(cell.plain for cell in row) == rows[key][: len(kind.columns)]
+        assert list(rows.drawn(key)) == [(c.plain, c.justify == "right", c.style) for c in row]
         assert rows.search[key] == "\n".join(cell.plain for cell in row).casefold()
     for column in range(len(kind.columns)):
         for reverse in (False, True):

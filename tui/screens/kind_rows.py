@@ -68,12 +68,11 @@ class KindRows(TableRows):
             self._sorted = (sort, super().order(*sort))
         self._values.clear()
 
-    def matching(self, wanted: str) -> set[str]:
-        """The keys of the rows whose text has ``wanted`` in it (casefolded: any case), in one
-        pass in C (about 1 ms for 20,000 rows)."""
-        search = self.search
-        found = map(str.__contains__, search.values(), repeat(wanted.casefold()))
-        return set(compress(search, found))
+    def matching(self, wanted: str, keys: list[str]) -> list[str]:
+        """Those of ``keys`` whose row's text has ``wanted`` in it (casefolded: any case), in
+        their order: one pass in C (a filter keystroke over 20,000 rows)."""
+        texts = map(self.search.__getitem__, keys)
+        return list(compress(keys, map(str.__contains__, texts, repeat(wanted.casefold()))))
 
     def _keep_unchanged(self, before: dict[str, tuple[str, ...]]) -> None:
         """Rows as they were ``before`` become its very tuples (a refresh: the first read of a
@@ -110,6 +109,12 @@ class KindRows(TableRows):
                  style=next(styles) if column.tones else "")
             for text, column in zip(row, self.columns, strict=False)
         )  # fmt: skip
+
+    def drawn(self, key: str) -> Iterator[tuple[str, bool, str]]:
+        row = self._rows[key]  # texts, then the styles of the columns with tones
+        styles = iter(row[len(self.columns) :])
+        for text, column in zip(row, self.columns, strict=False):
+            yield text, column.numeric, next(styles) if column.tones else ""
 
     def widths(self) -> list[int]:
         return self._widths

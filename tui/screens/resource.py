@@ -37,6 +37,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -66,7 +67,7 @@ from ..widgets.safe import safe
 from .kind_rows import KindRows
 
 WHOLE_KEPT = 64  # a large kind's resources read whole, kept until the next snapshot
-WHOLE_AROUND = 2  # rows above and below the cursor read whole with it
+WHOLE_AROUND = 1  # rows above and below the cursor read whole with it
 FRAME_WAIT = 1.0  # seconds a read waits at most for the frame that shows its rows
 
 
@@ -396,7 +397,7 @@ class ResourceSection(Widget):
 
     def show_rows(self) -> None:
         rows = self.all_rows
-        shown = rows.matching(self.filter_text) if self.filter_text else None
+        shown = partial(rows.matching, self.filter_text) if self.filter_text else None
         table = self.table
         with self.app.batch_update():
             table.show(rows, shown)
@@ -455,7 +456,7 @@ class ResourceSection(Widget):
                 pane.show(self.detail(data, key))
         except (KeyError, LookupError):  # the row went away between two reads
             pane.show(Detail().line("Nothing selected.", "dim"))
-        self._read_wholes_near()
+        self._read_wholes_soon()
 
     # -- a large kind's resources, whole
 
@@ -470,6 +471,12 @@ class ResourceSection(Widget):
         if found is None or isinstance(found, Unreadable):
             return found
         return replace(data, items={**data.items, key: found})
+
+    def _read_wholes_soon(self) -> None:
+        """``_read_wholes_near`` once the screen is drawn: a keystroke's frame first, then the
+        read (a worker's Python holds the GIL too)."""
+        if self.kind.large:
+            self.call_after_refresh(self._read_wholes_near)
 
     def _read_wholes_near(self) -> None:
         """A large kind: read whole, in a worker, the resource under the cursor and those
@@ -509,7 +516,7 @@ class ResourceSection(Widget):
             if any(isinstance(v, Unreadable) and v.gone for v in found.values()):
                 self.load(if_changed=True)  # the rows are older than the store
         self.update_detail()  # shows it if under the cursor, else reads where the cursor is
-        self._read_wholes_near()  # (and if shown already, reads around it)
+        self._read_wholes_soon()  # (and if shown already, reads around it)
 
     def _whole_now(
         self, key: str, document: editor.Document | None = None
