@@ -250,13 +250,13 @@ def test_the_palette_offers_the_themes(store: Store) -> None:
 
 def test_the_store_is_read_off_the_main_thread(store: Store, monkeypatch) -> None:
     readers: list[int] = []
-    list_containers = store.containers.list
+    list_containers = store.containers.summaries  # what the section lists
 
     def spy(**kwargs):
         readers.append(threading.get_ident())
         return list_containers(**kwargs)
 
-    monkeypatch.setattr(store.containers, "list", spy)
+    monkeypatch.setattr(store.containers, "summaries", spy)
     app = app_on(store, "containers")
 
     async def scenario(pilot: Pilot[None]) -> None:

@@ -9,10 +9,11 @@ from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 
-from core import ImageInfo, Store
+from core import ImageInfo, Store, kinds
 from core.traffic_rules import Reading
+from tui.screens.kind_rows import KindRows
 from tui.widgets.confirm import ConfirmModal
-from tui.widgets.resource_table import Cell, Column, fit_widths, sort_key
+from tui.widgets.resource_table import Cell, CellRows, Column, fit_widths, sort_key
 
 from .pilot import (
     app_on,
@@ -509,3 +510,42 @@ def test_a_width_hint_is_the_narrowest_a_text_column_is_cut_to() -> None:
     assert fit(50) == [10, 28, 6]
     assert fit(38) == [10, 16, 6]  # down to its hint, not to its header (11)
     assert fit(37) == [10, None, 6]  # narrower than the hint: dropped, not cut to nothing
+
+
+# -- the rows of a section: texts kept, cells built when drawn
+
+
+@pytest.mark.parametrize("name", ["containers", "profiles", "images", "services", "users"])
+def test_a_sections_rows_draw_sort_and_measure_as_their_cells_would(
+    demo_store: Store, name: str
+) -> None:
+    """What ``KindRows`` keeps (texts, widths, the order of a sort) agrees with the cells it
+    builds for a drawn row, and sorts as the table sorted cells: by the column, ties by name."""
+    kind = kinds.by_name(name)
+    data = kind.read_columns(demo_store)
+    rows = KindRows(kind, data)
+    cells = {key: rows.cells(key) for key in rows}
+    as_cells = CellRows(cells)
+    assert rows.widths() == as_cells.widths()
+    for key, row in cells.items():
+        assert tuple(cell.plain for cell in row) == rows[key][: len(kind.columns)]
+        assert list(rows.drawn(key)) == [(c.plain, c.justify == "right", c.style) for c in row]
+        assert rows.search[key] == "\n".join(cell.plain for cell in row).casefold()
+    for column in range(len(kind.columns)):
+        for reverse in (False, True):
+            expected = sorted(
+                cells, key=lambda k: (cells[k][column].sort_key, cells[k][0].sort_key),
+                reverse=reverse,
+            )  # fmt: skip
+            assert rows.order(column, reverse) == expected, (column, reverse)
+
+
+def test_a_rows_texts_are_escaped_and_wide_characters_take_two_cells(store: Store) -> None:
+    store.profiles.create("wide", description="日本語の説明")  # 12 cells, 6 characters
+    store.profiles.create("ctl", description="a\x1b[31mred\nb")
+    kind = kinds.by_name("profiles")
+    rows = KindRows(kind, kind.read_columns(store))
+    column = [c.key for c in kind.columns].index("description")
+    assert rows["ctl"][column] == "a\\x1b[31mred\\nb"
+    assert rows.cells("ctl")[column].plain == "a\\x1b[31mred\\nb"
+    assert rows.widths()[column] == max(12, len("a\\x1b[31mred\\nb"), len("Default profile"))

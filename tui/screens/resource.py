@@ -2,28 +2,42 @@
 pane, and the create / edit / delete / edit-in-$EDITOR paths.
 
 A section reads a snapshot of its resources in a thread worker (``fetch``, one ``store.reading()``
-so the lists agree) and applies it on the main thread: the table is diffed by row key, the
-cursor stays on the same resource, the detail pane follows the cursor. While it is the section on
-screen, it refreshes every ``refresh_every`` seconds, the next read scheduled when the last one
-finished (never two at once); hidden sections are not read. A timed refresh first asks
-``revision()`` (one tiny query) and reads nothing when what the section shows has not changed;
-rows whose cells came out the same keep the very cells on screen, which the table passes over.
+so the lists agree), turns it into the table's rows there too (``KindRows``: the texts of each
+row's cells, not a Cell per value; cells are built for the lines drawn), and applies it on the
+main thread: the table is diffed by row key, the cursor stays on the same resource, the detail
+pane follows the cursor. While it is the section on screen, it refreshes every
+``refresh_every`` seconds, the next read scheduled when the last one finished (never two at
+once); hidden sections are not read. A timed refresh first asks ``revision()`` (one tiny
+query) and reads nothing when what the section shows has not changed; rows that came out the
+same keep the very rows on screen, which the table does not draw again.
 
-Everything about the kind comes from its declaration: the snapshot (``Kind.read``, in the
-thread), the columns and their cells, the title and empty hint, the delete plan (what the
+Everything about the kind comes from its declaration: the snapshot (``Kind.read_columns``, in
+the thread), the columns and their cells, the title and empty hint, the delete plan (what the
 confirmation says, and the core call). Its look (``tui.looks``) adds what is visual only: the
 detail pane's layout and the form. Every write runs in a thread worker and is one core call,
 hence one transaction.
 
+A large kind (``Kind.large``: thousands of containers) lists only what its columns show; the
+detail pane, the form and the delete plan read the highlighted resource whole (``Kind.get``,
+by its row key): the detail pane in a thread worker (with the rows just above and below it, so
+that moving the cursor shows them at once; until it is read, the pane names the resource and
+says so, never showing another one), kept until the next snapshot; the form and the delete
+plan on the key press (one resource: a few milliseconds). A small kind's snapshot holds its
+resources whole.
+
 An edit form never overwrites what it did not show: when the store changed since the rows were
-read, ``e`` reads them again first; and the save checks, in its transaction, that the resource
-is still the one the form opened on (its ``document``), else saves nothing and says so.
+read, ``e`` reads them again first (a large kind's resource is read whole with its document, in
+one snapshot); and the save checks, in its transaction, that the resource is still the one the
+form opened on (its ``document``), else saves nothing and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -37,21 +51,32 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from core import NodekeeperError, Store
+from core import NodekeeperError, NotFound, Store
 from core.kinds import Kind
 from core.kinds.base import DeletePlan, Listing
 from core.store.dashboard import ChangeWatcher
 
-from .. import editor
+from .. import editor, gc_pause
 from ..looks import Look, look_of
-from ..looks.base import TONE_STYLE, message_content
+from ..looks.base import message_content
 from ..widgets.confirm import ConfirmModal
 from ..widgets.detail_pane import Detail, DetailPane
 from ..widgets.form import FormModal, error_text
-from ..widgets.resource_table import Cell, Column, ResourceTable, same_cells
+from ..widgets.resource_table import Column, ResourceTable
 from ..widgets.safe import safe
+from .kind_rows import KindRows
 
-Rows = dict[str, tuple[Cell, ...]]
+WHOLE_KEPT = 64  # a large kind's resources read whole, kept until the next snapshot
+WHOLE_AROUND = 1  # rows above and below the cursor read whole with it
+FRAME_WAIT = 1.0  # seconds a read waits at most for the frame that shows its rows
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """What reading a resource whole met instead: it is gone, or the store failed."""
+
+    message: str
+    gone: bool = False
 
 
 def table_columns(kind: Kind[Any]) -> list[Column]:
@@ -155,20 +180,24 @@ class ResourceSection(Widget):
         self.watcher = watcher
         self.data: Listing[Any] | None = None
         self.version: object = None  # revision() when ``data`` was read (None: unknown)
-        self.all_rows: Rows = {}
-        self._search: dict[str, str] = {}  # row key -> its cells' text, casefolded, for the filter
-        self._detail_of: tuple[str | None, Listing[Any] | None] = (
-            None,
-            None,
-        )  # what the pane shows
+        self.all_rows = KindRows(kind, Listing({}))
+        # What the pane shows: (row key, the snapshot it was drawn from; None: not yet read).
+        self._detail_of: tuple[str | None, Listing[Any] | None] = (None, None)
+        # A large kind: resources of ``data`` read whole, by row key (or the error reading one
+        # met); a read of some under way.
+        self._wholes: dict[str, object] = {}
+        self._reading_wholes = False
         self.filter_text = ""
         self.pending_key: str | None = None
         self._timer: Timer | None = None
         self._loading = False  # a read is under way
-        self._again = False  # another read was asked for meanwhile
+        # Another read asked for meanwhile: None, else whether only if the store changed.
+        self._again: bool | None = None
         self._edit_after_load: str | None = None  # e pressed on rows older than the store
         self._editing = False  # an $EDITOR session is under way
         self.loads = 0  # snapshots applied (tests and the status line use it)
+        # Kept, not queried: a timer may fire as the app closes, its children gone.
+        self._table = ResourceTable(table_columns(kind), id="table")
 
     # -- layout
 
@@ -187,13 +216,13 @@ class ResourceSection(Widget):
             yield Static("", id="status")
         with Vertical(id="main"):
             with Vertical(id="list"):
-                yield ResourceTable(table_columns(self.kind), id="table")
+                yield self._table
                 yield Static(Content(self.kind.empty_hint), classes="empty-hint")
             yield DetailPane(id="detail")
 
     @property
     def table(self) -> ResourceTable:
-        return self.query_one(ResourceTable)
+        return self._table
 
     @property
     def detail_pane(self) -> DetailPane:
@@ -214,23 +243,18 @@ class ResourceSection(Widget):
     # -- what the kind declares, and its look
 
     def fetch(self) -> Listing[Any]:
-        """Read the section's snapshot (runs in a worker thread)."""
-        return self.kind.read(self.store)
+        """Read the section's snapshot (runs in a worker thread): what the columns show."""
+        return self.kind.read_columns(self.store)
 
-    def rows(self, data: Listing[Any]) -> Rows:
-        columns = self.kind.columns
-        rows: Rows = {}
-        for key, item in data.items.items():
-            cells = []
-            for column in columns:
-                value = column.value(item, data)
-                cells.append(Cell(
-                    column.text(value, data), sort=column.sort_value(value, data),
-                    justify="right" if column.numeric else None,
-                    style=TONE_STYLE.get(column.tone(value), ""),
-                ))  # fmt: skip
-            rows[key] = tuple(cells)
-        return rows
+    def rows(
+        self,
+        data: Listing[Any],
+        before: KindRows | None = None,
+        sort: tuple[int, bool] | None = None,
+    ) -> KindRows:
+        """The table's rows of ``data`` (in the worker thread too): rows as they were in
+        ``before`` keep their very tuples; sorted by ``sort`` (column index, reverse)."""
+        return KindRows(self.kind, data, before, sort)
 
     def revision(self) -> object:
         """A token that changes whenever what this section shows may have changed (one tiny
@@ -250,6 +274,7 @@ class ResourceSection(Widget):
             return None
 
     def detail(self, data: Listing[Any], key: str) -> Detail:
+        """The detail pane of ``key``; ``data`` holds it whole (``whole``)."""
         return self.look.detail(self.kind, data, key)
 
     def form(self, data: Listing[Any], key: str | None) -> FormModal[str] | None:
@@ -283,58 +308,61 @@ class ResourceSection(Widget):
         """Read a snapshot in a thread worker; while one is under way, read once more after it
         (reads never overlap, and none is cancelled half-way). ``if_changed``: only when
         ``revision()`` differs from the one the data on screen was read at."""
-        if self._loading:
-            self._again = True
+        if self._loading:  # a timed refresh asks only if changed, r or a save always
+            self._again = if_changed and self._again is not False
             return
-        self._loading, self._again = True, False
-        self._read(if_changed)
+        self._loading, self._again = True, None
+        self._read(if_changed, self.all_rows, self.table.sort_index)
 
     @work(thread=True, group="load", description="read the store")
-    def _read(self, if_changed: bool) -> None:
+    def _read(self, if_changed: bool, before: KindRows, sort: tuple[int, bool] | None) -> None:
         worker = get_current_worker()
+        paused = False
         try:
             # Taken before the read: a commit in between only costs one more read next time.
             version = self.revision()
             if if_changed and version is not None and version == self.version:
                 self._hand_over(worker, self._unchanged, None)
                 return
+            # A large kind's snapshot: its many objects kept out of the collector's passes,
+            # and the one pass it makes before freezing them after the rows are on screen.
+            paused = self.kind.large
+            if paused:
+                gc_pause.pause()
             data = self.fetch()
-        except NodekeeperError as exc:
-            self._hand_over(worker, self._load_failed, error_text(exc))
-        except Exception as exc:  # a driver error core did not translate: still no traceback
-            detail = getattr(exc, "orig", None) or exc
-            message = f"cannot read {self.store.location.display}: {error_text(detail)}"
-            self._hand_over(worker, self._load_failed, message)
+            rows = self.rows(data, before, sort)  # here too: off the main thread
+        except Exception as exc:  # noqa: BLE001  (a driver error core did not translate too)
+            self._hand_over(worker, self._load_failed, self._read_error(exc))
         else:
-            self._hand_over(worker, self._apply, (data, version))
+            if self._hand_over(worker, self._apply, (data, rows, version)) and paused:
+                self._wait_for_a_frame()
+        finally:
+            if paused:
+                gc_pause.resume()
 
-    def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the app stopped while we were reading
-            self.app.call_from_thread(callback, worker, arg)
-
-    def _apply(self, worker: Worker[None], read: tuple[Listing[Any], object]) -> None:
+    def _hand_over(self, worker: Worker[None], callback: Callable[..., None], arg: object) -> bool:
+        """Run ``callback(worker, arg)`` on the main thread; False when the app has stopped."""
         try:
-            self.data, self.version = read
-            self.all_rows = self._reuse_cells(self.rows(self.data))
+            self.app.call_from_thread(callback, worker, arg)
+        except RuntimeError:  # the app stopped while we were reading
+            return False
+        return True
+
+    def _wait_for_a_frame(self) -> None:
+        """In a worker: wait until the screen has been drawn (at most FRAME_WAIT seconds)."""
+        drawn = threading.Event()
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.call_after_refresh, drawn.set)
+        drawn.wait(FRAME_WAIT)
+
+    def _apply(self, worker: Worker[None], read: tuple[Listing[Any], KindRows, object]) -> None:
+        try:
+            self.data, self.all_rows, self.version = read
+            self._wholes = {}  # read from the store as it was: read again
             self.loads += 1
             self.show_rows()
         finally:
             self._loaded()
-
-    def _reuse_cells(self, rows: Rows) -> Rows:
-        """``rows``, where a row's cells are the same as before, with the cells of before (the
-        table passes those over); the filter's search text of every row."""
-        before = self.all_rows
-        search = {}
-        for key, cells in rows.items():
-            old = before.get(key)
-            if old is not None and same_cells(cells, old):
-                rows[key] = old
-                search[key] = self._search[key]
-                continue
-            search[key] = "\n".join(cell.plain for cell in cells).casefold()
-        self._search = search
-        return rows
 
     def _unchanged(self, worker: Worker[None], _: None) -> None:
         self._loaded()
@@ -348,8 +376,8 @@ class ResourceSection(Widget):
         """A read finished: read again if asked meanwhile, else schedule the next refresh (and
         open the edit form asked for before the read)."""
         self._loading = False
-        if self._again:
-            self.load()
+        if self._again is not None:
+            self.load(if_changed=self._again)
             return
         edit, self._edit_after_load = self._edit_after_load, None
         if edit is not None:
@@ -368,22 +396,17 @@ class ResourceSection(Widget):
     # -- showing
 
     def show_rows(self) -> None:
-        wanted = self.filter_text.casefold()
-        search = self._search
-        rows = (
-            {key: cells for key, cells in self.all_rows.items() if wanted in search[key]}
-            if wanted
-            else self.all_rows
-        )
+        rows = self.all_rows
+        shown = partial(rows.matching, self.filter_text) if self.filter_text else None
         table = self.table
         with self.app.batch_update():
-            table.show(rows)
+            table.show(rows, shown)
             if self.pending_key is not None and table.select(self.pending_key):
                 self.pending_key = None
-            self.set_class(not rows, "-empty")
-            if not self.all_rows:
+            self.set_class(not table.row_count, "-empty")
+            if not rows:
                 self.hint.update(Content(self.kind.empty_hint))
-            elif not rows:
+            elif not table.row_count:
                 self.hint.update(
                     Content.assemble(
                         "No match for ", safe(repr(self.filter_text)), " (Escape clears)."
@@ -421,9 +444,108 @@ class ResourceSection(Widget):
             pane.show(Detail().line("Nothing selected.", "dim"))
             return
         try:
-            pane.show(self.detail(self.data, key))
+            data = self.whole(key)
+            if data is None:  # a large kind's resource not read whole yet: read, shown then
+                self._detail_of = (key, None)
+                if key != shown_key:  # the same one, from a newer snapshot: stays until then
+                    title = self.kind.display(self.data.items[key])
+                    pane.show(Detail(title).line("Reading it from the store…", "dim"))
+            elif isinstance(data, Unreadable):
+                pane.show(Detail().line(data.message, "red"))
+            else:
+                pane.show(self.detail(data, key))
         except (KeyError, LookupError):  # the row went away between two reads
             pane.show(Detail().line("Nothing selected.", "dim"))
+        self._read_wholes_soon()
+
+    # -- a large kind's resources, whole
+
+    def whole(self, key: str) -> Listing[Any] | Unreadable | None:
+        """``data`` holding ``key``'s resource whole, for the detail pane: a small kind's
+        snapshot as it is; a large kind's with the resource read whole in a worker
+        (``_read_wholes_near``), None until it is, or what reading it met instead."""
+        data = self.data
+        if data is None or not self.kind.large:
+            return data
+        found = self._wholes.get(key)
+        if found is None or isinstance(found, Unreadable):
+            return found
+        return replace(data, items={**data.items, key: found})
+
+    def _read_wholes_soon(self) -> None:
+        """``_read_wholes_near`` once the screen is drawn: a keystroke's frame first, then the
+        read (a worker's Python holds the GIL too)."""
+        if self.kind.large:
+            self.call_after_refresh(self._read_wholes_near)
+
+    def _read_wholes_near(self) -> None:
+        """A large kind: read whole, in a worker, the resource under the cursor and those
+        around it not read yet (moving the cursor shows them at once). One read at a time: when
+        it ends, the next one reads around where the cursor is then."""
+        if not self.kind.large or self._reading_wholes or self.data is None:
+            return
+        keys = [key for key in self.table.keys_near(WHOLE_AROUND) if key not in self._wholes]
+        if keys:
+            self._reading_wholes = True
+            self._read_wholes(self.data, keys)
+
+    @work(thread=True, group="wholes", description="read resources whole")
+    def _read_wholes(self, data: Listing[Any], keys: list[str]) -> None:
+        worker = get_current_worker()
+        found: dict[str, object] = {}
+        try:
+            with self.store.reading():  # one snapshot
+                for key in keys:
+                    try:
+                        found[key] = self.kind.get(self.store, key)
+                    except NotFound:
+                        found[key] = Unreadable(f"{self.label_of(key)} is gone from the store.",
+                                                gone=True)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001  (said in the pane, never a traceback)
+            message = self._read_error(exc)
+            found = {key: Unreadable(message) for key in keys}
+        self._hand_over(worker, self._wholes_read, (data, found))
+
+    def _wholes_read(self, worker: Worker[None], read: tuple[Listing[Any], dict[str, object]]):
+        self._reading_wholes = False
+        data, found = read
+        if data is self.data:  # else read from an older snapshot: read again
+            self._wholes.update(found)
+            while len(self._wholes) > WHOLE_KEPT:
+                del self._wholes[next(iter(self._wholes))]
+            if any(isinstance(v, Unreadable) and v.gone for v in found.values()):
+                self.load(if_changed=True)  # the rows are older than the store
+        self.update_detail()  # shows it if under the cursor, else reads where the cursor is
+        self._read_wholes_soon()  # (and if shown already, reads around it)
+
+    def _whole_now(
+        self, key: str, document: editor.Document | None = None
+    ) -> tuple[Listing[Any], str | None]:
+        """``data`` holding ``key``'s resource whole, read now for a key press (one resource, a
+        few milliseconds), with ``document``'s export from the same snapshot (None without
+        one). A small kind's snapshot holds its resources whole already."""
+        assert self.data is not None
+        if not self.kind.large:
+            return self.data, document.export() if document is not None else None
+        with self.store.reading():
+            item = self.kind.get(self.store, key)
+            opened = document.export() if document is not None else None
+        return replace(self.data, items={**self.data.items, key: item}), opened
+
+    def _cannot_read(self, key: str, exc: NodekeeperError) -> None:
+        if isinstance(exc, NotFound):
+            self.app.notify(f"{self.label_of(key)} is gone from the store.", markup=False)
+            self.load()
+        else:
+            self.app.notify(error_text(exc), title="Cannot read", severity="error", markup=False)
+
+    def _read_error(self, exc: Exception) -> str:
+        """What a read that failed says: core's words, or the driver's error it did not
+        translate (still no traceback)."""
+        if isinstance(exc, NodekeeperError):
+            return error_text(exc)
+        detail = getattr(exc, "orig", None) or exc
+        return f"cannot read {self.store.location.display}: {error_text(detail)}"
 
     @on(ResourceTable.RowHighlighted)
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
@@ -488,7 +610,7 @@ class ResourceSection(Widget):
 
     def jump(self, key: str) -> None:
         """Put the cursor on ``key`` (clearing a filter that hides it), loading if need be."""
-        if self.filter_text and key in self.all_rows and key not in self.table.shown_keys():
+        if self.filter_text and key in self.all_rows and self.table.position(key) is None:
             self.action_clear_filter()
         if not self.table.select(key):
             self.pending_key = key
@@ -537,19 +659,26 @@ class ResourceSection(Widget):
         if self.data is None or key not in self.all_rows:
             self.app.notify(f"{self.label_of(key)} is gone from the store.", markup=False)
             return
-        modal = self.form(self.data, key)
+        document = self.document(key)
+        try:  # the resource as the form shows it and as the save checks it, in one snapshot
+            data, opened = self._whole_now(key, document)
+        except NodekeeperError as exc:
+            self._cannot_read(key, exc)
+            return
+        modal = self.form(data, key)
         if modal is None:
             self._no_form("edit it with E ($EDITOR)")
         else:
-            modal.submit = self._unless_changed(key, modal.submit)
+            modal.submit = self._unless_changed(document, opened, modal.submit)  # type: ignore[arg-type]
             self.app.push_screen(modal, self._saved)
 
-    def _unless_changed(self, key: str, submit: Callable[[dict[str, Any]], str]):
+    def _unless_changed(
+        self, document: editor.Document, opened: str, submit: Callable[[dict[str, Any]], str]
+    ):
         """``submit``, run in one transaction with a check that the resource is still as it
-        was when the form opened: a change made meanwhile (another admin, a script, the
-        collector) is not overwritten without a word, as ``E`` does not either."""
-        document = self.document(key)
-        opened = document.export()  # one resource, on the key press: a few milliseconds
+        was when the form opened (``opened``: its document then): a change made meanwhile
+        (another admin, a script, the collector) is not overwritten without a word, as ``E``
+        does not either."""
         store = self.store
 
         def guarded(values: dict[str, Any]) -> str:
@@ -573,7 +702,12 @@ class ResourceSection(Widget):
     def action_delete(self) -> None:
         if self.read_only or (key := self._selected()) is None:
             return
-        plan = self.delete_plan(self.data, key)  # type: ignore[arg-type]
+        try:
+            data, _ = self._whole_now(key)
+        except NodekeeperError as exc:
+            self._cannot_read(key, exc)
+            return
+        plan = self.delete_plan(data, key)
         if isinstance(plan, str):
             self.app.notify(plan, title="Cannot delete", severity="error", markup=False)
             return

@@ -3,14 +3,21 @@ by any column, drawn line by line.
 
 Why not Textual's DataTable: with 2,000 containers, DataTable renders every visible cell through
 Rich and drops its caches on any change, re-indexes every row on each ``remove_row`` and measures
-every cell of every row added. A filter keystroke cost 150-500 ms. This table keeps the rows in
-a dict and their order in a list, and draws only the lines on screen (Textual's Line API), each
-from the cells' plain text with one style: a keystroke costs a dict comprehension, a sort when
-the order changed and about 50 short lines.
+every cell of every row added. A filter keystroke cost 150-500 ms. This table keeps the keys of
+its rows in their order in a list and draws only the lines on screen (Textual's Line API), each
+from the cells' plain text with one style: a keystroke costs one pass over the keys in sorted
+order and about 50 short lines.
 
-``show(rows)`` replaces the rows (a row passed as the very cells shown already costs nothing),
-sorts, and keeps the cursor on the same resource, so a refresh neither flickers nor loses the
-user's place. Sorting: click a column header (again to reverse it) or press ``s`` to cycle
+The rows come as ``TableRows``: a mapping of row key to what the row is drawn from, which gives
+a row's cells only when the table draws it, and what sorting and the column widths need
+column by column. A section of 20,000 containers thus holds no Cell per value (that was
+120,000 objects to build, and for the garbage collector to walk): ``tui.screens.kind_rows``
+keeps the texts of its rows; a dashboard panel passes its few rows as cells (``CellRows``).
+
+``show(rows, shown)`` replaces the rows (only those in ``shown`` on screen: a filter's matches),
+sorts them when they are new rows, and keeps the cursor on the same resource, so a refresh
+neither flickers nor loses the user's place; a row that is the very object drawn before is not
+drawn again. Sorting: click a column header (again to reverse it) or press ``s`` to cycle
 through the columns (``S`` reverses the order); the sorted column's header shows ``▲``/``▼``.
 
 Column widths: a column is as wide as its widest cell seen (its natural width), which never
@@ -27,7 +34,8 @@ where the cursor keys scroll its rows instead, so that rows below a short panel 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -64,6 +72,14 @@ def sort_key(value: object) -> SortKey:
     if isinstance(value, list | tuple):
         value = ", ".join(map(str, value))
     return (0, 0, str(value).casefold())
+
+
+def sort_keys_of(values: Sequence[object]) -> list[SortKey] | list[str]:
+    """How each of a column's values sorts (``sort_key``); when every value is text, none
+    empty (names), the text alone casefolded: the same order, without a tuple per row."""
+    if set(map(type, values)) == {str} and "" not in values:  # in C: no loop in Python
+        return list(map(str.casefold, values))  # type: ignore[arg-type]
+    return list(map(sort_key, values))
 
 
 class Cell:
@@ -126,11 +142,76 @@ class Column:
 
 
 Rows = Mapping[str, Sequence[Cell]]  # row key -> cells in column order
+# Which rows to show: given every row key in the order of the sort, those to show, in order.
+Select = Callable[[list[str]], list[str]]
 
 
 def same_cells(row: Sequence[Cell], other: Sequence[Cell]) -> bool:
     """Whether two rows show the same (cell for cell, ``Cell.same_as``)."""
     return len(row) == len(other) and all(a.same_as(b) for a, b in zip(row, other, strict=True))
+
+
+class TableRows(Mapping[str, object]):
+    """The rows a table shows: row key -> what the row is drawn from, in the order given.
+
+    The table asks for a row's ``cells`` only when it draws the row, and for every row's sort
+    keys and the widest cell of each column one column at a time. While ``rows[key]`` is the
+    very object it drew a line from, the table draws that line from its cache."""
+
+    @abstractmethod
+    def cells(self, key: str) -> Sequence[Cell]:
+        """The cells of a row, in column order."""
+
+    def drawn(self, key: str) -> Iterator[tuple[str, bool, str]]:
+        """What a line shows of each cell: (text, right-aligned, style)."""
+        return ((cell.plain, cell.justify == "right", cell.style) for cell in self.cells(key))
+
+    @abstractmethod
+    def widths(self) -> list[int]:
+        """The widest cell of each column (its natural width, the header aside); [] when
+        there are no rows."""
+
+    @abstractmethod
+    def sort_keys(self, column: int) -> Mapping[str, Any]:
+        """How each row sorts by ``column`` (the index of a column): ``sort_keys_of``."""
+
+    def order(self, column: int, reverse: bool) -> list[str]:
+        """The row keys sorted by ``column``, ties in the order of the first column (the name),
+        then in the order given."""
+        # Two stable sorts instead of one by (column, name) pairs: the sort keys are looked up
+        # by dict.__getitem__, no pair is built per row. reverse=True keeps equal keys in
+        # their order, so the first pass's order of ties survives the second.
+        order = sorted(self, key=self.sort_keys(0).__getitem__, reverse=reverse)
+        if column:
+            order.sort(key=self.sort_keys(column).__getitem__, reverse=reverse)
+        return order
+
+
+class CellRows(TableRows):
+    """Rows given as their cells (a dashboard panel's few rows); ``rows[key]`` is the row's
+    tuple of cells."""
+
+    def __init__(self, rows: Rows) -> None:
+        self._rows = {key: tuple(cells) for key, cells in rows.items()}
+
+    def __getitem__(self, key: str) -> tuple[Cell, ...]:
+        return self._rows[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def cells(self, key: str) -> tuple[Cell, ...]:
+        return self._rows[key]
+
+    def widths(self) -> list[int]:
+        columns = zip(*self._rows.values(), strict=True)
+        return [max(cell.width for cell in column) for column in columns]
+
+    def sort_keys(self, column: int) -> dict[str, Any]:
+        return {key: cells[column].sort_key for key, cells in self._rows.items()}
 
 
 @lru_cache(maxsize=256)
@@ -222,17 +303,18 @@ class ResourceTable(ScrollView, can_focus=True):
         self.specs = list(columns)
         self.sort_column = self.specs[0].key
         self.sort_reverse = False
-        self._rows: dict[str, tuple[Cell, ...]] = {}
+        self._rows: TableRows = CellRows({})
+        self._sorted: list[str] = []  # every row key, in the order of the sort
+        self._shown: Select | None = None  # which rows to show (None: every row)
         self._order: list[str] = []  # row keys in the order shown
-        self._index: dict[str, int] = {}  # row key -> position in _order
         self._headers = [cell_len(self._label(spec).plain) for spec in self.specs]
         self._widths = list(self._headers)  # natural: the widest cell seen, header included
         self._drawn: list[int | None] = []  # as drawn (fit_widths), None for a column dropped
         self._fitted_for: tuple[int, tuple[int, ...]] | None = None  # (room, natural widths)
         self.cursor_row = 0
         self._highlighted: str | None = None  # the key the last RowHighlighted named
-        # Drawn rows, by (row key, look): the cells they were drawn from and the whole line.
-        self._lines: dict[tuple[str, int], tuple[tuple[Cell, ...], Strip]] = {}
+        # Drawn rows, by (row key, look): what they were drawn from (rows[key]) and the line.
+        self._lines: dict[tuple[str, int], tuple[object, Strip]] = {}
         self._styles: tuple[Style, Style, Style, Style] | None = None  # of the last frame
         self._cached_widths: list[int | None] = []  # the column widths the drawn rows have
 
@@ -251,11 +333,24 @@ class ResourceTable(ScrollView, can_focus=True):
         """Row keys in the order shown."""
         return list(self._order)
 
+    def position(self, key: str) -> int | None:
+        """Where ``key`` is shown (0: the first row), None when it is not."""
+        try:
+            return self._order.index(key)  # one pass in C: cheaper than a dict of every row
+        except ValueError:
+            return None
+
+    def keys_near(self, span: int) -> list[str]:
+        """The key under the cursor, then those up to ``span`` rows above and below it."""
+        row, order = self.cursor_row, self._order
+        rows = [row, *(row + side * step for step in range(1, span + 1) for side in (1, -1))]
+        return [order[r] for r in rows if 0 <= r < len(order)]
+
     def get_row(self, key: str) -> list[Cell]:
-        return list(self._rows[key])
+        return list(self._rows.cells(key))
 
     def get_cell(self, key: str, column: str) -> Cell:
-        return self._rows[key][self._column_index(column)]
+        return self._rows.cells(key)[self._column_index(column)]
 
     def cell_text(self, key: str, column: str) -> str:
         return self.get_cell(key, column).plain
@@ -298,33 +393,31 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # -- updating
 
-    def show(self, rows: Rows) -> None:
-        """Show exactly ``rows``, sorted; keep the cursor on the same resource when it is still
-        there (else on the same line)."""
+    def show(self, rows: TableRows | Rows, shown: Select | None = None) -> None:
+        """Show exactly ``rows`` (those ``shown`` selects only, when given: a filter's
+        matches), sorted; keep the cursor on the same resource when it is still there (else on
+        the same line). The rows shown already, passed again with another ``shown`` (a filter
+        keystroke), are not sorted again: the rows shown keep the order of the sort."""
         selected, line = self.current_key, self.cursor_row
-        widths = self._widths
-        previous = self._rows
-        self._rows = {}
-        for key, cells in rows.items():
-            cells = tuple(cells)
-            self._rows[key] = cells
-            if previous.get(key) is not cells:  # new cells: they may be wider
-                widths = [max(w, cell.width) for w, cell in zip(widths, cells, strict=True)]
-        self._widths = widths
-        self._sort()
+        if not isinstance(rows, TableRows):
+            rows = CellRows(rows)
+        if rows is not self._rows:
+            self._rows = rows
+            if len(rows):  # new rows: they may be wider
+                self._widths = [max(a, b) for a, b in zip(self._widths, rows.widths(), strict=True)]
+            self._sorted = self._sort_order()
+        self._shown = shown
+        self._filter()
         self._put_cursor(selected, line)
 
-    def _sort(self) -> None:
-        column = self._column_index(self.sort_column)
-        rows = self._rows
-        # Ties in the order of the first column (the name).
-        order = sorted(
-            rows,
-            key=lambda k: (rows[k][column].sort_key, rows[k][0].sort_key),
-            reverse=self.sort_reverse,
-        ) if self.sortable else list(rows)  # fmt: skip
-        self._order = order
-        self._index = {key: i for i, key in enumerate(order)}
+    def _sort_order(self) -> list[str]:
+        if not self.sortable:
+            return list(self._rows)
+        return self._rows.order(self._column_index(self.sort_column), self.sort_reverse)
+
+    def _filter(self) -> None:
+        shown = self._shown
+        self._order = self._sorted if shown is None else shown(self._sorted)
         self._fitted_for = None  # rows or widths changed: the virtual size is set again
         self._layout()
         self.refresh()
@@ -344,11 +437,8 @@ class ResourceTable(ScrollView, can_focus=True):
         return self._drawn
 
     def _put_cursor(self, selected: str | None, line: int) -> None:
-        if selected is not None and selected in self._index:
-            row = self._index[selected]
-        else:
-            row = min(line, max(0, self.row_count - 1))
-        self.move_cursor(row)
+        row = self.position(selected) if selected is not None else None
+        self.move_cursor(min(line, max(0, self.row_count - 1)) if row is None else row)
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on line ``row`` (clamped), scroll it into view, and say so when it is
@@ -363,9 +453,10 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def select(self, key: str) -> bool:
         """Put the cursor on ``key``; False when it is not shown."""
-        if key not in self._index:
+        row = self.position(key)
+        if row is None:
             return False
-        self.move_cursor(self._index[key])
+        self.move_cursor(row)
         return True
 
     def _scroll_to_cursor(self) -> None:
@@ -428,7 +519,8 @@ class ResourceTable(ScrollView, can_focus=True):
             reverse = not self.sort_reverse if column == self.sort_column else False
         self.sort_column, self.sort_reverse = column, reverse
         selected = self.current_key
-        self._sort()
+        self._sorted = self._sort_order()
+        self._filter()
         self._put_cursor(selected, self.cursor_row)
         self.post_message(self.SortChanged(self))
 
@@ -441,6 +533,11 @@ class ResourceTable(ScrollView, can_focus=True):
         keys = [spec.key for spec in self.specs]
         following = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         self.sort_by(following, reverse=False)
+
+    @property
+    def sort_index(self) -> tuple[int, bool] | None:
+        """(the index of the sorted column, reversed), None when the rows keep their order."""
+        return (self._column_index(self.sort_column), self.sort_reverse) if self.sortable else None
 
     @property
     def sort_label(self) -> str:
@@ -496,17 +593,18 @@ class ResourceTable(ScrollView, can_focus=True):
         look = 2 if self.show_cursor and row == self.cursor_row else row % 2  # cursor, even, odd
         style = (base, even, cursor)[look]
         key = self._order[row]
-        cells = self._rows[key]
+        source = self._rows[key]
         cached = self._lines.get((key, look))
-        if cached is not None and cached[0] is cells:
+        if cached is not None and cached[0] is source:
             line = cached[1]
         else:  # rows scrolled or filtered back into view are mostly drawn already
             line = self._line(
-                [(cell.plain, spec.numeric or cell.justify == "right", _style(cell.style))
-                 for cell, spec in zip(cells, self.specs, strict=True)],
+                [(text, spec.numeric or right, _style(cell_style))
+                 for (text, right, cell_style), spec in zip(self._rows.drawn(key), self.specs,
+                                                              strict=True)],
                 style,
             )  # fmt: skip
-            self._lines[key, look] = (cells, line)
+            self._lines[key, look] = (source, line)
         return self._in_view(line, style, scroll_x, width)
 
     def _line(self, cells: list[tuple[str, bool, Style]], style: Style) -> Strip:
