@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
-from ..store.containers import ContainerRepo, expand
-from ..store.lxd_common import networks_of
 from ..text import counted, short_id
 from .base import (
     Column,
@@ -23,6 +20,9 @@ from .base import (
     fields_table,
 )
 from .images import image_label
+
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
 
 USING = Filter("using", "NETWORK", "only those using this network (bridge), through a profile too")
 
@@ -45,13 +45,16 @@ def image_name(fingerprint: str | None, images: Mapping[str, ImageInfo]) -> str:
 def container_networks(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> list[str]:
     """Networks of the container's nics, its own and its profiles'. A profile missing from
     ``profiles`` (deleted between two reads) no longer applies."""
+    from ..store.containers import expand
+    from ..store.lxd_common import networks_of
+
     return networks_of(expand(container, profiles).devices)
 
 
-Containers = Listing[ContainerInfo]
+Containers = Listing["ContainerInfo"]
 
 
-class ContainersKind(Kind[ContainerInfo]):
+class ContainersKind(Kind["ContainerInfo"]):
     name = "container"
     plural = "containers"
     title = "Containers"
@@ -79,10 +82,15 @@ class ContainersKind(Kind[ContainerInfo]):
         Filter("profile", "NAME", "only those applying this profile"),
         Filter("image", "REF", "only those made from this image (fingerprint, prefix or alias)"),
     )
-    resource_types = (ContainerInfo,)
     required = ("name",)
     references = (Reference("profiles", "profile", "name"),)
     force_means = "a running one"
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import ContainerInfo
+
+        return (ContainerInfo,)
 
     def read(self, store: Store, **filters: Any) -> Containers:
         with store.reading():  # one snapshot: the three lists agree
@@ -116,6 +124,8 @@ class ContainersKind(Kind[ContainerInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> ContainerInfo:
+        from ..store.containers import ContainerRepo
+
         return ContainerRepo.validated(
             name=body.get("name"), arch=body.get("architecture", "x86_64"),
             ctype=body.get("type", "container"), power_state=body.get("power_state", "stopped"),
