@@ -9,17 +9,8 @@ store.containers.expanded("web1")          # effective config and devices, with 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError
-
-from .db.engine import (
-    create_store_engine,
-    driver_message,
-    enable_wal,
-    parse_location,
-    remove_sqlite_files,
-)
-from .db.migrate import head_version, is_current, read_status, upgrade
 from .errors import (
     AlreadyExists,
     DocumentError,
@@ -32,19 +23,20 @@ from .errors import (
     StoreError,
     ValidationError,
 )
-from .settings import resolve_location
-from .store import (
-    CertificateInfo,
-    ContainerInfo,
-    ExpandedContainer,
-    ImageInfo,
-    ProfileInfo,
-    ServiceInfo,
-    ServiceState,
-    ServiceStatus,
-    Store,
-    UserEntry,
-)
+
+if TYPE_CHECKING:
+    from .store import (
+        CertificateInfo,
+        ContainerInfo,
+        ExpandedContainer,
+        ImageInfo,
+        ProfileInfo,
+        ServiceInfo,
+        ServiceState,
+        ServiceStatus,
+        Store,
+        UserEntry,
+    )
 
 __all__ = [
     "AlreadyExists", "CertificateInfo", "ContainerInfo", "DocumentError", "ExpandedContainer",
@@ -52,6 +44,24 @@ __all__ = [
     "SchemaTooNew", "ServiceInfo", "ServiceState", "ServiceStatus", "Store", "StoreError",
     "UserEntry", "ValidationError", "open_store",
 ]  # fmt: skip
+
+# The store's names load with the store, and SQLAlchemy with it, when first used (``from core
+# import Store``, or open_store() called): ``import core`` alone, which every ``core.*`` import
+# runs first, stays light, so that ``nodekeeper --help`` answers at once (issue 12).
+_STORE_NAMES = frozenset(
+    {"CertificateInfo", "ContainerInfo", "ExpandedContainer", "ImageInfo", "ProfileInfo",
+     "ServiceInfo", "ServiceState", "ServiceStatus", "Store", "UserEntry"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _STORE_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import store
+
+    value = getattr(store, name)
+    globals()[name] = value  # found directly from now on
+    return value
 
 
 def open_store(
@@ -74,6 +84,19 @@ def open_store(
         Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
         written by a newer nodekeeper.
     """
+    from sqlalchemy.exc import DBAPIError
+
+    from .db.engine import (
+        create_store_engine,
+        driver_message,
+        enable_wal,
+        parse_location,
+        remove_sqlite_files,
+    )
+    from .db.migrate import head_version, is_current, read_status, upgrade
+    from .settings import resolve_location
+    from .store import Store
+
     location = parse_location(resolve_location(url))
     engine, read_only, made_file = create_store_engine(location, read_only, create)
     created = False

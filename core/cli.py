@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import logging
 import shutil
@@ -18,18 +19,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
-
-from . import documents, kinds, open_store
-from .db.engine import remove_sqlite_files
+from . import kinds, open_store
 from .errors import DocumentError, NodekeeperError
 from .kinds.base import Column, Filter, Kind
-from .store import Store
 from .table import PADDING, cell_len, fit_widths, fitted
 from .text import escape_control, human_size, in_number, json_lines
 
+# What a command needs beyond the kinds' declarations (the store, SQLAlchemy, the documents,
+# the console) is imported by that command: the parser, and so `--help`, is built without it.
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
+
+    from .store import Store
 
 LIST_KINDS = tuple(kind.plural for kind in kinds.LISTED)
 SHOW_KINDS = tuple(kind.name for kind in kinds.KINDS)
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="The state database and admin console of one node. "
         "Without a command, opens the TUI.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     _db_options(parser, top=True)
     parser.add_argument(
         "--no-collect", action="store_true",
@@ -252,6 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, read from the package metadata only when asked
+    (importlib.metadata costs a tenth of the 150 ms that ``--help`` may take)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit")  # fmt: skip
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -313,7 +327,8 @@ def _open(
     it, so a refused ``apply`` leaves no empty database behind a mistyped path; a file that was
     there before (even empty) stays."""
     kwargs.setdefault("read_only", args.read_only)
-    store = open_store(args.db, create=create, **kwargs)
+    with _loading():
+        store = open_store(args.db, create=create, **kwargs)
     created = f"created a new database at {store.location.display}" if store.created else None
     if created and announce_early:
         print(created, file=sys.stderr)
@@ -322,10 +337,32 @@ def _open(
             yield store
     except NodekeeperError:  # not on ^C: whatever the command wrote meanwhile may be kept
         if store.made_file and not announce_early:  # never a file that was there before
+            from .db.engine import remove_sqlite_files
+
             remove_sqlite_files(store.location.path)
         raise
     if created and not announce_early:
         print(created, file=sys.stderr)
+
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    """Around what loads the modules a command runs on (opening the store imports SQLAlchemy
+    and the tables; the console, Textual): a few hundred thousand objects that live as long as
+    the process. The garbage collector's full passes over them find nothing to free, yet one
+    while they load and one more at exit took a fifth of ``list`` on an empty store. So nothing
+    is collected while they load, and then they are frozen out of every later pass (the one at
+    exit too); what the command makes from then on is collected as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if "alembic" in sys.modules:  # a migration ran: Alembic leaves cycles worth freeing
+            gc.collect()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _streams_without_terminal() -> list[str]:
@@ -375,7 +412,8 @@ def run_tui(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     with _open(args, create=True, announce_early=True) as store:
-        run = console.load()  # imports Textual: after a new database is announced
+        with _loading():
+            run = console.load()  # imports Textual: after a new database is announced
         run(store, read_only=args.read_only, collect=not args.no_collect, refresh=args.refresh)
     return 0
 
@@ -548,6 +586,8 @@ def write_json(
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from . import documents
+
     with _open(args, create=False) as store:
         if args.expanded:
             if args.kind != "container":
@@ -567,6 +607,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def render_expanded(store: Store, name: str, fmt: str) -> str:
     """A container's effective config; each key and device says where it came from."""
+    import tomli_w
+
     view = store.containers.expanded(name)
     if fmt == "json":
         data = {
@@ -620,6 +662,8 @@ def _scope(args: argparse.Namespace) -> str | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from . import documents
+
     scope = _scope(args)
     with _open(args, create=False) as store:
         text = documents.export(store, args.kind, args.name, scope)
@@ -628,6 +672,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
+    from . import documents
+
     text, source = documents.read(args.file)
     data = documents.load(text, source)  # not TOML, too large or too deep: before the store opens
     with _open(args, create=True) as store:

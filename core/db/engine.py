@@ -215,6 +215,10 @@ def create_store_engine(loc: Location, read_only: bool, create: bool) -> tuple[E
         ) from None
     except ArgumentError as exc:
         raise StoreError(f"cannot use database {loc.display}: {exc}") from None
+    from ..models import metadata
+    from ..models.containers import with_postgresql_where
+
+    with_postgresql_where(metadata)
     if read_only and engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
 from typing import Any
 
 from .base import Kind
@@ -30,7 +31,6 @@ def _discover() -> tuple[Kind[Any], ...]:
 KINDS = _discover()  # in their order: sections, help and the CLI's choices follow it
 LISTED = tuple(kind for kind in KINDS if kind.listed)
 _BY_NAME = {kind.name: kind for kind in KINDS} | {kind.plural: kind for kind in KINDS}
-_BY_TYPE = {cls: kind for kind in KINDS for cls in kind.resource_types}
 
 
 def by_name(name: str) -> Kind[Any]:
@@ -40,4 +40,10 @@ def by_name(name: str) -> Kind[Any]:
 
 def of_resource(resource: object) -> Kind[Any]:
     """The kind of a resource (a ContainerInfo, a document's ServiceDoc, ...)."""
-    return _BY_TYPE[type(resource)]
+    return _by_type()[type(resource)]
+
+
+@cache
+def _by_type() -> dict[type, Kind[Any]]:
+    # On first use, not when the kinds load: most resource types are the store's.
+    return {cls: kind for kind in KINDS for cls in kind.resource_types}

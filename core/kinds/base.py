@@ -17,17 +17,22 @@ A kind module in this package defines one ``Kind`` subclass and an instance of i
 - what deleting one means (``delete_plan``: what goes with it, what stays, or why not).
 
 Nothing here imports Textual: the console turns an ``Emphasis`` into bold text, a column's ``tones``
-into colours.
+into colours. Nor does anything here import the store (and SQLAlchemy with it) when the kinds
+load: ``nodekeeper --help`` is built from these declarations and must answer at once, so a kind
+module imports what it needs of ``core.store`` in the methods that use it (annotations under
+TYPE_CHECKING).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ..store import Store
 from ..text import human_size, short_id, utc_minutes, yes_no
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 Item = TypeVar("Item")
 PAGE_SIZE = 500  # a large kind's page: few enough to hold, many enough that queries are few
@@ -205,7 +210,6 @@ class Kind(Generic[Item]):
     scope: ClassVar[Scope | None] = None
     # The document form: the keys a table may hold (None: the fields of ``resource_types[0]``),
     # those it must hold, and the kinds its keys name.
-    resource_types: ClassVar[tuple[type, ...]] = ()
     known_keys: ClassVar[Sequence[str] | None] = None
     required: ClassVar[Sequence[str]] = ()
     references: ClassVar[Sequence[Reference]] = ()
@@ -213,6 +217,12 @@ class Kind(Generic[Item]):
     force_means: ClassVar[str] = ""  # what `delete --force` deletes too ("a running one")
 
     # -- names
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        """The classes of its resources, a document's form first (``kinds.of_resource``).
+        A property: most are the store's, imported only when asked for."""
+        return ()
 
     @property
     def listed(self) -> bool:

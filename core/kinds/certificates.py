@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import CertificateInfo, Store
-from ..store.certificates import CertificateRepo, certificate_expiry
 from ..text import short_id
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
 
-Certificates = Listing[CertificateInfo]
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import CertificateInfo, Store
+
+Certificates = Listing["CertificateInfo"]
 
 
-class CertificatesKind(Kind[CertificateInfo]):
+def expiry(certificate: CertificateInfo) -> datetime | None:
+    """When the certificate's validity ends (read from its PEM); None when it cannot be read."""
+    from ..store.certificates import certificate_expiry
+
+    return certificate_expiry(certificate.certificate)
+
+
+class CertificatesKind(Kind["CertificateInfo"]):
     name = "certificate"
     plural = "certificates"
     title = "Certificates"
@@ -28,13 +37,17 @@ class CertificatesKind(Kind[CertificateInfo]):
         Column("name", "Name", lambda c, _: c.name, priority=1),
         Column("type", "Type", lambda c, _: c.type,
                tones={"client": "", "server": "good", "metrics": "muted"}),
-        Column("expires", "Expires (UTC)", lambda c, _: certificate_expiry(c.certificate),
-               format="date", priority=3),
+        Column("expires", "Expires (UTC)", lambda c, _: expiry(c), format="date", priority=3),
         Column("fingerprint", "Fingerprint", lambda c, _: c.fingerprint, format="id"),
     )  # fmt: skip
-    resource_types = (CertificateInfo,)
     required = ("certificate",)
     removed_on_apply = "keys"
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import CertificateInfo
+
+        return (CertificateInfo,)
 
     def key(self, item: CertificateInfo) -> str:
         return item.fingerprint  # names need not be unique
@@ -49,7 +62,7 @@ class CertificatesKind(Kind[CertificateInfo]):
         return store.certificates.get(name)
 
     def to_json(self, item: CertificateInfo, listing: Certificates | None = None) -> dict:
-        expires = certificate_expiry(item.certificate)
+        expires = expiry(item)
         return {"name": item.name, "type": item.type, "fingerprint": item.fingerprint,
                 "expires": expires.isoformat() if expires else None}  # fmt: skip
 
@@ -57,6 +70,9 @@ class CertificatesKind(Kind[CertificateInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> CertificateInfo:
+        from ..store import CertificateInfo
+        from ..store.certificates import CertificateRepo
+
         return CertificateRepo.validated(
             CertificateInfo(
                 fingerprint=body.get("fingerprint", ""),

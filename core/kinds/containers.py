@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
-from ..store.containers import ContainerRepo, ContainerSummary
 from ..text import counted, short_id
 from .base import (
     PAGE_SIZE,
@@ -23,6 +21,14 @@ from .base import (
     fields_table,
 )
 from .images import image_label
+
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ContainerInfo, ImageInfo, ProfileInfo, Store
+    from ..store.containers import ContainerSummary
+
+    # A listing holds whole containers (``read``, ``pages``) or their summaries
+    # (``read_columns``): the columns read only what both have.
+    Containers = Listing[ContainerInfo | ContainerSummary]
 
 USING = Filter("using", "NETWORK", "only those using this network (bridge), through a profile too")
 
@@ -45,12 +51,7 @@ def image_name(fingerprint: str | None, images: Mapping[str, ImageInfo]) -> str:
     return image_label(image) if image is not None else short_id(fingerprint)
 
 
-# A listing holds whole containers (``read``, ``pages``) or their summaries (``read_columns``):
-# the columns read only what both have.
-Containers = Listing[ContainerInfo | ContainerSummary]
-
-
-class ContainersKind(Kind[ContainerInfo]):
+class ContainersKind(Kind["ContainerInfo"]):
     name = "container"
     plural = "containers"
     title = "Containers"
@@ -77,12 +78,17 @@ class ContainersKind(Kind[ContainerInfo]):
         Filter("profile", "NAME", "only those applying this profile"),
         Filter("image", "REF", "only those made from this image (fingerprint, prefix or alias)"),
     )
-    resource_types = (ContainerInfo,)
     required = ("name",)
     references = (Reference("profiles", "profile", "name"),)
     force_means = "a running one"
 
     large = True  # thousands, each with its config and devices
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import ContainerInfo
+
+        return (ContainerInfo,)
 
     def read(self, store: Store, **filters: Any) -> Containers:
         with store.reading():  # one snapshot: the lists agree
@@ -142,6 +148,8 @@ class ContainersKind(Kind[ContainerInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> ContainerInfo:
+        from ..store.containers import ContainerRepo
+
         return ContainerRepo.validated(
             name=body.get("name"), arch=body.get("architecture", "x86_64"),
             ctype=body.get("type", "container"), power_state=body.get("power_state", "stopped"),
@@ -162,6 +170,8 @@ class ContainersKind(Kind[ContainerInfo]):
 
     def delete_plan(self, store: Store, listing: Containers, key: str) -> DeletePlan:
         c = listing.items[key]
+        from ..store import ContainerInfo
+
         if not isinstance(c, ContainerInfo):  # a summary (read_columns): what goes with it
             c = store.containers.get(key)
         goes = [counted(len(c.config), "config key"), counted(len(c.devices), "device")]

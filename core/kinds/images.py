@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import ImageInfo, Store
-from ..store.images import ImageRepo
 from ..text import counted, short_id
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
 
-Images = Listing[ImageInfo]  # context: fingerprint -> the containers created from it
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ImageInfo, Store
+
+Images = Listing["ImageInfo"]  # context: fingerprint -> the containers created from it
 
 
 def image_label(image: ImageInfo) -> str:
@@ -23,7 +24,7 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-class ImagesKind(Kind[ImageInfo]):
+class ImagesKind(Kind["ImageInfo"]):
     name = "image"
     plural = "images"
     title = "Images"
@@ -44,9 +45,14 @@ class ImagesKind(Kind[ImageInfo]):
         Column("upload_date", "Uploaded (UTC)", lambda i, _: i.upload_date, format="date",
                priority=4),
     )  # fmt: skip
-    resource_types = (ImageInfo,)
     required = ("fingerprint", "filename", "size")
     removed_on_apply = "aliases and properties"
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import ImageInfo
+
+        return (ImageInfo,)
 
     def key(self, item: ImageInfo) -> str:
         return item.fingerprint
@@ -77,6 +83,9 @@ class ImagesKind(Kind[ImageInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> ImageInfo:
+        from ..store import ImageInfo
+        from ..store.images import ImageRepo
+
         blank = {"fingerprint": None, "filename": None, "size": None, "architecture": "x86_64"}
         return ImageRepo.validated(ImageInfo(**(blank | dict(body))))
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InUse
-from ..store import ProfileInfo, Store
-from ..store.profiles import ProfileRepo
 from ..text import counted
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, fields_table
 from .containers import USING
 
-Profiles = Listing[ProfileInfo]  # context: profile -> the containers applying it, by name
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ProfileInfo, Store
+
+Profiles = Listing["ProfileInfo"]  # context: profile -> the containers applying it, by name
 
 
-class ProfilesKind(Kind[ProfileInfo]):
+class ProfilesKind(Kind["ProfileInfo"]):
     name = "profile"
     plural = "profiles"
     title = "Profiles"
@@ -37,8 +38,13 @@ class ProfilesKind(Kind[ProfileInfo]):
         Column("description", "Description", lambda p, _: p.description, priority=3, width=16),
     )  # fmt: skip
     filters = (USING,)
-    resource_types = (ProfileInfo,)
     required = ("name",)
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import ProfileInfo
+
+        return (ProfileInfo,)
 
     def read(self, store: Store, **filters: Any) -> Profiles:
         with store.reading():
@@ -57,6 +63,8 @@ class ProfilesKind(Kind[ProfileInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> ProfileInfo:
+        from ..store.profiles import ProfileRepo
+
         return ProfileRepo.validated(
             body.get("name"), body.get("description", ""), body.get("config"), body.get("devices")
         )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import settings, validate
 from ..errors import ValidationError
-from ..store import Store
 from .base import Kind
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @dataclass
@@ -28,9 +30,12 @@ class ServerConfigKind(Kind[ServerConfigDoc]):
     apply_order = 0  # first: it holds users.current, which the services rules read
     singleton = True
     names_help = "none: there is one server config"
-    resource_types = (ServerConfigDoc,)
     known_keys = ("config", "name")
     removed_on_apply = "keys"
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        return (ServerConfigDoc,)
 
     def get(self, store: Store, name: str | None = None, scope: str | None = None):
         return ServerConfigDoc(store.config.all())

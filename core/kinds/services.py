@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import ServiceInfo, Store, UserEntry
-from ..store import services as rules
-from ..store.traffic import ChainInfo
 from ..text import human_size
 from .base import Column, DeletePlan, Emphasis, Kind, Listing, Value, fields_table
+
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ServiceInfo, Store, UserEntry
+    from ..store.traffic import ChainInfo
 
 STATE_TONES = {"running": "good", "stopped": "muted", "failed": "bad", "unknown": "warn",
                "starting": "busy", "stopping": "busy"}  # fmt: skip
@@ -25,6 +26,8 @@ class ServicesContext:
     traffic: dict[str, ChainInfo]  # chain name -> its current period
 
     def traffic_of(self, service_id: str, direction: str) -> ChainInfo | None:
+        from ..store import services as rules
+
         inbound, outbound = rules.traffic_chains(service_id)
         return self.traffic.get(inbound if direction == "in" else outbound)
 
@@ -47,7 +50,7 @@ class ServiceDoc:
         return self.service.id
 
 
-Services = Listing[ServiceInfo]
+Services = Listing["ServiceInfo"]
 
 SERVICE_NOTE = """\
 # state, status, start_at and main_pid are kept up to date by systemd: left out, they keep
@@ -55,7 +58,7 @@ SERVICE_NOTE = """\
 """
 
 
-class ServicesKind(Kind[ServiceInfo]):
+class ServicesKind(Kind["ServiceInfo"]):
     name = "service"
     plural = "services"
     title = "Services"
@@ -84,10 +87,18 @@ class ServicesKind(Kind[ServiceInfo]):
         Column("version", "Ver", lambda s, _: s.version, numeric=True, priority=4),
         Column("service", "Unit", lambda s, _: s.service, priority=4),
     )  # fmt: skip
-    resource_types = (ServiceInfo, ServiceDoc)
     required = ("id",)
-    known_keys = tuple(sorted(f.name for f in fields(ServiceInfo)))
     removed_on_apply = "keys"
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import ServiceInfo
+
+        return (ServiceInfo, ServiceDoc)
+
+    @property
+    def known_keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(sorted(f.name for f in fields(self.resource_types[0])))
 
     def key(self, item: ServiceInfo) -> str:
         return item.id
@@ -107,7 +118,7 @@ class ServicesKind(Kind[ServiceInfo]):
     def to_json(self, item: ServiceInfo, listing: Services | None = None) -> dict[str, Any]:
         """``name`` (its id) first, then every field, dates in ISO 8601."""
         data: dict[str, Any] = {"name": item.id}
-        for f in fields(ServiceInfo):
+        for f in fields(item):
             value = getattr(item, f.name)
             data[f.name] = value.isoformat() if isinstance(value, datetime) else value
         return data
@@ -118,6 +129,9 @@ class ServicesKind(Kind[ServiceInfo]):
         return fields_table(resource)
 
     def from_table(self, body: Mapping[str, Any]) -> ServiceDoc:
+        from ..store import ServiceInfo
+        from ..store import services as rules
+
         return ServiceDoc(
             rules.validated(ServiceInfo(**{"id": None, **body})),
             keep=rules.RUNTIME_FIELDS - set(body),
@@ -141,6 +155,8 @@ class ServicesKind(Kind[ServiceInfo]):
         store.services.delete(name)
 
     def delete_plan(self, store: Store, listing: Services, key: str) -> DeletePlan:
+        from ..store import services as rules
+
         s = listing.items[key]
         users = listing.context.users.get(key, [])
         parts: list[str] = ["Delete service ", Emphasis(s.id), "?\n\n"]

@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..claims import canonical_claims, parse_claims
 from ..errors import NodekeeperError
-from ..store import ServiceInfo, Store, UserEntry
-from ..store import services as rules
 from .base import Column, DeletePlan, Emphasis, Filter, Kind, Listing, Reference, Scope, Value
+
+if TYPE_CHECKING:  # the store: imported where used, so that the declarations load without it
+    from ..store import ServiceInfo, Store, UserEntry
 
 SEP = "\t"  # neither claims nor service ids may hold a tab
 USER_KEYS = ("claims", "service_id", "storage_folder", "state_checksum")
@@ -53,10 +54,10 @@ class UsersContext:
         return service.state if service else ""
 
 
-Users = Listing[UserEntry]
+Users = Listing["UserEntry"]
 
 
-class UsersKind(Kind[UserEntry]):
+class UsersKind(Kind["UserEntry"]):
     name = "user"
     plural = "users"
     title = "Users"
@@ -76,10 +77,15 @@ class UsersKind(Kind[UserEntry]):
     filters = (Filter("service", "ID", "only the claim sets bound to this service"),)
     scope = Scope("service", "ID", "the service a claim set is bound to",
                   'nodekeeper {command} user \'["admin","ops"]\' --service svc1')  # fmt: skip
-    resource_types = (UserEntry,)
     known_keys = USER_KEYS
     required = ("claims", "service_id")
     references = (Reference("service_id", "service", "id"),)
+
+    @property
+    def resource_types(self) -> tuple[type, ...]:
+        from ..store import UserEntry
+
+        return (UserEntry,)
 
     def key(self, item: UserEntry) -> str:
         return row_key(item)
@@ -129,6 +135,9 @@ class UsersKind(Kind[UserEntry]):
     def from_table(self, body: Mapping[str, Any]) -> UserEntry:
         # A document writes the checksum as hexadecimal text: read as a field of its own, so
         # that its problem is listed with those of the other fields.
+        from ..store import UserEntry
+        from ..store import services as rules
+
         checked = validate.each_field({
             "entry": lambda: rules.validated_entry(UserEntry(
                 claims=body.get("claims"),  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ import contextvars
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
@@ -35,28 +36,10 @@ class Store:
     into one transaction that commits at the end or rolls back whole on an error.
     """
 
-    containers: ContainerRepo
-    profiles: ProfileRepo
-    images: ImageRepo
-    certificates: CertificateRepo
-    config: ServerConfigRepo
-    services: ServiceRepo
-    users: UserRepo
-    traffic: TrafficRepo
-    telemetry: TelemetryRepo
     created: bool = False  # open_store made this database (a new file, or an empty one's schema)
     made_file: bool = False  # open_store made the SQLite file itself (it was not there before)
 
     def __init__(self, engine: Engine, location: Location, read_only: bool):
-        from .certificates import CertificateRepo
-        from .containers import ContainerRepo
-        from .images import ImageRepo
-        from .profiles import ProfileRepo
-        from .server_config import ServerConfigRepo
-        from .services import ServiceRepo, UserRepo
-        from .telemetry import TelemetryRepo
-        from .traffic import TrafficRepo
-
         self.engine = engine
         self.location = location
         self.read_only = read_only
@@ -85,15 +68,63 @@ class Store:
             if location.is_sqlite
             else engine.execution_options(isolation_level="REPEATABLE READ")
         )
-        self.containers = ContainerRepo(self)
-        self.profiles = ProfileRepo(self)
-        self.images = ImageRepo(self)
-        self.certificates = CertificateRepo(self)
-        self.config = ServerConfigRepo(self)
-        self.services = ServiceRepo(self)
-        self.users = UserRepo(self)
-        self.traffic = TrafficRepo(self)
-        self.telemetry = TelemetryRepo(self)
+
+    # The repositories, each made (its module and its tables imported) when first used: a
+    # command that lists containers never loads the telemetry's.
+
+    @cached_property
+    def containers(self) -> ContainerRepo:
+        from .containers import ContainerRepo
+
+        return ContainerRepo(self)
+
+    @cached_property
+    def profiles(self) -> ProfileRepo:
+        from .profiles import ProfileRepo
+
+        return ProfileRepo(self)
+
+    @cached_property
+    def images(self) -> ImageRepo:
+        from .images import ImageRepo
+
+        return ImageRepo(self)
+
+    @cached_property
+    def certificates(self) -> CertificateRepo:
+        from .certificates import CertificateRepo
+
+        return CertificateRepo(self)
+
+    @cached_property
+    def config(self) -> ServerConfigRepo:
+        from .server_config import ServerConfigRepo
+
+        return ServerConfigRepo(self)
+
+    @cached_property
+    def services(self) -> ServiceRepo:
+        from .services import ServiceRepo
+
+        return ServiceRepo(self)
+
+    @cached_property
+    def users(self) -> UserRepo:
+        from .services import UserRepo
+
+        return UserRepo(self)
+
+    @cached_property
+    def traffic(self) -> TrafficRepo:
+        from .traffic import TrafficRepo
+
+        return TrafficRepo(self)
+
+    @cached_property
+    def telemetry(self) -> TelemetryRepo:
+        from .telemetry import TelemetryRepo
+
+        return TelemetryRepo(self)
 
     def __repr__(self) -> str:
         mode = " read-only" if self.read_only else ""

@@ -44,3 +44,22 @@ def test_opening_a_current_store_loads_neither_alembic_nor_the_orm(db_path):
         [sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_partial_index_keeps_its_condition_on_postgresql():
+    """The models declare a partial index's condition for SQLite; a PostgreSQL engine gives
+    PostgreSQL the same one when it is made (declared in the model, it loaded SQLAlchemy's
+    PostgreSQL dialect into every process: see tests/test_import_hygiene.py)."""
+    from sqlalchemy.schema import CreateIndex
+
+    from core.db.engine import create_store_engine, parse_location
+
+    location = parse_location("postgresql://nobody@127.0.0.1/unused")  # never connected to
+    engine, _, _ = create_store_engine(location, read_only=False, create=False)
+    try:
+        table = metadata.tables["containers_devices_config"]
+        (index,) = [i for i in table.indexes if i.name == "ix_containers_devices_config_network"]
+        ddl = str(CreateIndex(index).compile(dialect=engine.dialect))
+    finally:
+        engine.dispose()
+    assert ddl.endswith("WHERE key IN ('network', 'parent')")
