@@ -201,3 +201,35 @@ def test_is_current_on_postgresql(pg_url):
         assert not migrate.is_current(engine)  # the failed query does not leak out
     finally:
         engine.dispose()
+
+
+def _made(path: Path) -> tuple[list[tuple], dict[str, list[tuple]]]:
+    """A SQLite database's schema as SQLite keeps it, and its rows but the schema rows' times."""
+    with sqlite3.connect(path) as conn:
+        schema = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        rows = {
+            name: sorted(conn.execute(f'SELECT * FROM "{name}"'))
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    rows["schema"] = [row[:1] for row in rows["schema"]]
+    return schema, rows
+
+
+def test_a_new_database_made_without_the_migrations_is_the_one_they_make(tmp_path, monkeypatch):
+    # The first new SQLite database of a process runs the migrations; later ones get what
+    # they made without them. Both must be the same database.
+    monkeypatch.setattr(migrate, "_new_schemas", {})
+    with open_store(tmp_path / "migrated.db") as first:
+        assert migrate.read_status(first.engine).up_to_date
+    assert [key[-1] for key in migrate._new_schemas] == [f"{HEAD:04d}"]
+    with open_store(tmp_path / "made.db") as second:
+        status = migrate.read_status(second.engine)
+        assert status.up_to_date and [v for v, _ in status.history] == list(range(1, HEAD + 1))
+        second.containers.create("c1")  # the triggers and the rows the migrations wrote work
+    schema, rows = _made(tmp_path / "migrated.db")
+    schema_made, rows_made = _made(tmp_path / "made.db")
+    assert schema_made == schema and len(schema) > 100
+    rows_made.pop("containers"), rows.pop("containers")
+    revisions = dict(rows_made.pop("revisions")), dict(rows.pop("revisions"))
+    assert rows_made == rows
+    assert revisions[0]["containers"] == revisions[1]["containers"] + 1
