@@ -88,7 +88,7 @@ def test_readme_opens_with_the_run_and_test_commands():
         == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/nodekeeper"
     )
     assert second.strip() == (
-        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest -n auto"
     )
     ci = (README.parent / ".ci" / "run").read_text()
     assert "grep -m1" in ci and "README.md" in ci  # CI runs that very line
