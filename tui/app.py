@@ -35,7 +35,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.driver import Driver
-from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
@@ -222,6 +221,7 @@ class NodekeeperApp(KeysInOrder[None]):
         # The background collector is to be started (on_mount, in a thread) until then.
         self.collector_pending = collect and not self.read_only
         self.pending_section_waits = 0  # see _when_mounted
+        self.made_sections: set[str] = set()  # see mount_sections
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
         self.sub_title = escape_control(store.location.display)
@@ -256,15 +256,35 @@ class NodekeeperApp(KeysInOrder[None]):
         with SectionTabs(initial=self.initial, id="sections"):
             for number, (section, info) in enumerate(SECTIONS.items(), start=1):
                 with TabPane(f"{number} {info.label}", id=section):
-                    widget = info.make(self)
-                    widget.id = f"section-{section}"
-                    # The hidden sections mount just after the first frame: half the widgets,
-                    # their styles and layout, off the way to it (~60 ms of a 0.75 s start).
-                    yield widget if section == self.initial else Lazy(widget)
+                    if section == self.initial:
+                        yield self._make_section(section)
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
+
+    def _make_section(self, section: str) -> Widget:
+        self.made_sections.add(section)
+        widget = SECTIONS[section].make(self)
+        widget.id = f"section-{section}"
+        return widget
+
+    def mount_sections(self, *sections: str) -> None:
+        """Mount ``sections`` (every one by default) that are not yet. Only the section shown
+        first is composed: the hidden ones (their widgets, styles and layout: as many again as
+        the dashboard's) mount once it has shown its first data, or at once when asked for
+        (a number key, a jump) before that, so that nothing of theirs runs on the main thread
+        on the way to the first full frame."""
+        for section in sections or tuple(SECTIONS):
+            if section not in self.made_sections:
+                pane = self.query_one("#sections", TabbedContent).get_pane(section)
+                pane.mount(self._make_section(section))
+
+    def on_dashboard_view_first_round(self) -> None:
+        if self.initial == "dashboard":
+            self.call_after_refresh(self.mount_sections)  # once its data is drawn
 
     def on_mount(self) -> None:
         self._start_collector()  # the initial section loads on its TabActivated
+        if self.initial != "dashboard":  # the dashboard says when (on_dashboard_view_first_round)
+            self.call_after_refresh(self.mount_sections)
         # What exists once the first frame is drawn (modules, classes, widgets: some 140,000
         # objects) lives as long as the console: keep it out of the garbage collector's full
         # passes, each of which paused the console for about 80 ms (a keystroke's frame late).
@@ -357,13 +377,14 @@ class NodekeeperApp(KeysInOrder[None]):
         return section != self.active_id
 
     def _when_mounted(self, section: str, then: Callable[[], None]) -> bool:
-        """Whether ``section`` is mounted; if not (a Lazy one, a key typed before the first
-        frame), ``then`` runs again once it may be (``pending_section_waits`` counts those
+        """Whether ``section`` is mounted; if not (a hidden one asked for before the sections
+        mounted, see ``mount_sections``: it is mounted now), ``then`` runs again once it may be (``pending_section_waits`` counts those
         waiting, so that tests can wait for none)."""
         try:
             mounted = self.section(section).is_mounted  # its own widgets too
         except NoMatches:
             mounted = False
+            self.mount_sections(section)  # asked for before the hidden sections mounted
         if not mounted:
             self.pending_section_waits += 1
             self.set_timer(LAZY_RETRY, partial(self._retry, then), name=f"wait for {section}")

@@ -41,6 +41,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
@@ -123,6 +124,10 @@ class DashboardView(Widget):
         display: block;
     }
     """
+
+    class FirstRound(Message):
+        """The first round has ended (its data shown, or its error), whatever it read: what
+        waits for the dashboard's first frame may start (the app mounts its hidden sections)."""
 
     def __init__(
         self,
@@ -328,6 +333,8 @@ class DashboardView(Widget):
             return
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             event.stop()
+            if self._switch_interval is not None:  # the first round's end, however it ended
+                self.post_message(self.FirstRound())
             self._restore_switch_interval()
             self._busy = False
             self._schedule()
