@@ -23,7 +23,11 @@ Refreshing, one round at a time:
    did), and the screen is laid out again only when a size may change.
 4. When the worker has finished (``on_worker_state_changed``) the next timer is set.
 
-The first round starts on mount, without waiting for the first frame (``_placed``).
+The first round starts on mount, without waiting for the first frame (``_placed``). The
+console reads the first snapshot ahead instead (``read_ahead``, on a thread started before the
+App is built): done by the mount, as it usually is, it is shown then, in the first frame, and
+the first round is over; not yet done, the first round waits for it. That round's end, however
+it ended, is posted (``FirstRound``): the console then mounts its hidden sections.
 Becoming shown again (``Show``) starts a round at once. Nothing here runs SQL: the snapshot and
 the watcher live in ``core``. Store text is rendered as plain ``rich.text.Text``, escaped.
 """
