@@ -64,9 +64,11 @@ RUNS = 5
 KEY_RUNS = 3  # key 2 in a fresh console each time (the section reads the store only once)
 IDLE_SECONDS = float(os.environ.get("NODEKEEPER_BENCH_SECONDS", "30"))
 SETTLE_SECONDS = 5.0
-# Measured on the 2-core machine under load from other test runs (load average 3.2): 1.027 s
-# against 0.260 s, a ratio of 3.95.
-TARGET_START_RATIO = 5.0
+# Issue 12's target, not met yet: measured on the 2-core machine under load from other test
+# runs (load average 4), 1.091 s against 0.431 s, a ratio of 2.53 (3.05 before the dashboard
+# was read ahead and the hidden sections mounted after it). Importing SQLAlchemy, which the
+# first snapshot needs, is about 0.3 s of it on a quiet machine: more than the 30 % allowed.
+TARGET_START_RATIO = 1.3
 TARGET_CPU_PERCENT, TARGET_RSS_MIB, TARGET_KEY_MS = 2.0, 100.0, 50.0
 TARGET_LARGE_KEY_MS, TARGET_SECTION_MS, TARGET_GROWTH = 30.0, 300.0, 10.0  # at 20,000 containers
 # Another checkout (its .venv), the console before a change: measured in the same run too.
