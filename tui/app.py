@@ -308,7 +308,8 @@ class NodekeeperApp(KeysInOrder[None]):
     def on_load(self) -> None:
         # Start-up makes objects that live as long as the console (widgets, styles, compiled
         # CSS): the cyclic collector's passes over them meanwhile, which find nothing to free,
-        # were some 250 of them on the way to the first full frame. Paused until then.
+        # were some 120 on the way to the first full frame, 30-100 ms on the loaded 2-core
+        # machine. Paused until then (_started).
         self.gc_paused = gc.isenabled()
         gc.disable()
 
@@ -421,9 +422,9 @@ class NodekeeperApp(KeysInOrder[None]):
         return section != self.active_id
 
     def _when_mounted(self, section: str, then: Callable[[], None]) -> bool:
-        """Whether ``section`` is mounted; if not (a hidden one asked for before the sections
-        mounted, see ``mount_sections``: it is mounted now), ``then`` runs again once it may be (``pending_section_waits`` counts those
-        waiting, so that tests can wait for none)."""
+        """Whether ``section`` is mounted; if not (one asked for before the hidden sections
+        mounted, see ``mount_sections``: it is mounted now), ``then`` runs again once it may
+        be (``pending_section_waits`` counts those waiting, so that tests can wait for none)."""
         try:
             mounted = self.section(section).is_mounted  # its own widgets too
         except NoMatches:
