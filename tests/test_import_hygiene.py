@@ -74,3 +74,12 @@ def test_listing_a_sqlite_store_loads_no_postgresql_psutil_or_alembic(store_path
     # SQLAlchemy 2.1 imports asyncio itself (sqlalchemy.util.compat): only that is allowed.
     allowed = set(loaded(modules_after("import sqlalchemy"), "asyncio"))
     assert set(loaded(modules, *UNNEEDED, "alembic")) == allowed
+
+
+def test_the_console_imports_no_section_form_or_editor_before_its_first_frame():
+    """The dashboard is shown first: the resource sections, the forms, the help and the
+    editor (with the TOML documents) are imported once used, off the way to its first frame."""
+    modules = modules_after("import tui.app, tui.screens.dashboard")
+    later = ("tui.screens.resource", "tui.widgets.form", "tui.screens.help", "tui.editor",
+             "core.documents")  # fmt: skip
+    assert loaded(modules, *later) == []

@@ -21,11 +21,12 @@ import asyncio
 import contextlib
 import gc
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 from textual import constants as textual_constants
 from textual import work
@@ -35,7 +36,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.driver import Driver
-from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
@@ -44,11 +44,14 @@ from core.kinds import Kind
 from core.store.dashboard import ChangeWatcher
 from core.text import escape_control
 
-from . import editor
 from .keys import KeysInOrder
-from .screens.help import HelpScreen
-from .screens.resource import ResourceSection
-from .widgets.form import error_text
+
+# What only the resource sections, the help, the forms and the editor need is imported when
+# first used: none of it is on the way to the dashboard's first full frame (~80 ms of imports).
+if TYPE_CHECKING:
+    from .screens.dashboard import ReadAhead
+    from .screens.resource import ResourceSection
+RESOURCE_MODULE = f"{__package__}.screens.resource"
 
 
 @dataclass(frozen=True)
@@ -67,14 +70,30 @@ def _dashboard(app: NodekeeperApp) -> Widget:
 
     return DashboardView(
         app.store, clock=app.clock, interval=app.dashboard_every,
-        console_collects=lambda: app.collects,
+        console_collects=lambda: app.collects, ahead=app.dashboard_ahead,
     )  # fmt: skip
 
 
 def _resources(kind: Kind[Any]) -> Callable[[NodekeeperApp], Widget]:
-    return lambda app: ResourceSection(
-        app.store, kind, refresh_every=app.refresh_every, watcher=app.watcher
-    )
+    def make(app: NodekeeperApp) -> Widget:
+        from .screens.resource import ResourceSection
+
+        return ResourceSection(app.store, kind, refresh_every=app.refresh_every,
+                               watcher=app.watcher)  # fmt: skip
+
+    return make
+
+
+def is_resources(widget: object) -> TypeGuard[ResourceSection]:
+    """Whether ``widget`` is a resource section (none exists before its module is imported)."""
+    module = sys.modules.get(RESOURCE_MODULE)
+    return module is not None and isinstance(widget, module.ResourceSection)
+
+
+def error_text(exc: BaseException) -> str:
+    from .widgets.form import error_text
+
+    return error_text(exc)
 
 
 # Section id -> label and factory, in tab order; the number keys 1.. follow this order: the
@@ -204,11 +223,14 @@ class NodekeeperApp(KeysInOrder[None]):
         refresh_every: float | None = 5.0,
         dashboard_every: float = 2.0,
         clock: Callable[[], float] = time.time,
+        dashboard_ahead: ReadAhead | None = None,
     ) -> None:
         """``refresh_every``: seconds between re-reads of the resource section shown (None:
         only on ``r``); ``dashboard_every``: seconds between dashboard rounds, counted from
-        the end of the previous one."""
+        the end of the previous one; ``dashboard_ahead``: the dashboard's first snapshot,
+        being read already (``read_ahead``)."""
         super().__init__()
+        self.dashboard_ahead = dashboard_ahead
         self.store = store
         self.read_only = read_only or store.read_only
         self.collect = collect
@@ -222,6 +244,8 @@ class NodekeeperApp(KeysInOrder[None]):
         # The background collector is to be started (on_mount, in a thread) until then.
         self.collector_pending = collect and not self.read_only
         self.pending_section_waits = 0  # see _when_mounted
+        self.made_sections: set[str] = set()  # see mount_sections
+        self.gc_paused = False  # the cyclic collector, paused by start-up (on_load)
         self.hostname = socket.gethostname()
         self.title = f"nodekeeper @ {escape_control(self.hostname)}"
         self.sub_title = escape_control(store.location.display)
@@ -256,21 +280,62 @@ class NodekeeperApp(KeysInOrder[None]):
         with SectionTabs(initial=self.initial, id="sections"):
             for number, (section, info) in enumerate(SECTIONS.items(), start=1):
                 with TabPane(f"{number} {info.label}", id=section):
-                    widget = info.make(self)
-                    widget.id = f"section-{section}"
-                    # The hidden sections mount just after the first frame: half the widgets,
-                    # their styles and layout, off the way to it (~60 ms of a 0.75 s start).
-                    yield widget if section == self.initial else Lazy(widget)
+                    if section == self.initial:
+                        yield self._make_section(section)
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
+
+    def _make_section(self, section: str) -> Widget:
+        self.made_sections.add(section)
+        widget = SECTIONS[section].make(self)
+        widget.id = f"section-{section}"
+        return widget
+
+    def mount_sections(self, *sections: str) -> None:
+        """Mount ``sections`` (every one by default) that are not yet. Only the section shown
+        first is composed: the hidden ones (their widgets, styles and layout: as many again as
+        the dashboard's) mount once it has shown its first data, or at once when asked for
+        (a number key, a jump) before that, so that nothing of theirs runs on the main thread
+        on the way to the first full frame."""
+        for section in sections or tuple(SECTIONS):
+            if section not in self.made_sections:
+                pane = self.query_one("#sections", TabbedContent).get_pane(section)
+                pane.mount(self._make_section(section))
+
+    def on_dashboard_view_first_round(self) -> None:
+        if self.initial == "dashboard":
+            self.call_after_refresh(self._started)  # once its data is drawn
+
+    def on_load(self) -> None:
+        # Start-up makes objects that live as long as the console (widgets, styles, compiled
+        # CSS): the cyclic collector's passes over them meanwhile, which find nothing to free,
+        # were some 120 on the way to the first full frame, 30-100 ms on the loaded 2-core
+        # machine. Paused until then (_started).
+        self.gc_paused = gc.isenabled()
+        gc.disable()
 
     def on_mount(self) -> None:
         self._start_collector()  # the initial section loads on its TabActivated
-        # What exists once the first frame is drawn (modules, classes, widgets: some 140,000
-        # objects) lives as long as the console: keep it out of the garbage collector's full
-        # passes, each of which paused the console for about 80 ms (a keystroke's frame late).
-        self.call_after_refresh(gc.freeze)
+        if self.initial != "dashboard":  # the dashboard says when (on_dashboard_view_first_round)
+            self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """The section shown first has drawn its data: the hidden sections mount, then what
+        exists (modules, classes, widgets: some 140,000 objects) is kept out of the garbage
+        collector's full passes, each of which paused the console for about 80 ms (a
+        keystroke's frame late), and the collector runs again."""
+        self.mount_sections()
+        self.call_after_refresh(self._resume_gc)
+
+    def _resume_gc(self) -> None:
+        gc.freeze()
+        if self.gc_paused:
+            self.gc_paused = False
+            gc.enable()
 
     def on_unmount(self) -> None:
+        if self.gc_paused:  # quit before the first full frame
+            self.gc_paused = False
+            gc.enable()
         self.watcher.close()
         if self.collector is not None:
             self.collector.stop()  # finishes the reading under way and flushes
@@ -323,7 +388,7 @@ class NodekeeperApp(KeysInOrder[None]):
 
     def resources(self, section: str) -> ResourceSection:
         widget = self.section(section)
-        assert isinstance(widget, ResourceSection)
+        assert is_resources(widget)
         return widget
 
     @property
@@ -335,7 +400,7 @@ class NodekeeperApp(KeysInOrder[None]):
 
     def active_resources(self) -> ResourceSection | None:
         widget = self.active_section
-        return widget if isinstance(widget, ResourceSection) else None
+        return widget if is_resources(widget) else None
 
     def action_show_section(self, section: str) -> None:
         tabs = self.query_one("#sections", TabbedContent)
@@ -357,13 +422,14 @@ class NodekeeperApp(KeysInOrder[None]):
         return section != self.active_id
 
     def _when_mounted(self, section: str, then: Callable[[], None]) -> bool:
-        """Whether ``section`` is mounted; if not (a Lazy one, a key typed before the first
-        frame), ``then`` runs again once it may be (``pending_section_waits`` counts those
-        waiting, so that tests can wait for none)."""
+        """Whether ``section`` is mounted; if not (one asked for before the hidden sections
+        mounted, see ``mount_sections``: it is mounted now), ``then`` runs again once it may
+        be (``pending_section_waits`` counts those waiting, so that tests can wait for none)."""
         try:
             mounted = self.section(section).is_mounted  # its own widgets too
         except NoMatches:
             mounted = False
+            self.mount_sections(section)  # asked for before the hidden sections mounted
         if not mounted:
             self.pending_section_waits += 1
             self.set_timer(LAZY_RETRY, partial(self._retry, then), name=f"wait for {section}")
@@ -382,7 +448,7 @@ class NodekeeperApp(KeysInOrder[None]):
         if self._left(section) or not self._when_mounted(section, partial(self._shown, section)):
             return
         widget = self.section(section)
-        if isinstance(widget, ResourceSection):
+        if is_resources(widget):
             widget.activate()
         self._focus(section)
         self.refresh_bindings()
@@ -391,7 +457,7 @@ class NodekeeperApp(KeysInOrder[None]):
         if self._left(section) or not self._when_mounted(section, partial(self._focus, section)):
             return
         widget = self.section(section)
-        if isinstance(widget, ResourceSection):
+        if is_resources(widget):
             widget.focus_table()
         else:  # the dashboard: its first focusable panel, if any
             focusable = next((w for w in widget.query("*") if w.focusable), None)
@@ -459,12 +525,14 @@ class NodekeeperApp(KeysInOrder[None]):
 
     def action_reload(self) -> None:
         section = self.active_section
-        if isinstance(section, ResourceSection):
+        if is_resources(section):
             section.load()
         elif section is not None and hasattr(section, "refresh_now"):
             section.refresh_now()
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.help_keys()))
 
     def help_keys(self) -> list[tuple[str, str, str]]:
@@ -484,6 +552,8 @@ class NodekeeperApp(KeysInOrder[None]):
 
     def run_editor(self, text: str) -> str:
         """Run $VISUAL/$EDITOR on ``text`` with the app suspended (main thread only)."""
+        from . import editor
+
         try:
             with self.suspend():
                 # Caught inside: App.suspend() gives the terminal back to the app only when
@@ -530,8 +600,13 @@ def run(
     The background collector runs while the console is open, unless ``collect`` is False or
     the store is read-only. ``refresh`` (seconds) sets how often both the dashboard and the
     resource section shown re-read the store; by default every 2 s and 5 s."""
+    from .screens.dashboard import read_ahead
+
     every = {} if refresh is None else {"refresh_every": refresh, "dashboard_every": refresh}
-    app = NodekeeperApp(store, read_only=read_only, collect=collect, **every)
+    # The dashboard, shown first, starts reading now: its data is then in the first frame.
+    ahead = read_ahead(store)
+    app = NodekeeperApp(store, read_only=read_only, collect=collect, dashboard_ahead=ahead,
+                        **every)  # fmt: skip
     try:
         app.run()
     finally:

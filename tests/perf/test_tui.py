@@ -8,7 +8,7 @@ and, for what grows with the containers, on one of 20,000 as well. Run on demand
   count) to the first output in which every dashboard panel shows data from the store;
   median of RUNS runs after a warm-up, against the baseline of a minimal Textual app (one
   Static, ``minimal_app.py``) started the same way on the same pty, the runs alternating:
-  target ratio <= 5.
+  target ratio <= 1.3 (issue 12).
 - Idle CPU with the sections refreshing every 1 s, over ``$NODEKEEPER_BENCH_SECONDS`` (30) s
   after the app settled, dashboard and containers section, with no collector and with
   ``nodekeeper collect --interval 1`` writing to the same database: target <= 2% of a core.
@@ -64,9 +64,11 @@ RUNS = 5
 KEY_RUNS = 3  # key 2 in a fresh console each time (the section reads the store only once)
 IDLE_SECONDS = float(os.environ.get("NODEKEEPER_BENCH_SECONDS", "30"))
 SETTLE_SECONDS = 5.0
-# Measured on the 2-core machine under load from other test runs (load average 3.2): 1.027 s
-# against 0.260 s, a ratio of 3.95.
-TARGET_START_RATIO = 5.0
+# Issue 12's target, not met yet: measured on the 2-core machine under load from other test
+# runs (load average 4), 1.091 s against 0.431 s, a ratio of 2.53 (3.05 before the dashboard
+# was read ahead and the hidden sections mounted after it). Importing SQLAlchemy, which the
+# first snapshot needs, is about 0.3 s of it on a quiet machine: more than the 30 % allowed.
+TARGET_START_RATIO = 1.3
 TARGET_CPU_PERCENT, TARGET_RSS_MIB, TARGET_KEY_MS = 2.0, 100.0, 50.0
 TARGET_LARGE_KEY_MS, TARGET_SECTION_MS, TARGET_GROWTH = 30.0, 300.0, 10.0  # at 20,000 containers
 # Another checkout (its .venv), the console before a change: measured in the same run too.
@@ -195,7 +197,7 @@ def test_start_to_the_first_full_frame(db: Path):
           f"{DAYS} days, median of {RUNS} runs after a warm-up")  # fmt: skip
     line("python -c 'import core.cli, tui.app'", f"{statistics.median(imports):.3f} s",
          "median of 3 (part of the nodekeeper figures below)")  # fmt: skip
-    line("first frame (panels still empty)", f"{statistics.median(starts):.3f} s",
+    line("first frame (the tabs drawn)", f"{statistics.median(starts):.3f} s",
          f"min {min(starts):.3f}, max {max(starts):.3f}")  # fmt: skip
     line("first full frame (every panel filled)", f"{median:.3f} s",
          f"min {min(fulls):.3f}, max {max(fulls):.3f}, ratio to the baseline {ratio:.2f}")  # fmt: skip

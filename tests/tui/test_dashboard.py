@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,13 +25,14 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent, TabPane
 
-from core import Store, open_store
+import tui.app
+from core import NodekeeperError, Store, open_store
 from core.collect.lock import collector_lock
 from core.samples import NetworkSample, SystemSample
 from core.traffic_rules import Reading
 from tui.app import NodekeeperApp
 from tui.collector_thread import start_background_collector
-from tui.screens.dashboard import HISTORY_EVERY, DashboardView
+from tui.screens.dashboard import GROUP, HISTORY_EVERY, DashboardView, ReadAhead, read_ahead
 from tui.widgets.dashboard_chart import ScaledSparkline
 from tui.widgets.dashboard_collector import CollectorLine
 from tui.widgets.dashboard_interfaces import TOTAL_KEY, InterfacesPanel
@@ -581,6 +584,74 @@ def test_the_first_round_knows_before_the_first_frame_whether_the_view_is_shown(
 
     drive(DashboardApp(store, clock=Clock()), shown)
     drive(DashboardApp(store, clock=Clock(), tabbed=True), hidden)
+
+
+class FirstFrame(NodekeeperApp):
+    """The console, noting what its dashboard shows when the app mounts (before the first
+    frame), which sections exist then and whether the cyclic garbage collector runs."""
+
+    CSS_PATH = Path(tui.app.__file__).with_name("app.tcss")  # not beside this test
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        view = self.query_one(DashboardView)
+        self.at_mount = (view.renders, view.fetches, view.error)
+        self.gc_at_mount = gc.isenabled()
+        self.sections_at_mount = sorted(self.made_sections)
+
+
+def test_a_snapshot_read_ahead_is_shown_in_the_first_frame_without_a_worker_round(
+    store: Store,
+) -> None:
+    seed(store)
+    interval = sys.getswitchinterval()
+    clock = Clock()
+    ahead = read_ahead(store, clock=clock)
+    assert sys.getswitchinterval() < interval  # the read gets the GIL back quickly
+    ahead.future.result(timeout=10)  # read while Textual starts: done by the mount here
+    app = FirstFrame(store, clock=clock, dashboard_ahead=ahead)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert app.at_mount == (1, 1, None)  # shown when mounted: in the first frame
+        view = app.query_one(DashboardView)
+        assert value(view, "cpu") == "42% ×4"
+        assert not [w for w in app.workers if w.group == GROUP]  # no round read it again
+        assert (view.rounds, view.fetches, view.renders) == (1, 1, 1)
+        assert sys.getswitchinterval() == interval
+        # Start-up composes the dashboard alone, with the cyclic collector paused; the other
+        # sections mount once its data is drawn, and the collector runs again.
+        assert app.sections_at_mount == ["dashboard"] and not app.gc_at_mount
+        assert app.made_sections == set(tui.app.SECTIONS) and gc.isenabled()
+
+    drive_app(app, scenario)
+
+
+def test_a_read_ahead_still_under_way_or_failed_is_the_first_round_s(store: Store) -> None:
+    """Not done when the view mounts: the first round waits for it instead of reading; an
+    error it met is shown as a round's, and the next round reads again."""
+    seed(store)
+    clock = Clock()
+    pending: Future[tuple[float, object]] = Future()
+    app = FirstFrame(store, clock=clock, dashboard_every=TICK,
+                     dashboard_ahead=ReadAhead(pending, sys.getswitchinterval()))  # fmt: skip
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        view = app.query_one(DashboardView)
+        assert app.at_mount == (0, 0, None)
+        await pilot.pause(0.1)
+        assert view.fetches == 0  # waiting for the read ahead
+        pending.set_exception(NodekeeperError("the disk is on fire"))
+        await until(pilot, lambda: view.error is not None)
+        assert view.error == "dashboard: the disk is on fire"
+        await until(pilot, lambda: view.renders == 1)  # the next round read the store
+        assert view.error is None and value(view, "cpu") == "42% ×4"
+
+    asyncio.run(_run(app, scenario))
+
+
+async def _run(app: NodekeeperApp, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await scenario(pilot)
 
 
 def test_dashboard_table_columns_only_grow() -> None:

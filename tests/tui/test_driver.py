@@ -102,8 +102,12 @@ def test_a_continue_signal_without_a_stop_leaves_one_input_thread(db: Path) -> N
     again; a second input thread would split keys between two parsers and hang the quit."""
     with PtyApp(nodekeeper("--db", str(db), "--no-collect", "--refresh", "3600")) as app:
         app.wait_for("System", "Interfaces", timeout=60)
-        app.quiet(0.5)  # the first dashboard round's worker thread done
-        before = len(psutil.Process(app.proc.pid).threads())  # the baseline: one input thread
+        # The baseline: one input thread, and the worker threads the keys below use (asyncio's
+        # executor keeps them once started), counted with the containers read once.
+        type_keys(app, b"2", f"Containers {CONTAINERS} ·", timeout=10)
+        type_keys(app, b"1", "System", timeout=10)
+        app.quiet(0.5)  # the reads' worker threads done
+        before = len(psutil.Process(app.proc.pid).threads())
         for _ in range(2):
             app.proc.send_signal(signal.SIGCONT)
             time.sleep(0.2)

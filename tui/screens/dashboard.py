@@ -23,7 +23,11 @@ Refreshing, one round at a time:
    did), and the screen is laid out again only when a size may change.
 4. When the worker has finished (``on_worker_state_changed``) the next timer is set.
 
-The first round starts on mount, without waiting for the first frame (``_placed``).
+The first round starts on mount, without waiting for the first frame (``_placed``). The
+console reads the first snapshot ahead instead (``read_ahead``, on a thread started before the
+App is built): done by the mount, as it usually is, it is shown then, in the first frame, and
+the first round is over; not yet done, the first round waits for it. That round's end, however
+it ended, is posted (``FirstRound``): the console then mounts its hidden sections.
 Becoming shown again (``Show``) starts a round at once. Nothing here runs SQL: the snapshot and
 the watcher live in ``core``. Store text is rendered as plain ``rich.text.Text``, escaped.
 """
@@ -32,15 +36,18 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
@@ -64,6 +71,7 @@ from ..widgets.dashboard_system import SystemPanel
 from ..widgets.dashboard_traffic import TrafficPanel
 
 GROUP = "dashboard-refresh"
+MINUTES = 10  # the span of the recent series, by default
 # How often the last 24 hours are read again while the hour under way goes on. Its average
 # moves with every sample; following it every second would read five more queries and repaint
 # the screen from the top panels down to the chart each round (Textual repaints the box around
@@ -124,20 +132,28 @@ class DashboardView(Widget):
     }
     """
 
+    class FirstRound(Message):
+        """The first round has ended (its data shown, or its error), whatever it read: what
+        waits for the dashboard's first frame may start (the app mounts its hidden sections)."""
+
     def __init__(
         self,
         store: Any,
         *,
         clock: Callable[[], float] = time.time,
         interval: float = 2.0,
-        minutes: int = 10,
+        minutes: int = MINUTES,
         max_age: float = 60.0,
         console_collects: Callable[[], bool] = lambda: False,
+        ahead: ReadAhead | None = None,
         **kwargs: Any,
     ) -> None:
         """``console_collects``: whether the console is starting its own collector or runs
-        it (the collector line then says it is starting rather than advise to start one)."""
+        it (the collector line then says it is starting rather than advise to start one).
+        ``ahead``: the first snapshot, read ahead as the console starts (``read_ahead``): the
+        first round takes it instead of reading."""
         super().__init__(**kwargs)
+        self._ahead = ahead
         self.store = store
         self.console_collects = console_collects
         self.clock = clock
@@ -159,6 +175,7 @@ class DashboardView(Widget):
         self._fetched_at: float | None = None  # time.monotonic() of the last read
         self._history_at: float | None = None  # clock() of the last read of the 24 hours
         self._switch_interval: float | None = None  # to restore after the first round
+        self._skip_show = False  # see on_mount
 
     def compose(self) -> ComposeResult:
         yield CollectorLine(id="dashboard-collector")
@@ -174,6 +191,20 @@ class DashboardView(Widget):
 
     def on_mount(self) -> None:
         self._watcher = ChangeWatcher(self.store)  # connects on first use, in a worker
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.future.done() and ahead.future.exception() is None:
+            # Read while Textual started: shown now, in the first frame (no frame of empty
+            # panels, no second repaint of the whole screen). The round ends as a worker's.
+            self.rounds += 1
+            self._force = False
+            now, snap = ahead.future.result()
+            self._took(now, snap)
+            self._apply(snap)
+            sys.setswitchinterval(ahead.switch_interval)
+            self._skip_show = True  # the Show that follows the first frame: just read
+            self.post_message(self.FirstRound())
+            self._schedule()
+            return
         # The first round starts now, not after the first frame (a layout and a render of the
         # whole app, ~0.2 s at start-up): its worker waits only until the DOM tells whether
         # the view is shown (see _placed), and the read overlaps the rest of the start.
@@ -182,9 +213,12 @@ class DashboardView(Widget):
         # thread, dropping the GIL for every query, would wait a switch interval (5 ms) to get
         # it back each time, ~0.25 s in all for a 20 ms read. A shorter interval until the
         # first round ends lets it finish in a fraction of that.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(FIRST_ROUND_SWITCH_INTERVAL)
-        self._read(self._force, first=True)
+        if ahead is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(FIRST_ROUND_SWITCH_INTERVAL)
+        else:  # set short by read_ahead already
+            self._switch_interval = ahead.switch_interval
+        self._read(self._force, first=True, ahead=ahead)
 
     def on_unmount(self) -> None:
         self._restore_switch_interval()
@@ -203,6 +237,9 @@ class DashboardView(Widget):
         self.set_class(event.size.width < NARROW, "-narrow")
 
     def on_show(self, _event: events.Show) -> None:
+        if self._skip_show:
+            self._skip_show = False
+            return
         if not self._busy:
             self._round()
 
@@ -249,7 +286,7 @@ class DashboardView(Widget):
         self._read(self._force)
 
     @work(thread=True, group=GROUP, exit_on_error=False, description="read the dashboard")
-    def _read(self, force: bool, first: bool = False) -> None:
+    def _read(self, force: bool, first: bool = False, ahead: ReadAhead | None = None) -> None:
         worker = get_current_worker()
         if first and not self._wait_until_placed(worker):
             return  # not shown: the timer's rounds go on, counted as hidden until it is
@@ -267,13 +304,14 @@ class DashboardView(Widget):
                 self._hand_over(worker, self._age, None)
                 return
             self._force = False
-            now = self.clock()
-            kept = self._kept_history(now, force)
-            snap = snapshot(self.store, now, minutes=self.minutes, history=kept)
-            if kept is None or snap.history is not kept:
-                self._history_at = now
-            self.fetches += 1
-            self._fetched_at = time.monotonic()
+            if ahead is not None:  # the first round: read ahead, maybe not done yet
+                now, snap = ahead.future.result()
+                kept = None
+            else:
+                now = self.clock()
+                kept = self._kept_history(now, force)
+                snap = snapshot(self.store, now, minutes=self.minutes, history=kept)
+            self._took(now, snap, kept)
         except Exception as exc:
             self._force = True  # the watcher already took note of the change: read next time
             with contextlib.suppress(Exception):
@@ -281,6 +319,15 @@ class DashboardView(Widget):
             self._hand_over(worker, self._failed, _message(self.store, exc))
             return
         self._hand_over(worker, self._apply, snap)
+
+    def _took(
+        self, now: float, snap: DashboardSnapshot, kept: tuple[HourPoint, ...] | None = None
+    ) -> None:
+        """Note a snapshot read at ``now`` (``kept``: the history it was given to keep)."""
+        if kept is None or snap.history is not kept:
+            self._history_at = now
+        self.fetches += 1
+        self._fetched_at = time.monotonic()
 
     def _kept_history(self, now: float, force: bool) -> tuple[HourPoint, ...] | None:
         """The 24 hours shown, to show again without reading them (see HISTORY_EVERY)."""
@@ -328,6 +375,8 @@ class DashboardView(Widget):
             return
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             event.stop()
+            if self._switch_interval is not None:  # the first round's end, however it ended
+                self.post_message(self.FirstRound())
             self._restore_switch_interval()
             self._busy = False
             self._schedule()
@@ -376,6 +425,41 @@ class DashboardView(Widget):
         with contextlib.suppress(NoMatches):
             self.query_one("#dashboard-error", Static).update(message)
             self.set_class(True, "-error")
+
+
+Reading = tuple[float, DashboardSnapshot]  # the clock's "now" and the snapshot read then
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """The dashboard's first snapshot, being read as the console starts (``read_ahead``)."""
+
+    future: Future[Reading]
+    switch_interval: float  # Python's, before the read shortened it: the first round restores it
+
+
+def read_ahead(
+    store: Any, *, clock: Callable[[], float] = time.time, minutes: int = MINUTES
+) -> ReadAhead:
+    """Start reading the dashboard's first snapshot on a thread of its own, now, as the
+    console starts: the query runs while Textual composes the screen (SQLite leaves the GIL
+    while it executes; the switch interval is short meanwhile, as for a first round), and
+    ``DashboardView(ahead=...)`` shows it in its first frame when it is done by then (the
+    first round waits for it otherwise). An error is the first round's: shown above the
+    panels, and read again next round."""
+    future: Future[Reading] = Future()
+
+    def read() -> None:
+        try:
+            now = clock()
+            future.set_result((now, snapshot(store, now, minutes=minutes)))
+        except BaseException as exc:  # handed to the first round, which shows it
+            future.set_exception(exc)
+
+    ahead = ReadAhead(future, sys.getswitchinterval())
+    sys.setswitchinterval(FIRST_ROUND_SWITCH_INTERVAL)
+    threading.Thread(target=read, name="dashboard read ahead", daemon=True).start()
+    return ahead
 
 
 def _message(store: Any, exc: BaseException) -> str:
