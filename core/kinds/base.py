@@ -25,7 +25,7 @@ TYPE_CHECKING).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -294,6 +294,11 @@ class Kind(Generic[Item]):
             if column.key not in data:
                 data[column.key] = column.value(item, listing)
         return data
+
+    def listed_json_texts(self, listing: Listing[Item]) -> Iterable[object]:
+        """The objects of a page of ``list --format json`` (``listed_json``) for
+        ``core.text.json_lines``: a kind of thousands may give each as its ``JsonText``."""
+        return (self.listed_json(item, listing) for item in listing.items.values())
 
     def index(self, store: Store) -> list[tuple[str, str]]:
         """(row key, label) of every resource, for the command palette."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Connection, TextClause, bindparam, delete, insert, select, text, update
 
@@ -166,7 +168,7 @@ _IMAGES = """
 """
 _CONFIG = """
     SELECT cc.container_id, cc.key, cc.value FROM containers_config cc
-    {owned cc} ORDER BY cc.container_id, cc.key
+     WHERE cc.value IS NOT NULL {and_owned cc} ORDER BY cc.container_id, cc.key
 """
 _DEVICES = """
     SELECT d.container_id, d.name, d.type, dc.key, dc.value
@@ -229,6 +231,10 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
             statement = statement.bindparams(bindparam("nic", NIC))
         _statements[key] = statement
     return statement
+
+
+# The parts of the rows of the child tables (_CONFIG, _PROFILES) that ``_whole`` groups.
+_CID, _NAME, _KEY_VALUE = itemgetter(0), itemgetter(1), itemgetter(1, 2)
 
 
 def _in_words(row: tuple) -> tuple[str, str, str, str, bool]:
@@ -379,13 +385,14 @@ class ContainerRepo(NamedRepo):
         if limit is not None:  # the children of this page: up to its last name
             conditions += ("through",)
             params = params | {"through": rows[-1][1]}
-        configs: dict[int, dict[str, str]] = {}
-        for cid, key, value in fast.rows(conn, _statement(_CONFIG, conditions), params):
-            if value is not None:
-                config = configs.get(cid)
-                if config is None:
-                    config = configs[cid] = {}
-                config[key] = value
+        # Each child table's rows come grouped by container: a dict or list per group, built
+        # in C (groupby, itemgetter), not a Python step per row; 153,000 config rows at 20,000.
+        configs = {
+            cid: dict(map(_KEY_VALUE, group))
+            for cid, group in groupby(
+                fast.rows(conn, _statement(_CONFIG, conditions), params), _CID
+            )
+        }
         devices: dict[int, Devices] = {}
         for cid, name, dtype, key, value in fast.rows(
             conn, _statement(_DEVICES, conditions), params
@@ -401,12 +408,16 @@ class ContainerRepo(NamedRepo):
         profiles = self._profiles(conn, conditions, params)
         return [
             ContainerInfo(
-                *_in_words(row),
-                profiles.get(row[0], []),
-                configs.get(row[0], {}),
-                devices.get(row[0], {}),
+                name,
+                ARCHITECTURES.get(arch) or str(arch),
+                CONTAINER_TYPES.get(ctype) or str(ctype),
+                POWER_STATES.get(state) or str(state),
+                bool(ephemeral),
+                profiles.get(cid) or [],
+                configs.get(cid) or {},
+                devices.get(cid) or {},
             )
-            for row in rows
+            for cid, name, arch, ctype, state, ephemeral in rows
         ]
 
     @staticmethod
@@ -414,14 +425,12 @@ class ContainerRepo(NamedRepo):
         conn: Connection, conditions: tuple[str, ...], params: dict[str, str]
     ) -> dict[int, list[str]]:
         """Container id -> its profiles' names in apply order."""
-        profiles: dict[int, list[str]] = {}
-        for cid, name in fast.rows(conn, _statement(_PROFILES, conditions), params):
-            applied = profiles.get(cid)
-            if applied is None:
-                profiles[cid] = [name]
-            else:
-                applied.append(name)
-        return profiles
+        return {
+            cid: list(map(_NAME, group))
+            for cid, group in groupby(
+                fast.rows(conn, _statement(_PROFILES, conditions), params), _CID
+            )
+        }
 
     def expanded(self, name: str) -> ExpandedContainer:
         """Profiles in apply order, later ones overriding earlier, the container's own on top.
