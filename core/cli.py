@@ -583,8 +583,17 @@ def write_json(
         else chosen(columns)
     )
     out = sys.stdout
-    for text in json_lines(objects, default=lambda v: v.isoformat()):
-        out.write(text)
+    # Each page's objects (tuples of rows, dicts, containers) form no cycle: reference counting
+    # frees them as the next page comes. The collector's passes over them freed nothing and cost
+    # a twentieth of the command at 20,000 containers (211 passes).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for text in json_lines(objects, default=lambda v: v.isoformat()):
+            out.write(text)
+    finally:
+        if enabled:
+            gc.enable()
     out.write("\n")
 
 
