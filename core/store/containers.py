@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Connection, TextClause, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from .. import validate
-from ..db import fast
+from ..db.prepared import Prepared
 from ..errors import AlreadyExists, FieldErrors, NotFound, Running, ValidationError
 from .lxd_common import (
     ARCHITECTURES,
@@ -114,7 +114,7 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
 # containers: the rows of the containers wanted, then each child table (config, devices,
 # profiles) joined to the same selection in SQL, never an IN list of their ids. The filters and
 # a page's bounds are conditions on ``c`` (the containers table); a statement is built once per
-# combination of them and compiled once (core.db.fast), and its rows are fetched in bulk.
+# combination of them and compiled once (core.db.prepared), and its rows are fetched in bulk.
 
 # The containers with a nic on :net, their own or inherited from a profile and not replaced by a
 # same-named device (``expand``'s rules). The profile half returns container ids without joining
@@ -139,9 +139,12 @@ _USING_NETWORK_IDS = """
                             WHERE cp2.container_id = cp.container_id
                               AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
 """
-_USING_NETWORK_SQL = text(
-    f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
-).bindparams(bindparam("nic", NIC))
+_USING_NETWORK_SQL = Prepared(
+    text(
+        f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
+    ).bindparams(bindparam("nic", NIC)),
+    None,
+)
 
 # What selects containers: each filter or page bound given adds its condition.
 _CONDITIONS = {
@@ -205,12 +208,12 @@ _NETWORKS = """
        {and_where}
 """
 
-_statements: dict[tuple[str, tuple[str, ...], bool], TextClause] = {}
+_statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
 
 
-def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) -> TextClause:
+def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) -> Prepared:
     """``template`` for the containers ``conditions`` select (keys of _CONDITIONS), built once
-    per combination and kept, so that core.db.fast compiles it once."""
+    per combination and kept, so that it is compiled once (core.db.prepared)."""
     key = (template, conditions, limit)
     statement = _statements.get(key)
     if statement is None:
@@ -229,7 +232,7 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
         statement = text(sql)
         if ":nic" in sql:
             statement = statement.bindparams(bindparam("nic", NIC))
-        _statements[key] = statement
+        statement = _statements[key] = Prepared(statement, None)
     return statement
 
 
@@ -280,9 +283,9 @@ class ContainerRepo(NamedRepo):
         without loading config and devices: one query, and one for the profiles."""
         with self._store.reading() as conn:
             conditions, params = self._selection(conn, network, profile, image)
-            rows = fast.rows(conn, _statement(_ROWS, conditions), params)
+            rows = _statement(_ROWS, conditions).rows(conn, params)
             # the image apart, through its partial index: cheaper than a join for each row
-            images = dict(fast.rows(conn, _statement(_IMAGES, conditions), params))
+            images = dict(_statement(_IMAGES, conditions).rows(conn, params))
             profiles = self._profiles(conn, conditions, params)
         return [
             ContainerSummary(*_in_words(row), profiles.get(row[0], []), images.get(row[0]))
@@ -335,7 +338,7 @@ class ContainerRepo(NamedRepo):
             conditions += tuple(bounds)
             params |= bounds
             found: dict[str, list[str]] = {}
-            for name, value in fast.rows(conn, _statement(_NETWORKS, conditions), params):
+            for name, value in _statement(_NETWORKS, conditions).rows(conn, params):
                 if not value:  # an empty network key names none
                     continue
                 nets = found.get(name)
@@ -379,7 +382,7 @@ class ContainerRepo(NamedRepo):
         name; the first ``limit`` of them when given."""
         if limit is not None:
             params = params | {"limit": limit}
-        rows = fast.rows(conn, _statement(_ROWS, conditions, limit is not None), params)
+        rows = _statement(_ROWS, conditions, limit is not None).rows(conn, params)
         if not rows:
             return []
         if limit is not None:  # the children of this page: up to its last name
@@ -389,14 +392,10 @@ class ContainerRepo(NamedRepo):
         # in C (groupby, itemgetter), not a Python step per row; 153,000 config rows at 20,000.
         configs = {
             cid: dict(map(_KEY_VALUE, group))
-            for cid, group in groupby(
-                fast.rows(conn, _statement(_CONFIG, conditions), params), _CID
-            )
+            for cid, group in groupby(_statement(_CONFIG, conditions).rows(conn, params), _CID)
         }
         devices: dict[int, Devices] = {}
-        for cid, name, dtype, key, value in fast.rows(
-            conn, _statement(_DEVICES, conditions), params
-        ):
+        for cid, name, dtype, key, value in _statement(_DEVICES, conditions).rows(conn, params):
             owned = devices.get(cid)
             if owned is None:
                 owned = devices[cid] = {}
@@ -427,9 +426,7 @@ class ContainerRepo(NamedRepo):
         """Container id -> its profiles' names in apply order."""
         return {
             cid: list(map(_NAME, group))
-            for cid, group in groupby(
-                fast.rows(conn, _statement(_PROFILES, conditions), params), _CID
-            )
+            for cid, group in groupby(_statement(_PROFILES, conditions).rows(conn, params), _CID)
         }
 
     def expanded(self, name: str) -> ExpandedContainer:

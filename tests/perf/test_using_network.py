@@ -81,7 +81,7 @@ def timed(fn, *args) -> tuple[float, object]:
 
 def driver_sql(store) -> tuple[str, object]:
     """The SQL of using_network as the store's dialect compiles it, and its parameters."""
-    compiled = _USING_NETWORK_SQL.compile(dialect=store.engine.dialect)
+    compiled = _USING_NETWORK_SQL.statement.compile(dialect=store.engine.dialect)
     values = compiled.construct_params({"net": NETWORK})
     if compiled.positional:
         return compiled.string, [values[name] for name in compiled.positiontup]
