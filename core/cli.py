@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -569,16 +569,31 @@ def write_json(
 ) -> None:
     """``list --format json``: the resources whole (as ``listed_json``), or only ``columns``,
     written a page at a time as a JSON array (the same text as ``json.dumps(indent=2)``)."""
-    objects = (
-        kind.listed_json(item, listing)
-        for listing in kind.pages(store, **filters)
-        for item in listing.items.values()
+    pages = kind.pages(store, **filters)
+
+    def chosen(columns: list[Column[Any]]) -> Iterator[dict[str, Any]]:
+        for page in pages:
+            for item in page.items.values():
+                data = kind.listed_json(item, page)
+                yield {c.key: data[c.key] for c in columns}
+
+    objects: Iterable[object] = (
+        (obj for page in pages for obj in kind.listed_json_texts(page))
+        if columns is None
+        else chosen(columns)
     )
-    if columns is not None:
-        objects = ({c.key: obj[c.key] for c in columns} for obj in objects)
     out = sys.stdout
-    for text in json_lines(objects, default=lambda v: v.isoformat()):
-        out.write(text)
+    # Each page's objects (tuples of rows, dicts, containers) form no cycle: reference counting
+    # frees them as the next page comes. The collector's passes over them freed nothing and cost
+    # a twentieth of the command at 20,000 containers (211 passes).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for text in json_lines(objects, default=lambda v: v.isoformat()):
+            out.write(text)
+    finally:
+        if enabled:
+            gc.enable()
     out.write("\n")
 
 

@@ -88,37 +88,64 @@ def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
+class JsonText(str):
+    """The JSON text of one element of the array ``json_lines`` writes, already written the way
+    it writes it (the element's lines indented by two spaces more than the array's): passed
+    through as it is. A large kind whose objects have a fixed shape (containers) builds them
+    from their parts, which costs a fraction of walking each object (``Kind.listed_json_texts``)."""
+
+    __slots__ = ()
+
+
+_flat_encoders: dict[str, Callable[[Any], str]] = {}
+
+
+def json_flat(indent: str) -> Callable[[Any], str]:
+    """The encoder of a list or an object whose values are all scalars (a config, a device, a
+    list of names) as ``json.dumps(value, indent=2)`` writes it inside a document where its
+    closing bracket stands at ``indent``: in one call to json's C encoder, its separators
+    carrying the newline and the indentation of each item."""
+    encode_flat = _flat_encoders.get(indent)
+    if encode_flat is not None:
+        return encode_flat
+    import json
+
+    inner = indent + "  "
+    separators = (",\n" + inner, ": ")
+    make = json.encoder.c_make_encoder
+    if make is None:  # a Python without json's C part
+        encode_items = json.JSONEncoder(separators=separators).encode
+    else:  # what JSONEncoder.encode calls, without its per-call set-up
+        c_encode = make(None, None, json.encoder.encode_basestring_ascii, None,
+                        separators[1], separators[0], False, False, True)  # fmt: skip
+        encode_items = lambda value: "".join(c_encode(value, 0))  # noqa: E731
+    opened, closed = "\n" + inner, "\n" + indent
+
+    def encode_flat(value: Any) -> str:
+        if not value:
+            return "{}" if type(value) is dict else "[]"
+        # the C encoder writes {"a": 1,\n<inner>"b": 2}: open and close its brackets
+        text = encode_items(value)
+        return text[0] + opened + text[1:-1] + closed + text[-1]
+
+    _flat_encoders[indent] = encode_flat
+    return encode_flat
+
+
 def json_lines(
     objects: Iterable[object], default: Callable[[Any], object] | None = None
 ) -> Iterator[str]:
     """A JSON array of ``objects``, indented by two spaces, as pieces of text to write as they
     come: the same text as ``json.dumps(list(objects), indent=2, default=default)``, without
-    holding the list.
+    holding the list. An object given as ``JsonText`` is written as it is.
 
     json's indented encoder is pure Python (its C encoder does not indent), and costs more than
-    reading the store. Here a list or an object whose values are all scalars (a config, a
-    device, a list of names) goes through the C encoder in one call, its separators carrying
-    the newline and the indentation; only what nests is walked in Python."""
+    reading the store. Here a list or an object whose values are all scalars goes through the C
+    encoder in one call (``json_flat``); only what nests is walked in Python."""
     import json
 
     scalars = {str, int, bool, float, type(None)}
     text_keys = {str}
-    flat: dict[str, Callable[[object], str]] = {}  # by indentation: the C encoder of flat values
-
-    def flat_encoder(inner: str) -> Callable[[object], str]:
-        encode_flat = flat.get(inner)
-        if encode_flat is None:
-            separators = (",\n" + inner, ": ")
-            make = json.encoder.c_make_encoder
-            if make is None:  # a Python without json's C part
-                encode_flat = json.JSONEncoder(separators=separators).encode
-            else:  # what JSONEncoder.encode calls, without its per-call set-up
-                c_encode = make(None, None, json.encoder.encode_basestring_ascii, None,
-                                separators[1], separators[0], False, False, True)  # fmt: skip
-                encode_flat = lambda value: "".join(c_encode(value, 0))  # noqa: E731
-            flat[inner] = encode_flat
-        return encode_flat
-
     quote = json.encoder.encode_basestring_ascii  # in C, as json.dumps escapes
 
     def encode(value: object, indent: str) -> str:
@@ -131,9 +158,7 @@ def json_lines(
             inner = indent + "  "
             values = value.values() if kind is dict else value  # type: ignore[union-attr]
             if scalars.issuperset(map(type, values)):
-                # the C encoder writes {"a": 1,\n<inner>"b": 2}: open and close its brackets
-                text = flat_encoder(inner)(value)
-                return text[0] + "\n" + inner + text[1:-1] + "\n" + indent + text[-1]
+                return json_flat(indent)(value)
             if kind is list or text_keys.issuperset(map(type, value)):  # type: ignore[arg-type]
                 items = []
                 for key, item in value.items() if kind is dict else enumerate(value):  # type: ignore[union-attr]
@@ -153,6 +178,7 @@ def json_lines(
 
     first = True
     for obj in objects:
-        yield ("[\n  " if first else ",\n  ") + encode(obj, "  ")
+        text = obj if type(obj) is JsonText else encode(obj, "  ")
+        yield ("[\n  " if first else ",\n  ") + text  # type: ignore[operator]
         first = False
     yield "[]" if first else "\n]"

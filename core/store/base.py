@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.sql import ClauseElement
 
-from ..db import fast
 from ..db.engine import Location
 from ..errors import ReadOnly, StoreError
 
 if TYPE_CHECKING:
+    from ..db.prepared import Prepared
     from .certificates import CertificateRepo
     from .containers import ContainerRepo
     from .images import ImageRepo
@@ -226,19 +225,19 @@ class Store:
             finally:
                 self._reader.reset(token)
 
-    def read_rows(self, query: ClauseElement, params: dict[str, Any]) -> list[tuple]:
-        """The rows of one read statement as the driver gives them (core.db.fast). Inside this
-        thread's transaction or ``reading()``, there (it sees what they see); otherwise on a
+    def read_rows(self, query: Prepared, params: dict[str, Any]) -> list[tuple]:
+        """The rows of one read statement as the driver gives them (core.db.prepared). Inside
+        this thread's transaction or ``reading()``, there (it sees what they see); otherwise on a
         pooled connection of its own, without the BEGIN and ROLLBACK that SQLAlchemy would
         send round it: one statement reads one consistent state by itself. For the hot reads
         of scripts (``using_network``), where that bookkeeping costs as much as the query."""
         current = self._mine(self._active) or self._mine(self._reader)
         if current is not None:
-            return fast.rows(current, query, params)
+            return query.rows(current, params)
         with self._exclusive(), _database_errors(self):
             pooled = self._read_engine.raw_connection()
             try:
-                return fast.driver_rows(pooled.dbapi_connection, self.engine.dialect, query, params)
+                return query.driver_rows(pooled, self.engine.dialect, params)
             finally:
                 pooled.close()  # back to the pool, which ends the driver's transaction if any
 

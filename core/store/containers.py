@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import Connection, TextClause, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from .. import validate
-from ..db import fast
+from ..db.prepared import Prepared
 from ..errors import AlreadyExists, FieldErrors, NotFound, Running, ValidationError
 from .lxd_common import (
     ARCHITECTURES,
@@ -112,7 +114,7 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
 # containers: the rows of the containers wanted, then each child table (config, devices,
 # profiles) joined to the same selection in SQL, never an IN list of their ids. The filters and
 # a page's bounds are conditions on ``c`` (the containers table); a statement is built once per
-# combination of them and compiled once (core.db.fast), and its rows are fetched in bulk.
+# combination of them and compiled once (core.db.prepared), and its rows are fetched in bulk.
 
 # The containers with a nic on :net, their own or inherited from a profile and not replaced by a
 # same-named device (``expand``'s rules). The profile half returns container ids without joining
@@ -137,9 +139,12 @@ _USING_NETWORK_IDS = """
                             WHERE cp2.container_id = cp.container_id
                               AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
 """
-_USING_NETWORK_SQL = text(
-    f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
-).bindparams(bindparam("nic", NIC))
+_USING_NETWORK_SQL = Prepared(
+    text(
+        f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
+    ).bindparams(bindparam("nic", NIC)),
+    None,
+)
 
 # What selects containers: each filter or page bound given adds its condition.
 _CONDITIONS = {
@@ -166,7 +171,7 @@ _IMAGES = """
 """
 _CONFIG = """
     SELECT cc.container_id, cc.key, cc.value FROM containers_config cc
-    {owned cc} ORDER BY cc.container_id, cc.key
+     WHERE cc.value IS NOT NULL {and_owned cc} ORDER BY cc.container_id, cc.key
 """
 _DEVICES = """
     SELECT d.container_id, d.name, d.type, dc.key, dc.value
@@ -203,12 +208,12 @@ _NETWORKS = """
        {and_where}
 """
 
-_statements: dict[tuple[str, tuple[str, ...], bool], TextClause] = {}
+_statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
 
 
-def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) -> TextClause:
+def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) -> Prepared:
     """``template`` for the containers ``conditions`` select (keys of _CONDITIONS), built once
-    per combination and kept, so that core.db.fast compiles it once."""
+    per combination and kept, so that it is compiled once (core.db.prepared)."""
     key = (template, conditions, limit)
     statement = _statements.get(key)
     if statement is None:
@@ -227,8 +232,12 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
         statement = text(sql)
         if ":nic" in sql:
             statement = statement.bindparams(bindparam("nic", NIC))
-        _statements[key] = statement
+        statement = _statements[key] = Prepared(statement, None)
     return statement
+
+
+# The parts of the rows of the child tables (_CONFIG, _PROFILES) that ``_whole`` groups.
+_CID, _NAME, _KEY_VALUE = itemgetter(0), itemgetter(1), itemgetter(1, 2)
 
 
 def _in_words(row: tuple) -> tuple[str, str, str, str, bool]:
@@ -274,9 +283,9 @@ class ContainerRepo(NamedRepo):
         without loading config and devices: one query, and one for the profiles."""
         with self._store.reading() as conn:
             conditions, params = self._selection(conn, network, profile, image)
-            rows = fast.rows(conn, _statement(_ROWS, conditions), params)
+            rows = _statement(_ROWS, conditions).rows(conn, params)
             # the image apart, through its partial index: cheaper than a join for each row
-            images = dict(fast.rows(conn, _statement(_IMAGES, conditions), params))
+            images = dict(_statement(_IMAGES, conditions).rows(conn, params))
             profiles = self._profiles(conn, conditions, params)
         return [
             ContainerSummary(*_in_words(row), profiles.get(row[0], []), images.get(row[0]))
@@ -329,7 +338,7 @@ class ContainerRepo(NamedRepo):
             conditions += tuple(bounds)
             params |= bounds
             found: dict[str, list[str]] = {}
-            for name, value in fast.rows(conn, _statement(_NETWORKS, conditions), params):
+            for name, value in _statement(_NETWORKS, conditions).rows(conn, params):
                 if not value:  # an empty network key names none
                     continue
                 nets = found.get(name)
@@ -373,23 +382,20 @@ class ContainerRepo(NamedRepo):
         name; the first ``limit`` of them when given."""
         if limit is not None:
             params = params | {"limit": limit}
-        rows = fast.rows(conn, _statement(_ROWS, conditions, limit is not None), params)
+        rows = _statement(_ROWS, conditions, limit is not None).rows(conn, params)
         if not rows:
             return []
         if limit is not None:  # the children of this page: up to its last name
             conditions += ("through",)
             params = params | {"through": rows[-1][1]}
-        configs: dict[int, dict[str, str]] = {}
-        for cid, key, value in fast.rows(conn, _statement(_CONFIG, conditions), params):
-            if value is not None:
-                config = configs.get(cid)
-                if config is None:
-                    config = configs[cid] = {}
-                config[key] = value
+        # Each child table's rows come grouped by container: a dict or list per group, built
+        # in C (groupby, itemgetter), not a Python step per row; 153,000 config rows at 20,000.
+        configs = {
+            cid: dict(map(_KEY_VALUE, group))
+            for cid, group in groupby(_statement(_CONFIG, conditions).rows(conn, params), _CID)
+        }
         devices: dict[int, Devices] = {}
-        for cid, name, dtype, key, value in fast.rows(
-            conn, _statement(_DEVICES, conditions), params
-        ):
+        for cid, name, dtype, key, value in _statement(_DEVICES, conditions).rows(conn, params):
             owned = devices.get(cid)
             if owned is None:
                 owned = devices[cid] = {}
@@ -401,12 +407,16 @@ class ContainerRepo(NamedRepo):
         profiles = self._profiles(conn, conditions, params)
         return [
             ContainerInfo(
-                *_in_words(row),
-                profiles.get(row[0], []),
-                configs.get(row[0], {}),
-                devices.get(row[0], {}),
+                name,
+                ARCHITECTURES.get(arch) or str(arch),
+                CONTAINER_TYPES.get(ctype) or str(ctype),
+                POWER_STATES.get(state) or str(state),
+                bool(ephemeral),
+                profiles.get(cid) or [],
+                configs.get(cid) or {},
+                devices.get(cid) or {},
             )
-            for row in rows
+            for cid, name, arch, ctype, state, ephemeral in rows
         ]
 
     @staticmethod
@@ -414,14 +424,10 @@ class ContainerRepo(NamedRepo):
         conn: Connection, conditions: tuple[str, ...], params: dict[str, str]
     ) -> dict[int, list[str]]:
         """Container id -> its profiles' names in apply order."""
-        profiles: dict[int, list[str]] = {}
-        for cid, name in fast.rows(conn, _statement(_PROFILES, conditions), params):
-            applied = profiles.get(cid)
-            if applied is None:
-                profiles[cid] = [name]
-            else:
-                applied.append(name)
-        return profiles
+        return {
+            cid: list(map(_NAME, group))
+            for cid, group in groupby(_statement(_PROFILES, conditions).rows(conn, params), _CID)
+        }
 
     def expanded(self, name: str) -> ExpandedContainer:
         """Profiles in apply order, later ones overriding earlier, the container's own on top.

@@ -16,6 +16,7 @@ from core.cli import csv_text, main
 from core.store import ImageInfo
 from core.store.containers import ContainerInfo, expand
 from core.store.lxd_common import networks_of
+from core.text import json_lines
 from tests.helpers import nic
 
 KIND = kinds.by_name("containers")
@@ -185,6 +186,23 @@ def test_list_json_is_the_text_json_dumps_wrote(capsys, db, filters):
     assert main(["list", "containers", "--format", "json", "--db", db, *options(filters)]) == 0
     out = capsys.readouterr().out
     assert out == json.dumps(reference(db, filters), indent=2) + "\n"
+
+
+def test_listed_json_texts_are_listed_json_as_json_dumps_writes_it(filled):
+    """The containers kind writes each object from its parts (``listed_json_texts``): the same
+    text as its ``listed_json`` through json, with whatever a config value may hold."""
+    odd = '"quoted" \\ back\nline\ttab \x1b[31m é 😀 \u2028 </script>'
+    filled.containers.create(
+        "odd", ephemeral=True, profiles=["p2", "p1"],
+        config={"user.note": odd, "user.empty": "", "user.zeta": "z"},
+        devices={"eth0": nic("br0", name=odd), "root": {"type": "disk", "path": "/"}},
+    )  # fmt: skip
+    for page in KIND.pages(filled, size=3):
+        objects = [KIND.listed_json(item, page) for item in page.items.values()]
+        written = "".join(json_lines(KIND.listed_json_texts(page)))
+        assert written == json.dumps(objects, indent=2)
+    whole = next(KIND.pages(filled, size=100))
+    assert '"ephemeral": true' in "".join(json_lines(KIND.listed_json_texts(whole)))
 
 
 def test_list_json_of_nothing_is_an_empty_array(capsys, db):

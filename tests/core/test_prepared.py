@@ -3,12 +3,14 @@ and the same errors as SQLAlchemy's own execution, on every backend."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
-from core import StoreError
+from core import StoreError, open_store
 from core.db.prepared import Prepared, PreparedIn
 from core.models.services import TrafficMonitor
 
@@ -70,3 +72,62 @@ def test_a_statement_missing_a_value_is_refused_before_it_runs(store):
         unnamed.rows(conn)
     with store.reading() as conn:
         assert BY_CHAIN.rows(conn, ["a"]) == []
+
+
+# -- text queries, their values by name (the store's bulk reads: core/store/containers.py)
+
+NAMED = Prepared(
+    text("SELECT name FROM containers WHERE name >= :low AND type = :kind ORDER BY name")
+    .bindparams(bindparam("kind", 0)),  # a value the statement holds
+    None,
+)  # fmt: skip
+
+
+def test_a_text_query_takes_its_values_by_name_and_gives_the_drivers_tuples(store):
+    for name in ("a", "b", "c"):
+        store.containers.create(name)
+    with store.reading() as conn:
+        assert NAMED.rows(conn, {"low": "b", "unused": 1}) == [("b",), ("c",)]
+        assert NAMED.rows(conn, {"low": "a", "kind": 1}) == []  # the held value replaced
+        with pytest.raises(ValueError, match="no value for the parameter 'low'"):
+            NAMED.rows(conn, {})
+    # outside any read: on a pooled connection of its own, the same rows
+    assert store.read_rows(NAMED, {"low": "c"}) == [("c",)]
+
+
+def test_a_failing_read_is_a_store_error_naming_the_database_inside_a_read_or_not(store):
+    broken = Prepared(text("SELECT name FROM no_such_table WHERE name = :name"), None)
+    with pytest.raises(StoreError) as outside:
+        store.read_rows(broken, {"name": "a"})
+    with pytest.raises(StoreError) as inside, store.reading():
+        store.read_rows(broken, {"name": "a"})
+    for error in (outside, inside):
+        assert store.location.display in str(error.value)
+        assert "SELECT" not in str(error.value)  # the driver's message, not the SQL
+    assert store.read_rows(NAMED, {"low": ""}) == []  # the store goes on
+
+
+@pytest.mark.postgresql
+def test_a_pooled_connection_the_server_dropped_is_replaced(pg_url):
+    """At most one read fails (a StoreError, never the driver's exception), and the next runs on
+    a new connection: the pool checks a connection as it lends it, and one lost under a read is
+    invalidated (Prepared.driver_rows)."""
+    backend_pid = Prepared(text("SELECT pg_backend_pid() WHERE :x = 1"), None)
+    with open_store(pg_url) as store:
+        ((backend,),) = store.read_rows(backend_pid, {"x": 1})
+        with open_store(pg_url) as admin, admin.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with contextlib.suppress(StoreError):
+            store.read_rows(backend_pid, {"x": 1})
+        ((again,),) = store.read_rows(backend_pid, {"x": 1})
+        assert again != backend
+        # lost under the read itself: the driver's error as SQLAlchemy's, the connection
+        # invalidated so that its pool does not lend it again
+        pooled = store.engine.raw_connection()
+        ((lent,),) = backend_pid.driver_rows(pooled, store.engine.dialect, {"x": 1})
+        with open_store(pg_url) as admin, admin.transaction() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lent})
+        with pytest.raises(DBAPIError) as lost:
+            backend_pid.driver_rows(pooled, store.engine.dialect, {"x": 1})
+        assert lost.value.connection_invalidated and not pooled.is_valid
+        pooled.close()
