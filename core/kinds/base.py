@@ -274,6 +274,13 @@ class Kind(Generic[Item]):
         reads one whole."""
         return self.read(store, **filters)
 
+    def read_first(self, store: Store, count: int) -> tuple[Listing[Item], int] | None:
+        """A large kind's first screen, read before the whole of ``read_columns``: what the
+        columns show (as ``read_columns`` does) of the first ``count`` resources by name as
+        a table sorts them (casefolded), and how many there are in all, from one snapshot.
+        None: the kind reads whole as fast (a small kind)."""
+        return None
+
     def pages(
         self, store: Store, *, size: int = PAGE_SIZE, **filters: Any
     ) -> Iterator[Listing[Item]]:

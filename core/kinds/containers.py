@@ -117,6 +117,25 @@ class ContainersKind(Kind["ContainerInfo"]):
             items = store.containers.summaries(**self._store_filters(filters))
             return Listing({c.name: c for c in items}, self._context(store, filters))
 
+    def read_first(self, store: Store, count: int) -> tuple[Containers, int] | None:
+        with store.reading():
+            names, total = store.containers.first_names(count)
+            context = self._context(store, {}, networks=False)
+            if not names:
+                return Listing({}, context), total
+            # The names between the first and the last of them in the store's order: those
+            # alone when every name is in lower case, as a hostname mostly is.
+            bounds = {"since": min(names), "through": max(names)}
+            items = {c.name: c for c in store.containers.summaries(**bounds)}
+            networks = store.containers.networks(**bounds)
+        if not items.keys() >= set(names):  # a collation that is not the code points' order
+            return None
+        listing = Listing(
+            {name: items[name] for name in sorted(names)},  # the store's order, as read_columns
+            replace(context, networks={n: networks[n] for n in names if n in networks}),
+        )
+        return listing, total
+
     def pages(self, store: Store, *, size: int = PAGE_SIZE, **filters: Any) -> Iterator[Containers]:
         with store.reading():  # every page from one snapshot
             context = self._context(store, filters, networks=False)

@@ -157,7 +157,12 @@ _CONDITIONS = {
     f" WHERE cc.key = '{BASE_IMAGE_KEY}' AND cc.value = :image)",
     "after": "c.name > :after",  # keyset pagination: a page starts after the last name seen
     "through": "c.name <= :through",  # ... and its children stop at the page's last name
+    "since": "c.name >= :since",  # the names from :since through :through (a first screen)
 }
+_COUNT = "SELECT count(*) FROM containers c {where}"
+# The first :first names as a table sorts them: casefolded, which lower() is for the ASCII of
+# a hostname (validate.hostname), ties in the store's order.
+_FIRST_NAMES = "SELECT c.name FROM containers c ORDER BY lower(c.name), c.name LIMIT :first"
 
 # {where}/{and_where}: the conditions on c; {owned X}: the same selection for the container_id of
 # a child table aliased X.
@@ -277,12 +282,22 @@ class ContainerRepo(NamedRepo):
             return self._whole(conn, conditions, params)
 
     def summaries(
-        self, *, network: str | None = None, profile: str | None = None, image: str | None = None
+        self,
+        *,
+        network: str | None = None,
+        profile: str | None = None,
+        image: str | None = None,
+        since: str | None = None,
+        through: str | None = None,
     ) -> list[ContainerSummary]:
         """What a listing shows of every container (or those the filters select), by name,
-        without loading config and devices: one query, and one for the profiles."""
+        without loading config and devices: one query, and one for the profiles. ``since``,
+        ``through``: only the names from, through (a console's first screen of thousands)."""
+        bounds = {k: v for k, v in (("since", since), ("through", through)) if v is not None}
         with self._store.reading() as conn:
             conditions, params = self._selection(conn, network, profile, image)
+            conditions += tuple(bounds)
+            params |= bounds
             rows = _statement(_ROWS, conditions).rows(conn, params)
             # the image apart, through its partial index: cheaper than a join for each row
             images = dict(_statement(_IMAGES, conditions).rows(conn, params))
@@ -327,12 +342,16 @@ class ContainerRepo(NamedRepo):
         image: str | None = None,
         after: str | None = None,
         through: str | None = None,
+        since: str | None = None,
     ) -> dict[str, list[str]]:
         """Container name -> the networks its nics use, its own and its profiles' (as
         ``expand`` gives them), for every container the filters select within the names
-        (``after``, ``through``] (a page of ``pages``); answered in SQL. A container without
-        a nic on a network is left out."""
-        bounds = {k: v for k, v in (("after", after), ("through", through)) if v is not None}
+        (``after``, ``through``] (a page of ``pages``), or [``since``, ``through``]; answered
+        in SQL. A container without a nic on a network is left out."""
+        bounds = {
+            k: v for k, v in (("after", after), ("through", through), ("since", since))
+            if v is not None
+        }  # fmt: skip
         with self._store.reading() as conn:
             conditions, params = self._selection(conn, network, profile, image)
             conditions += tuple(bounds)
@@ -350,6 +369,13 @@ class ContainerRepo(NamedRepo):
             if len(nets) > 1:
                 nets.sort()
         return found
+
+    def first_names(self, count: int) -> tuple[list[str], int]:
+        """The first ``count`` names as a table sorts them (casefolded), and how many
+        containers there are: a console's first screen, without reading every name."""
+        with self._store.reading() as conn:
+            names = [row[0] for row in _statement(_FIRST_NAMES, ()).rows(conn, {"first": count})]
+            return names, _statement(_COUNT, ()).rows(conn, {})[0][0]
 
     def _selection(
         self, conn: Connection, network: str | None, profile: str | None, image: str | None

@@ -13,6 +13,7 @@ import pytest
 
 from core import ValidationError, kinds, open_store
 from core.cli import csv_text, main
+from core.kinds.base import Listing
 from core.store import ImageInfo
 from core.store.containers import ContainerInfo, expand
 from core.store.lxd_common import networks_of
@@ -107,6 +108,29 @@ def test_read_gives_the_networks_expand_gives(filled):
     networks = [row[4] for row in cells(listing)]
     expected = expected_networks(filled)
     assert networks == [expected.get(name, []) for name in listing.items]
+
+
+@pytest.mark.parametrize("count", [1, 3, 8, 19, 100])
+def test_read_first_gives_the_first_names_as_a_table_sorts_them(filled, count):
+    """A console's first screen: the first names casefolded (upper case among lower case),
+    their columns as ``read_columns`` shows them, and how many there are in all."""
+    for name in ("B2", "Ab", "H05x"):
+        filled.containers.create(name, profiles=["p1"])
+    read = KIND.read_first(filled, count)
+    assert read is not None
+    first, total = read
+    whole = KIND.read_columns(filled)
+    assert total == len(whole.items) == 22
+    wanted = sorted(whole.items, key=str.casefold)[:count]
+    assert list(first.items) == sorted(wanted)  # in the store's order, as read_columns gives
+    assert cells(first) == cells(
+        Listing({k: whole.items[k] for k in sorted(wanted)}, whole.context)
+    )
+
+
+def test_read_first_of_no_containers(store):
+    first, total = KIND.read_first(store, 10)
+    assert first.items == {} and total == 0
 
 
 @pytest.mark.parametrize("size", [1, 2, 5, 19, 100])

@@ -6,6 +6,7 @@ config can only come from reading the resource whole."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from core.kinds.base import Listing
 from core.kinds.containers import ContainersKind
 from tui.app import SECTIONS, Section, _resources
 from tui.screens.kind_rows import KindRows
+from tui.screens.resource import FIRST_MARGIN
 
 from .pilot import (
     app_on,
@@ -32,6 +34,7 @@ from .pilot import (
     section,
     settle,
     shown,
+    until,
 )
 
 
@@ -208,3 +211,42 @@ def test_the_table_builds_lines_for_the_rows_it_draws_only(
         assert table.row_count == 100 and len(set(drawn)) <= on_screen
 
     drive(app, scenario)
+
+
+def test_the_first_screen_of_rows_is_shown_before_the_whole_read(
+    store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first rows by name (a screenful and a margin) come at once, with how many there are
+    in all; the whole snapshot, read meanwhile, replaces them and keeps the cursor."""
+    for n in range(300):
+        store.containers.create(f"extra-{n:03}", profiles=["default"])
+    names = sorted(store.containers.names(), key=str.casefold)
+    gate = threading.Event()
+    read_columns = kind.read_columns
+
+    def gated(store: Store, **filters: Any) -> Listing[Any]:
+        gate.wait(10)
+        return read_columns(store, **filters)
+
+    monkeypatch.setattr(kind, "read_columns", gated)
+    app = app_on(store, "containers")
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.resources("containers").table.row_count > 0)
+            found = app.resources("containers")
+            first = 36 + FIRST_MARGIN
+            assert shown(app) == names[:first] and found.loads == 0
+            status = str(found.query_one("#status").render())
+            assert status.startswith("Containers 302 · sort Name ▲ · reading…"), status
+            found.table.move_cursor(5)
+            found.action_edit()  # not on rows of a read still under way
+            await pilot.pause()
+            assert notes(app)[-1].startswith("Still reading the store")
+            gate.set()
+            await settle(pilot)
+            assert shown(app) == names and found.loads == 1
+            assert found.table.current_key == names[5]
+            assert "reading" not in str(found.query_one("#status").render())
+
+    asyncio.run(main())

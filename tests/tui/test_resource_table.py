@@ -540,6 +540,27 @@ def test_a_sections_rows_draw_sort_and_measure_as_their_cells_would(
             assert rows.order(column, reverse) == expected, (column, reverse)
 
 
+def test_a_filter_typed_and_erased_matches_as_a_search_of_every_row_would(
+    demo_store: Store,
+) -> None:
+    """``matching`` looks among the matches of a shorter text it was asked for (typing), or
+    gives those of a text asked for already (erasing): the same rows, in the same order, as
+    a search of every row; and of another order (a sort), that order's."""
+    kind = kinds.by_name("containers")
+    rows = KindRows(kind, kind.read_columns(demo_store))
+
+    def every_row(text: str, keys: list[str]) -> list[str]:
+        return [key for key in keys if text.casefold() in rows.search[key]]
+
+    by_name = rows.order(0, False)
+    texts = ["d", "DB", "db-", "db-0", "db-01", "db-0", "b-0", "db-0", "x", "", "RUN", "run"]
+    for text in texts + ["ing\nu", "db-01", "d"]:
+        assert rows.matching(text, by_name) == every_row(text, by_name), text
+    reversed_keys = rows.order(0, True)
+    for text in ("db-0", "db-01", "d"):
+        assert rows.matching(text, reversed_keys) == every_row(text, reversed_keys), text
+
+
 def test_a_rows_texts_are_escaped_and_wide_characters_take_two_cells(store: Store) -> None:
     store.profiles.create("wide", description="日本語の説明")  # 12 cells, 6 characters
     store.profiles.create("ctl", description="a\x1b[31mred\nb")

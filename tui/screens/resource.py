@@ -69,6 +69,8 @@ from .kind_rows import KindRows
 WHOLE_KEPT = 64  # a large kind's resources read whole, kept until the next snapshot
 WHOLE_AROUND = 1  # rows above and below the cursor read whole with it
 FRAME_WAIT = 1.0  # seconds a read waits at most for the frame that shows its rows
+FIRST_MARGIN = 50  # a large kind's first rows: a screen of them, and these below it
+FIRST_WAIT = 0.15  # seconds the main thread waits at most for them (a few ms at 20,000)
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,9 @@ class ResourceSection(Widget):
         self._edit_after_load: str | None = None  # e pressed on rows older than the store
         self._editing = False  # an $EDITOR session is under way
         self.loads = 0  # snapshots applied (tests and the status line use it)
+        # A large kind's first rows on screen, the whole read still under way: how many
+        # resources there are in all (None: the rows shown are the whole snapshot's).
+        self._first_of: int | None = None
         # Kept, not queried: a timer may fire as the app closes, its children gone.
         self._table = ResourceTable(table_columns(kind), id="table")
 
@@ -312,12 +317,57 @@ class ResourceSection(Widget):
             self._again = if_changed and self._again is not False
             return
         self._loading, self._again = True, None
-        self._read(if_changed, self.all_rows, self.table.sort_index)
+        first = self._first_size()
+        shown = first > 0 and self._show_first(first)
+        self._read(if_changed, self.all_rows, self.table.sort_index, after_a_frame=shown)
+
+    def _first_size(self) -> int:
+        """How many rows to show at once, before the whole snapshot is read (0: none): a
+        large kind's first read, its rows sorted by name and not filtered: a screenful and a
+        margin. At 20,000 containers the whole read takes half a second and more; the first
+        screen's rows, a few milliseconds, so they are in the section's first frame."""
+        sort = self.table.sort_index
+        if self.data is not None or not self.kind.large or self.filter_text:
+            return 0
+        if sort != (0, False):  # by name, A to Z: what the section shows first
+            return 0
+        return self.app.size.height + FIRST_MARGIN
+
+    def _show_first(self, size: int) -> bool:
+        """A large kind's first ``size`` rows by name, read in a thread that the main thread
+        waits for (FIRST_WAIT at most: a slow store never holds the screen longer), so that
+        they are in the section's first frame (a worker would start after it, and after the
+        footer's and the focus's work on showing a section); shown with the number there are
+        in all until the whole snapshot replaces them (``_apply``). Whether they are shown."""
+        found: list[tuple[Listing[Any], int] | None] = []
+
+        def read() -> None:
+            with contextlib.suppress(Exception):  # the whole read that follows says what is wrong
+                found.append(self.kind.read_first(self.store, size))
+
+        reader = threading.Thread(target=read, name="first rows", daemon=True)
+        reader.start()
+        reader.join(FIRST_WAIT)  # too slow: it ends on its own, the whole read shows the rows
+        if not found or found[0] is None:
+            return False
+        data, total = found[0]
+        self.data, self._first_of = data, total
+        self.all_rows = self.rows(data, None, self.table.sort_index)
+        self.show_rows()
+        return True
 
     @work(thread=True, group="load", description="read the store")
-    def _read(self, if_changed: bool, before: KindRows, sort: tuple[int, bool] | None) -> None:
+    def _read(
+        self,
+        if_changed: bool,
+        before: KindRows,
+        sort: tuple[int, bool] | None,
+        after_a_frame: bool = False,
+    ) -> None:
         worker = get_current_worker()
         paused = False
+        if after_a_frame:  # the first rows' frame drawn before this read takes the GIL too
+            self._wait_for_a_frame()
         try:
             # Taken before the read: a commit in between only costs one more read next time.
             version = self.revision()
@@ -358,6 +408,7 @@ class ResourceSection(Widget):
     def _apply(self, worker: Worker[None], read: tuple[Listing[Any], KindRows, object]) -> None:
         try:
             self.data, self.all_rows, self.version = read
+            self._first_of = None
             self._wholes = {}  # read from the store as it was: read again
             self.loads += 1
             self.show_rows()
@@ -418,8 +469,12 @@ class ResourceSection(Widget):
     def update_status(self) -> None:
         table = self.table
         total, shown = len(self.all_rows), table.row_count
+        if self._first_of is not None:  # the first rows of a read still under way
+            total = self._first_of
         count = f"{shown}/{total}" if self.filter_text else f"{total}"
         parts = [f"{self.kind.title} {count}", f"sort {table.sort_label}"]
+        if self._first_of is not None:
+            parts.append("reading…")
         if self.read_only:
             parts.append("read-only")
         status = self.query_one("#status", Static)
@@ -564,6 +619,9 @@ class ResourceSection(Widget):
         self.screen.set_focus(self.filter_input)
 
     def on_mount(self) -> None:
+        # As wide as the screen, most likely: the class set now, not on the first Resize, when
+        # it would restyle and lay out the section again as it is first shown.
+        self.set_class(self.app.size.width >= self.WIDE, "-wide")
         # Watched, not through Input.Changed: the rows change with the key's own frame instead
         # of a frame later (Textual draws at most 60 frames a second).
         self.watch(self.filter_input, "value", self._filter_changed, init=False)
@@ -620,9 +678,10 @@ class ResourceSection(Widget):
     # -- writes
 
     def _ready(self) -> bool:
-        if self.data is None:
+        ready = self.data is not None and self._first_of is None
+        if not ready:
             self.app.notify("Still reading the store: try again in a moment.", severity="warning")
-        return self.data is not None
+        return ready
 
     def _selected(self) -> str | None:
         if not self._ready():
