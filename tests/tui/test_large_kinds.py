@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from core import Store
+from core import Store, StoreError
 from core.kinds.base import Listing
 from core.kinds.containers import ContainersKind
 from tui.app import SECTIONS, Section, _resources
@@ -248,5 +248,44 @@ def test_the_first_screen_of_rows_is_shown_before_the_whole_read(
             assert shown(app) == names and found.loads == 1
             assert found.table.current_key == names[5]
             assert "reading" not in str(found.query_one("#status").render())
+
+    asyncio.run(main())
+
+
+def test_when_the_whole_read_fails_the_first_rows_say_so_and_r_reads_again(
+    store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(300):
+        store.containers.create(f"extra-{n:03}", profiles=["default"])
+    names = sorted(store.containers.names(), key=str.casefold)
+    gate = threading.Event()
+    read_columns = kind.read_columns
+
+    def failing(store: Store, **filters: Any) -> Listing[Any]:
+        gate.wait(10)
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr(kind, "read_columns", failing)
+    app = app_on(store, "containers")
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.resources("containers").table.row_count > 0)
+            found = app.resources("containers")
+            gate.set()
+            await until(pilot, lambda: any("database is locked" in n for n in notes(app)))
+            await settle(pilot)
+            status = str(found.query_one("#status").render())
+            assert status.startswith("Containers 302 · sort Name ▲ · first rows only"), status
+            assert shown(app) == names[: 36 + FIRST_MARGIN]
+            found.action_edit()
+            await pilot.pause()
+            assert notes(app)[-1].startswith("Only the first rows could be read")
+            monkeypatch.setattr(kind, "read_columns", read_columns)
+            await pilot.press("r")
+            await until(pilot, lambda: found.loads == 1)
+            await settle(pilot)
+            assert shown(app) == names
+            assert "first rows" not in str(found.query_one("#status").render())
 
     asyncio.run(main())

@@ -422,6 +422,8 @@ class ResourceSection(Widget):
         self.version = None  # read again next time, whatever revision() says
         self.app.notify(message, title="Cannot load", severity="error", markup=False)
         self._loaded()
+        if self._first_of is not None:  # a large kind's first rows stay, said to be only those
+            self.update_status()
 
     def _loaded(self) -> None:
         """A read finished: read again if asked meanwhile, else schedule the next refresh (and
@@ -473,8 +475,8 @@ class ResourceSection(Widget):
             total = self._first_of
         count = f"{shown}/{total}" if self.filter_text else f"{total}"
         parts = [f"{self.kind.title} {count}", f"sort {table.sort_label}"]
-        if self._first_of is not None:
-            parts.append("reading…")
+        if self._first_of is not None:  # the whole read under way, or failed (it said why)
+            parts.append("reading…" if self._loading else "first rows only: r reads again")
         if self.read_only:
             parts.append("read-only")
         status = self.query_one("#status", Static)
@@ -679,7 +681,12 @@ class ResourceSection(Widget):
 
     def _ready(self) -> bool:
         ready = self.data is not None and self._first_of is None
-        if not ready:
+        if not ready and self._first_of is not None and not self._loading:
+            self.app.notify(
+                "Only the first rows could be read: press r to read the store again.",
+                severity="warning",
+            )
+        elif not ready:
             self.app.notify("Still reading the store: try again in a moment.", severity="warning")
         return ready
 
