@@ -433,8 +433,27 @@ class ResourceTable(ScrollView, can_focus=True):
             width = sum(w + 2 * PADDING for w in self._drawn if w is not None)
             size = Size(width, len(self._order) + 1)
             if size != self.virtual_size:
-                self.virtual_size = size
+                self._set_virtual_size(size)
         return self._drawn
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the virtual size (the rows and the columns' width), without a layout pass of the
+        screen when the table's region does not depend on it: a filter keystroke changes the
+        number of rows, and ``virtual_size`` (a reactive with ``layout=True``) would arrange
+        every widget of the screen again for it. The table's height is its container's (1fr),
+        its width too; only its scrollbars follow the virtual size, which ``_scroll_update``
+        sets (a scrollbar shown or hidden changes the layout: ``show_*_scrollbar`` are layout
+        reactives, so that still lays the screen out). An auto size, the table's or an
+        ancestor's (a section with no rows, the hint under the table; a dashboard panel as
+        high as its rows), or a table not laid out yet takes the ordinary path."""
+        if not self.container_size or any(
+            node.styles.auto_dimensions for node in self.ancestors_with_self
+        ):
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _put_cursor(self, selected: str | None, line: int) -> None:
         row = self.position(selected) if selected is not None else None
