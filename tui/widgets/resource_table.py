@@ -317,6 +317,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._lines: dict[tuple[str, int], tuple[object, Strip]] = {}
         self._styles: tuple[Style, Style, Style, Style] | None = None  # of the last frame
         self._cached_widths: list[int | None] = []  # the column widths the drawn rows have
+        self._frame: tuple[int, int, int] | None = None  # while drawing: width, scroll x and y
 
     # -- reading
 
@@ -594,19 +595,29 @@ class ResourceTable(ScrollView, can_focus=True):
             self._styles, self._cached_widths = styles, list(drawn)
         elif len(self._lines) > LINE_CACHE:
             self._lines.clear()
-        return super().render_lines(crop)
+        # What every line of this frame shares, once (render_line is called per line, and the
+        # content region is computed anew on each access).
+        self._frame = (self.scrollable_content_region.width, round(self.scroll_x),
+                       round(self.scroll_y))  # fmt: skip
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None or self._layout() != self._cached_widths:
-            self.render_lines(Region(0, 0, 0, 0))  # called on its own, not through render_lines
+        frame = self._frame
+        if frame is None:  # called on its own, not through render_lines
+            if self._styles is None or self._layout() != self._cached_widths:
+                self.render_lines(Region(0, 0, 0, 0))
+            frame = (self.scrollable_content_region.width, round(self.scroll_x),
+                     round(self.scroll_y))  # fmt: skip
+        width, scroll_x, scroll_y = frame
         assert self._styles is not None
         base, even, cursor, header = self._styles
-        width = self.scrollable_content_region.width
-        scroll_x = round(self.scroll_x)
         if y == 0:
             texts = [(self._label(spec).plain, spec.numeric, NO_STYLE) for spec in self.specs]
             return self._in_view(self._line(texts, header), header, scroll_x, width)
-        row = round(self.scroll_y) + y - 1
+        row = scroll_y + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
         look = 2 if self.show_cursor and row == self.cursor_row else row % 2  # cursor, even, odd
@@ -627,10 +638,11 @@ class ResourceTable(ScrollView, can_focus=True):
         return self._in_view(line, style, scroll_x, width)
 
     def _line(self, cells: list[tuple[str, bool, Style]], style: Style) -> Strip:
-        """One row: every column drawn, fitted to its width (``fitted``) and padded."""
+        """One row: every column drawn, fitted to its width (``fitted``) and padded; the widths
+        are those of the frame (``render_lines`` checked them against ``_layout()``)."""
         pad = " " * PADDING
         segments = []
-        for (text, right, cell_style), column_width in zip(cells, self._layout(), strict=True):
+        for (text, right, cell_style), column_width in zip(cells, self._cached_widths, strict=True):
             if column_width is not None:
                 shown = fitted(text, column_width, right)
                 segments.append(Segment(pad + shown + pad, style + cell_style))
