@@ -61,6 +61,7 @@ from ..looks import Look, look_of
 from ..looks.base import message_content
 from ..widgets.confirm import ConfirmModal
 from ..widgets.detail_pane import Detail, DetailPane
+from ..widgets.filter_input import FilterInput
 from ..widgets.form import FormModal, error_text
 from ..widgets.resource_table import Column, ResourceTable
 from ..widgets.safe import safe
@@ -215,7 +216,7 @@ class ResourceSection(Widget):
     def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
             yield Label("Filter /")
-            yield Input(
+            yield FilterInput(
                 placeholder="type to filter", id="filter", compact=True, select_on_focus=False
             )
             yield Static("", id="status")

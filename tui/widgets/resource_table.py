@@ -317,6 +317,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._lines: dict[tuple[str, int], tuple[object, Strip]] = {}
         self._styles: tuple[Style, Style, Style, Style] | None = None  # of the last frame
         self._cached_widths: list[int | None] = []  # the column widths the drawn rows have
+        self._frame: tuple[int, int, int] | None = None  # while drawing: width, scroll x and y
 
     # -- reading
 
@@ -433,8 +434,27 @@ class ResourceTable(ScrollView, can_focus=True):
             width = sum(w + 2 * PADDING for w in self._drawn if w is not None)
             size = Size(width, len(self._order) + 1)
             if size != self.virtual_size:
-                self.virtual_size = size
+                self._set_virtual_size(size)
         return self._drawn
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the virtual size (the rows and the columns' width), without a layout pass of the
+        screen when the table's region does not depend on it: a filter keystroke changes the
+        number of rows, and ``virtual_size`` (a reactive with ``layout=True``) would arrange
+        every widget of the screen again for it. The table's height is its container's (1fr),
+        its width too; only its scrollbars follow the virtual size, which ``_scroll_update``
+        sets (a scrollbar shown or hidden changes the layout: ``show_*_scrollbar`` are layout
+        reactives, so that still lays the screen out). An auto size, the table's or an
+        ancestor's (a section with no rows, the hint under the table; a dashboard panel as
+        high as its rows), or a table not laid out yet takes the ordinary path."""
+        if not self.container_size or any(
+            node.styles.auto_dimensions for node in self.ancestors_with_self
+        ):
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _put_cursor(self, selected: str | None, line: int) -> None:
         row = self.position(selected) if selected is not None else None
@@ -575,19 +595,29 @@ class ResourceTable(ScrollView, can_focus=True):
             self._styles, self._cached_widths = styles, list(drawn)
         elif len(self._lines) > LINE_CACHE:
             self._lines.clear()
-        return super().render_lines(crop)
+        # What every line of this frame shares, once (render_line is called per line, and the
+        # content region is computed anew on each access).
+        self._frame = (self.scrollable_content_region.width, round(self.scroll_x),
+                       round(self.scroll_y))  # fmt: skip
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None or self._layout() != self._cached_widths:
-            self.render_lines(Region(0, 0, 0, 0))  # called on its own, not through render_lines
+        frame = self._frame
+        if frame is None:  # called on its own, not through render_lines
+            if self._styles is None or self._layout() != self._cached_widths:
+                self.render_lines(Region(0, 0, 0, 0))
+            frame = (self.scrollable_content_region.width, round(self.scroll_x),
+                     round(self.scroll_y))  # fmt: skip
+        width, scroll_x, scroll_y = frame
         assert self._styles is not None
         base, even, cursor, header = self._styles
-        width = self.scrollable_content_region.width
-        scroll_x = round(self.scroll_x)
         if y == 0:
             texts = [(self._label(spec).plain, spec.numeric, NO_STYLE) for spec in self.specs]
             return self._in_view(self._line(texts, header), header, scroll_x, width)
-        row = round(self.scroll_y) + y - 1
+        row = scroll_y + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
         look = 2 if self.show_cursor and row == self.cursor_row else row % 2  # cursor, even, odd
@@ -608,10 +638,11 @@ class ResourceTable(ScrollView, can_focus=True):
         return self._in_view(line, style, scroll_x, width)
 
     def _line(self, cells: list[tuple[str, bool, Style]], style: Style) -> Strip:
-        """One row: every column drawn, fitted to its width (``fitted``) and padded."""
+        """One row: every column drawn, fitted to its width (``fitted``) and padded; the widths
+        are those of the frame (``render_lines`` checked them against ``_layout()``)."""
         pad = " " * PADDING
         segments = []
-        for (text, right, cell_style), column_width in zip(cells, self._layout(), strict=True):
+        for (text, right, cell_style), column_width in zip(cells, self._cached_widths, strict=True):
             if column_width is not None:
                 shown = fitted(text, column_width, right)
                 segments.append(Segment(pad + shown + pad, style + cell_style))
