@@ -121,6 +121,19 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
 # containers, so that the planner keeps starting from the (key, value) index whatever statistics
 # ANALYZE gathered; names are looked up once at the end. Covering indexes (migration 0002) keep
 # every probe inside an index.
+#
+# Its cost is the probes, one index seek each, not the shape of the SQL (issue 12; SQLite VM
+# steps on the 2,000 containers of tests/perf/test_using_network.py, 1,302 on br0): own nics
+# 7,273; inherited nics 6,348 to find 1,574 candidates, +15,700 for the same-named local device
+# check and +23,000 for the later profile's (10 and 15 steps a candidate); ids to names and the
+# sort 16,000; 61,098 in all. Rewrites measured and slower, answers identical: the winner per
+# (container, device name) by GROUP BY/max() over profile and local rows (161,855 steps, the
+# sorter costs more than the probes it saves, even with an index on the device name); the two
+# checks as LEFT JOIN ... IS NULL (64,706; the later-profile one 117,185); row-value NOT IN
+# (21 million: SQLite falls back to a scan); leaving out candidates of containers with an own
+# nic on :net first (71,511); UNION of names instead of ids IN (82,674); scanning the name
+# index to skip the sort (63,375). An answer within issue 12's 0.5 ms needs the effective
+# networks kept in a table as devices and profiles are written, not a rewrite of this query.
 _USING_NETWORK_IDS = """
         SELECT d.container_id FROM containers_devices_config dc
           JOIN containers_devices d ON d.id = dc.container_device_id AND d.type = :nic
