@@ -213,22 +213,32 @@ def test_the_table_builds_lines_for_the_rows_it_draws_only(
     drive(app, scenario)
 
 
-def test_the_first_screen_of_rows_is_shown_before_the_whole_read(
-    store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first rows by name (a screenful and a margin) come at once, with how many there are
-    in all; the whole snapshot, read meanwhile, replaces them and keeps the cursor."""
+def gated_whole_read(
+    store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch, *, fails: bool
+) -> tuple[list[str], threading.Event]:
+    """300 more containers, and the kind's whole read held until the gate opens, then read
+    (or failing, ``fails``): the names in the table's order, and the gate."""
     for n in range(300):
         store.containers.create(f"extra-{n:03}", profiles=["default"])
-    names = sorted(store.containers.names(), key=str.casefold)
     gate = threading.Event()
     read_columns = kind.read_columns
 
     def gated(store: Store, **filters: Any) -> Listing[Any]:
         gate.wait(10)
+        if fails:
+            raise StoreError("database is locked")
         return read_columns(store, **filters)
 
     monkeypatch.setattr(kind, "read_columns", gated)
+    return sorted(store.containers.names(), key=str.casefold), gate
+
+
+def test_the_first_screen_of_rows_is_shown_before_the_whole_read(
+    store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first rows by name (a screenful and a margin) come at once, with how many there are
+    in all; the whole snapshot, read meanwhile, replaces them and keeps the cursor."""
+    names, gate = gated_whole_read(store, kind, monkeypatch, fails=False)
     app = app_on(store, "containers")
 
     async def main() -> None:
@@ -255,17 +265,8 @@ def test_the_first_screen_of_rows_is_shown_before_the_whole_read(
 def test_when_the_whole_read_fails_the_first_rows_say_so_and_r_reads_again(
     store: Store, kind: ColumnsOnly, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in range(300):
-        store.containers.create(f"extra-{n:03}", profiles=["default"])
-    names = sorted(store.containers.names(), key=str.casefold)
-    gate = threading.Event()
     read_columns = kind.read_columns
-
-    def failing(store: Store, **filters: Any) -> Listing[Any]:
-        gate.wait(10)
-        raise StoreError("database is locked")
-
-    monkeypatch.setattr(kind, "read_columns", failing)
+    names, gate = gated_whole_read(store, kind, monkeypatch, fails=True)
     app = app_on(store, "containers")
 
     async def main() -> None:
