@@ -446,16 +446,12 @@ class ContainerRepo(NamedRepo):
         profiles = self._profiles(conn, conditions, params)
         return [
             ContainerInfo(
-                name,
-                ARCHITECTURES.get(arch) or str(arch),
-                CONTAINER_TYPES.get(ctype) or str(ctype),
-                POWER_STATES.get(state) or str(state),
-                bool(ephemeral),
-                profiles.get(cid) or [],
-                configs.get(cid) or {},
-                devices.get(cid) or {},
+                *_in_words(row),
+                profiles.get(row[0]) or [],
+                configs.get(row[0]) or {},
+                devices.get(row[0]) or {},
             )
-            for cid, name, arch, ctype, state, ephemeral in rows
+            for row in rows
         ]
 
     @staticmethod
