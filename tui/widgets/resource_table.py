@@ -597,20 +597,22 @@ class ResourceTable(ScrollView, can_focus=True):
             self._lines.clear()
         # What every line of this frame shares, once (render_line is called per line, and the
         # content region is computed anew on each access).
-        self._frame = (self.scrollable_content_region.width, round(self.scroll_x),
-                       round(self.scroll_y))  # fmt: skip
+        self._frame = self._frame_now()
         try:
             return super().render_lines(crop)
         finally:
             self._frame = None
+
+    def _frame_now(self) -> tuple[int, int, int]:
+        """The width the lines are drawn in, and the scroll offsets x and y, as they are now."""
+        return self.scrollable_content_region.width, round(self.scroll_x), round(self.scroll_y)
 
     def render_line(self, y: int) -> Strip:
         frame = self._frame
         if frame is None:  # called on its own, not through render_lines
             if self._styles is None or self._layout() != self._cached_widths:
                 self.render_lines(Region(0, 0, 0, 0))
-            frame = (self.scrollable_content_region.width, round(self.scroll_x),
-                     round(self.scroll_y))  # fmt: skip
+            frame = self._frame_now()
         width, scroll_x, scroll_y = frame
         assert self._styles is not None
         base, even, cursor, header = self._styles
