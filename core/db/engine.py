@@ -170,9 +170,30 @@ def _install_sqlite_events(engine: Engine) -> None:
 
 def enable_wal(engine: Engine) -> None:
     """WAL mode (persistent in the file): readers and the writer stop blocking each other.
-    Set only once the file is known to be a nodekeeper database."""
+    Set only once the file is known to be a nodekeeper database.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked"
+    at once, without the busy timeout, while another connection reads it: several processes
+    opening a new database together (each one's open reads it) would fail. Until the busy
+    timeout has passed, it is asked again, unless another process has set WAL meanwhile."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     with engine.connect() as conn:
-        conn.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        raw = conn.connection.dbapi_connection
+        while True:
+            try:
+                if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    raw.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if (
+                    exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY
+                    or time.monotonic() > deadline
+                ):
+                    raise
+                time.sleep(0.01)
 
 
 def driver_message(exc: BaseException) -> str:
