@@ -131,6 +131,27 @@ ContainerProfile = table(
 )
 
 
+# The networks each container's nics are effectively on (``expand``'s rules: its own nics, and
+# its profiles' not replaced by a same-named device), one row per (container, network). Kept by
+# every write to devices, profile lists and profiles (core.store.lxd_common.refresh_networks),
+# so that "which containers use br0?" is one range of an index instead of the overlay worked
+# out on every call. The container's name is kept beside its id so that the range gives the
+# names already in order: looking each one up and sorting them cost more than the range itself.
+ContainerNetwork = table(
+    "containers_networks",
+    Column(
+        "container_id",
+        Integer,
+        ForeignKey("containers.id", **CASCADE),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("network", Text, primary_key=True),
+    Column("name", String(255), nullable=False),  # containers.name, kept by refresh_networks
+    Index("ix_containers_networks_network", "network", "name", "container_id"),
+)
+
+
 Image = table(
     "images",
     Column("id", Integer, primary_key=True),

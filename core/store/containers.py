@@ -20,13 +20,13 @@ from ..errors import AlreadyExists, FieldErrors, NotFound, Running, ValidationEr
 from .lxd_common import (
     ARCHITECTURES,
     DEVICE_TYPES,
-    NIC,
     ConfigOwner,
     Devices,
     T,
     architecture,
     devices_map,
     insert_named,
+    refresh_networks,
 )
 from .profiles import ProfileInfo
 from .repo import NamedRepo, chunks
@@ -117,45 +117,21 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
 # combination of them and compiled once (core.db.prepared), and its rows are fetched in bulk.
 
 # The containers with a nic on :net, their own or inherited from a profile and not replaced by a
-# same-named device (``expand``'s rules). The profile half returns container ids without joining
-# containers, so that the planner keeps starting from the (key, value) index whatever statistics
-# ANALYZE gathered; names are looked up once at the end. Covering indexes (migration 0002) keep
-# every probe inside an index.
+# same-named device (``expand``'s rules), read from containers_networks, where the store keeps
+# each container's effective networks as it writes devices and profiles (refresh_networks): one
+# range of the (network, name) index, the names in order (5,218 steps, 0.25 ms; with the names
+# looked up by id and sorted instead, 14,335 steps and 0.38 ms).
 #
-# Its cost is the probes, one index seek each, not the shape of the SQL (issue 12; SQLite VM
-# steps on the 2,000 containers of tests/perf/test_using_network.py, 1,302 on br0): own nics
-# 7,273; inherited nics 6,348 to find 1,574 candidates, +15,700 for the same-named local device
-# check and +23,000 for the later profile's (10 and 15 steps a candidate); ids to names and the
-# sort 16,000; 61,098 in all. Rewrites measured and slower, answers identical: the winner per
-# (container, device name) by GROUP BY/max() over profile and local rows (161,855 steps, the
-# sorter costs more than the probes it saves, even with an index on the device name); the two
-# checks as LEFT JOIN ... IS NULL (64,706; the later-profile one 117,185); row-value NOT IN
-# (21 million: SQLite falls back to a scan); leaving out candidates of containers with an own
-# nic on :net first (71,511); UNION of names instead of ids IN (82,674); scanning the name
-# index to skip the sort (63,375). An answer within issue 12's 0.5 ms needs the effective
-# networks kept in a table as devices and profiles are written, not a rewrite of this query.
-_USING_NETWORK_IDS = """
-        SELECT d.container_id FROM containers_devices_config dc
-          JOIN containers_devices d ON d.id = dc.container_device_id AND d.type = :nic
-         WHERE dc.key IN ('network', 'parent') AND dc.value = :net
-        UNION ALL
-        SELECT cp.container_id FROM profiles_devices_config pdc
-          JOIN profiles_devices pd ON pd.id = pdc.profile_device_id AND pd.type = :nic
-          JOIN containers_profiles cp ON cp.profile_id = pd.profile_id
-         WHERE pdc.key IN ('network', 'parent') AND pdc.value = :net
-           -- a local device of the same name replaces the inherited one
-           AND NOT EXISTS (SELECT 1 FROM containers_devices ld
-                            WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
-           -- so does a same-named device of a profile applied later
-           AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
-                             JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
-                            WHERE cp2.container_id = cp.container_id
-                              AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
-"""
+# History (issue 12; SQLite VM steps on the 2,000 containers of tests/perf/test_using_network.py,
+# 1,302 on br0): worked out from the devices and profiles on every call, the query took 61,098
+# steps (2.5 ms): own nics 7,273; inherited nics 6,348 to find 1,574 candidates, +15,700 for the
+# same-named local device check and +23,000 for the later profile's; ids to names and the sort
+# 16,000. Every rewrite measured was slower (GROUP BY/max() per device name 161,855; LEFT JOIN
+# ... IS NULL 64,706; row-value NOT IN 21 million; UNION of names 82,674; scanning the name
+# index to skip the sort 63,375): the overlay's probes were the cost, hence the table.
+_USING_NETWORK_IDS = "SELECT cn.container_id FROM containers_networks cn WHERE cn.network = :net"
 _USING_NETWORK_SQL = Prepared(
-    text(
-        f"SELECT c.name FROM containers c WHERE c.id IN ({_USING_NETWORK_IDS}) ORDER BY c.name"
-    ).bindparams(bindparam("nic", NIC)),
+    text("SELECT cn.name FROM containers_networks cn WHERE cn.network = :net ORDER BY cn.name"),
     None,
 )
 
@@ -202,28 +178,13 @@ _PROFILES = """
       JOIN profiles p ON p.id = cp.profile_id
     {owned cp} ORDER BY cp.container_id, cp.apply_order
 """
-# The networks of each container's nics as ``expand`` gives them (the Networks column): its own
-# nics, and its profiles' not replaced by a same-named device (the rules of _USING_NETWORK_IDS).
+# The networks of each container's nics as ``expand`` gives them (the Networks column), from
+# containers_networks, the same rows using_network reads.
 # {join}: for a page, CROSS JOIN, which makes SQLite start from the page's names (PostgreSQL
-# reads it as a plain join); otherwise a plain join, where SQLite starts from the nics' index.
+# reads it as a plain join); otherwise a plain join.
 _NETWORKS = """
-    SELECT c.name, dc.value
-      FROM containers c {join} containers_devices d {join} containers_devices_config dc
-     WHERE d.container_id = c.id AND d.type = :nic
-       AND dc.container_device_id = d.id AND dc.key IN ('network', 'parent') {and_where}
-    UNION ALL
-    SELECT c.name, pdc.value
-      FROM containers c {join} containers_profiles cp {join} profiles_devices pd
-           {join} profiles_devices_config pdc
-     WHERE cp.container_id = c.id AND pd.profile_id = cp.profile_id AND pd.type = :nic
-       AND pdc.profile_device_id = pd.id AND pdc.key IN ('network', 'parent')
-       AND NOT EXISTS (SELECT 1 FROM containers_devices ld
-                        WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
-       AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
-                         JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
-                        WHERE cp2.container_id = cp.container_id
-                          AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
-       {and_where}
+    SELECT c.name, cn.network FROM containers c {join} containers_networks cn
+     WHERE cn.container_id = c.id {and_where}
 """
 
 _statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
@@ -247,10 +208,7 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
             owned = f"{alias}.container_id IN (SELECT c.id FROM containers c WHERE {where})"
             sql = sql.replace(f"{{owned {alias}}}", f"WHERE {owned}" if where else "")
             sql = sql.replace(f"{{and_owned {alias}}}", f"AND {owned}" if where else "")
-        statement = text(sql)
-        if ":nic" in sql:
-            statement = statement.bindparams(bindparam("nic", NIC))
-        statement = _statements[key] = Prepared(statement, None)
+        statement = _statements[key] = Prepared(text(sql), None)
     return statement
 
 
@@ -646,6 +604,7 @@ class ContainerRepo(NamedRepo):
             if conn.scalar(select(t.c.id).where(t.c.name == new_name)) is not None:
                 raise AlreadyExists(self.kind, new_name)
             conn.execute(update(t).where(t.c.id == cid).values(name=new_name))
+            refresh_networks(conn, [cid])  # its rows there carry its name
 
     def delete(self, name: str, *, force: bool = False) -> None:
         """Delete the container; a running one only with ``force`` (Running otherwise), as
@@ -762,3 +721,4 @@ class ContainerRepo(NamedRepo):
         ]
         if rows:
             conn.execute(insert(cp), rows)
+        refresh_networks(conn, written)

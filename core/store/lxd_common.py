@@ -6,9 +6,9 @@ profiles both own (LXD's lxd/db/cluster keeps these in config.go and devices.go)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import validate
@@ -41,6 +41,7 @@ T = {
     "containers_devices": m.ContainerDevice.__table__,
     "containers_devices_config": m.ContainerDeviceConfig.__table__,
     "containers_profiles": m.ContainerProfile.__table__,
+    "containers_networks": m.ContainerNetwork.__table__,
     "profiles": m.Profile.__table__,
     "profiles_config": m.ProfileConfig.__table__,
     "profiles_devices": m.ProfileDevice.__table__,
@@ -114,6 +115,48 @@ def networks_of(devices: Devices) -> list[str]:
     """The networks (``network`` or ``parent``) the nic devices are attached to."""
     nets = {d.get(key) for d in devices.values() if d["type"] == "nic" for key in NETWORK_KEYS}
     return sorted(n for n in nets if n)
+
+
+# The networks the nics of the containers :ids are effectively on, as ``expand`` gives them: their
+# own nics' network keys, and their profiles' nics not replaced by a same-named device of their
+# own or of a profile applied later (LXD replaces a device whole by name, whatever its type).
+# UNION: a network named by two nics is one row.
+_EFFECTIVE_NETWORKS = text(
+    """
+    INSERT INTO containers_networks (container_id, name, network)
+    SELECT d.container_id, c.name, dc.value FROM containers_devices d
+      JOIN containers c ON c.id = d.container_id
+      JOIN containers_devices_config dc ON dc.container_device_id = d.id
+     WHERE d.container_id IN :ids AND d.type = :nic
+       AND dc.key IN ('network', 'parent') AND dc.value IS NOT NULL
+    UNION
+    SELECT cp.container_id, c.name, pdc.value FROM containers_profiles cp
+      JOIN containers c ON c.id = cp.container_id
+      JOIN profiles_devices pd ON pd.profile_id = cp.profile_id AND pd.type = :nic
+      JOIN profiles_devices_config pdc ON pdc.profile_device_id = pd.id
+     WHERE cp.container_id IN :ids
+       AND pdc.key IN ('network', 'parent') AND pdc.value IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM containers_devices ld
+                        WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
+       AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
+                         JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
+                        WHERE cp2.container_id = cp.container_id
+                          AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
+    """
+).bindparams(bindparam("ids", expanding=True), bindparam("nic", NIC))
+
+
+def refresh_networks(conn: Connection, container_ids: Iterable[int]) -> None:
+    """Work out again the ``containers_networks`` rows of these containers from their names,
+    devices, profiles and those profiles' devices, in the caller's transaction. The one keeper
+    of that table: every write that can change a container's nics (its devices, its profile
+    list, a profile's devices) or its name calls it for the containers concerned, after
+    writing."""
+    cn = T["containers_networks"]
+    # half the usual chunk: the statement names each id twice
+    for chunk in chunks(sorted(set(container_ids)), 450):
+        conn.execute(delete(cn).where(cn.c.container_id.in_(chunk)))
+        conn.execute(_EFFECTIVE_NETWORKS, {"ids": chunk})
 
 
 class ConfigOwner:

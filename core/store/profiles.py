@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from .. import validate
 from ..errors import AlreadyExists, InUse, NotFound, ValidationError
-from .lxd_common import NIC, ConfigOwner, Devices, T, devices_map, insert_named
+from .lxd_common import NIC, ConfigOwner, Devices, T, devices_map, insert_named, refresh_networks
 from .repo import NamedRepo
 
 
@@ -132,17 +132,26 @@ class ProfileRepo(NamedRepo):
         info = self.validated(info.name, info.description, info.config, info.devices)
         t = T["profiles"]
         with self._store.transaction() as conn:
-            pid = conn.scalar(select(t.c.id).where(t.c.name == info.name))
+            # FOR UPDATE (PostgreSQL): a container attaching this profile meanwhile (its foreign
+            # key locks the row) waits for us, then works out its networks from our devices;
+            # one that attached it first makes us wait, and then is among the users refreshed.
+            pid = conn.scalar(select(t.c.id).where(t.c.name == info.name).with_for_update())
             if pid is None:
                 pid = conn.execute(
                     insert(t).values(name=info.name, description=info.description)
                 ).inserted_primary_key[0]
                 self._children.replace(conn, pid, info.config, info.devices)
                 return "created"
-            if self.get(info.name) == info:
+            current = self.get(info.name)
+            if current == info:
                 return "unchanged"
             conn.execute(update(t).where(t.c.id == pid).values(description=info.description))
             self._children.replace(conn, pid, info.config, info.devices)
+            if current.devices != info.devices:  # the containers applying it have new nics
+                cp = T["containers_profiles"]
+                refresh_networks(
+                    conn, conn.scalars(select(cp.c.container_id).where(cp.c.profile_id == pid))
+                )
             return "updated"
 
     def set_config(self, name: str, key: str, value: object | None) -> None:

@@ -20,7 +20,7 @@ from core.models import containers as m
 LXD_TABLES = [
     m.Profile, m.ProfileConfig, m.ProfileDevice, m.ProfileDeviceConfig, m.Image,
     m.ImageProperty, m.ImageAlias, m.Container, m.ContainerConfig, m.ContainerDevice,
-    m.ContainerDeviceConfig, m.ContainerProfile,
+    m.ContainerDeviceConfig, m.ContainerProfile, m.ContainerNetwork,
 ]  # fmt: skip
 
 
