@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, selec
 from sqlalchemy.exc import IntegrityError
 
 from .. import validate
+from ..db.prepared import Prepared
 from ..errors import ABSENT, AlreadyExists, ValidationError
 from ..models import containers as m
 from .repo import chunks
@@ -117,33 +118,46 @@ def networks_of(devices: Devices) -> list[str]:
     return sorted(n for n in nets if n)
 
 
-# The networks the nics of the containers :ids are effectively on, as ``expand`` gives them: their
-# own nics' network keys, and their profiles' nics not replaced by a same-named device of their
-# own or of a profile applied later (LXD replaces a device whole by name, whatever its type).
-# UNION: a network named by two nics is one row.
-_EFFECTIVE_NETWORKS = text(
-    """
-    INSERT INTO containers_networks (container_id, name, network)
-    SELECT d.container_id, c.name, dc.value FROM containers_devices d
-      JOIN containers c ON c.id = d.container_id
-      JOIN containers_devices_config dc ON dc.container_device_id = d.id
-     WHERE d.container_id IN :ids AND d.type = :nic
-       AND dc.key IN ('network', 'parent') AND dc.value IS NOT NULL
-    UNION
-    SELECT cp.container_id, c.name, pdc.value FROM containers_profiles cp
-      JOIN containers c ON c.id = cp.container_id
-      JOIN profiles_devices pd ON pd.profile_id = cp.profile_id AND pd.type = :nic
-      JOIN profiles_devices_config pdc ON pdc.profile_device_id = pd.id
-     WHERE cp.container_id IN :ids
-       AND pdc.key IN ('network', 'parent') AND pdc.value IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM containers_devices ld
-                        WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
-       AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
-                         JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
-                        WHERE cp2.container_id = cp.container_id
-                          AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
-    """
-).bindparams(bindparam("ids", expanding=True), bindparam("nic", NIC))
+# The networks the nics of the container :cid are effectively on, as ``expand`` gives them: its
+# own nics' network keys, and its profiles' nics not replaced by a same-named device of its own
+# or of a profile applied later (LXD replaces a device whole by name, whatever its type), each
+# with the container's name. UNION: a network named by two nics is one row. CROSS JOIN makes
+# SQLite start from the container (PostgreSQL reads it as a plain join): left to choose, it
+# starts from the partial index of every nic's network and reads them all (0.9 ms a container).
+_EFFECTIVE_NETWORKS = Prepared(
+    text(
+        """
+        INSERT INTO containers_networks (container_id, name, network)
+        SELECT c.id, c.name, dc.value
+          FROM containers c CROSS JOIN containers_devices d
+               CROSS JOIN containers_devices_config dc
+         WHERE c.id = :cid AND d.container_id = c.id AND d.type = :nic
+           AND dc.container_device_id = d.id
+           AND dc.key IN ('network', 'parent') AND dc.value IS NOT NULL
+        UNION
+        SELECT c.id, c.name, pdc.value
+          FROM containers c CROSS JOIN containers_profiles cp CROSS JOIN profiles_devices pd
+               CROSS JOIN profiles_devices_config pdc
+         WHERE c.id = :cid AND cp.container_id = c.id
+           AND pd.profile_id = cp.profile_id AND pd.type = :nic
+           AND pdc.profile_device_id = pd.id
+           AND pdc.key IN ('network', 'parent') AND pdc.value IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM containers_devices ld
+                            WHERE ld.container_id = cp.container_id AND ld.name = pd.name)
+           AND NOT EXISTS (SELECT 1 FROM containers_profiles cp2
+                             JOIN profiles_devices pd2 ON pd2.profile_id = cp2.profile_id
+                            WHERE cp2.container_id = cp.container_id
+                              AND cp2.apply_order > cp.apply_order AND pd2.name = pd.name)
+        """
+    ).bindparams(bindparam("nic", NIC)),
+    ("cid",),
+)
+_FORGET_NETWORKS = Prepared(
+    delete(T["containers_networks"]).where(
+        T["containers_networks"].c.container_id == bindparam("cid")
+    ),
+    ("cid",),
+)
 
 
 def refresh_networks(conn: Connection, container_ids: Iterable[int]) -> None:
@@ -151,12 +165,11 @@ def refresh_networks(conn: Connection, container_ids: Iterable[int]) -> None:
     devices, profiles and those profiles' devices, in the caller's transaction. The one keeper
     of that table: every write that can change a container's nics (its devices, its profile
     list, a profile's devices) or its name calls it for the containers concerned, after
-    writing."""
-    cn = T["containers_networks"]
-    # half the usual chunk: the statement names each id twice
-    for chunk in chunks(sorted(set(container_ids)), 450):
-        conn.execute(delete(cn).where(cn.c.container_id.in_(chunk)))
-        conn.execute(_EFFECTIVE_NETWORKS, {"ids": chunk})
+    writing. Two statements compiled once, run for each container (executemany): a create
+    pays for two statements, not for building and compiling them."""
+    rows = [(cid,) for cid in sorted(set(container_ids))]
+    _FORGET_NETWORKS.executemany(conn, rows)
+    _EFFECTIVE_NETWORKS.executemany(conn, rows)
 
 
 class ConfigOwner:

@@ -2,9 +2,10 @@
 every container's LXC config file. Run on demand: ``pytest -m perf tests/perf -s``.
 
 The baseline is the fastest file scan, a bare line filter (a lower bound for any scan; the
-full parse is printed too). Prints a table of figures, the ratios against the baseline and the
-targets (issue 12: ratio >= 150, p50 <= 0.5 ms; asserted: the floor of ratio >= 15 and p50 <=
-2 ms, since this shared machine's timings vary 2x from run to run).
+full parse is printed too). Prints a table of figures, the ratios against the baseline and
+issue 12's targets with PASS/FAIL (ratio >= 150, p50 <= 0.5 ms), on SQLite and on PostgreSQL
+(each against the scan measured in its own run); asserted: half of them, ratio >= 75 and p50 <=
+1 ms on SQLite, since this shared machine's timings vary 2x from run to run.
 
 The API's own cost is measured too: the same SQL run with the bare driver (sqlite3, psycopg) on
 a connection held open, the calls alternating with the API's; target: the API within 1.2x of
@@ -31,9 +32,10 @@ from .pg_copy import copied_to_postgresql, plain_url
 NETWORK = "br0"
 CALLS, WARMUP = 200, 20
 SCAN_RUNS = 5
-# Against the minimal scan, measured on the 2-core machine under load from other test runs (load
-# average 3.3): a ratio of 24.1. (Against parse_container the target was 100.)
-TARGET_RATIO, TARGET_P50_MS = 15, 2.0
+# Against the minimal scan, on the 2-core machine shared with other test runs: a ratio of 24.1
+# while the overlay was worked out on every call, 171 (p50 0.25 ms) once read from
+# containers_networks. (Against parse_container the first target was 100.)
+TARGET_RATIO, TARGET_P50_MS = 75, 1.0
 ISSUE_RATIO, ISSUE_P50_MS = 150, 0.5  # issue 12's targets, printed
 TARGET_OVER_DRIVER = 1.2  # the API against the same SQL through the bare driver
 
@@ -129,6 +131,23 @@ def vm_steps(path: Path, sql: str, params: object = ()) -> int:
     return steps
 
 
+def warm_scan_ms(lxc_dir: Path, expected: set[str]) -> float:
+    """The baseline: the minimal scan's median, page cache warm."""
+    assert scan_minimal(lxc_dir, NETWORK) == expected
+    return (
+        statistics.median(timed(scan_minimal, lxc_dir, NETWORK)[0] for _ in range(SCAN_RUNS)) * 1e3
+    )
+
+
+def verdict(p50_ms: float, baseline_ms: float) -> str:
+    """Issue 12's targets met or not, for a line of the report."""
+    ratio = baseline_ms / p50_ms
+    return (
+        f"ratio {ratio:.1f} (>= {ISSUE_RATIO}) {'PASS' if ratio >= ISSUE_RATIO else 'FAIL'}, "
+        f"p50 {p50_ms:.3f} ms (<= {ISSUE_P50_MS:g}) {'PASS' if p50_ms <= ISSUE_P50_MS else 'FAIL'}"
+    )
+
+
 def checkpoint_size(store, path: Path) -> int:
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -212,11 +231,8 @@ def test_using_network_against_scanning_lxc_config_files(tmp_path: Path):
     ratio_ok, p50_ok = ratio >= TARGET_RATIO, p50_ms <= TARGET_P50_MS
     over_ok = api_ms / driver_ms <= TARGET_OVER_DRIVER
     print(
-        f"issue 12: ratio >= {ISSUE_RATIO}, p50 <= {ISSUE_P50_MS:g} ms, API <= "
-        f"{TARGET_OVER_DRIVER}x the driver: ratio {ratio:.1f} "
-        f"{'PASS' if ratio >= ISSUE_RATIO else 'FAIL'}, p50 {p50_ms:.3f} ms "
-        f"{'PASS' if p50_ms <= ISSUE_P50_MS else 'FAIL'}, API/driver {api_ms / driver_ms:.2f} "
-        f"{'PASS' if over_ok else 'FAIL'}"
+        f"issue 12 on SQLite: {verdict(p50_ms, baseline_ms)}, API/driver "
+        f"{api_ms / driver_ms:.2f} (<= {TARGET_OVER_DRIVER}) {'PASS' if over_ok else 'FAIL'}"
     )
     print(
         f"target: ratio >= {TARGET_RATIO}, p50 <= {TARGET_P50_MS:g} ms: "
@@ -249,11 +265,13 @@ def test_using_network_on_postgresql_beside_sqlite(tmp_path: Path, pg_server: st
         api_ms, driver_ms, answer = api_against_driver(
             store, lambda: psycopg.connect(plain_url(url))
         )
+    baseline_ms = warm_scan_ms(write_lxc(tmp_path / "lxc", data), data.using_network(NETWORK))
     over = api_ms / driver_ms
     print(
         f"\nPostgreSQL, {len(data.containers)} containers, {len(answer)} on {NETWORK}: "
         f"using_network p50 {api_ms:.3f} ms, the same SQL through psycopg {driver_ms:.3f} ms, "
         f"API {over:.2f}x the driver (target <= {TARGET_OVER_DRIVER}) "
-        f"{'PASS' if over <= TARGET_OVER_DRIVER else 'FAIL'}"
+        f"{'PASS' if over <= TARGET_OVER_DRIVER else 'FAIL'}; minimal file scan "
+        f"{baseline_ms:.2f} ms\nissue 12 on PostgreSQL: {verdict(api_ms, baseline_ms)}"
     )
     assert set(answer) == data.using_network(NETWORK)
