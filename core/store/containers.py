@@ -124,7 +124,7 @@ def expand(container: ContainerInfo, profiles: Mapping[str, ProfileInfo]) -> Exp
 #
 # History (issue 12; SQLite VM steps on the 2,000 containers of tests/perf/test_using_network.py,
 # 1,302 on br0): worked out from the devices and profiles on every call, the query took 61,098
-# steps (2.5 ms): own nics 7,273; inherited nics 6,348 to find 1,574 candidates, +15,700 for the
+# steps (1.3-2.5 ms p50 here): own nics 7,273; inherited nics 6,348 to find 1,574 candidates, +15,700 for the
 # same-named local device check and +23,000 for the later profile's; ids to names and the sort
 # 16,000. Every rewrite measured was slower (GROUP BY/max() per device name 161,855; LEFT JOIN
 # ... IS NULL 64,706; row-value NOT IN 21 million; UNION of names 82,674; scanning the name
@@ -432,7 +432,8 @@ class ContainerRepo(NamedRepo):
 
     def using_network(self, network: str) -> list[str]:
         """Containers with a nic on ``network`` (its ``network`` or ``parent`` key), their own or
-        inherited from a profile and not replaced by a same-named device. Answered in SQL."""
+        inherited from a profile and not replaced by a same-named device. Answered in SQL, from
+        the effective networks the store keeps as it writes (containers_networks)."""
         return [row[0] for row in self._store.read_rows(_USING_NETWORK_SQL, {"net": network})]
 
     def using_profile(self, profile: str) -> list[str]:
