@@ -179,12 +179,12 @@ _PROFILES = """
     {owned cp} ORDER BY cp.container_id, cp.apply_order
 """
 # The networks of each container's nics as ``expand`` gives them (the Networks column), from
-# containers_networks, the same rows using_network reads.
+# containers_networks, the same rows using_network reads; by name, as a listing shows them.
 # {join}: for a page, CROSS JOIN, which makes SQLite start from the page's names (PostgreSQL
 # reads it as a plain join); otherwise a plain join.
 _NETWORKS = """
     SELECT c.name, cn.network FROM containers c {join} containers_networks cn
-     WHERE cn.container_id = c.id {and_where}
+     WHERE cn.container_id = c.id {and_where} ORDER BY c.name
 """
 
 _statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
