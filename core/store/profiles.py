@@ -135,6 +135,8 @@ class ProfileRepo(NamedRepo):
             # FOR UPDATE (PostgreSQL): a container attaching this profile meanwhile (its foreign
             # key locks the row) waits for us, then works out its networks from our devices;
             # one that attached it first makes us wait, and then is among the users refreshed.
+            # The revision counter's row (migration 0005) serialises these writers today as
+            # well; this lock keeps containers_networks right without relying on it.
             pid = conn.scalar(select(t.c.id).where(t.c.name == info.name).with_for_update())
             if pid is None:
                 pid = conn.execute(

@@ -3,6 +3,7 @@ after every kind of write, its rows are what ``expanded()`` says, for every cont
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -259,3 +260,49 @@ def test_migration_fills_the_table_of_a_database_with_containers(db_path):
 @pytest.mark.postgresql
 def test_migration_fills_the_table_on_postgresql(pg_url):
     _upgraded_rows_agree(pg_url, pg_url)
+
+
+# -- concurrent writers (PostgreSQL; SQLite lets one writer in at a time). The second waits for
+# the first (the profile's row lock, and the revision counter's row), then sees what it wrote.
+
+
+def _meanwhile(store, first, second) -> None:
+    """``first`` in a transaction held open while ``second`` runs in another thread, which
+    must wait for the commit when it touches the same profile."""
+    done = threading.Event()
+
+    def run() -> None:
+        second()
+        done.set()
+
+    other = threading.Thread(target=run)
+    with store.transaction():
+        first()
+        other.start()
+        assert not done.wait(0.5), "the second writer did not wait for the first"
+    other.join(10)
+    assert done.is_set()
+
+
+@pytest.mark.postgresql
+def test_a_container_attaching_a_profile_being_changed_gets_its_new_nics(pg_url):
+    with open_store(pg_url) as store:
+        store.profiles.create("p1", devices={"eth0": nic("br0")})
+        _meanwhile(
+            store,
+            lambda: store.profiles.update("p1", devices={"eth0": nic("br1")}),
+            lambda: store.containers.create("c1", profiles=["p1"]),
+        )
+        assert agrees(store) == {"c1": {"br1"}}
+
+
+@pytest.mark.postgresql
+def test_a_profile_changed_while_a_container_attaches_it_refreshes_that_container(pg_url):
+    with open_store(pg_url) as store:
+        store.profiles.create("p1", devices={"eth0": nic("br0")})
+        _meanwhile(
+            store,
+            lambda: store.containers.create("c1", profiles=["p1"]),
+            lambda: store.profiles.update("p1", devices={"eth0": nic("br1")}),
+        )
+        assert agrees(store) == {"c1": {"br1"}}
