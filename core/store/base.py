@@ -208,10 +208,10 @@ class Store:
         bounded = page_cache_kib is not None and self.location.is_sqlite
         with _database_errors(self):
             conn = self._write_engine.connect()
-            if bounded:
-                limit_page_cache(conn.connection.dbapi_connection, page_cache_kib)
         token = self._kept.set((threading.get_ident(), conn))
         try:
+            if bounded:
+                limit_page_cache(conn.connection.dbapi_connection, page_cache_kib)
             yield
         finally:
             self._kept.reset(token)
