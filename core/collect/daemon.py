@@ -34,8 +34,9 @@ CLEANUP_EVERY = 3600.0
 BOOT_EVERY = 60.0
 # SQLite's page cache of the collector's connection (SQLite's default: 2 MiB). Its working set
 # is the last pages of a few tables and indexes each second and an hour of samples each minute
-# (the rollup): on a store holding a day of samples a full cache held 1 MiB more RSS, and
-# rolling up from the operating system's file cache instead cost no measurable CPU.
+# (the rollup): on a store holding a day of samples the default cache held 1 MiB more RSS;
+# reading the rest from the operating system's file cache costs a rollup 0.15 ms (4.0 instead
+# of 3.9 ms of CPU, once a minute) and a cycle nothing measurable.
 PAGE_CACHE_KIB = 256
 
 
