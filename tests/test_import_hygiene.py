@@ -76,6 +76,28 @@ def test_listing_a_sqlite_store_loads_no_postgresql_psutil_or_alembic(store_path
     assert set(loaded(modules, *UNNEEDED, "alembic")) == allowed
 
 
+def test_a_collector_cycle_loads_no_postgresql_alembic_or_cli_declarations(tmp_path: Path):
+    """A resident process pays for every module it imports for as long as it runs (issue 12:
+    collector RSS <= 40 MiB): a cycle on a SQLite store loads psutil and SQLAlchemy, not
+    PostgreSQL's dialect or driver, Alembic, or the kinds' declarations (which only the CLI's
+    parser and the console need)."""
+    with open_store(tmp_path / "nk.db"):
+        pass
+    modules = modules_after(
+        "from core import open_store\nfrom core.collect.daemon import Collector\n"
+        f"store = open_store({str(tmp_path / 'nk.db')!r})\n"
+        "with store.kept_connection():\n"
+        "    collector = Collector(store, interval=1.0)\n"
+        "    collector.system.read()\n"
+        "    collector.cycle()\n"
+        "assert store.telemetry.system_samples(0)"
+    )
+    assert "psutil" in modules  # the system was read
+    allowed = set(loaded(modules_after("import sqlalchemy"), "asyncio"))  # SQLAlchemy's own
+    unneeded = ("sqlalchemy.dialects.postgresql", "psycopg", "asyncio", "alembic", "core.kinds")
+    assert set(loaded(modules, *unneeded)) == allowed
+
+
 def test_the_console_imports_no_section_form_or_editor_before_its_first_frame():
     """The dashboard is shown first: the resource sections, the forms, the help and the
     editor (with the TOML documents) are imported once used, off the way to its first frame."""

@@ -32,6 +32,12 @@ CLEANUP_EVERY = 3600.0
 # The boot time cannot change under a running process (only move by a second when the clock
 # is stepped, which traffic accounting tolerates): no need to read /proc/stat every cycle.
 BOOT_EVERY = 60.0
+# SQLite's page cache of the collector's connection (SQLite's default: 2 MiB). Its working set
+# is the last pages of a few tables and indexes each second and an hour of samples each minute
+# (the rollup): on a store holding a day of samples the default cache held 1 MiB more RSS;
+# reading the rest from the operating system's file cache costs a rollup 0.15 ms (4.0 instead
+# of 3.9 ms of CPU, once a minute) and a cycle nothing measurable.
+PAGE_CACHE_KIB = 256
 
 
 @dataclass
@@ -118,7 +124,7 @@ class Collector:
         one follows a second later; traffic counters keep their baselines in the store, so a
         ``collect --once`` from cron counts everything since the previous run.
         """
-        with collector_lock(self.store), self.store.kept_connection():
+        with collector_lock(self.store), self.store.kept_connection(page_cache_kib=PAGE_CACHE_KIB):
             where = self.store.location.display
             if once:  # no interval: the only wait is the second between baseline and reading
                 log.info("taking one reading into %s", where)

@@ -168,6 +168,12 @@ def _install_sqlite_events(engine: Engine) -> None:
         on_driver(conn, begin, (), lambda: conn.connection.dbapi_connection.execute(begin))
 
 
+def limit_page_cache(dbapi_connection, kib: int) -> None:
+    """Bound SQLite's page cache of one connection to ``kib`` KiB (SQLite's default is 2 MiB
+    per connection, filled by whatever the connection once read and kept for its life)."""
+    dbapi_connection.execute(f"PRAGMA cache_size=-{int(kib)}")  # negative: KiB, not pages
+
+
 def enable_wal(engine: Engine) -> None:
     """WAL mode (persistent in the file): readers and the writer stop blocking each other.
     Set only once the file is known to be a nodekeeper database.

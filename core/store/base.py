@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from ..db.engine import Location
+from ..db.engine import Location, limit_page_cache
 from ..errors import ReadOnly, StoreError
 
 if TYPE_CHECKING:
@@ -191,22 +191,32 @@ class Store:
                 yield kept
 
     @contextmanager
-    def kept_connection(self) -> Iterator[None]:
+    def kept_connection(self, *, page_cache_kib: int | None = None) -> Iterator[None]:
         """Inside the block, this thread's write transactions all use one connection instead
         of taking one from the pool each time: for a writer that runs a small transaction every
         second, such as the collector (taking and returning a pooled connection costs several
         times what a small transaction's SQL costs). Between transactions the connection holds
-        no transaction and no lock. An in-memory store, one shared connection, gains nothing."""
+        no transaction and no lock. An in-memory store, one shared connection, gains nothing.
+
+        ``page_cache_kib`` bounds SQLite's page cache of the kept connection (else SQLite's
+        2 MiB): for a long-lived writer whose working set is small, as the collector's is (the
+        last pages of a few indexes, an hour of samples a minute), a full cache is memory held
+        for nothing. The connection is then discarded at the end, not pooled with that bound."""
         if self._mine(self._kept) is not None or self.read_only or self.location.in_memory:
             yield
             return
+        bounded = page_cache_kib is not None and self.location.is_sqlite
         with _database_errors(self):
             conn = self._write_engine.connect()
         token = self._kept.set((threading.get_ident(), conn))
         try:
+            if bounded:
+                limit_page_cache(conn.connection.dbapi_connection, page_cache_kib)
             yield
         finally:
             self._kept.reset(token)
+            if bounded:
+                conn.invalidate()  # closes the driver's connection: the pool opens a new one
             conn.close()
 
     @contextmanager

@@ -37,6 +37,10 @@ from ..traffic_rules import Reading
 from .repo import Repo
 
 HOUR, DAY = 3600, 86400
+# The rollups (once a minute) and retention (once an hour) compile their statements each time
+# instead of keeping them in SQLAlchemy's compiled cache for the life of the process: a
+# collector held 0.3 MiB of them to save 1.6 ms a minute (3.7 instead of 2.1 ms a rollup).
+RARE = {"compiled_cache": None}
 SYSTEM = telemetry.SystemMetric.__table__
 NETWORK = telemetry.NetworkMetric.__table__
 EVENTS = telemetry.LogEvent.__table__
@@ -188,7 +192,8 @@ class TelemetryRepo(Repo):
                 start = int(mark)
             else:  # first run: from the oldest sample or event
                 oldest = [
-                    conn.scalar(select(func.min(t.c.timestamp))) for t in (SYSTEM, NETWORK, EVENTS)
+                    conn.scalar(select(func.min(t.c.timestamp)), execution_options=RARE)
+                    for t in (SYSTEM, NETWORK, EVENTS)
                 ]
                 known = [int(t) for t in oldest if t is not None]
                 start = hour_start(min(known)) if known else current
@@ -221,14 +226,16 @@ class TelemetryRepo(Repo):
                 func.max(SYSTEM.c.cpu_percent),
                 func.sum(SYSTEM.c.memory_percent),
                 func.max(SYSTEM.c.memory_percent),
-            ).where(SYSTEM.c.timestamp >= hour, SYSTEM.c.timestamp < end)
+            ).where(SYSTEM.c.timestamp >= hour, SYSTEM.c.timestamp < end),
+            execution_options=RARE,
         ).one()
         sent, recv = conn.execute(
             select(func.sum(NETWORK.c.bytes_sent), func.sum(NETWORK.c.bytes_recv)).where(
                 NETWORK.c.interface == "", NETWORK.c.timestamp >= hour, NETWORK.c.timestamp < end
-            )
+            ),
+            execution_options=RARE,
         ).one()
-        events = conn.execute(_event_counts(hour, end)).one()
+        events = conn.execute(_event_counts(hour, end), execution_options=RARE).one()
         if not count and sent is None and not events[0]:
             return False
         row = {
@@ -238,8 +245,8 @@ class TelemetryRepo(Repo):
             "total_bytes_recv": int(recv or 0),
             **dict(zip(_EVENT_COLUMNS, (int(v or 0) for v in events), strict=True)),
         }
-        conn.execute(delete(HOURLY).where(HOURLY.c.hour_timestamp == hour))
-        conn.execute(insert(HOURLY).values(row))
+        conn.execute(delete(HOURLY).where(HOURLY.c.hour_timestamp == hour), execution_options=RARE)
+        conn.execute(insert(HOURLY).values(row), execution_options=RARE)
         return True
 
     def _write_day(self, conn: Connection, day: str) -> bool:
@@ -253,7 +260,7 @@ class TelemetryRepo(Repo):
                 func.max(h.max_memory_percent), func.sum(h.total_bytes_sent),
                 func.sum(h.total_bytes_recv),
                 *(func.sum(h[c]) for c in _EVENT_COLUMNS),
-            ).where(h.hour_timestamp >= start, h.hour_timestamp < end)
+            ).where(h.hour_timestamp >= start, h.hour_timestamp < end), execution_options=RARE
         ).one()  # fmt: skip
         if not totals[0]:
             return False
@@ -261,7 +268,8 @@ class TelemetryRepo(Repo):
         ips, users = conn.execute(
             select(
                 func.count(distinct(EVENTS.c.ip_address)), func.count(distinct(EVENTS.c.user))
-            ).where(EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end)
+            ).where(EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end),
+            execution_options=RARE,
         ).one()
         row = {
             "date": day,
@@ -272,8 +280,8 @@ class TelemetryRepo(Repo):
             "unique_ips": int(ips or 0),
             "unique_users": int(users or 0),
         }
-        conn.execute(delete(DAILY).where(DAILY.c.date == day))
-        conn.execute(insert(DAILY).values(row))
+        conn.execute(delete(DAILY).where(DAILY.c.date == day), execution_options=RARE)
+        conn.execute(insert(DAILY).values(row), execution_options=RARE)
         return True
 
     # -- retention and statistics
@@ -289,10 +297,16 @@ class TelemetryRepo(Repo):
                 col = table.c[column]
                 is_datetime = isinstance(col.type, UTCDateTime)  # unix seconds elsewhere
                 bound = datetime.fromtimestamp(cutoff, UTC) if is_datetime else cutoff
-                deleted[name] = conn.execute(delete(table).where(col < bound)).rowcount or 0
+                deleted[name] = (
+                    conn.execute(delete(table).where(col < bound), execution_options=RARE).rowcount
+                    or 0
+                )
             day_cutoff = day_of(int(now) - int(tunable(self._store, "retention.daily_days")) * DAY)
             deleted["daily_aggregates"] = (
-                conn.execute(delete(DAILY).where(DAILY.c.date < day_cutoff)).rowcount or 0
+                conn.execute(
+                    delete(DAILY).where(DAILY.c.date < day_cutoff), execution_options=RARE
+                ).rowcount
+                or 0
             )
         return deleted
 

@@ -173,6 +173,20 @@ def test_a_kept_connection_serves_this_threads_transactions_and_holds_nothing_be
         assert first is second and theirs is not first
 
 
+def test_a_kept_connection_with_a_bounded_page_cache_leaves_the_pool_unbounded(tmp_path):
+    def cache_size(conn) -> int:
+        return conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+
+    with open_store(tmp_path / "nk.db") as store:
+        with store.kept_connection(page_cache_kib=256), store.transaction() as kept:
+            assert cache_size(kept) == -256  # KiB
+            store.telemetry.heartbeat(1000.0, interval=1.0)
+        assert store.telemetry.collector_status(1001.0).last_seen == 1000.0
+        with store.transaction() as pooled:  # the pool never hands out the bounded one
+            default = sqlite3.connect(":memory:").execute("PRAGMA cache_size").fetchone()[0]
+            assert cache_size(pooled) == default  # SQLite's own (-2000: 2,000 KiB)
+
+
 @pytest.mark.postgresql
 def test_a_kept_connection_the_server_dropped_fails_one_transaction_then_reconnects(pg_url):
     with open_store(pg_url) as store, store.kept_connection():
