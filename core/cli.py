@@ -569,18 +569,15 @@ def write_json(
 ) -> None:
     """``list --format json``: the resources whole (as ``listed_json``), or only ``columns``,
     written a page at a time as a JSON array (the same text as ``json.dumps(indent=2)``)."""
-    pages = kind.pages(store, **filters)
 
     def chosen(columns: list[Column[Any]]) -> Iterator[dict[str, Any]]:
-        for page in pages:
+        for page in kind.pages(store, **filters):
             for item in page.items.values():
                 data = kind.listed_json(item, page)
                 yield {c.key: data[c.key] for c in columns}
 
     objects: Iterable[object] = (
-        (obj for page in pages for obj in kind.listed_json_texts(page))
-        if columns is None
-        else chosen(columns)
+        kind.json_texts(store, **filters) if columns is None else chosen(columns)
     )
     out = sys.stdout
     # Each page's objects (tuples of rows, dicts, containers) form no cycle: reference counting

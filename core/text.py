@@ -92,9 +92,26 @@ class JsonText(str):
     """The JSON text of one element of the array ``json_lines`` writes, already written the way
     it writes it (the element's lines indented by two spaces more than the array's): passed
     through as it is. A large kind whose objects have a fixed shape (containers) builds them
-    from their parts, which costs a fraction of walking each object (``Kind.listed_json_texts``)."""
+    from their parts, which costs a fraction of walking each object (``Kind.json_texts``)."""
 
     __slots__ = ()
+
+
+# What json.dumps escapes (ensure_ascii) that SQLite's json_quote and PostgreSQL's to_json leave
+# as it is: DEL and every character beyond ASCII.
+_BEYOND_ASCII = re.compile("[^\x00-\x7e]")
+
+
+def ascii_json(text: str) -> str:
+    """JSON text whose strings may hold characters beyond ASCII as they are (as SQL's JSON
+    functions write them), with each written as ``json.dumps`` writes it: ``\\u00e9``, a
+    surrogate pair beyond the BMP, DEL as ``\\u007f``. JSON's own syntax is ASCII, so every
+    such character is inside a string, where its escape means the same character."""
+    if text.isascii() and "\x7f" not in text:  # nearly always: two scans in C
+        return text
+    from json.encoder import encode_basestring_ascii
+
+    return _BEYOND_ASCII.sub(lambda m: encode_basestring_ascii(m.group())[1:-1], text)
 
 
 _flat_encoders: dict[str, Callable[[Any], str]] = {}

@@ -25,7 +25,7 @@ TYPE_CHECKING).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -305,10 +305,13 @@ class Kind(Generic[Item]):
                 data[column.key] = column.value(item, listing)
         return data
 
-    def listed_json_texts(self, listing: Listing[Item]) -> Iterable[object]:
-        """The objects of a page of ``list --format json`` (``listed_json``) for
-        ``core.text.json_lines``: a kind of thousands may give each as its ``JsonText``."""
-        return (self.listed_json(item, listing) for item in listing.items.values())
+    def json_texts(self, store: Store, **filters: Any) -> Iterator[object]:
+        """Every resource (narrowed by ``filters``) as ``list --format json`` writes it
+        (``listed_json``), for ``core.text.json_lines``, a page at a time from one snapshot: a
+        kind of thousands may give each as its finished ``JsonText``."""
+        for page in self.pages(store, **filters):
+            for item in page.items.values():
+                yield self.listed_json(item, page)
 
     def index(self, store: Store) -> list[tuple[str, str]]:
         """(row key, label) of every resource, for the command palette."""

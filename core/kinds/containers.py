@@ -8,7 +8,7 @@ from functools import partial
 from json.encoder import encode_basestring_ascii as _quote  # in C, as json.dumps escapes
 from typing import TYPE_CHECKING, Any
 
-from ..text import JsonText, counted, json_flat, short_id
+from ..text import JsonText, ascii_json, counted, json_flat, short_id
 from .base import (
     PAGE_SIZE,
     Column,
@@ -31,9 +31,8 @@ if TYPE_CHECKING:  # the store: imported where used, so that the declarations lo
     # (``read_columns``): the columns read only what both have.
     Containers = Listing[ContainerInfo | ContainerSummary]
 
-# A container as ``list --format json`` writes it (``listed_json_texts``): its JSON form
-# (``to_json``), then the columns that lack (networks, image), each line indented as an element of
-# the array.
+# A container as ``list --format json`` writes it (``json_texts``): its JSON form (``to_json``),
+# then the columns that lack (networks, image), each line indented as an element of the array.
 _CONTAINER_JSON = """{
     "name": %s,
     "architecture": %s,
@@ -178,25 +177,28 @@ class ContainersKind(Kind["ContainerInfo"]):
             "profiles": item.profiles, "config": item.config, "devices": item.devices,
         }  # fmt: skip
 
-    def listed_json_texts(self, listing: Containers) -> Iterator[JsonText]:
-        """``listed_json`` of each container as its JSON text, built from its parts: the flat
-        ones (its profiles, config, each device, its networks) each in one call to json's C
-        encoder, the rest by one format per container. At 20,000 containers this is a tenth
-        of walking each object; tests/core/test_container_reads.py holds it to ``listed_json``
-        written by ``json.dumps(indent=2)``."""
-        flat, device_flat = json_flat("    "), json_flat("      ")
-        networks = listing.context.networks
-        for c in listing.items.values():
-            devices = c.devices
-            image = c.image
-            yield JsonText(_CONTAINER_JSON % (
-                _quote(c.name), _quote(c.architecture), _quote(c.type), _quote(c.power_state),
-                "true" if c.ephemeral else "false", flat(c.profiles), flat(c.config),
-                "{\n      " + ",\n      ".join(
-                    [_quote(name) + ": " + device_flat(device) for name, device in devices.items()]
-                ) + "\n    }" if devices else "{}",
-                flat(networks.get(c.name, ())), "null" if image is None else _quote(image),
-            ))  # fmt: skip
+    def json_texts(self, store: Store, **filters: Any) -> Iterator[JsonText]:
+        """``listed_json`` of each container as its JSON text, a page at a time from one
+        snapshot: its profiles, config and devices as the store's SQL writes them
+        (``store.containers.json_pages``), so that Python neither groups their rows nor
+        encodes them; its networks (``networks``, the Networks column's SQL) in one call to
+        json's C encoder; the rest by one format per container. tests/core/
+        test_container_reads.py holds the text to ``listed_json`` written by
+        ``json.dumps(indent=2)``, escapes included, on every backend."""
+        chosen = self._store_filters(filters)
+        flat = json_flat("    ")
+        with store.reading():
+            after = None
+            for page in store.containers.json_pages(PAGE_SIZE, **chosen):
+                last = page[-1][0]
+                networks = store.containers.networks(**chosen, after=after, through=last)
+                after = last
+                for name, arch, ctype, state, ephemeral, profiles, config, devices, image in page:
+                    yield JsonText(ascii_json(_CONTAINER_JSON % (
+                        _quote(name), _quote(arch), _quote(ctype), _quote(state),
+                        "true" if ephemeral else "false", profiles, config, devices,
+                        flat(networks.get(name, ())), "null" if image is None else _quote(image),
+                    )))  # fmt: skip
 
     # -- documents
 

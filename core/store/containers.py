@@ -7,10 +7,12 @@ config, devices and profile list whole, inside one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
@@ -187,6 +189,86 @@ _NETWORKS = """
      WHERE cn.container_id = c.id {and_where} ORDER BY c.name
 """
 
+
+# ``list --format json`` built in SQL (``json_pages``): each container's profiles, config and
+# devices as the JSON text that command writes (``json.dumps(indent=2)``, the container an
+# element of the array: its keys at 4 spaces, their items at 6, a device's keys at 8), so that
+# the driver hands over one text per part instead of a row per key (153,000 config rows at
+# 20,000 containers) for Python to group and encode. The two dialects differ in how they quote
+# and join (``_json_quoted``, ``_joined``); the rest of the SQL is the same.
+def _json_quoted(expr: str, dialect: str) -> str:
+    """``expr`` (text) as a JSON string, escaped as ``json.dumps`` escapes it (a quote, a
+    backslash, a control character) except that characters beyond ASCII stay as they are
+    (``core.text.ascii_json`` escapes those)."""
+    if dialect == "sqlite":
+        return f"json_quote({expr})"
+    return f"CAST(to_json(CAST({expr} AS text)) AS text)"
+
+
+def _joined(item: str, source: str, order: str, separator: str, dialect: str) -> str:
+    """``item`` of each row of ``source`` (its FROM and WHERE) in ``order``, joined by
+    ``separator``; NULL when there is no row."""
+    if dialect == "sqlite":  # before 3.44 its aggregates take no ORDER BY: an ordered subquery
+        return (
+            f"(SELECT group_concat(t, '{separator}') FROM "
+            f"(SELECT {item} AS t {source} ORDER BY {order}))"
+        )
+    return f"(SELECT string_agg({item}, '{separator}' ORDER BY {order}) {source})"
+
+
+def _json_template(dialect: str) -> str:
+    """The statement of ``json_pages`` (a template of ``_statement``) for ``dialect``."""
+
+    def quoted(expr: str) -> str:
+        return _json_quoted(expr, dialect)
+
+    def block(items: str, opened: str, closed: str) -> str:
+        """The items of a list or an object at 6 spaces, its brackets at 4; ``[]`` or ``{}``
+        when there is none."""
+        return f"coalesce('{opened}\n      ' || {items} || '\n    {closed}', '{opened}{closed}')"
+
+    device_type = " ".join(
+        f"WHEN {number} THEN '{json.dumps(name)}'" for number, name in DEVICE_TYPES.items()
+    )
+    device_keys = _joined(
+        f"',\n        ' || {quoted('dc.key')} || ': ' || {quoted('dc.value')}",
+        "FROM containers_devices_config dc"
+        " WHERE dc.container_device_id = d.id AND dc.value IS NOT NULL",
+        "dc.key", "", dialect,
+    )  # fmt: skip
+    device = (
+        f"{quoted('d.name')} || ': {{\n        \"type\": ' || "
+        f"CASE d.type {device_type} ELSE '\"none\"' END || coalesce({device_keys}, '') || "
+        "'\n      }'"
+    )
+    sep = ",\n      "
+    profiles = _joined(
+        quoted("p.name"),
+        "FROM containers_profiles cp JOIN profiles p ON p.id = cp.profile_id"
+        " WHERE cp.container_id = c.id",
+        "cp.apply_order", sep, dialect,
+    )  # fmt: skip
+    config = _joined(
+        f"{quoted('cc.key')} || ': ' || {quoted('cc.value')}",
+        "FROM containers_config cc WHERE cc.container_id = c.id AND cc.value IS NOT NULL",
+        "cc.key", sep, dialect,
+    )  # fmt: skip
+    devices = _joined(
+        device, "FROM containers_devices d WHERE d.container_id = c.id", "d.name", sep, dialect
+    )
+    return f"""
+    SELECT c.id, c.name, c.architecture, c.type, c.power_state, c.ephemeral,
+           {block(profiles, "[", "]")},
+           {block(config, "{", "}")},
+           {block(devices, "{", "}")},
+           (SELECT cc.value FROM containers_config cc
+             WHERE cc.container_id = c.id AND cc.key = '{{image_key}}')
+      FROM containers c {{where}} ORDER BY c.name {{limit}}
+"""
+
+
+_json_templates: dict[str, str] = {}
+
 _statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
 
 
@@ -214,6 +296,7 @@ def _statement(template: str, conditions: tuple[str, ...], limit: bool = False) 
 
 # The parts of the rows of the child tables (_CONFIG, _PROFILES) that ``_whole`` groups.
 _CID, _NAME, _KEY_VALUE = itemgetter(0), itemgetter(1), itemgetter(1, 2)
+_NAME_OF_INFO = attrgetter("name")
 
 
 def _in_words(row: tuple) -> tuple[str, str, str, str, bool]:
@@ -291,6 +374,34 @@ class ContainerRepo(NamedRepo):
         iterator is closed, so this thread must not write meanwhile. Keyset pagination: each
         page starts after the last name of the one before, so a page costs the same wherever
         it falls."""
+        return self._paged(self._whole, _NAME_OF_INFO, size, network, profile, image)
+
+    def json_pages(
+        self,
+        size: int = 500,
+        *,
+        network: str | None = None,
+        profile: str | None = None,
+        image: str | None = None,
+    ) -> Iterator[list[tuple[str, str, str, str, bool, str, str, str, str | None]]]:
+        """Every container (or those the filters select) as ``list --format json`` writes it,
+        in parts: its name, architecture, type, power state, ephemeral, then its profiles,
+        config and devices each as that command's JSON text (built in SQL, ``_json_template``;
+        characters beyond ASCII left for ``core.text.ascii_json``), and its image's
+        fingerprint. ``size`` at a time in name order, from one snapshot, as ``pages``."""
+        return self._paged(self._json_rows, itemgetter(0), size, network, profile, image)
+
+    def _paged(
+        self,
+        read: Callable[[Connection, tuple[str, ...], dict[str, str], int], list],
+        name_of: Callable[[Any], str],
+        size: int,
+        network: str | None,
+        profile: str | None,
+        image: str | None,
+    ) -> Iterator[list]:
+        """The pages of ``read`` (the first ``size`` containers of a selection, each named by
+        ``name_of``) by keyset pagination, from one snapshot."""
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValidationError("size", size, "must be a whole number of containers, 1 or more")
         with self._store.reading() as conn:
@@ -298,12 +409,23 @@ class ContainerRepo(NamedRepo):
             after: str | None = None
             while True:
                 bounds = {"after": after} if after is not None else {}
-                page = self._whole(conn, conditions + tuple(bounds), params | bounds, size)
+                page = read(conn, conditions + tuple(bounds), params | bounds, size)
                 if page:
                     yield page
                 if len(page) < size:
                     return
-                after = page[-1].name
+                after = name_of(page[-1])
+
+    @staticmethod
+    def _json_rows(
+        conn: Connection, conditions: tuple[str, ...], params: dict[str, str], limit: int
+    ) -> list[tuple[str, str, str, str, bool, str, str, str, str | None]]:
+        dialect = conn.dialect.name
+        template = _json_templates.get(dialect)
+        if template is None:
+            template = _json_templates[dialect] = _json_template(dialect)
+        rows = _statement(template, conditions, True).rows(conn, params | {"limit": limit})
+        return [(*_in_words(row[:6]), *row[6:]) for row in rows]
 
     def networks(
         self,

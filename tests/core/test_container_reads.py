@@ -15,7 +15,7 @@ from core import ValidationError, kinds, open_store
 from core.cli import csv_text, main
 from core.kinds.base import Listing
 from core.store import ImageInfo
-from core.store.containers import ContainerInfo, expand
+from core.store.containers import BASE_IMAGE_KEY, ContainerInfo, expand
 from core.store.lxd_common import networks_of
 from core.text import json_lines
 from tests.helpers import nic
@@ -212,21 +212,48 @@ def test_list_json_is_the_text_json_dumps_wrote(capsys, db, filters):
     assert out == json.dumps(reference(db, filters), indent=2) + "\n"
 
 
-def test_listed_json_texts_are_listed_json_as_json_dumps_writes_it(filled):
-    """The containers kind writes each object from its parts (``listed_json_texts``): the same
-    text as its ``listed_json`` through json, with whatever a config value may hold."""
-    odd = '"quoted" \\ back\nline\ttab \x1b[31m é 😀 \u2028 </script>'
+# What a config value may hold that JSON escapes: quotes, a backslash, control characters (named
+# and not), DEL, non-ASCII within and beyond the BMP, the line separator, markup.
+ODD = '"quoted" \\ back\nline\ttab\r\x08\x0c \x1b[31m \x01\x1f\x7f é ß € 😀 \u2028 </script>'
+
+
+def listed_json_as_json_dumps_writes_it(store, **filters) -> str:
+    objects = [
+        KIND.listed_json(item, page)
+        for page in KIND.pages(store, **filters)
+        for item in page.items.values()
+    ]
+    return json.dumps(objects, indent=2)
+
+
+@pytest.mark.parametrize("filters", [{}, {"using": "br0"}, {"profile": "p2", "image": "ubuntu"}])
+def test_json_texts_are_listed_json_as_json_dumps_writes_it(filled, filters):
+    """The containers kind writes each object from parts its SQL builds (``json_texts``): the
+    same text as its ``listed_json`` through json.dumps (ensure_ascii escapes included), with
+    whatever a config value may hold, keys in order whatever the order written, and the empty
+    cases (no config, devices, profiles or image: container g), on every backend."""
     filled.containers.create(
         "odd", ephemeral=True, profiles=["p2", "p1"],
-        config={"user.note": odd, "user.empty": "", "user.zeta": "z"},
-        devices={"eth0": nic("br0", name=odd), "root": {"type": "disk", "path": "/"}},
+        config={"user.zeta": ODD, "user.empty": "", "user.alpha": "é", "volatile.base_image": ODD},
+        devices={"eth0": nic("br0", name=ODD), "root": {"type": "disk", "path": "/"},
+                 "a": {"type": "none"}},
     )  # fmt: skip
-    for page in KIND.pages(filled, size=3):
-        objects = [KIND.listed_json(item, page) for item in page.items.values()]
-        written = "".join(json_lines(KIND.listed_json_texts(page)))
-        assert written == json.dumps(objects, indent=2)
-    whole = next(KIND.pages(filled, size=100))
-    assert '"ephemeral": true' in "".join(json_lines(KIND.listed_json_texts(whole)))
+    written = "".join(json_lines(KIND.json_texts(filled, **filters)))
+    assert written == listed_json_as_json_dumps_writes_it(filled, **filters)
+    assert written.isascii()
+    if not filters:
+        objects = {o["name"]: o for o in json.loads(written)}
+        odd = objects["odd"]
+        assert odd["ephemeral"] is True and odd["profiles"] == ["p2", "p1"]
+        assert odd["config"]["user.zeta"] == ODD and odd["image"] == ODD
+        assert list(odd["config"]) == ["user.alpha", "user.empty", "user.zeta", BASE_IMAGE_KEY]
+        assert list(odd["devices"]) == ["a", "eth0", "root"]
+        assert odd["devices"]["eth0"]["name"] == ODD and odd["devices"]["a"] == {"type": "none"}
+        assert objects["g"] == {
+            "name": "g", "architecture": "x86_64", "type": "container", "power_state": "stopped",
+            "ephemeral": False, "profiles": [], "config": {}, "devices": {}, "networks": [],
+            "image": None,
+        }  # fmt: skip
 
 
 def test_list_json_of_nothing_is_an_empty_array(capsys, db):

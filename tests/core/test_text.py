@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.text import counted, human_size, in_number, json_lines
+from core.text import ascii_json, counted, human_size, in_number, json_lines
 
 GiB = 1 << 30
 
@@ -64,3 +64,16 @@ def test_json_lines_yields_each_object_as_it_comes():
 
     pieces = json_lines(objects())
     assert next(pieces) == '[\n  {\n    "n": 0\n  }' and taken == [0]
+
+
+@given(st.text())
+def test_ascii_json_escapes_what_json_dumps_escapes_beyond_what_sql_does(value):
+    """SQL's JSON functions leave DEL and non-ASCII characters as they are: ``ascii_json``
+    writes them as json.dumps (ensure_ascii) does, surrogate pairs included."""
+    as_sql_writes_it = json.dumps({"k": [value]}, ensure_ascii=False, indent=2)
+    assert ascii_json(as_sql_writes_it) == json.dumps({"k": [value]}, indent=2)
+
+
+def test_ascii_json_gives_ascii_text_back_as_it_is():
+    text = '{"a": "\\u00e9 \\" \\n"}'
+    assert ascii_json(text) is text
