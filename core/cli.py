@@ -542,16 +542,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.format == "json":
             write_json(kind, columns if args.columns is not None else None, store, given)
             return 0
-        listing = kind.read_columns(store, **given)
-        items = listing.items.values()
         if args.format == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow([column.key for column in columns])
-            for item in items:
-                writer.writerow(
-                    [csv_text(column, column.value(item, listing)) for column in columns]
+            for page in kind.column_pages(store, **given):
+                writer.writerows(
+                    [csv_text(column, column.value(item, page)) for column in columns]
+                    for item in page.items.values()
                 )
             return 0
+        listing = kind.read_columns(store, **given)
+        items = listing.items.values()
         # A table needs every row before its first line: the widths of its columns.
         rows = [
             [escape_control(c.text(c.value(item, listing), listing)) for c in columns]

@@ -274,6 +274,13 @@ class Kind(Generic[Item]):
         reads one whole."""
         return self.read(store, **filters)
 
+    def column_pages(
+        self, store: Store, *, size: int = PAGE_SIZE, **filters: Any
+    ) -> Iterator[Listing[Item]]:
+        """``read_columns`` a page at a time (``size`` in key order), all from one snapshot:
+        what ``list --format csv`` writes as it reads. A small kind gives one page."""
+        yield self.read_columns(store, **filters)
+
     def read_first(self, store: Store, count: int) -> tuple[Listing[Item], int] | None:
         """A large kind's first screen, read before the whole of ``read_columns``: what the
         columns show (as ``read_columns`` does) of the first ``count`` resources by name as

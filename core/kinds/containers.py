@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from json.encoder import encode_basestring_ascii as _quote  # in C, as json.dumps escapes
@@ -136,14 +136,30 @@ class ContainersKind(Kind["ContainerInfo"]):
         return listing, total
 
     def pages(self, store: Store, *, size: int = PAGE_SIZE, **filters: Any) -> Iterator[Containers]:
-        with store.reading():  # every page from one snapshot
+        return self._paged(store, store.containers.pages, size, filters)
+
+    def column_pages(
+        self, store: Store, *, size: int = PAGE_SIZE, **filters: Any
+    ) -> Iterator[Containers]:
+        return self._paged(store, store.containers.summary_pages, size, filters)
+
+    def _paged(
+        self,
+        store: Store,
+        pages: Callable[..., Iterator[list[ContainerInfo]] | Iterator[list[ContainerSummary]]],
+        size: int,
+        filters: Mapping[str, Any],
+    ) -> Iterator[Containers]:
+        """The listings of the store's ``pages`` (whole containers or summaries), each with
+        the networks of its containers, all from one snapshot."""
+        chosen = self._store_filters(filters)
+        with store.reading():
             context = self._context(store, filters, networks=False)
             after = None
-            for page in store.containers.pages(size, **self._store_filters(filters)):
-                networks = store.containers.networks(
-                    **self._store_filters(filters), after=after, through=page[-1].name
-                )
-                after = page[-1].name
+            for page in pages(size, **chosen):
+                last = page[-1].name
+                networks = store.containers.networks(**chosen, after=after, through=last)
+                after = last
                 yield Listing({c.name: c for c in page}, replace(context, networks=networks))
 
     @staticmethod

@@ -350,12 +350,41 @@ class ContainerRepo(NamedRepo):
         bounds = {k: v for k, v in (("since", since), ("through", through)) if v is not None}
         with self._store.reading() as conn:
             conditions, params = self._selection(conn, network, profile, image)
-            conditions += tuple(bounds)
-            params |= bounds
-            rows = _statement(_ROWS, conditions).rows(conn, params)
-            # the image apart, through its partial index: cheaper than a join for each row
-            images = dict(_statement(_IMAGES, conditions).rows(conn, params))
-            profiles = self._profiles(conn, conditions, params)
+            return self._summaries(conn, conditions + tuple(bounds), params | bounds)
+
+    def summary_pages(
+        self,
+        size: int = 500,
+        *,
+        network: str | None = None,
+        profile: str | None = None,
+        image: str | None = None,
+    ) -> Iterator[list[ContainerSummary]]:
+        """``summaries``, ``size`` at a time in name order, from one snapshot, as ``pages``:
+        ``list --format csv`` of thousands, written as it is read."""
+        return self._paged(self._summaries, _NAME_OF_INFO, size, network, profile, image)
+
+    @classmethod
+    def _summaries(
+        cls,
+        conn: Connection,
+        conditions: tuple[str, ...],
+        params: dict[str, str],
+        limit: int | None = None,
+    ) -> list[ContainerSummary]:
+        """The summaries of the containers ``conditions`` select, by name; the first ``limit``
+        of them when given."""
+        if limit is not None:
+            params = params | {"limit": limit}
+        rows = _statement(_ROWS, conditions, limit is not None).rows(conn, params)
+        if not rows:
+            return []
+        if limit is not None:  # the profiles and images of this page: up to its last name
+            conditions += ("through",)
+            params = params | {"through": rows[-1][1]}
+        # the image apart, through its partial index: cheaper than a join for each row
+        images = dict(_statement(_IMAGES, conditions).rows(conn, params))
+        profiles = cls._profiles(conn, conditions, params)
         return [
             ContainerSummary(*_in_words(row), profiles.get(row[0], []), images.get(row[0]))
             for row in rows
