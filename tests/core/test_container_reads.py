@@ -146,6 +146,18 @@ def test_pages_give_every_container_once_in_order_with_its_columns(filled, size,
     assert [c for page in pages for c in page.items.values()] == list(whole.items.values())
 
 
+@pytest.mark.parametrize("size", [1, 5, 19, 100])
+@pytest.mark.parametrize("filters", [{}, {"using": "br9"}, {"profile": "p2", "image": "ubuntu"}])
+def test_column_pages_give_read_columns_a_page_at_a_time(filled, size, filters):
+    """What ``list --format csv`` writes as it reads: the summaries and their columns page by
+    page, the same as ``read_columns`` reads at once."""
+    whole = KIND.read_columns(filled, **filters)
+    pages = list(KIND.column_pages(filled, size=size, **filters))
+    assert all(len(page.items) == size for page in pages[:-1])
+    assert [c for page in pages for c in page.items.values()] == list(whole.items.values())
+    assert [row for page in pages for row in cells(page)] == cells(whole)
+
+
 @pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def shared_url(request, tmp_path) -> str:
     """A store two connections can share (not :memory:)."""
