@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from json.encoder import encode_basestring_ascii as _quote  # in C, as json.dumps escapes
 from typing import TYPE_CHECKING, Any
 
 from ..text import JsonText, ascii_json, counted, json_flat, short_id
@@ -30,21 +29,6 @@ if TYPE_CHECKING:  # the store: imported where used, so that the declarations lo
     # A listing holds whole containers (``read``, ``pages``) or their summaries
     # (``read_columns``): the columns read only what both have.
     Containers = Listing[ContainerInfo | ContainerSummary]
-
-# A container as ``list --format json`` writes it (``json_texts``): its JSON form (``to_json``),
-# then the columns that lack (networks, image), each line indented as an element of the array.
-_CONTAINER_JSON = """{
-    "name": %s,
-    "architecture": %s,
-    "type": %s,
-    "power_state": %s,
-    "ephemeral": %s,
-    "profiles": %s,
-    "config": %s,
-    "devices": %s,
-    "networks": %s,
-    "image": %s
-  }"""
 
 USING = Filter("using", "NETWORK", "only those using this network (bridge), through a profile too")
 
@@ -187,6 +171,9 @@ class ContainersKind(Kind["ContainerInfo"]):
         return [(name, f"container {name}") for name in store.containers.names()]
 
     def to_json(self, item: ContainerInfo, listing: Containers | None = None) -> dict[str, Any]:
+        # ``list --format json`` has this form (and the columns after it) written by the store's
+        # SQL (core/store/containers.py ``_json_template``): a key changed here changes there
+        # too, or tests/core/test_container_reads.py tells.
         return {
             "name": item.name, "architecture": item.architecture, "type": item.type,
             "power_state": item.power_state, "ephemeral": item.ephemeral,
@@ -195,10 +182,9 @@ class ContainersKind(Kind["ContainerInfo"]):
 
     def json_texts(self, store: Store, **filters: Any) -> Iterator[JsonText]:
         """``listed_json`` of each container as its JSON text, a page at a time from one
-        snapshot: its profiles, config and devices as the store's SQL writes them
-        (``store.containers.json_pages``), so that Python neither groups their rows nor
-        encodes them; its networks (``networks``, the Networks column's SQL) in one call to
-        json's C encoder; the rest by one format per container. tests/core/
+        snapshot: written whole by the store's SQL (``store.containers.json_pages``), so that
+        Python neither groups rows nor encodes them, but for its networks (``networks``, the
+        Networks column's SQL), in one call to json's C encoder. tests/core/
         test_container_reads.py holds the text to ``listed_json`` written by
         ``json.dumps(indent=2)``, escapes included, on every backend."""
         chosen = self._store_filters(filters)
@@ -209,12 +195,8 @@ class ContainersKind(Kind["ContainerInfo"]):
                 last = page[-1][0]
                 networks = store.containers.networks(**chosen, after=after, through=last)
                 after = last
-                for name, arch, ctype, state, ephemeral, profiles, config, devices, image in page:
-                    yield JsonText(ascii_json(_CONTAINER_JSON % (
-                        _quote(name), _quote(arch), _quote(ctype), _quote(state),
-                        "true" if ephemeral else "false", profiles, config, devices,
-                        flat(networks.get(name, ())), "null" if image is None else _quote(image),
-                    )))  # fmt: skip
+                for name, head, tail in page:
+                    yield JsonText(ascii_json(head + flat(networks.get(name, ())) + tail))
 
     # -- documents
 

@@ -190,12 +190,13 @@ _NETWORKS = """
 """
 
 
-# ``list --format json`` built in SQL (``json_pages``): each container's profiles, config and
-# devices as the JSON text that command writes (``json.dumps(indent=2)``, the container an
-# element of the array: its keys at 4 spaces, their items at 6, a device's keys at 8), so that
-# the driver hands over one text per part instead of a row per key (153,000 config rows at
-# 20,000 containers) for Python to group and encode. The two dialects differ in how they quote
-# and join (``_json_quoted``, ``_joined``); the rest of the SQL is the same.
+# ``list --format json`` built in SQL (``json_pages``): each container as the JSON text that
+# command writes (``json.dumps(indent=2)``, the container an element of the array: its keys at
+# 4 spaces, their items at 6, a device's keys at 8), so that the driver hands over one text per
+# container instead of a row per key (153,000 config rows at 20,000 containers) for Python to
+# group and encode. Only the networks are left out, for the kind to put between the two halves
+# (the Networks column's SQL, ``networks``). The two dialects differ in how they quote and join
+# (``_json_quoted``, ``_joined``); the rest of the SQL is the same.
 def _json_quoted(expr: str, dialect: str) -> str:
     """``expr`` (text) as a JSON string, escaped as ``json.dumps`` escapes it (a quote, a
     backslash, a control character) except that characters beyond ASCII stay as they are
@@ -217,19 +218,25 @@ def _joined(item: str, source: str, order: str, separator: str, dialect: str) ->
 
 
 def _json_template(dialect: str) -> str:
-    """The statement of ``json_pages`` (a template of ``_statement``) for ``dialect``."""
+    """The statement of ``json_pages`` (a template of ``_statement``) for ``dialect``: each
+    container's name, its JSON text up to its networks' value, and the text after it."""
 
     def quoted(expr: str) -> str:
         return _json_quoted(expr, dialect)
+
+    def named(column: str, names: Mapping[int, str], default: str | None = None) -> str:
+        """A stored number as its name's JSON string (``_in_words``, ``DEVICE_TYPES``);
+        another number as itself, or ``default``."""
+        cases = " ".join(f"WHEN {n} THEN '{json.dumps(name)}'" for n, name in names.items())
+        other = f"'{json.dumps(default)}'" if default else quoted(f"CAST({column} AS text)")
+        return f"CASE {column} {cases} ELSE {other} END"
 
     def block(items: str, opened: str, closed: str) -> str:
         """The items of a list or an object at 6 spaces, its brackets at 4; ``[]`` or ``{}``
         when there is none."""
         return f"coalesce('{opened}\n      ' || {items} || '\n    {closed}', '{opened}{closed}')"
 
-    device_type = " ".join(
-        f"WHEN {number} THEN '{json.dumps(name)}'" for number, name in DEVICE_TYPES.items()
-    )
+    item_sep = ",\n      "
     device_keys = _joined(
         f"',\n        ' || {quoted('dc.key')} || ': ' || {quoted('dc.value')}",
         "FROM containers_devices_config dc"
@@ -238,31 +245,42 @@ def _json_template(dialect: str) -> str:
     )  # fmt: skip
     device = (
         f"{quoted('d.name')} || ': {{\n        \"type\": ' || "
-        f"CASE d.type {device_type} ELSE '\"none\"' END || coalesce({device_keys}, '') || "
-        "'\n      }'"
+        f"{named('d.type', DEVICE_TYPES, 'none')} || coalesce({device_keys}, '') || '\n      }}'"
     )
-    sep = ",\n      "
-    profiles = _joined(
-        quoted("p.name"),
-        "FROM containers_profiles cp JOIN profiles p ON p.id = cp.profile_id"
-        " WHERE cp.container_id = c.id",
-        "cp.apply_order", sep, dialect,
-    )  # fmt: skip
-    config = _joined(
-        f"{quoted('cc.key')} || ': ' || {quoted('cc.value')}",
-        "FROM containers_config cc WHERE cc.container_id = c.id AND cc.value IS NOT NULL",
-        "cc.key", sep, dialect,
-    )  # fmt: skip
-    devices = _joined(
-        device, "FROM containers_devices d WHERE d.container_id = c.id", "d.name", sep, dialect
+    keys = {
+        "name": quoted("c.name"),
+        "architecture": named("c.architecture", ARCHITECTURES),
+        "type": named("c.type", CONTAINER_TYPES),
+        "power_state": named("c.power_state", POWER_STATES),
+        "ephemeral": "CASE WHEN c.ephemeral = 0 THEN 'false' ELSE 'true' END",
+        "profiles": block(_joined(
+            quoted("p.name"),
+            "FROM containers_profiles cp JOIN profiles p ON p.id = cp.profile_id"
+            " WHERE cp.container_id = c.id",
+            "cp.apply_order", item_sep, dialect,
+        ), "[", "]"),
+        "config": block(_joined(
+            f"{quoted('cc.key')} || ': ' || {quoted('cc.value')}",
+            "FROM containers_config cc WHERE cc.container_id = c.id AND cc.value IS NOT NULL",
+            "cc.key", item_sep, dialect,
+        ), "{", "}"),
+        "devices": block(_joined(
+            device, "FROM containers_devices d WHERE d.container_id = c.id", "d.name",
+            item_sep, dialect,
+        ), "{", "}"),
+    }  # fmt: skip
+    head = " || ".join(
+        f"'{',' if i else '{'}\n    \"{key}\": ' || {value}"
+        for i, (key, value) in enumerate(keys.items())
+    )
+    image = quoted(
+        "(SELECT cc.value FROM containers_config cc"
+        f" WHERE cc.container_id = c.id AND cc.key = '{BASE_IMAGE_KEY}')"
     )
     return f"""
-    SELECT c.id, c.name, c.architecture, c.type, c.power_state, c.ephemeral,
-           {block(profiles, "[", "]")},
-           {block(config, "{", "}")},
-           {block(devices, "{", "}")},
-           (SELECT cc.value FROM containers_config cc
-             WHERE cc.container_id = c.id AND cc.key = '{{image_key}}')
+    SELECT c.name,
+           {head} || ',\n    "networks": ',
+           ',\n    "image": ' || coalesce({image}, 'null') || '\n  }}'
       FROM containers c {{where}} ORDER BY c.name {{limit}}
 """
 
@@ -412,12 +430,12 @@ class ContainerRepo(NamedRepo):
         network: str | None = None,
         profile: str | None = None,
         image: str | None = None,
-    ) -> Iterator[list[tuple[str, str, str, str, bool, str, str, str, str | None]]]:
-        """Every container (or those the filters select) as ``list --format json`` writes it,
-        in parts: its name, architecture, type, power state, ephemeral, then its profiles,
-        config and devices each as that command's JSON text (built in SQL, ``_json_template``;
-        characters beyond ASCII left for ``core.text.ascii_json``), and its image's
-        fingerprint. ``size`` at a time in name order, from one snapshot, as ``pages``."""
+    ) -> Iterator[list[tuple[str, str, str]]]:
+        """Every container (or those the filters select) as ``list --format json`` writes it
+        (the kind's ``listed_json``), built in SQL (``_json_template``): its name, its JSON
+        text up to the value of its networks, and the text after it. Characters beyond ASCII
+        stay as they are, for ``core.text.ascii_json``. ``size`` at a time in name order,
+        from one snapshot, as ``pages``."""
         return self._paged(self._json_rows, itemgetter(0), size, network, profile, image)
 
     def _paged(
@@ -448,13 +466,12 @@ class ContainerRepo(NamedRepo):
     @staticmethod
     def _json_rows(
         conn: Connection, conditions: tuple[str, ...], params: dict[str, str], limit: int
-    ) -> list[tuple[str, str, str, str, bool, str, str, str, str | None]]:
+    ) -> list[tuple[str, str, str]]:
         dialect = conn.dialect.name
         template = _json_templates.get(dialect)
         if template is None:
             template = _json_templates[dialect] = _json_template(dialect)
-        rows = _statement(template, conditions, True).rows(conn, params | {"limit": limit})
-        return [(*_in_words(row[:6]), *row[6:]) for row in rows]
+        return _statement(template, conditions, True).rows(conn, params | {"limit": limit})
 
     def networks(
         self,
