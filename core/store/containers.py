@@ -285,6 +285,15 @@ def _json_template(dialect: str) -> str:
 """
 
 
+def _without_jit(conn: Connection) -> None:
+    """PostgreSQL: no JIT compilation for the rest of this read. A page's statements (their
+    subqueries per container, the Networks column's) cost more than ``jit_above_cost`` by the
+    planner's estimate, and compiling each took 20 ms, more than running it (35 ms a page of
+    2,000 containers for ``list --format json``: 0.38 s at 20,000 instead of 0.6 s)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")  # until the read's transaction ends
+
+
 _json_templates: dict[str, str] = {}
 
 _statements: dict[tuple[str, tuple[str, ...], bool], Prepared] = {}
@@ -452,6 +461,7 @@ class ContainerRepo(NamedRepo):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValidationError("size", size, "must be a whole number of containers, 1 or more")
         with self._store.reading() as conn:
+            _without_jit(conn)
             conditions, params = self._selection(conn, network, profile, image)
             after: str | None = None
             while True:
