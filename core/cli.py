@@ -484,6 +484,8 @@ def csv_text(column: Column[Any], value: object) -> str:
         return ""
     if column.format in ("count", "yes_no"):  # a number of entries, yes or no: as a table shows
         return column.text(value)
+    if type(value) is str:  # most values: first
+        return escape_control(value)
     if isinstance(value, list | tuple | dict):
         return escape_control(",".join(map(str, value)))
     if isinstance(value, datetime):

@@ -33,6 +33,8 @@ def escape_control(value: object, *, one_line: bool = True) -> str:
     that reads back as the same character.
     """
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # nearly always, in one pass in C: every character escaped is not
+        return text
     if one_line:
         return _ONE_LINE.sub(_one_line, text)
     return _DOCUMENT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
