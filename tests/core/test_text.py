@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.text import ascii_json, counted, human_size, in_number, json_lines
+from core.text import ascii_json, counted, escape_control, human_size, in_number, json_lines
 
 GiB = 1 << 30
 
@@ -77,3 +78,13 @@ def test_ascii_json_escapes_what_json_dumps_escapes_beyond_what_sql_does(value):
 def test_ascii_json_gives_ascii_text_back_as_it_is():
     text = '{"a": "\\u00e9 \\" \\n"}'
     assert ascii_json(text) is text
+
+
+def test_every_character_escape_control_escapes_is_one_isprintable_refuses():
+    """escape_control gives printable text back as it is (its fast path): right only while no
+    character its patterns escape, on one line or in a document, counts as printable."""
+    from core.text import _DOCUMENT, _ONE_LINE
+
+    printable = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isprintable())
+    assert _ONE_LINE.search(printable) is None and _DOCUMENT.search(printable) is None
+    assert escape_control("a\x1b[31m\u202e") == "a\\x1b[31m\\u202e"
