@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 Item = TypeVar("Item")
 # A large kind's page: few enough to hold, many enough that queries are few. On PostgreSQL each
 # page's child queries scan their tables whole (a hash join): 2,000 took 0.7x the time of 500 at
-# 20,000 containers; `list --format json` peaks at 57 MiB against 48 MiB at 500 (SQLite).
+# 20,000 containers; `list --format json` peaks at 49 MiB against 45 MiB at 500 (SQLite).
 PAGE_SIZE = 2000
 
 
