@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..text import JsonText, ascii_json, counted, json_flat, short_id
+from ..text import JsonText, ascii_json, counted, short_id
 from .base import (
     PAGE_SIZE,
     Column,
@@ -181,22 +181,14 @@ class ContainersKind(Kind["ContainerInfo"]):
         }  # fmt: skip
 
     def json_texts(self, store: Store, **filters: Any) -> Iterator[JsonText]:
-        """``listed_json`` of each container as its JSON text, a page at a time from one
-        snapshot: written whole by the store's SQL (``store.containers.json_pages``), so that
-        Python neither groups rows nor encodes them, but for its networks (``networks``, the
-        Networks column's SQL), in one call to json's C encoder. tests/core/
-        test_container_reads.py holds the text to ``listed_json`` written by
-        ``json.dumps(indent=2)``, escapes included, on every backend."""
-        chosen = self._store_filters(filters)
-        flat = json_flat("    ")
-        with store.reading():
-            after = None
-            for page in store.containers.json_pages(PAGE_SIZE, **chosen):
-                last = page[-1][0]
-                networks = store.containers.networks(**chosen, after=after, through=last)
-                after = last
-                for name, head, tail in page:
-                    yield JsonText(ascii_json(head + flat(networks.get(name, ())) + tail))
+        """``listed_json`` of each container as its JSON text, written whole by the store's SQL
+        (``store.containers.json_pages``), a page at a time from one snapshot: Python neither
+        groups rows nor encodes them. tests/core/test_container_reads.py holds the text to
+        ``listed_json`` written by ``json.dumps(indent=2)``, escapes included, on every
+        backend."""
+        for page in store.containers.json_pages(PAGE_SIZE, **self._store_filters(filters)):
+            for _name, text in page:
+                yield JsonText(ascii_json(text))
 
     # -- documents
 

@@ -194,9 +194,9 @@ _NETWORKS = """
 # command writes (``json.dumps(indent=2)``, the container an element of the array: its keys at
 # 4 spaces, their items at 6, a device's keys at 8), so that the driver hands over one text per
 # container instead of a row per key (153,000 config rows at 20,000 containers) for Python to
-# group and encode. Only the networks are left out, for the kind to put between the two halves
-# (the Networks column's SQL, ``networks``). The two dialects differ in how they quote and join
-# (``_json_quoted``, ``_joined``); the rest of the SQL is the same.
+# group and encode; its networks come from containers_networks, as ``networks`` reads them.
+# The two dialects differ in how they quote, join and sort (``_json_quoted``, ``_joined``, the
+# networks' order); the rest of the SQL is the same.
 def _json_quoted(expr: str, dialect: str) -> str:
     """``expr`` (text) as a JSON string, escaped as ``json.dumps`` escapes it (a quote, a
     backslash, a control character) except that characters beyond ASCII stay as they are
@@ -219,7 +219,7 @@ def _joined(item: str, source: str, order: str, separator: str, dialect: str) ->
 
 def _json_template(dialect: str) -> str:
     """The statement of ``json_pages`` (a template of ``_statement``) for ``dialect``: each
-    container's name, its JSON text up to its networks' value, and the text after it."""
+    container's name and its JSON text."""
 
     def quoted(expr: str) -> str:
         return _json_quoted(expr, dialect)
@@ -247,6 +247,10 @@ def _json_template(dialect: str) -> str:
         f"{quoted('d.name')} || ': {{\n        \"type\": ' || "
         f"{named('d.type', DEVICE_TYPES, 'none')} || coalesce({device_keys}, '') || '\n      }}'"
     )
+    image = quoted(
+        "(SELECT cc.value FROM containers_config cc"
+        f" WHERE cc.container_id = c.id AND cc.key = '{BASE_IMAGE_KEY}')"
+    )
     keys = {
         "name": quoted("c.name"),
         "architecture": named("c.architecture", ARCHITECTURES),
@@ -268,19 +272,20 @@ def _json_template(dialect: str) -> str:
             device, "FROM containers_devices d WHERE d.container_id = c.id", "d.name",
             item_sep, dialect,
         ), "{", "}"),
+        # as ``networks`` gives them: an empty one left out, in code point order (Python's sort)
+        "networks": block(_joined(
+            quoted("cn.network"),
+            "FROM containers_networks cn WHERE cn.container_id = c.id AND cn.network <> ''",
+            "cn.network" if dialect == "sqlite" else 'cn.network COLLATE "C"', item_sep, dialect,
+        ), "[", "]"),
+        "image": f"coalesce({image}, 'null')",
     }  # fmt: skip
-    head = " || ".join(
+    text = " || ".join(
         f"'{',' if i else '{'}\n    \"{key}\": ' || {value}"
         for i, (key, value) in enumerate(keys.items())
     )
-    image = quoted(
-        "(SELECT cc.value FROM containers_config cc"
-        f" WHERE cc.container_id = c.id AND cc.key = '{BASE_IMAGE_KEY}')"
-    )
     return f"""
-    SELECT c.name,
-           {head} || ',\n    "networks": ',
-           ',\n    "image": ' || coalesce({image}, 'null') || '\n  }}'
+    SELECT c.name, {text} || '\n  }}'
       FROM containers c {{where}} ORDER BY c.name {{limit}}
 """
 
@@ -439,12 +444,11 @@ class ContainerRepo(NamedRepo):
         network: str | None = None,
         profile: str | None = None,
         image: str | None = None,
-    ) -> Iterator[list[tuple[str, str, str]]]:
+    ) -> Iterator[list[tuple[str, str]]]:
         """Every container (or those the filters select) as ``list --format json`` writes it
-        (the kind's ``listed_json``), built in SQL (``_json_template``): its name, its JSON
-        text up to the value of its networks, and the text after it. Characters beyond ASCII
-        stay as they are, for ``core.text.ascii_json``. ``size`` at a time in name order,
-        from one snapshot, as ``pages``."""
+        (the kind's ``listed_json``), built in SQL (``_json_template``): its name and its JSON
+        text, characters beyond ASCII left as they are for ``core.text.ascii_json``. ``size``
+        at a time in name order, from one snapshot, as ``pages``."""
         return self._paged(self._json_rows, itemgetter(0), size, network, profile, image)
 
     def _paged(
@@ -476,7 +480,7 @@ class ContainerRepo(NamedRepo):
     @staticmethod
     def _json_rows(
         conn: Connection, conditions: tuple[str, ...], params: dict[str, str], limit: int
-    ) -> list[tuple[str, str, str]]:
+    ) -> list[tuple[str, str]]:
         dialect = conn.dialect.name
         template = _json_templates.get(dialect)
         if template is None:
