@@ -289,3 +289,18 @@ def test_list_csv_is_the_columns_of_the_json(capsys, db, filters):
     for obj in reference(db, filters):
         writer.writerow([csv_text(c, obj[c.key]) for c in KIND.columns])
     assert out == expected.getvalue()
+
+
+def test_a_listing_holds_one_copy_of_each_profile_list_network_list_and_image(filled):
+    """Thousands of containers name a handful of profile lists, networks and images: the
+    listing the console keeps holds each once, not a copy per container (issue 12's memory)."""
+    listing = KIND.read_columns(filled)
+    items = listing.items
+    assert items["h01"].profiles == ["p2"]
+    assert items["h01"].profiles is items["h02"].profiles
+    assert items["a"].image == items["c"].image == FINGERPRINT
+    assert items["a"].image is items["c"].image
+    networks = listing.context.networks
+    assert networks["h01"] == networks["h02"] == ["br1", "br9"]
+    assert networks["h01"] is networks["h02"]
+    assert networks["a"] is not networks["h01"]  # different lists stay apart
