@@ -535,14 +535,11 @@ class ContainerRepo(NamedRepo):
             conditions += tuple(bounds)
             params |= bounds
             found: dict[str, list[str]] = {}
+            # one row per container and network (the table's key): two nics on one network
+            # name it once already
             for name, value in _statement(_NETWORKS, conditions).rows(conn, params):
-                if not value:  # an empty network key names none
-                    continue
-                nets = found.get(name)
-                if nets is None:
-                    found[name] = [value]
-                elif value not in nets:  # two nics on one network name it once
-                    nets.append(value)
+                if value:  # an empty network key names none
+                    found.setdefault(name, []).append(value)
         for nets in found.values():
             if len(nets) > 1:
                 nets.sort()
