@@ -93,8 +93,9 @@ def yes_no(value: bool) -> str:
 class JsonText(str):
     """The JSON text of one element of the array ``json_lines`` writes, already written the way
     it writes it (the element's lines indented by two spaces more than the array's): passed
-    through as it is. A large kind whose objects have a fixed shape (containers) builds them
-    from their parts, which costs a fraction of walking each object (``Kind.json_texts``)."""
+    through as it is. A large kind whose objects have a fixed shape (containers) has them
+    written whole by the store's SQL, which costs a fraction of walking each object
+    (``Kind.json_texts``)."""
 
     __slots__ = ()
 
