@@ -70,6 +70,8 @@ def open_store(
     read_only: bool = False,
     upgrade_schema: bool = True,
     create: bool = True,
+    node: str | None = None,
+    add_node: bool = True,
 ) -> Store:
     """Open the store at ``url`` (a path, ``:memory:`` or an SQLAlchemy URL), else at
         ``$NODEKEEPER_DB``, else at the default file; bring its schema up to date.
@@ -83,6 +85,11 @@ def open_store(
         with a warning. ``upgrade_schema=False`` opens without migrating (``nodekeeper db status``).
         Raises StoreError with the path when the database cannot be used, SchemaTooNew when it was
         written by a newer nodekeeper.
+
+        ``node`` names the node whose rows the store reads and writes (else ``$NODEKEEPER_NODE``,
+        else this host's name; on SQLite, a file holding one node keeps using it). A writable
+        store adds the node to the database when it is not there yet (``store.node_created``);
+        with ``add_node=False`` a node named but absent is a NotFound instead.
     """
     from sqlalchemy.exc import DBAPIError
 
@@ -94,10 +101,11 @@ def open_store(
         remove_sqlite_files,
     )
     from .db.migrate import head_version, is_current, read_status, upgrade
-    from .settings import resolve_location
+    from .settings import resolve_location, resolve_node
     from .store import Store
 
     location = parse_location(resolve_location(url))
+    node = resolve_node(node)
     engine, read_only, made_file = create_store_engine(location, read_only, create)
     created = False
     try:
@@ -129,7 +137,17 @@ def open_store(
         raise StoreError(
             f"cannot open database {location.display}: {driver_message(exc.orig)}"
         ) from None
-    store = Store(engine, location, read_only)
+    store = Store(engine, location, read_only, node=node)
     store.created = created
     store.made_file = made_file
+    if upgrade_schema:
+        try:
+            node_id, name = store.settle_node(add=add_node or node is None)
+        except BaseException:
+            store.close()
+            raise
+        if node_id == 0 and node is not None and not add_node:
+            known = store.nodes.names()
+            store.close()
+            raise NotFound("node", name, f"nodes here: {', '.join(known) or 'none'}")
     return store

@@ -1,4 +1,5 @@
-"""Where the database is: the argument (CLI --db), $NODEKEEPER_DB, then the default file."""
+"""Where the database is: the argument (CLI --db), $NODEKEEPER_DB, then the default file; and
+the node in use: the argument (CLI --node), $NODEKEEPER_NODE, then the host's."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .claims import parse_claims
 from .errors import ABSENT, ValidationError
 
 ENV_VAR = "NODEKEEPER_DB"
+NODE_ENV_VAR = "NODEKEEPER_NODE"
 SYSTEM_PATH = Path("/var/lib/nodekeeper/nodekeeper.db")
 
 
@@ -42,6 +44,25 @@ def resolve_location(url: str | os.PathLike[str] | None = None) -> str:
             )
         return location
     return os.environ.get(ENV_VAR) or str(default_db_path())
+
+
+def resolve_node(node: str | None = None) -> str | None:
+    """The node named by the argument, else by ``$NODEKEEPER_NODE`` (empty counts as unset),
+    checked; None when neither names one: the store then takes the host's name, or on SQLite the
+    one node the file holds (a renamed host keeps its data)."""
+    if node is None:
+        node = os.environ.get(NODE_ENV_VAR) or None
+        if node is None:
+            return None
+        return validate.node_name(node, f"${NODE_ENV_VAR}")
+    return validate.node_name(node)
+
+
+def host_node_name() -> str:
+    """This host's name as a node name (what a node is called unless told otherwise)."""
+    import socket
+
+    return socket.gethostname() or "localhost"
 
 
 # The server config's keys and their rules, in one place: the store (``store.config.set`` and

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from .errors import FieldErrors, ValidationError
 
 _HOSTNAME = re.compile(r"[-a-zA-Z0-9]{1,63}")
+_NODE_NAME = re.compile(r"[-._a-zA-Z0-9]{1,255}")
 _DEVICE_NAME = re.compile(r"[-/._:a-zA-Z0-9]{1,63}")
 _CONFIG_KEY = re.compile(r"[A-Za-z0-9_\-/:]+(\.[A-Za-z0-9_\-/:]+)+")
 _DEVICE_KEY = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
@@ -43,6 +44,19 @@ def hostname(value: object, field: str = "name") -> str:
         raise ValidationError(field, value, "must not start or end with '-'")
     if value.isdigit():
         raise ValidationError(field, value, "must not be all digits")
+    return value
+
+
+def node_name(value: object, field: str = "node") -> str:
+    """A node's name: a host name, dots allowed (``edge-7.example.net``), at most 255."""
+    if not isinstance(value, str):
+        raise ValidationError(field, value, "must be a string")
+    if not _NODE_NAME.fullmatch(value):
+        if not value:
+            raise ValidationError(field, value, "must not be empty")
+        if len(value) > 255:
+            raise ValidationError(field, value, "is longer than 255 characters")
+        raise ValidationError(field, value, "may contain only letters, digits, '-', '.' and '_'")
     return value
 
 

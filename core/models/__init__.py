@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from .base import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from . import admin, containers, services, telemetry
+    from . import admin, containers, nodes, services, telemetry
     from .base import metadata
 
-DOMAINS = ("admin", "containers", "services", "telemetry")
+DOMAINS = ("admin", "containers", "nodes", "services", "telemetry")
 
 __all__ = [
     "Model",
@@ -25,6 +25,7 @@ __all__ = [
     "admin",
     "containers",
     "metadata",
+    "nodes",
     "services",
     "telemetry",
     "utcnow",

@@ -20,7 +20,7 @@ from sqlalchemy import (
     true,
 )
 
-from .base import UTCDateTime, table
+from .base import UTCDateTime, node_column, table
 
 Account = table(
     "accounts",
@@ -46,6 +46,7 @@ AuditLog = table(
     Column("ip_address", String(64)),
     Column("user_agent", Text),
     Column("details", Text),  # JSON
+    node_column(),
     Index("ix_audit_logs_timestamp", "timestamp"),
     Index("ix_audit_logs_actor_timestamp", "actor", "timestamp"),
     Index("ix_audit_logs_resource_timestamp", "resource", "timestamp"),
@@ -55,7 +56,7 @@ AuditLog = table(
 SmbShare = table(
     "smb_shares",
     Column("id", Integer, primary_key=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
     Column("path", Text, nullable=False),
     Column("dataset", Text),
     Column("description", Text),
@@ -63,27 +64,33 @@ SmbShare = table(
     Column("guest_ok", Boolean, nullable=False, default=False, server_default=false()),
     Column("valid_users", Text),  # JSON list
     Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+    node_column(),
+    UniqueConstraint("node_id", "name"),
 )
 
 
 NfsExport = table(
     "nfs_exports",
     Column("id", Integer, primary_key=True),
-    Column("path", String(1024), nullable=False, unique=True),
+    Column("path", String(1024), nullable=False),
     Column("dataset", Text),
     Column("clients", Text),  # JSON list
     Column("read_only", Boolean, nullable=False, default=False, server_default=false()),
     Column("root_squash", Boolean, nullable=False, default=True, server_default=true()),
     Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+    node_column(),
+    UniqueConstraint("node_id", "path"),
 )
 
 
 IscsiTarget = table(
     "iscsi_targets",
     Column("id", Integer, primary_key=True),
-    Column("iqn", String(255), nullable=False, unique=True),
+    Column("iqn", String(255), nullable=False),
     Column("initiators", Text),  # JSON list
     Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
+    node_column(),
+    UniqueConstraint("node_id", "iqn"),
 )
 
 
@@ -104,7 +111,7 @@ IscsiLun = table(
 SnapshotPolicy = table(
     "snapshot_policies",
     Column("id", Integer, primary_key=True),
-    Column("dataset", String(1024), nullable=False, unique=True),
+    Column("dataset", String(1024), nullable=False),
     Column("frequent", Integer, nullable=False, default=0, server_default="0"),
     Column("hourly", Integer, nullable=False, default=0, server_default="0"),
     Column("daily", Integer, nullable=False, default=0, server_default="0"),
@@ -113,4 +120,6 @@ SnapshotPolicy = table(
     Column("yearly", Integer, nullable=False, default=0, server_default="0"),
     Column("autosnap", Boolean, nullable=False, default=True, server_default=true()),
     Column("autoprune", Boolean, nullable=False, default=True, server_default=true()),
+    node_column(),
+    UniqueConstraint("node_id", "dataset"),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, MetaData, Table
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so migrations can refer to them on SQLite and PostgreSQL alike.
@@ -53,6 +53,17 @@ class Model:
 def table(name: str, *columns_and_constraints: Any) -> Model:
     """A table of ``metadata``, as a Model."""
     return Model(Table(name, metadata, *columns_and_constraints))
+
+
+def node_column() -> Column[int]:
+    """The node a row belongs to (``nodes.id``); deleting a node deletes its rows. Declared last
+    in each table, where migration 0007 added it to existing databases."""
+    return Column(
+        "node_id",
+        Integer,
+        ForeignKey("nodes.id", ondelete="CASCADE"),
+        nullable=False,
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -15,7 +15,7 @@ from sqlalchemy import (
     text,
 )
 
-from .base import UTCDateTime, table
+from .base import UTCDateTime, node_column, table
 
 CASCADE = {"ondelete": "CASCADE"}
 # The device keys naming a nic's network; the usage queries repeat this condition word for word,
@@ -45,29 +45,35 @@ def with_postgresql_where(metadata: MetaData) -> None:
 Certificate = table(
     "certificates",
     Column("id", Integer, primary_key=True),
-    Column("fingerprint", String(255), nullable=False, unique=True),
+    Column("fingerprint", String(255), nullable=False),
     Column("type", Integer, nullable=False),
     Column("name", String(255), nullable=False),
     Column("certificate", Text, nullable=False),
+    node_column(),
+    UniqueConstraint("node_id", "fingerprint"),
 )
 
 
 ServerConfig = table(
     "config",
     Column("id", Integer, primary_key=True),
-    Column("key", String(255), nullable=False, unique=True),
+    Column("key", String(255), nullable=False),
     Column("value", Text),
+    node_column(),
+    UniqueConstraint("node_id", "key"),
 )
 
 
 Container = table(
     "containers",
     Column("id", Integer, primary_key=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
     Column("architecture", Integer, nullable=False),
     Column("type", Integer, nullable=False, default=0, server_default="0"),
     Column("power_state", Integer, nullable=False, default=0, server_default="0"),
     Column("ephemeral", Integer, nullable=False, default=0, server_default="0"),
+    node_column(),
+    UniqueConstraint("node_id", "name"),
 )
 
 
@@ -148,7 +154,8 @@ ContainerNetwork = table(
     ),
     Column("network", Text, primary_key=True),
     Column("name", String(255), nullable=False),  # containers.name, kept by refresh_networks
-    Index("ix_containers_networks_network", "network", "name", "container_id"),
+    node_column(),  # containers.node_id: one node's range, or the fleet's, of the same index
+    Index("ix_containers_networks_network", "network", "node_id", "name", "container_id"),
 )
 
 
@@ -156,7 +163,7 @@ Image = table(
     "images",
     Column("id", Integer, primary_key=True),
     Column("cached", Integer, nullable=False, default=0, server_default="0"),
-    Column("fingerprint", String(255), nullable=False, unique=True),
+    Column("fingerprint", String(255), nullable=False),
     Column("filename", String(255), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("public", Integer, nullable=False, default=0, server_default="0"),
@@ -165,6 +172,8 @@ Image = table(
     Column("expiry_date", UTCDateTime),
     Column("upload_date", UTCDateTime, nullable=False),
     Column("last_use_date", UTCDateTime),
+    node_column(),
+    UniqueConstraint("node_id", "fingerprint"),
 )
 
 
@@ -182,9 +191,11 @@ ImageProperty = table(
 ImageAlias = table(
     "images_aliases",
     Column("id", Integer, primary_key=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
     Column("image_id", Integer, ForeignKey("images.id", **CASCADE), nullable=False),
     Column("description", String(255)),
+    node_column(),  # images.node_id: an alias names an image of its node
+    UniqueConstraint("node_id", "name"),
     Index("ix_images_aliases_image_id", "image_id"),
 )
 
@@ -192,8 +203,10 @@ ImageAlias = table(
 Profile = table(
     "profiles",
     Column("id", Integer, primary_key=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
     Column("description", Text),
+    node_column(),
+    UniqueConstraint("node_id", "name"),
 )
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
 )
 
-from .base import UInt64, UTCDateTime, table
+from .base import UInt64, UTCDateTime, node_column, table
 
 Service = table(
     "services",
-    Column("id", String(255), primary_key=True),
+    Column("id", String(255), nullable=False),
     Column("version", Integer, nullable=False, default=0, server_default="0"),
     Column("path", Text),
     Column("service", String(255)),  # the systemd unit
@@ -34,19 +35,24 @@ Service = table(
     Column("dl_limit", BigInteger),
     Column("storage_limit", BigInteger),
     Column("state_limit", BigInteger),
+    node_column(),
+    PrimaryKeyConstraint("node_id", "id"),
 )
 
 
 # A claim set (``users``, stored canonically) bound to a service.
 User = table(
     "users",
-    Column("users", String(1024), primary_key=True),
-    Column(
-        "service_id", String(255), ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("users", String(1024), nullable=False),
+    Column("service_id", String(255), nullable=False),
     Column("storage_folder", Text),
     Column("state_checksum", LargeBinary),
-    Index("ix_users_service_id", "service_id"),
+    node_column(),
+    PrimaryKeyConstraint("node_id", "users", "service_id"),
+    ForeignKeyConstraint(
+        ["node_id", "service_id"], ["services.node_id", "services.id"], ondelete="CASCADE"
+    ),
+    Index("ix_users_node_id_service_id", "node_id", "service_id"),
 )
 
 
@@ -54,12 +60,14 @@ User = table(
 # next reading exactly once: the last raw counter and the boot it belongs to (as vnstat).
 TrafficMonitor = table(
     "trafficmonitor",
-    Column("chain", String(255), primary_key=True),
+    Column("chain", String(255), nullable=False),
     Column("time", UTCDateTime),  # last update
     Column("value", BigInteger, nullable=False, default=0, server_default="0"),
     Column("last_raw", UInt64),  # a 64-bit unsigned counter
     Column("boot_time", BigInteger),  # /proc/stat btime of last_raw
     Column("period_start", UTCDateTime),
+    node_column(),
+    PrimaryKeyConstraint("node_id", "chain"),
 )
 
 
@@ -71,6 +79,7 @@ TrafficHistory = table(
     Column("period", String(8), nullable=False),  # hour, day, month
     Column("period_start", UTCDateTime, nullable=False),
     Column("value", BigInteger, nullable=False),
-    UniqueConstraint("chain", "period_start"),
+    node_column(),
+    UniqueConstraint("node_id", "chain", "period_start"),
     Index("ix_traffic_history_period_start", "period_start"),
 )

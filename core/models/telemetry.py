@@ -13,12 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 
-from .base import table
+from .base import node_column, table
 
 CASCADE = {"ondelete": "CASCADE"}
 
@@ -40,7 +42,8 @@ SystemMetric = table(
     Column("load_1min", Float),
     Column("load_5min", Float),
     Column("load_15min", Float),
-    Index("ix_system_metrics_timestamp", "timestamp"),
+    node_column(),
+    Index("ix_system_metrics_node_id_timestamp", "node_id", "timestamp"),
 )
 
 
@@ -61,8 +64,9 @@ NetworkMetric = table(
     Column("connections_established", Integer),
     Column("connections_listen", Integer),
     Column("connections_time_wait", Integer),
-    Index("ix_network_metrics_timestamp", "timestamp"),
-    Index("ix_network_metrics_interface_timestamp", "interface", "timestamp"),
+    node_column(),
+    Index("ix_network_metrics_node_id_timestamp", "node_id", "timestamp"),
+    Index("ix_network_metrics_node_id_interface_timestamp", "node_id", "interface", "timestamp"),
 )
 
 
@@ -78,9 +82,10 @@ LogEvent = table(
     Column("service", String(255)),
     Column("action", String(64)),
     Column("metadata", Text),
-    Index("ix_log_events_timestamp", "timestamp"),
-    Index("ix_log_events_source_timestamp", "source", "timestamp"),
-    Index("ix_log_events_ip_address_timestamp", "ip_address", "timestamp"),
+    node_column(),
+    Index("ix_log_events_node_id_timestamp", "node_id", "timestamp"),
+    Index("ix_log_events_node_id_source_timestamp", "node_id", "source", "timestamp"),
+    Index("ix_log_events_node_id_ip_address_timestamp", "node_id", "ip_address", "timestamp"),
     Index("ix_log_events_level", "level"),
 )
 
@@ -110,18 +115,22 @@ def _rollup() -> list[Column]:
 HourlyAggregate = table(
     "hourly_aggregates",
     Column("id", Integer, primary_key=True),
-    Column("hour_timestamp", BigInteger, nullable=False, unique=True),
+    Column("hour_timestamp", BigInteger, nullable=False),
     *_rollup(),
+    node_column(),
+    UniqueConstraint("node_id", "hour_timestamp"),
 )
 
 
 DailyAggregate = table(
     "daily_aggregates",
     Column("id", Integer, primary_key=True),
-    Column("date", String(10), nullable=False, unique=True),  # YYYY-MM-DD, UTC
+    Column("date", String(10), nullable=False),  # YYYY-MM-DD, UTC
     Column("unique_ips", Integer, nullable=False, default=0, server_default="0"),
     Column("unique_users", Integer, nullable=False, default=0, server_default="0"),
     *_rollup(),
+    node_column(),
+    UniqueConstraint("node_id", "date"),
 )
 
 
@@ -136,7 +145,8 @@ EventTrace = table(
     Column("severity_score", Float),
     Column("root_cause", Text),
     Column("trace_metadata", Text),  # JSON
-    Index("ix_event_traces_timestamp", "timestamp"),
+    node_column(),
+    Index("ix_event_traces_node_id_timestamp", "node_id", "timestamp"),
     Index("ix_event_traces_event_id", "event_id"),
     Index("ix_event_traces_severity_score", "severity_score"),
 )
@@ -203,7 +213,7 @@ ErrorTrace = table(
 IpReputation = table(
     "ip_reputation",
     Column("id", Integer, primary_key=True),
-    Column("ip_address", String(64), nullable=False, unique=True),
+    Column("ip_address", String(64), nullable=False),
     Column("first_seen", BigInteger, nullable=False),
     Column("last_seen", BigInteger, nullable=False),
     Column("threat_score", Float, nullable=False, default=0.0, server_default="0"),
@@ -211,6 +221,8 @@ IpReputation = table(
     Column("failed_login_count", Integer, nullable=False, default=0, server_default="0"),
     Column("banned_count", Integer, nullable=False, default=0, server_default="0"),
     Column("metadata", Text),  # JSON
+    node_column(),
+    UniqueConstraint("node_id", "ip_address"),
     Index("ix_ip_reputation_threat_score", "threat_score"),
 )
 
@@ -219,11 +231,13 @@ TracePattern = table(
     "trace_patterns",
     Column("id", Integer, primary_key=True),
     Column("pattern_type", String(64), nullable=False),
-    Column("signature", String(255), nullable=False, unique=True),
+    Column("signature", String(255), nullable=False),
     Column("first_seen", BigInteger, nullable=False),
     Column("last_seen", BigInteger, nullable=False),
     Column("occurrence_count", Integer, nullable=False, default=1, server_default="1"),
     Column("metadata", Text),  # JSON
+    node_column(),
+    UniqueConstraint("node_id", "signature"),
     Index("ix_trace_patterns_last_seen", "last_seen"),
 )
 
@@ -231,6 +245,8 @@ TracePattern = table(
 # Key/value facts about the database (created timestamp, hostname...).
 Metadata = table(
     "metadata",
-    Column("key", String(255), primary_key=True),
+    Column("key", String(255), nullable=False),
     Column("value", Text),
+    node_column(),
+    PrimaryKeyConstraint("node_id", "key"),
 )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .certificates import CertificateRepo
     from .containers import ContainerRepo
     from .images import ImageRepo
+    from .nodes import NodeRepo
     from .profiles import ProfileRepo
     from .server_config import ServerConfigRepo
     from .services import ServiceRepo, UserRepo
@@ -38,10 +39,15 @@ class Store:
     created: bool = False  # open_store made this database (a new file, or an empty one's schema)
     made_file: bool = False  # open_store made the SQLite file itself (it was not there before)
 
-    def __init__(self, engine: Engine, location: Location, read_only: bool):
+    def __init__(
+        self, engine: Engine, location: Location, read_only: bool, node: str | None = None
+    ):
         self.engine = engine
         self.location = location
         self.read_only = read_only
+        self._node_asked = node  # None: the host's node (on SQLite, the file's one node)
+        self._node: tuple[int, str] | None = None  # (nodes.id, name) once known
+        self.node_created = False  # settle_node added this node to the database
         # The write transaction and the read open in this thread, if any, so that nested calls
         # join them. Tagged with the thread: asyncio.to_thread and copy_context() carry context
         # variables into other threads, which must not share a connection.
@@ -125,9 +131,89 @@ class Store:
 
         return TelemetryRepo(self)
 
+    @cached_property
+    def nodes(self) -> NodeRepo:
+        from .nodes import NodeRepo
+
+        return NodeRepo(self)
+
     def __repr__(self) -> str:
         mode = " read-only" if self.read_only else ""
-        return f"<Store {self.location.display}{mode}>"
+        return f"<Store {self.location.display} node {self.node}{mode}>"
+
+    # The node in use. Every repository reads and writes the rows of ``node_id`` only, unless a
+    # call asks for the fleet (``all_nodes=True``).
+
+    @property
+    def node(self) -> str:
+        """The name of the node this store reads and writes."""
+        return self.settle_node(add=False)[1]
+
+    @property
+    def node_id(self) -> int:
+        """``nodes.id`` of the node in use; 0 (no rows) when it is not in the database yet."""
+        return self.settle_node(add=False)[0]
+
+    def settle_node(self, *, add: bool) -> tuple[int, str]:
+        """Find the node in use (``open_store``'s ``node``, else this host's name; on SQLite, a
+        file holding one node keeps using it whatever the host is called now) and, with ``add``,
+        add it to the database when it is not there. Called by ``open_store`` before anything
+        else uses the store; not inside a transaction (a node added there would go if it rolled
+        back)."""
+        if self._node is not None:
+            return self._node
+        from ..models.nodes import Node
+        from ..settings import host_node_name
+
+        t = Node.__table__
+        with self.reading() as conn:
+            name = self._node_asked
+            if name is None and self.location.is_sqlite:
+                only = conn.execute(select(t.c.id, t.c.name).limit(2)).all()
+                if len(only) == 1:
+                    self._node = (only[0][0], only[0][1])
+                    return self._node
+            name = name or host_node_name()
+            found = conn.scalar(select(t.c.id).where(t.c.name == name))
+        if found is None and add and not self.read_only:
+            found = self._add_node(name)
+        if found is None:
+            return (0, name)  # no rows are this node's: reads find nothing; not kept
+        self._node = (found, name)
+        return self._node
+
+    def _add_node(self, name: str) -> int:
+        from sqlalchemy import insert
+
+        from ..models.base import utcnow
+        from ..models.nodes import Node
+        from ..settings import host_node_name
+
+        t = Node.__table__
+        try:
+            with self.transaction() as conn:
+                found = conn.execute(
+                    insert(t).values(name=name, hostname=host_node_name(), first_seen=utcnow())
+                ).inserted_primary_key[0]
+        except StoreError:  # another process added it meanwhile: its row is as good
+            with self.reading() as conn:
+                found = conn.scalar(select(t.c.id).where(t.c.name == name))
+            if found is None:
+                raise
+        else:
+            self.node_created = True
+        return int(found)
+
+    def for_node(self, name: str) -> Store:
+        """This database seen as node ``name`` (which must exist): the same engine and
+        connections, another node's rows. Closing it leaves this store open."""
+        from ..errors import NotFound
+
+        view = Store(self.engine, self.location, self.read_only, node=name)
+        view._owns_engine = False
+        if view.settle_node(add=False)[0] == 0:
+            raise NotFound("node", name)
+        return view
 
     @property
     def dialect(self) -> str:
@@ -269,8 +355,11 @@ class Store:
         with self._memory_lock:
             yield
 
+    _owns_engine = True
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __enter__(self) -> Store:
         return self

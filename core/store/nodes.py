@@ -1,0 +1,207 @@
+"""The fleet's nodes: who they are, whether their collectors are alive, what each holds.
+
+A node is added by the first writable store opened as it (``open_store(node=...)``, the CLI's
+``--node``, the host's name); its collector's heartbeat keeps ``last_heartbeat`` and the machine's
+facts. ``remove`` deletes a node with every row it owns (the foreign keys cascade).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from ..errors import NotFound, ValidationError
+from ..models.base import utcnow
+from ..models.nodes import Node
+from .repo import Repo
+
+NODES = Node.__table__
+# A node is up while its collector's last heartbeat is within this many of its intervals.
+UP_WITHIN_INTERVALS = 3
+STATUS_LIMIT_EXCEEDED = 2  # services.status of a service over a traffic limit (core.store.traffic)
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    hostname: str
+    first_seen: datetime
+    last_heartbeat: datetime | None
+    heartbeat_interval: float | None
+    version: str | None
+    boot_time: int | None
+    cpu_count: int | None
+    memory_total: int | None
+    cpu_percent: float | None  # the node's last system sample
+    memory_percent: float | None
+    sampled_at: int | None  # that sample's time, Unix seconds
+    containers: int
+    services: int
+    over_limit: int  # services over a traffic limit
+
+    def up(self, now: datetime | None = None) -> bool:
+        """Whether the node's collector beat within the last three of its intervals."""
+        if self.last_heartbeat is None or not self.heartbeat_interval:
+            return False
+        window = timedelta(seconds=UP_WITHIN_INTERVALS * self.heartbeat_interval)
+        return (now or utcnow()) - self.last_heartbeat <= window
+
+    def status(self, now: datetime | None = None) -> str:
+        """``up``, else how long since the node was last seen (``down 3m 10s``), or
+        ``never collected`` for a node whose collector never ran."""
+        if self.last_heartbeat is None:
+            return "never collected"
+        if self.up(now):
+            return "up"
+        return f"down {_ago((now or utcnow()) - self.last_heartbeat)}"
+
+
+def _ago(span: timedelta) -> str:
+    seconds = max(0, int(span.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {seconds}s"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What ``remove`` deleted (or, with ``dry_run``, would delete): rows per table."""
+
+    node: str
+    rows: dict[str, int]
+
+
+class NodeRepo(Repo):
+    kind = "node"
+
+    def names(self) -> list[str]:
+        with self._store.reading() as conn:
+            return list(conn.scalars(select(NODES.c.name).order_by(NODES.c.name)))
+
+    def count(self) -> int:
+        with self._store.reading() as conn:
+            return int(conn.scalar(select(func.count()).select_from(NODES)) or 0)
+
+    def list(self) -> list[NodeInfo]:
+        """Every node, by name, with its last sample and what it holds: one statement."""
+        from ..models.containers import Container
+        from ..models.services import Service
+        from ..models.telemetry import SystemMetric
+
+        c, s, m = Container.__table__, Service.__table__, SystemMetric.__table__
+        last = (
+            select(m.c.timestamp, m.c.cpu_percent, m.c.memory_percent)
+            .where(m.c.node_id == NODES.c.id)
+            .order_by(m.c.timestamp.desc())
+            .limit(1)
+        )
+        sample = [
+            last.with_only_columns(column).scalar_subquery()
+            for column in (m.c.cpu_percent, m.c.memory_percent, m.c.timestamp)
+        ]
+
+        def counted(table, *where):
+            query = select(func.count()).select_from(table).where(table.c.node_id == NODES.c.id)
+            return query.where(*where).scalar_subquery()
+
+        query = select(
+            NODES,
+            *sample,
+            counted(c),
+            counted(s),
+            counted(s, s.c.status == STATUS_LIMIT_EXCEEDED),
+        ).order_by(NODES.c.name)
+        with self._store.reading() as conn:
+            rows = conn.execute(query).all()
+        return [
+            NodeInfo(
+                name=r.name,
+                hostname=r.hostname,
+                first_seen=r.first_seen,
+                last_heartbeat=r.last_heartbeat,
+                heartbeat_interval=r.heartbeat_interval,
+                version=r.version,
+                boot_time=r.boot_time,
+                cpu_count=r.cpu_count,
+                memory_total=r.memory_total,
+                cpu_percent=r[-6],
+                memory_percent=r[-5],
+                sampled_at=r[-4],
+                containers=int(r[-3]),
+                services=int(r[-2]),
+                over_limit=int(r[-1]),
+            )
+            for r in rows
+        ]
+
+    def get(self, name: str) -> NodeInfo:
+        for info in self.list():
+            if info.name == name:
+                return info
+        raise NotFound(self.kind, name)
+
+    def heartbeat(
+        self,
+        *,
+        interval: float,
+        hostname: str,
+        version: str,
+        boot_time: int | None,
+        cpu_count: int | None,
+        memory_total: int | None,
+        now: datetime | None = None,
+    ) -> None:
+        """Record that the node's collector is alive, with the machine's facts (its cycle's
+        transaction: one UPDATE)."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                update(NODES)
+                .where(NODES.c.id == self._store.node_id)
+                .values(
+                    last_heartbeat=now or utcnow(),
+                    heartbeat_interval=interval,
+                    hostname=hostname,
+                    version=version,
+                    boot_time=boot_time,
+                    cpu_count=cpu_count,
+                    memory_total=memory_total,
+                )
+            )
+
+    def remove(self, name: str, *, dry_run: bool = False) -> Removed:
+        """Delete node ``name`` and every row it owns, in one transaction; return the rows per
+        table that go (with ``dry_run``, only count them). The node in use cannot be removed
+        through its own store: its collector would add it again at its next cycle."""
+        from ..models import metadata
+
+        scoped = [t for t in metadata.sorted_tables if "node_id" in t.c]
+        with self._store.transaction() as conn:
+            node_id = conn.scalar(select(NODES.c.id).where(NODES.c.name == name))
+            if node_id is None:
+                raise NotFound(self.kind, name, f"nodes here: {', '.join(self.names()) or 'none'}")
+            if node_id == self._store.node_id and not dry_run:
+                raise ValidationError(
+                    "node",
+                    name,
+                    "is the node this store runs as (its collector would add it again); "
+                    "remove it as another node (--node)",
+                )
+            rows = {}
+            for table in scoped:
+                count = conn.scalar(
+                    select(func.count()).select_from(table).where(table.c.node_id == node_id)
+                )
+                if count:
+                    rows[table.name] = int(count)
+            if not dry_run:
+                conn.execute(delete(NODES).where(NODES.c.id == node_id))
+        return Removed(name, rows)
