@@ -88,8 +88,9 @@ def open_store(
 
         ``node`` names the node whose rows the store reads and writes (else ``$NODEKEEPER_NODE``,
         else this host's name; on SQLite, a file holding one node keeps using it). A writable
-        store adds the node to the database when it is not there yet (``store.node_created``);
-        with ``add_node=False`` a node named but absent is a NotFound instead.
+        store adds the node to the database when it is not there yet (``store.node_created``).
+        With ``add_node=False`` it does not: a node named but absent is then a NotFound, and this
+        host's node, absent, has no rows to read (``store.node_id`` is 0).
     """
     from sqlalchemy.exc import DBAPIError
 
@@ -142,7 +143,7 @@ def open_store(
     store.made_file = made_file
     if upgrade_schema:
         try:
-            node_id, name = store.settle_node(add=add_node or node is None)
+            node_id, name = store.settle_node(add=add_node)
         except BaseException:
             store.close()
             raise

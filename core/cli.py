@@ -23,7 +23,7 @@ from . import kinds, open_store
 from .errors import DocumentError, NodekeeperError
 from .kinds.base import Column, Filter, Kind
 from .table import PADDING, cell_len, fit_widths, fitted
-from .text import escape_control, human_size, in_number, json_lines
+from .text import JsonText, escape_control, human_size, in_number, json_lines
 
 # What a command needs beyond the kinds' declarations (the store, SQLAlchemy, the documents,
 # the console) is imported by that command: the parser, and so `--help`, is built without it.
@@ -86,6 +86,11 @@ def _db_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
         "--read-only", action="store_true", default=False if top else argparse.SUPPRESS,
         help="open the database read-only: every change is refused",
     )  # fmt: skip
+    parser.add_argument(
+        "--node", metavar="NAME", default=default,
+        help="the node whose resources to read and edit, in a database a fleet shares "
+        "(default: $NODEKEEPER_NODE, then this host's name; a SQLite file's one node)",
+    )  # fmt: skip
 
 
 def _refresh_seconds(text: str) -> float:
@@ -136,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(list KIND --columns help lists them); json: the keys of each object"
     )  # fmt: skip
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument(
+        "--all-nodes", action="store_true",
+        help="list every node's resources, with a node column (a node key in json)",
+    )  # fmt: skip
 
     def scope_options(p: argparse.ArgumentParser) -> None:
         for name, takers in _scopes().items():
@@ -229,6 +238,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="fill a store that is not empty: same-named "
         "resources are replaced, history is added only where there is none"
     )  # fmt: skip
+
+    nodes = command(
+        "nodes",
+        "the nodes of the database: status, CPU and memory now, what each holds",
+        cmd_nodes,
+    )
+    nodes.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    nodes_sub = nodes.add_subparsers(dest="nodes_command", metavar="ACTION")
+    p = nodes_sub.add_parser(
+        "remove",
+        help="delete a node and every row it owns (its containers, services, samples...)",
+        description="Delete a node and every row it owns, after naming what goes. Asks "
+        "first on a terminal; elsewhere --yes is required.",
+    )
+    _db_options(p)
+    p.add_argument("name", metavar="NAME", help="the node to remove")
+    p.add_argument("--yes", action="store_true", help="remove without asking")
+    p.add_argument("--dry-run", action="store_true", help="name what would go, change nothing")
+    p.set_defaults(func=cmd_nodes_remove)
 
     db = sub.add_parser("db", help="schema version, upgrade, integrity, retention and size")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -325,10 +353,18 @@ def _open(
     command has succeeded, or at once with ``announce_early`` for those that run on (the
     console, the collector). A command that fails with an error takes the file it made with
     it, so a refused ``apply`` leaves no empty database behind a mistyped path; a file that was
-    there before (even empty) stays."""
+    there before (even empty) stays.
+
+    The node is ``--node``, else ``$NODEKEEPER_NODE``, else this host's. A node named so must be
+    in the database already (a typo must not make a node), unless the command says that it adds
+    one (``add_node``: the collector, demo); this host's node is added by a command that writes."""
+    from .settings import resolve_node
+
     kwargs.setdefault("read_only", args.read_only)
+    node = resolve_node(getattr(args, "node", None))
+    kwargs.setdefault("add_node", create and node is None)
     with _loading():
-        store = open_store(args.db, create=create, **kwargs)
+        store = open_store(args.db, create=create, node=node, **kwargs)
     created = f"created a new database at {store.location.display}" if store.created else None
     if created and announce_early:
         print(created, file=sys.stderr)
@@ -537,51 +573,81 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(columns_help(kind))
         return 0
     columns = _chosen_columns(kind, args.columns)
-    # One state of the database for every column. JSON and CSV are written as they are read:
-    # a large kind's rows are never all held at once for them.
+    # One state of the database for every column (and every node). JSON and CSV are written as
+    # they are read: a large kind's rows are never all held at once for them.
     with _open(args, create=False) as store, store.reading():
         given = _filters_given(kind, args)
+        # (node name or None, the store seen as that node): the node in use, or each node.
+        views = (
+            [(name, store.for_node(name)) for name in store.nodes.names()]
+            if args.all_nodes
+            else [(None, store)]
+        )
         if args.format == "json":
-            write_json(kind, columns if args.columns is not None else None, store, given)
+            write_json(kind, columns if args.columns is not None else None, views, given)
             return 0
         if args.format == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow([column.key for column in columns])
-            for page in kind.column_pages(store, **given):
-                writer.writerows(
-                    [csv_text(column, column.value(item, page)) for column in columns]
-                    for item in page.items.values()
-                )
+            writer.writerow(["node"] * args.all_nodes + [column.key for column in columns])
+            for node, view in views:
+                first = [escape_control(node)] if node is not None else []
+                for page in kind.column_pages(view, **given):
+                    writer.writerows(
+                        first + [csv_text(column, column.value(item, page)) for column in columns]
+                        for item in page.items.values()
+                    )
             return 0
-        listing = kind.read_columns(store, **given)
-        items = listing.items.values()
         # A table needs every row before its first line: the widths of its columns.
-        rows = [
-            [escape_control(c.text(c.value(item, listing), listing)) for c in columns]
-            for item in items
-        ]
+        rows = []
+        for node, view in views:
+            listing = kind.read_columns(view, **given)
+            first = [escape_control(node)] if node is not None else []
+            rows += [
+                first + [escape_control(c.text(c.value(item, listing), listing)) for c in columns]
+                for item in listing.items.values()
+            ]
     if rows:
-        print(format_table(columns, rows, table_width()))
+        shown = [NODE_COLUMN, *columns] if args.all_nodes else columns
+        print(format_table(shown, rows, table_width()))
     else:
-        print(f"no {kind.plural}", file=sys.stderr)
+        print(f"no {kind.plural}" + (" on any node" if args.all_nodes else ""), file=sys.stderr)
     return 0
 
 
+# The node of each row of ``list --all-nodes``: shown first and never dropped.
+NODE_COLUMN: Column[Any] = Column("node", "Node", lambda item, listing: None, priority=1, width=12)
+
+
 def write_json(
-    kind: Kind[Any], columns: list[Column[Any]] | None, store: Store, filters: dict[str, Any]
+    kind: Kind[Any],
+    columns: list[Column[Any]] | None,
+    views: list[tuple[str | None, Store]],
+    filters: dict[str, Any],
 ) -> None:
     """``list --format json``: the resources whole (as ``listed_json``), or only ``columns``,
-    written a page at a time as a JSON array (the same text as ``json.dumps(indent=2)``)."""
+    written a page at a time as a JSON array (the same text as ``json.dumps(indent=2)``). Each
+    of ``views`` is (node, the store seen as it): with a node named, each object begins with
+    its ``node`` key."""
 
-    def chosen(columns: list[Column[Any]]) -> Iterator[dict[str, Any]]:
+    def chosen(store: Store, columns: list[Column[Any]]) -> Iterator[dict[str, Any]]:
         for page in kind.pages(store, **filters):
             for item in page.items.values():
                 data = kind.listed_json(item, page)
                 yield {c.key: data[c.key] for c in columns}
 
-    objects: Iterable[object] = (
-        kind.json_texts(store, **filters) if columns is None else chosen(columns)
-    )
+    def of_node(node: str | None, store: Store) -> Iterator[object]:
+        objects = kind.json_texts(store, **filters) if columns is None else chosen(store, columns)
+        if node is None:
+            yield from objects
+            return
+        key = '{\n    "node": ' + json.dumps(node) + ","
+        for each in objects:
+            if isinstance(each, JsonText):  # '{\n    "name": ...': the key goes before the first
+                yield JsonText(key + each[1:])
+            else:
+                yield {"node": node, **each}  # type: ignore[dict-item]
+
+    objects: Iterable[object] = (each for node, store in views for each in of_node(node, store))
     out = sys.stdout
     # Each page's objects (tuples of rows, dicts, containers) form no cycle: reference counting
     # frees them as the next page comes. The collector's passes over them freed nothing and cost
@@ -755,10 +821,100 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import fill
     from .progress import terminal_progress
 
-    with _open(args, create=True) as store, terminal_progress() as bar:
+    with _open(args, create=True, add_node=True) as store, terminal_progress() as bar:
         summary = fill(store, containers=args.containers, days=args.days, seed=args.seed,
                        force=args.force, progress=None if bar is None else bar.update)  # fmt: skip
     print(summary.describe())
+    return 0
+
+
+# -- nodes -------------------------------------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    from .models.base import utcnow
+
+    with _open(args, create=False) as store:
+        nodes = store.nodes.list()
+    now = utcnow()
+    records = []
+    for n in nodes:
+        up = n.up(now)
+        records.append({
+            "node": n.name,
+            "status": n.status(now),
+            "up": up,
+            # A node that is down has no "now": its last sample is history, not shown as current.
+            "cpu_percent": n.cpu_percent if up else None,
+            "memory_percent": n.memory_percent if up else None,
+            "cpu_count": n.cpu_count,
+            "memory_total": n.memory_total,
+            "containers": n.containers,
+            "services": n.services,
+            "services_over_limit": n.over_limit,
+            "hostname": n.hostname,
+            "version": n.version,
+            "last_heartbeat": n.last_heartbeat.isoformat() if n.last_heartbeat else None,
+        })  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(list(records[0]) if records else ["node"])
+        for record in records:
+            writer.writerow(["" if v is None else escape_control(v) for v in record.values()])
+        return 0
+    if not records:
+        print("no nodes: a node is added by its collector (nodekeeper collect)", file=sys.stderr)
+        return 0
+    shown = [
+        Column("node", "Node", lambda *_: None, priority=1, width=12),
+        Column("status", "Status", lambda *_: None, priority=1, width=10),
+        Column("cpu", "CPU", lambda *_: None, numeric=True),
+        Column("memory", "Memory", lambda *_: None, numeric=True),
+        Column("containers", "Containers", lambda *_: None, numeric=True),
+        Column("services", "Services", lambda *_: None, numeric=True),
+        Column("over", "Over limit", lambda *_: None, numeric=True),
+        Column("hostname", "Hostname", lambda *_: None, priority=4),
+        Column("version", "Version", lambda *_: None, priority=5),
+    ]
+    rows = [
+        [escape_control(r["node"]), r["status"], _percent(r["cpu_percent"]),
+         _percent(r["memory_percent"]), str(r["containers"]), str(r["services"]),
+         str(r["services_over_limit"]), escape_control(r["hostname"]),
+         escape_control(r["version"] or "")]
+        for r in records
+    ]  # fmt: skip
+    print(format_table(shown, rows, table_width()))
+    return 0
+
+
+def cmd_nodes_remove(args: argparse.Namespace) -> int:
+    name = escape_control(args.name)
+    with _open(args, create=False) as store:
+        what = store.nodes.remove(args.name, dry_run=True)  # checks the name, counts the rows
+        print(f"node {name} holds {what.described()}")
+        if args.dry_run:
+            print("nothing was changed (--dry-run)", file=sys.stderr)
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise NodekeeperError(
+                    f"not removing node {name}: give --yes when not asked on a terminal"
+                )
+            if input(f"remove node {name} and all of it? [y/N] ").strip().lower() not in (
+                "y",
+                "yes",
+            ):
+                print("nothing was changed", file=sys.stderr)
+                return EXIT_ERROR
+        store.nodes.remove(args.name)
+    print(f"removed node {name}")
     return 0
 
 
@@ -855,7 +1011,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
-    with _open(args, create=True, announce_early=True) as store:
+    with _open(args, create=True, announce_early=True, add_node=True) as store:
         collector = Collector(store, interval=args.interval, procfs=args.procfs)
         cycles = collector.run(stop, once=args.once)
     logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))

@@ -211,6 +211,10 @@ class Store:
 
         view = Store(self.engine, self.location, self.read_only, node=name)
         view._owns_engine = False
+        # One database, one set of connections: the view joins this store's transaction or
+        # read (a listing of every node reads one state) and, in memory, shares its lock.
+        view._active, view._reader, view._kept = self._active, self._reader, self._kept
+        view._memory_lock = self._memory_lock
         if view.settle_node(add=False)[0] == 0:
             raise NotFound("node", name)
         return view

@@ -72,12 +72,37 @@ def _ago(span: timedelta) -> str:
     return f"{seconds}s"
 
 
+# How ``Removed.described`` names the rows of each table; a table not named here is named as it is.
+SPOKEN = {
+    "system_metrics": "system samples", "network_metrics": "network samples",
+    "trafficmonitor": "traffic chains", "traffic_history": "finished traffic periods",
+    "users": "claim set bindings", "config": "server config keys",
+    "images_aliases": "image aliases", "hourly_aggregates": "hourly rollups",
+    "daily_aggregates": "daily rollups", "log_events": "log events",
+    "ip_reputation": "IP reputations", "event_traces": "event traces",
+    "trace_patterns": "trace patterns", "audit_logs": "audit entries",
+    "smb_shares": "SMB shares", "nfs_exports": "NFS exports", "iscsi_targets": "iSCSI targets",
+    "snapshot_policies": "snapshot policies",
+}  # fmt: skip
+# Kept beside others' rows, not the node's own state: not named in ``described``.
+DERIVED = frozenset({"containers_networks", "metadata"})
+
+
 @dataclass(frozen=True)
 class Removed:
     """What ``remove`` deleted (or, with ``dry_run``, would delete): rows per table."""
 
     node: str
     rows: dict[str, int]
+
+    def described(self) -> str:
+        """``12 containers, 6 services, 72 system samples``; ``nothing else`` for none."""
+        spoken = [
+            f"{count:,} {SPOKEN.get(table, table)}"
+            for table, count in self.rows.items()
+            if table not in DERIVED
+        ]
+        return ", ".join(spoken) or "nothing else"
 
 
 class NodeRepo(Repo):
@@ -192,8 +217,8 @@ class NodeRepo(Repo):
                 raise ValidationError(
                     "node",
                     name,
-                    "is the node this store runs as (its collector would add it again); "
-                    "remove it as another node (--node)",
+                    "is the node in use here (its collector would add it again); "
+                    "remove it from another node",
                 )
             rows = {}
             for table in scoped:
