@@ -70,7 +70,9 @@ def _dashboard(app: NodekeeperApp) -> Widget:
 
     return DashboardView(
         app.store, clock=app.clock, interval=app.dashboard_every,
-        console_collects=lambda: app.collects, ahead=app.dashboard_ahead,
+        # The console's collector writes the node it was opened on, not one opened from Fleet.
+        console_collects=lambda: app.collects and app.store is app.home_store,
+        ahead=app.dashboard_ahead,
     )  # fmt: skip
 
 
@@ -82,6 +84,13 @@ def _resources(kind: Kind[Any]) -> Callable[[NodekeeperApp], Widget]:
                                watcher=app.watcher)  # fmt: skip
 
     return make
+
+
+def _fleet(app: NodekeeperApp) -> Widget:
+    from .screens.fleet import FleetView
+
+    return FleetView(app.home_store, current=lambda: app.store.node,
+                     interval=app.dashboard_every)  # fmt: skip
 
 
 def is_resources(widget: object) -> TypeGuard[ResourceSection]:
@@ -97,14 +106,17 @@ def error_text(exc: BaseException) -> str:
 
 
 # Section id -> label and factory, in tab order; the number keys 1.. follow this order: the
-# dashboard, then a section for each kind listed (core.kinds), in the kinds' order.
+# dashboard, then a section for each kind listed (core.kinds), in the kinds' order, then the
+# fleet's nodes, present only when the database holds more than one node.
 SECTIONS: dict[str, Section] = {
     "dashboard": Section("Dashboard", _dashboard),
     **{
         kind.plural: Section(kind.tab or kind.title, _resources(kind), kind.title)
         for kind in kinds.LISTED
     },
+    "fleet": Section("Fleet", _fleet),
 }
+FLEET = "fleet"
 EDIT_BINDINGS = (
     Binding("n", "new", "New"),
     Binding("e", "edit", "Edit"),
@@ -145,14 +157,14 @@ class ResourceProvider(Provider):
         return partial(app.jump_to, section, key)
 
     async def discover(self) -> Hits:
-        for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+        for number, (section, info) in self._sections():
             yield DiscoveryHit(
                 f"{number} {info.name}", self._jump(section), help="Go to this section"
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+        for number, (section, info) in self._sections():
             label = f"{number} {info.name}"
             if score := matcher.match(label):
                 yield Hit(score, self._highlight(matcher, label), self._jump(section),
@@ -162,6 +174,15 @@ class ResourceProvider(Provider):
             if score := matcher.match(shown):
                 yield Hit(score, self._highlight(matcher, shown), self._jump(section, key),
                           text=shown)  # fmt: skip
+
+    def _sections(self) -> list[tuple[int, tuple[str, Section]]]:
+        app = self.app
+        assert isinstance(app, NodekeeperApp)
+        return [
+            (number, each)
+            for number, each in enumerate(SECTIONS.items(), start=1)
+            if each[0] in app.sections
+        ]
 
     @staticmethod
     def _highlight(matcher: Any, text: str) -> Content:
@@ -231,7 +252,10 @@ class NodekeeperApp(KeysInOrder[None]):
         being read already (``read_ahead``)."""
         super().__init__()
         self.dashboard_ahead = dashboard_ahead
+        # The store the sections show (``open_node`` makes it another node's) and the one the
+        # console was opened on, whose node the background collector writes.
         self.store = store
+        self.home_store = store
         self.read_only = read_only or store.read_only
         self.collect = collect
         self.initial = section
@@ -247,13 +271,22 @@ class NodekeeperApp(KeysInOrder[None]):
         self.made_sections: set[str] = set()  # see mount_sections
         self.gc_paused = False  # the cyclic collector, paused by start-up (on_load)
         self.hostname = socket.gethostname()
-        self.title = f"nodekeeper @ {escape_control(self.hostname)}"
+        self.sections = [s for s in SECTIONS if s != FLEET or self._is_fleet(store)]
+        self.title = f"nodekeeper @ {escape_control(store.node)}"
         self.sub_title = escape_control(store.location.display)
         self.read_only_reason = (
             "the console was started with --read-only"
             if read_only
             else f"you cannot write {escape_control(store.location.display)}"
         )
+
+    @staticmethod
+    def _is_fleet(store: Store) -> bool:
+        """Whether the database holds more than one node (then the Fleet section is there)."""
+        try:
+            return store.nodes.count() > 1
+        except NodekeeperError:  # unreadable now: the sections say so as they read
+            return False
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's line. The read-only mark comes first: a narrow terminal cuts the end
@@ -279,6 +312,8 @@ class NodekeeperApp(KeysInOrder[None]):
         yield Header()
         with SectionTabs(initial=self.initial, id="sections"):
             for number, (section, info) in enumerate(SECTIONS.items(), start=1):
+                if section not in self.sections:
+                    continue
                 with TabPane(f"{number} {info.label}", id=section):
                     if section == self.initial:
                         yield self._make_section(section)
@@ -296,8 +331,8 @@ class NodekeeperApp(KeysInOrder[None]):
         the dashboard's) mount once it has shown its first data, or at once when asked for
         (a number key, a jump) before that, so that nothing of theirs runs on the main thread
         on the way to the first full frame."""
-        for section in sections or tuple(SECTIONS):
-            if section not in self.made_sections:
+        for section in sections or tuple(self.sections):
+            if section not in self.made_sections and section in self.sections:
                 pane = self.query_one("#sections", TabbedContent).get_pane(section)
                 pane.mount(self._make_section(section))
 
@@ -403,6 +438,8 @@ class NodekeeperApp(KeysInOrder[None]):
         return widget if is_resources(widget) else None
 
     def action_show_section(self, section: str) -> None:
+        if section not in self.sections:  # the Fleet of a one-node database
+            return
         tabs = self.query_one("#sections", TabbedContent)
         if tabs.active != section:
             tabs.active = section  # TabActivated follows
@@ -457,8 +494,8 @@ class NodekeeperApp(KeysInOrder[None]):
         if self._left(section) or not self._when_mounted(section, partial(self._focus, section)):
             return
         widget = self.section(section)
-        if is_resources(widget):
-            widget.focus_table()
+        if is_resources(widget) or section == FLEET:
+            widget.focus_table()  # type: ignore[attr-defined]
         else:  # the dashboard: its first focusable panel, if any
             focusable = next((w for w in widget.query("*") if w.focusable), None)
             self.set_focus(focusable)
@@ -478,6 +515,8 @@ class NodekeeperApp(KeysInOrder[None]):
     # -- bindings
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_section" and parameters and parameters[0] not in self.sections:
+            return False
         if action == "say_read_only":
             return self.read_only and self.active_resources() is not None
         if action in TABLE_ACTIONS:
@@ -542,11 +581,43 @@ class NodekeeperApp(KeysInOrder[None]):
             assert isinstance(binding, Binding)
             if binding.action == "say_read_only":
                 continue  # the edit keys, listed once
+            if binding.action == f"show_section('{FLEET}')" and FLEET not in self.sections:
+                continue
             shown = "? F1" if binding.action == "help" else self.get_key_display(binding)
             off = binding.action in EDIT_ACTIONS and self.read_only
             description = HELP_TEXT.get(binding.action, binding.description)
             keys.append((shown, description, "off: read-only" if off else ""))
         return keys
+
+    # -- the fleet
+
+    async def on_fleet_view_open_node(self, message: Any) -> None:
+        await self.open_node(message.name)
+
+    async def open_node(self, name: str) -> None:
+        """Show node ``name`` in every section (the header names it); the background collector
+        goes on writing this host's node. The sections are made again on the new store."""
+        if name == self.store.node:
+            self.action_show_section("dashboard")
+            return
+        try:
+            store = (
+                self.home_store if name == self.home_store.node else self.home_store.for_node(name)
+            )
+        except NodekeeperError as exc:
+            self.notify(error_text(exc), title="Cannot open the node", severity="error",
+                        markup=False)  # fmt: skip
+            return
+        self.store = store
+        self.dashboard_ahead = None  # read from the node shown before
+        self.title = f"nodekeeper @ {escape_control(store.node)}"
+        tabs = self.query_one("#sections", TabbedContent)
+        for section in [s for s in self.made_sections if s != FLEET]:
+            await self.section(section).remove()
+            self.made_sections.discard(section)
+        self.mount_sections(*[s for s in self.sections if s != FLEET])
+        tabs.active = "dashboard"
+        self.notify(f"showing node {escape_control(name)}", markup=False, timeout=3)
 
     # -- the external editor
 
