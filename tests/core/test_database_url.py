@@ -60,9 +60,9 @@ def test_a_working_database_is_shown_without_its_password(capsys, pg_url):
 @pytest.mark.postgresql
 def test_libpq_parameters_of_the_url_reach_the_server(pg_url):
     sep = "&" if "?" in pg_url else "?"
-    with open_store(f"{pg_url}{sep}application_name=nk-fleet&sslmode=disable") as store:
-        with store.reading() as conn:
-            assert conn.scalar(text("SHOW application_name")) == "nk-fleet"
+    url = f"{pg_url}{sep}application_name=nk-fleet&sslmode=disable"
+    with open_store(url) as store, store.reading() as conn:
+        assert conn.scalar(text("SHOW application_name")) == "nk-fleet"
     # sslmode reaches libpq: this server has no SSL, so requiring it fails, and says so.
     with pytest.raises(StoreError, match="SSL"):
         open_store(f"{pg_url}{sep}sslmode=require&connect_timeout=3")
