@@ -72,7 +72,7 @@ def quiet(app: NodekeeperApp) -> bool:
     mounted (the hidden ones mount just after the first frame), no section waiting to be, no
     worker pending or running."""
     try:
-        mounted = all(app.section(name).is_mounted for name in SECTIONS)
+        mounted = all(app.section(name).is_mounted for name in app.sections)
     except NoMatches:
         mounted = False
     busy = (WorkerState.PENDING, WorkerState.RUNNING)

@@ -61,7 +61,7 @@ def keys_in_footer(app: NodekeeperApp) -> set[str]:
 
 def test_sections_are_numbered_in_the_order_of_the_issue() -> None:
     assert [info.label for info in SECTIONS.values()] == [
-        "Dashboard", "Containers", "Profiles", "Images", "Services", "Users", "Certs",
+        "Dashboard", "Containers", "Profiles", "Images", "Services", "Users", "Certs", "Fleet",
     ]  # fmt: skip
     assert SECTIONS["certificates"].name == "Certificates"  # in the help and the palette
 
@@ -73,9 +73,10 @@ def test_the_console_opens_on_the_dashboard(store: Store) -> None:
         assert app.active_id == "dashboard"
         assert isinstance(app.section("dashboard"), DashboardView)
         tabs = app.query_one(TabbedContent)
-        labels = [str(tabs.get_tab(pane).label) for pane in SECTIONS]
+        labels = [str(tabs.get_tab(pane).label) for pane in app.sections]
         assert labels == ["1 Dashboard", "2 Containers", "3 Profiles", "4 Images", "5 Services",
                           "6 Users", "7 Certs"]  # fmt: skip
+        assert "fleet" not in app.sections  # one node: no Fleet section
 
     drive(app, scenario)
 
@@ -321,7 +322,9 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
         assert isinstance(app.screen, HelpScreen)
         text = help_text(app)
         for binding in NodekeeperApp.BINDINGS:
-            if binding.action != "say_read_only":  # type: ignore[union-attr]
+            if binding.action == "show_section('fleet')":  # type: ignore[union-attr]
+                assert "go to Fleet" not in text  # one node: no Fleet section, no key for it
+            elif binding.action != "say_read_only":  # type: ignore[union-attr]
                 assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
         for words in ("click a header", "Escape", "Ctrl+P", "$VISUAL"):
             assert words in text

@@ -621,7 +621,7 @@ def test_a_snapshot_read_ahead_is_shown_in_the_first_frame_without_a_worker_roun
         # Start-up composes the dashboard alone, with the cyclic collector paused; the other
         # sections mount once its data is drawn, and the collector runs again.
         assert app.sections_at_mount == ["dashboard"] and not app.gc_at_mount
-        assert app.made_sections == set(tui.app.SECTIONS) and gc.isenabled()
+        assert app.made_sections == set(app.sections) and gc.isenabled()
 
     drive_app(app, scenario)
 
