@@ -28,7 +28,12 @@ def _with_password(url: str) -> str:
 
 def test_an_unreachable_database_is_named_without_its_password(capsys):
     url = f"postgresql+psycopg://postgres:{SECRET}@127.0.0.1:1/test?connect_timeout=2"
-    for argv in (["list", "containers"], ["nodes"], ["db", "status"], ["demo", "--containers", "1"]):
+    for argv in (
+        ["list", "containers"],
+        ["nodes"],
+        ["db", "status"],
+        ["demo", "--containers", "1"],
+    ):
         code, out, err = run(capsys, *argv, "--db", url)
         assert code == 1, argv
         assert SECRET not in out + err, argv

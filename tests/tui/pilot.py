@@ -23,7 +23,7 @@ from textual.widgets import Input, Select, TextArea
 from textual.worker import WorkerState
 
 from core import Store
-from tui.app import SECTIONS, NodekeeperApp
+from tui.app import NodekeeperApp
 from tui.screens.resource import ResourceSection
 from tui.widgets.confirm import ConfirmModal
 from tui.widgets.form import FormModal
