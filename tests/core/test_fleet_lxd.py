@@ -57,6 +57,26 @@ def rows(store, table, **where) -> int:
         return int(conn.scalar(query) or 0)
 
 
+# The child tables, the column naming their parent, and the parent: they reach a node through it.
+CHILDREN = [
+    (m.ContainerConfig, "container_id", m.Container),
+    (m.ContainerDevice, "container_id", m.Container),
+    (m.ContainerProfile, "container_id", m.Container),
+    (m.ProfileConfig, "profile_id", m.Profile),
+    (m.ProfileDevice, "profile_id", m.Profile),
+    (m.ImageProperty, "image_id", m.Image),
+]
+
+
+def children_of(store, child, owner: str, parent, node_id: int) -> int:
+    """Rows of a child table whose parent is a row of node ``node_id``."""
+    c, p = child.__table__, parent.__table__
+    query = select(func.count()).select_from(c)
+    query = query.where(c.c[owner].in_(select(p.c.id).where(p.c.node_id == node_id)))
+    with store.reading() as conn:
+        return int(conn.scalar(query) or 0)
+
+
 def test_the_same_names_on_two_nodes_are_two_resources(nodes):
     a, b = nodes["a"], nodes["b"]
     fill(a, "1GiB")
@@ -209,6 +229,16 @@ def test_removing_a_node_takes_its_containers_children_and_networks_rows(nodes):
     assert rows(a, m.Container.__table__, node_id=b_id) == 2
     assert rows(a, m.ContainerNetwork.__table__, node_id=b_id) == 2
 
+    b_children = {
+        child.__table__.name: children_of(a, child, owner, parent, b_id)
+        for child, owner, parent in CHILDREN
+    }
+    assert all(b_children.values()), b_children  # b had rows in each child table
+    a_children = {
+        child.__table__.name: children_of(a, child, owner, parent, a.node_id)
+        for child, owner, parent in CHILDREN
+    }
+
     removed = a.nodes.remove("b")
     assert removed.rows["containers"] == len(b_containers)
     assert removed.rows["containers_networks"] == 2
@@ -216,23 +246,11 @@ def test_removing_a_node_takes_its_containers_children_and_networks_rows(nodes):
     for table in (m.Container, m.Profile, m.Image, m.ImageAlias, m.ContainerNetwork):
         assert rows(a, table.__table__, node_id=b_id) == 0, table.__table__.name
     # the children of b's containers, profiles and images went with them (they have no node_id
-    # of their own): every one left belongs to a parent of a
-    for child, owner, parent in (
-        (m.ContainerConfig, "container_id", m.Container),
-        (m.ContainerDevice, "container_id", m.Container),
-        (m.ContainerProfile, "container_id", m.Container),
-        (m.ProfileConfig, "profile_id", m.Profile),
-        (m.ProfileDevice, "profile_id", m.Profile),
-        (m.ImageProperty, "image_id", m.Image),
-    ):
-        c, p = child.__table__, parent.__table__
-        with a.reading() as conn:
-            orphans = conn.scalar(
-                select(func.count())
-                .select_from(c)
-                .where(c.c[owner].not_in(select(p.c.id).where(p.c.node_id == a.node_id)))
-            )
-        assert orphans == 0, c.name
+    # of their own): every row left there is one of a's, and a's are all there
+    for child, owner, parent in CHILDREN:
+        name = child.__table__.name
+        left = rows(a, child.__table__)
+        assert left == children_of(a, child, owner, parent, a.node_id) == a_children[name], name
     # a's own rows are as they were
     assert a.containers.names() == ["web1"]
     assert a.containers.using_network("br0", all_nodes=True) == [("a", "web1")]
