@@ -256,3 +256,18 @@ def test_removing_a_node_takes_its_containers_children_and_networks_rows(nodes):
     assert a.containers.using_network("br0", all_nodes=True) == [("a", "web1")]
     assert a.profiles.get("default").config == {"limits.memory": "1GiB"}
     assert a.nodes.names() == ["a", "c"]
+
+
+def test_import_lxc_into_one_node_creates_and_updates_only_its_containers(nodes, tmp_path: Path):
+    from core.importers import import_lxc
+    from tests.core.test_import_lxc import lxc_dir
+
+    a, b = nodes["a"], nodes["b"]
+    b.containers.create("web1", devices={"eth0": nic("br7")})
+    root = lxc_dir(tmp_path / "lxc", {"web1": "br0", "web2": "br1"})
+    assert import_lxc(a, root).created == ["web1", "web2"]  # b's web1 is not a's
+    assert import_lxc(a, root).created == []  # a second run finds a's own
+    assert a.containers.using_network("br0") == ["web1"]
+    assert b.containers.names() == ["web1"]
+    assert b.containers.using_network("br7") == ["web1"]
+    assert a.containers.using_network("br0", all_nodes=True) == [("a", "web1")]
