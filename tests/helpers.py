@@ -46,5 +46,6 @@ def store_config_unchecked(store, key: str, value: str) -> None:
 
     table = ServerConfig.__table__
     with store.transaction() as conn:
-        conn.execute(delete(table).where(table.c.key == key))
-        conn.execute(insert(table).values(key=key, value=value))
+        node = store.node_id  # the store's node's config (issue 13: one per node)
+        conn.execute(delete(table).where(table.c.node_id == node, table.c.key == key))
+        conn.execute(insert(table).values(key=key, value=value, node_id=node))

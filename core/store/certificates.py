@@ -105,7 +105,9 @@ class CertificateRepo(Repo):
     def list(self) -> list[CertificateInfo]:
         c = T["certificates"]
         with self._store.reading() as conn:
-            rows = conn.execute(select(c).order_by(c.c.name, c.c.fingerprint))
+            rows = conn.execute(
+                select(c).where(c.c.node_id == self._node_id).order_by(c.c.name, c.c.fingerprint)
+            )
             return [self._info(r) for r in rows]
 
     def get(self, ref: str) -> CertificateInfo:
@@ -117,7 +119,8 @@ class CertificateRepo(Repo):
         if hexadecimal and len(ref) >= MIN_PREFIX:  # a fingerprint prefix
             condition = or_(condition, c.c.fingerprint.startswith(ref.lower(), autoescape=True))
         with self._store.reading() as conn:
-            rows = list(conn.execute(select(c).where(condition).limit(2))) if ref else []
+            query = select(c).where(c.c.node_id == self._node_id, condition).limit(2)
+            rows = list(conn.execute(query)) if ref else []
         if len(rows) > 1:
             raise ValidationError(
                 "certificate", ref, "matches several certificates: give the fingerprint"
@@ -138,12 +141,18 @@ class CertificateRepo(Repo):
         check_text(name, "name")
         ctype = validate.choice(type, CERTIFICATE_TYPES, "type")
         c = T["certificates"]
+        node = self._node_id
         with self._store.transaction() as conn:
-            if conn.scalar(select(c.c.id).where(c.c.fingerprint == fingerprint)) is not None:
+            taken = select(c.c.id).where(c.c.node_id == node, c.c.fingerprint == fingerprint)
+            if conn.scalar(taken) is not None:
                 raise AlreadyExists(self.kind, fingerprint)
             conn.execute(
                 insert(c).values(
-                    fingerprint=fingerprint, name=name, type=ctype, certificate=pem.strip() + "\n"
+                    fingerprint=fingerprint,
+                    name=name,
+                    type=ctype,
+                    certificate=pem.strip() + "\n",
+                    node_id=node,
                 )
             )
         return self.get(fingerprint)
@@ -159,7 +168,9 @@ class CertificateRepo(Repo):
             )
         c = T["certificates"]
         with self._store.transaction() as conn:
-            row = conn.execute(select(c).where(c.c.fingerprint == fingerprint)).first()
+            row = conn.execute(
+                select(c).where(c.c.node_id == self._node_id, c.c.fingerprint == fingerprint)
+            ).first()
             if row is None:
                 self.add(info.certificate, name=info.name or None, type=info.type)
                 return "created"
@@ -174,7 +185,9 @@ class CertificateRepo(Repo):
         c = T["certificates"]
         with self._store.transaction() as conn:
             fingerprint = self.get(ref).fingerprint
-            conn.execute(delete(c).where(c.c.fingerprint == fingerprint))
+            conn.execute(
+                delete(c).where(c.c.node_id == self._node_id, c.c.fingerprint == fingerprint)
+            )
 
     @staticmethod
     def validated(info: CertificateInfo) -> CertificateInfo:

@@ -1,5 +1,5 @@
 """Images (seed 003, LXD's model): metadata of image files, keyed by the sha256 of their
-bytes, with properties and aliases."""
+bytes, with properties and aliases; fingerprints and aliases are unique within a node."""
 
 from __future__ import annotations
 
@@ -57,16 +57,20 @@ class ImageRepo(Repo):
 
     def _resolve(self, conn: Connection, ref: str) -> str:
         """An image by alias, full fingerprint or unique fingerprint prefix -> its fingerprint."""
-        i, a = T["images"], T["images_aliases"]
+        i, a, node = T["images"], T["images_aliases"], self._node_id
         fp = conn.scalar(
-            select(i.c.fingerprint).join(a, a.c.image_id == i.c.id).where(a.c.name == ref)
+            select(i.c.fingerprint)
+            .join(a, a.c.image_id == i.c.id)
+            .where(a.c.node_id == node, a.c.name == ref)
         )
         if fp is not None:
             return fp
         if ref and all(ch in "0123456789abcdef" for ch in ref.lower()):
             matches = list(
                 conn.scalars(
-                    select(i.c.fingerprint).where(i.c.fingerprint.startswith(ref.lower())).limit(2)
+                    select(i.c.fingerprint)
+                    .where(i.c.node_id == node, i.c.fingerprint.startswith(ref.lower()))
+                    .limit(2)
                 )
             )
             if len(matches) == 1:
@@ -80,7 +84,13 @@ class ImageRepo(Repo):
     def fingerprints(self) -> list[str]:
         i = T["images"]
         with self._store.reading() as conn:
-            return list(conn.scalars(select(i.c.fingerprint).order_by(i.c.fingerprint)))
+            return list(
+                conn.scalars(
+                    select(i.c.fingerprint)
+                    .where(i.c.node_id == self._node_id)
+                    .order_by(i.c.fingerprint)
+                )
+            )
 
     def get(self, ref: str) -> ImageInfo:
         with self._store.reading() as conn:
@@ -92,7 +102,7 @@ class ImageRepo(Repo):
 
     def _load(self, conn: Connection, fingerprints: list[str] | None) -> list[ImageInfo]:
         i, props, aliases = T["images"], T["images_properties"], T["images_aliases"]
-        query = select(i).order_by(i.c.fingerprint)
+        query = select(i).where(i.c.node_id == self._node_id).order_by(i.c.fingerprint)
         if fingerprints is not None:
             query = query.where(i.c.fingerprint.in_(fingerprints))
         rows = list(conn.execute(query))
@@ -167,8 +177,7 @@ class ImageRepo(Repo):
     def create(self, info: ImageInfo) -> ImageInfo:
         info = self.validated(info)
         with self._store.transaction() as conn:
-            i = T["images"]
-            if conn.scalar(select(i.c.id).where(i.c.fingerprint == info.fingerprint)) is not None:
+            if self._image_id(conn, info.fingerprint) is not None:
                 raise AlreadyExists(self.kind, info.fingerprint)
             self._write(conn, None, info)
         return self.get(info.fingerprint)
@@ -176,9 +185,8 @@ class ImageRepo(Repo):
     def save(self, info: ImageInfo) -> str:
         """Create the image or replace its metadata whole; "created", "updated" or "unchanged"."""
         info = self.validated(info)
-        i = T["images"]
         with self._store.transaction() as conn:
-            iid = conn.scalar(select(i.c.id).where(i.c.fingerprint == info.fingerprint))
+            iid = self._image_id(conn, info.fingerprint)
             if iid is None:
                 self._write(conn, None, info)
                 return "created"
@@ -214,18 +222,21 @@ class ImageRepo(Repo):
 
     def add_alias(self, name: str, ref: str, description: str = "") -> None:
         validate.device_name(name, "alias")
-        i, a = T["images"], T["images_aliases"]
+        a, node = T["images_aliases"], self._node_id
         with self._store.transaction() as conn:
             fp = self._resolve(conn, ref)
-            if conn.scalar(select(a.c.id).where(a.c.name == name)) is not None:
+            if conn.scalar(select(a.c.id).where(a.c.node_id == node, a.c.name == name)) is not None:
                 raise AlreadyExists("image alias", name)
-            iid = conn.scalar(select(i.c.id).where(i.c.fingerprint == fp))
-            conn.execute(insert(a).values(name=name, image_id=iid, description=description))
+            iid = self._image_id(conn, fp)
+            conn.execute(
+                insert(a).values(name=name, image_id=iid, description=description, node_id=node)
+            )
 
     def remove_alias(self, name: str) -> None:
         a = T["images_aliases"]
         with self._store.transaction() as conn:
-            if conn.execute(delete(a).where(a.c.name == name)).rowcount == 0:
+            gone = conn.execute(delete(a).where(a.c.node_id == self._node_id, a.c.name == name))
+            if gone.rowcount == 0:
                 raise NotFound("image alias", name)
 
     def used_by(self, ref: str) -> list[str]:
@@ -235,7 +246,7 @@ class ImageRepo(Repo):
         i = T["images"]
         with self._store.transaction() as conn:
             fp = self._resolve(conn, ref)
-            conn.execute(delete(i).where(i.c.fingerprint == fp))
+            conn.execute(delete(i).where(i.c.node_id == self._node_id, i.c.fingerprint == fp))
 
     @staticmethod
     def validated(info: ImageInfo) -> ImageInfo:
@@ -298,9 +309,18 @@ class ImageRepo(Repo):
             })
         )  # fmt: skip
 
+    def _image_id(self, conn: Connection, fingerprint: str) -> int | None:
+        """The id of this node's image ``fingerprint``, None when it has none."""
+        i = T["images"]
+        return conn.scalar(
+            select(i.c.id).where(i.c.node_id == self._node_id, i.c.fingerprint == fingerprint)
+        )
+
     def _write(self, conn: Connection, iid: int | None, info: ImageInfo) -> None:
         i, props, a = T["images"], T["images_properties"], T["images_aliases"]
+        node = self._node_id
         row = {
+            "node_id": node,
             "fingerprint": info.fingerprint,
             "filename": info.filename,
             "size": info.size,
@@ -324,7 +344,7 @@ class ImageRepo(Repo):
                 [{"image_id": iid, "key": k, "value": v} for k, v in info.properties.items()],
             )
         for alias, desc in info.aliases.items():
-            owner = conn.scalar(select(a.c.image_id).where(a.c.name == alias))
+            owner = conn.scalar(select(a.c.image_id).where(a.c.node_id == node, a.c.name == alias))
             if owner is not None:
                 raise AlreadyExists("image alias", alias)
-            conn.execute(insert(a).values(name=alias, image_id=iid, description=desc))
+            conn.execute(insert(a).values(name=alias, image_id=iid, description=desc, node_id=node))

@@ -121,21 +121,22 @@ def networks_of(devices: Devices) -> list[str]:
 # The networks the nics of the container :cid are effectively on, as ``expand`` gives them: its
 # own nics' network keys, and its profiles' nics not replaced by a same-named device of its own
 # or of a profile applied later (LXD replaces a device whole by name, whatever its type), each
-# with the container's name. UNION: a network named by two nics is one row. CROSS JOIN makes
+# with the container's name and node (the fleet's usage query reads one node's range of the
+# network's index, or all of them). UNION: a network named by two nics is one row. CROSS JOIN makes
 # SQLite start from the container (PostgreSQL reads it as a plain join): left to choose, it
 # starts from the partial index of every nic's network and reads them all (0.9 ms a container).
 _EFFECTIVE_NETWORKS = Prepared(
     text(
         """
-        INSERT INTO containers_networks (container_id, name, network)
-        SELECT c.id, c.name, dc.value
+        INSERT INTO containers_networks (container_id, name, node_id, network)
+        SELECT c.id, c.name, c.node_id, dc.value
           FROM containers c CROSS JOIN containers_devices d
                CROSS JOIN containers_devices_config dc
          WHERE c.id = :cid AND d.container_id = c.id AND d.type = :nic
            AND dc.container_device_id = d.id
            AND dc.key IN ('network', 'parent') AND dc.value IS NOT NULL
         UNION
-        SELECT c.id, c.name, pdc.value
+        SELECT c.id, c.name, c.node_id, pdc.value
           FROM containers c CROSS JOIN containers_profiles cp CROSS JOIN profiles_devices pd
                CROSS JOIN profiles_devices_config pdc
          WHERE c.id = :cid AND cp.container_id = c.id

@@ -30,7 +30,7 @@ _PROFILES_USING_NETWORK_SQL = text(
     SELECT DISTINCT p.name FROM profiles p
       JOIN profiles_devices pd ON pd.profile_id = p.id AND pd.type = :nic
       JOIN profiles_devices_config pdc ON pdc.profile_device_id = pd.id
-     WHERE pdc.key IN ('network', 'parent') AND pdc.value = :net
+     WHERE p.node_id = :node AND pdc.key IN ('network', 'parent') AND pdc.value = :net
      ORDER BY p.name
     """
 ).bindparams(bindparam("nic", NIC))
@@ -69,7 +69,8 @@ class ProfileRepo(NamedRepo):
     def using_network(self, network: str) -> list[str]:
         """Profiles with a nic device on ``network``."""
         with self._store.reading() as conn:
-            return list(conn.scalars(_PROFILES_USING_NETWORK_SQL, {"net": network}))
+            params = {"net": network, "node": self._node_id}
+            return list(conn.scalars(_PROFILES_USING_NETWORK_SQL, params))
 
     def usage_counts(self) -> dict[str, int]:
         """How many containers apply each profile (every profile, 0 included), in one query."""
@@ -78,6 +79,7 @@ class ProfileRepo(NamedRepo):
             rows = conn.execute(
                 select(p.c.name, func.count(cp.c.id))
                 .select_from(p.outerjoin(cp, cp.c.profile_id == p.c.id))
+                .where(p.c.node_id == self._node_id)
                 .group_by(p.c.name)
             )
             return dict(rows.all())
@@ -98,12 +100,11 @@ class ProfileRepo(NamedRepo):
     ) -> ProfileInfo:
         info = self.validated(name, description, config, devices)
         with self._store.transaction() as conn:
-            t = T["profiles"]
-            if conn.scalar(select(t.c.id).where(t.c.name == name)) is not None:
+            t, node = T["profiles"], self._node_id
+            if conn.scalar(select(t.c.id).where(t.c.name == name, t.c.node_id == node)) is not None:
                 raise AlreadyExists(self.kind, name)
-            pid = insert_named(
-                conn, t, {"name": name, "description": info.description}, self.kind, name
-            )
+            row = {"name": name, "description": info.description, "node_id": node}
+            pid = insert_named(conn, t, row, self.kind, name)
             self._children.replace(conn, pid, info.config, info.devices)
         return self.get(name)
 
@@ -137,10 +138,13 @@ class ProfileRepo(NamedRepo):
             # one that attached it first makes us wait, and then is among the users refreshed.
             # The revision counter's row (migration 0005) serialises these writers today as
             # well; this lock keeps containers_networks right without relying on it.
-            pid = conn.scalar(select(t.c.id).where(t.c.name == info.name).with_for_update())
+            node = self._node_id
+            pid = conn.scalar(
+                select(t.c.id).where(t.c.name == info.name, t.c.node_id == node).with_for_update()
+            )
             if pid is None:
                 pid = conn.execute(
-                    insert(t).values(name=info.name, description=info.description)
+                    insert(t).values(name=info.name, description=info.description, node_id=node)
                 ).inserted_primary_key[0]
                 self._children.replace(conn, pid, info.config, info.devices)
                 return "created"
@@ -168,7 +172,11 @@ class ProfileRepo(NamedRepo):
         with self._store.transaction() as conn:
             # FOR UPDATE (PostgreSQL): a container attaching the profile meanwhile waits for us
             # and then fails on the foreign key, instead of losing the profile silently.
-            pid = conn.scalar(select(t.c.id).where(t.c.name == name).with_for_update())
+            pid = conn.scalar(
+                select(t.c.id)
+                .where(t.c.name == name, t.c.node_id == self._node_id)
+                .with_for_update()
+            )
             if pid is None:
                 raise NotFound(self.kind, name)
             users = self._store.containers.using_profile(name)

@@ -1,4 +1,5 @@
-"""What every repository shares: its store, lookups by name, chunked IN lists."""
+"""What every repository shares: its store, lookups by name within the store's node, chunked IN
+lists."""
 
 from __future__ import annotations
 
@@ -25,26 +26,42 @@ class Repo:
     def __init__(self, store: Store):
         self._store = store
 
+    @property
+    def _node_id(self) -> int:
+        """``nodes.id`` of the store's node: every row this repository reads or writes is its."""
+        return self._store.node_id
+
     def _id(self, conn: Connection, table: Table, name: str, column: str = "name") -> int:
-        oid = conn.scalar(select(table.c.id).where(table.c[column] == name))
+        """The id of the row of this node named ``name`` (names are unique per node only)."""
+        oid = conn.scalar(
+            select(table.c.id).where(table.c[column] == name, table.c.node_id == self._node_id)
+        )
         if oid is None:
             raise NotFound(self.kind, name)
         return oid
 
 
 class NamedRepo(Repo):
-    """A repository of resources with a unique ``name`` column in ``table``."""
+    """A repository of resources with a ``name`` column in ``table``, unique within a node."""
 
     table: Table
 
     def names(self) -> list[str]:
         t = self.table
         with self._store.reading() as conn:
-            return list(conn.scalars(select(t.c.name).order_by(t.c.name)))
+            return list(
+                conn.scalars(
+                    select(t.c.name).where(t.c.node_id == self._node_id).order_by(t.c.name)
+                )
+            )
 
     def _rows(self, conn: Connection, names: list[str] | None) -> list:
-        """Rows of ``table`` by name (all of them for None), in name order."""
-        query = select(self.table).order_by(self.table.c.name)
+        """Rows of ``table`` of this node by name (all of them for None), in name order."""
+        query = (
+            select(self.table)
+            .where(self.table.c.node_id == self._node_id)
+            .order_by(self.table.c.name)
+        )
         if names is None:
             return list(conn.execute(query))
         rows = []

@@ -585,7 +585,11 @@ def test_a_database_error_in_one_container_rolls_back_that_container_alone(
         outcome = real_save(info)  # the container's rows are written...
         if info.name == "mid":  # ...then the database refuses a duplicate name
             with store.transaction() as conn:
-                conn.execute(insert(T["containers"]).values(name="mid", architecture=2))
+                conn.execute(
+                    insert(T["containers"]).values(
+                        name="mid", architecture=2, node_id=store.node_id
+                    )
+                )
         return outcome
 
     monkeypatch.setattr(store.containers, "save", save_then_fail)

@@ -84,7 +84,7 @@ def timed(fn, *args) -> tuple[float, object]:
 def driver_sql(store) -> tuple[str, object]:
     """The SQL of using_network as the store's dialect compiles it, and its parameters."""
     compiled = _USING_NETWORK_SQL.statement.compile(dialect=store.engine.dialect)
-    values = compiled.construct_params({"net": NETWORK})
+    values = compiled.construct_params({"net": NETWORK, "node": store.node_id})
     if compiled.positional:
         return compiled.string, [values[name] for name in compiled.positiontup]
     return compiled.string, values
