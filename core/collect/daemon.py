@@ -104,7 +104,7 @@ class Collector:
         readings += traffic.counter_readings(counters, boot, when)
         # Quiet chains (no reading this time) still end their periods: rollover is part of it.
         self.store.telemetry.record_reading(
-            sample, network, readings, now=now, interval=self.interval
+            sample, network, readings, now=now, interval=self.interval, boot_time=boot
         )
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
@@ -125,7 +125,7 @@ class Collector:
         ``collect --once`` from cron counts everything since the previous run.
         """
         with collector_lock(self.store), self.store.kept_connection(page_cache_kib=PAGE_CACHE_KIB):
-            where = self.store.location.display
+            where = f"{self.store.location.display} as node {self.store.node}"
             if once:  # no interval: the only wait is the second between baseline and reading
                 log.info("taking one reading into %s", where)
             else:
