@@ -144,7 +144,11 @@ def test_cleanup_applies_each_retention_and_keeps_the_rollups(store):
     with store.transaction() as conn:
         ids = [conn.execute(insert(LogEvent.__table__).values(node_id=store.node_id, timestamp=t, source="auth", level="info",
                             message="m")).inserted_primary_key[0] for t in (now - 40 * DAY, recent)]  # fmt: skip
-        conn.execute(insert(EventTrace.__table__).values(node_id=store.node_id, event_id=ids[0], timestamp=now - 40 * DAY))
+        conn.execute(
+            insert(EventTrace.__table__).values(
+                node_id=store.node_id, event_id=ids[0], timestamp=now - 40 * DAY
+            )
+        )
         conn.execute(insert(AuditLog.__table__), [
             {"node_id": store.node_id, "timestamp": datetime.fromtimestamp(t, UTC), "actor": "ops", "action": "edit", "resource": "c1"}
             for t in (now - 400 * DAY, recent)])  # fmt: skip
