@@ -149,9 +149,9 @@ def test_a_second_collector_of_the_same_node_is_refused_and_other_nodes_run(flee
     a, again, b = (open_store(fleet_url, node=n) for n in ("node-a", "node-a", "node-b"))
     try:
         with collector_lock(a):
-            with pytest.raises(StoreError, match="already running for node 'node-a'"):
-                with collector_lock(again):
-                    pass
+            refused = pytest.raises(StoreError, match="already running for node 'node-a'")
+            with refused, collector_lock(again):
+                pass
             with collector_lock(b):  # another node's collector takes its own lock
                 pass
         with collector_lock(again):  # released: the same node may collect again
