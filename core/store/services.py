@@ -8,6 +8,9 @@ folder and a state checksum per binding.
 
 State and status are stored as numbers and exposed by name (``ServiceState``, ``ServiceStatus``).
 
+Services and claim sets are the store's node's (``Store.node_id``): two nodes of one database may
+each have a service ``web`` with its own bindings and traffic chains.
+
 Deleting a service (``delete``, ``remove_expired``) takes with it, in the same transaction, its
 claim set bindings (ON DELETE CASCADE) and its traffic accounting: the chains
 ``service:<id>:in`` and ``service:<id>:out`` (``traffic_chains``) and their history.

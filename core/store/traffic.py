@@ -11,6 +11,9 @@ When a chain's value goes over its limit, the service's status becomes 2 (limit 
 ``traffic_limit`` warning is logged to ``log_events``; when a new period starts, a status of 2 goes
 back to 0 (ok). ``rollover()`` closes the periods of chains that got no reading, so a quiet
 chain's period still ends and its flag is cleared.
+
+Chains, their history and the services they limit are the store's node's (``Store.node_id``):
+every node of a database may have its ``eth0:in``.
 """
 
 from __future__ import annotations
