@@ -228,3 +228,17 @@ def test_removing_a_node_from_another_nodes_store_deletes_its_rows(two_nodes):
     assert not any(node_rows(a, "node-b").values())
     assert node_rows(a, "node-a") == before_a
     assert a.services.ids() == ["web"] and a.traffic.get("service:web:in").value == 100
+
+
+def test_the_demo_on_node_b_fills_b_and_leaves_node_a_alone(two_nodes):
+    from core.demo import fill as demo_fill
+
+    a, b = two_nodes
+    fill(a, raw=100, limit=1000, cpu=10.0)
+    before = node_rows(a, "node-a")
+    summary = demo_fill(b, containers=4, days=1, seed=1, now=T0)  # b is empty: not refused
+    assert summary.services and summary.system_samples
+    assert node_rows(b, "node-a") == before
+    assert a.services.get("web").path == "/srv/node-a" and a.services.ids() == ["web"]
+    held = node_rows(b, "node-b")
+    assert held["services"] == len(b.services.ids()) > 1 and held["system_metrics"] > 100
