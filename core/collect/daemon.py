@@ -125,7 +125,7 @@ class Collector:
         ``collect --once`` from cron counts everything since the previous run.
         """
         with collector_lock(self.store), self.store.kept_connection(page_cache_kib=PAGE_CACHE_KIB):
-            where = f"{self.store.location.display} as node {self.store.node}"
+            where = self.store.location.display
             if once:  # no interval: the only wait is the second between baseline and reading
                 log.info("taking one reading into %s", where)
             else:
