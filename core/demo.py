@@ -321,11 +321,10 @@ def fill(
             ("system", "network", "events", "chains", "periods", "hours", "days"), 0
         )
         if days:
-            events_before = conn.scalar(select(func.count()).select_from(EVENTS)) or 0
+            node_events = select(func.count()).where(EVENTS.c.node_id == store.node_id)
+            events_before = conn.scalar(node_events) or 0
             history.update(_write_history(store, conn, seed, days, end, report))
-            history["events"] = (conn.scalar(select(func.count()).select_from(EVENTS)) or 0) - (
-                events_before
-            )
+            history["events"] = (conn.scalar(node_events) or 0) - events_before
         over = tuple(
             s.id
             for s in store.services.list(status="limit_exceeded")
@@ -576,8 +575,13 @@ def _diurnal(ts: int) -> float:
     return level * (0.55 if weekday >= 5 else 1.0)
 
 
-def _span(conn, table, column: str = "timestamp") -> tuple[int, int] | None:
-    low, high = conn.execute(select(func.min(table.c[column]), func.max(table.c[column]))).one()
+def _span(conn, node_id: int, table, column: str = "timestamp") -> tuple[int, int] | None:
+    """The time span of node ``node_id``'s rows of ``table``, widened by a sample."""
+    low, high = conn.execute(
+        select(func.min(table.c[column]), func.max(table.c[column])).where(
+            table.c.node_id == node_id
+        )
+    ).one()
     return None if low is None else (int(low) - SAMPLE_EVERY, int(high) + SAMPLE_EVERY)
 
 
@@ -589,12 +593,15 @@ def _write_history(
     store: Store, conn, seed: int, days: int, end: int, report: Progress
 ) -> dict[str, int]:
     first = end - (days * DAY // SAMPLE_EVERY - 1) * SAMPLE_EVERY
+    node_id = store.node_id  # the demo fills the store's node; other nodes' rows stay as they are
     spans = {
-        "system": _span(conn, SYSTEM),
-        "network": _span(conn, NETWORK),
-        "events": _span(conn, EVENTS),
+        "system": _span(conn, node_id, SYSTEM),
+        "network": _span(conn, node_id, NETWORK),
+        "events": _span(conn, node_id, EVENTS),
     }
-    mark = conn.scalar(select(META.c.value).where(META.c.key == WATERMARK))
+    mark = conn.scalar(
+        select(META.c.value).where(META.c.node_id == node_id, META.c.key == WATERMARK)
+    )
     snapshots: list[tuple[int, dict[str, int]]] = []
     written = {"system": 0, "network": 0}
     metrics = _Metrics(random.Random(f"{seed}:metrics"), first)
@@ -610,11 +617,12 @@ def _write_history(
     events, reputation = _events(random.Random(f"{seed}:events"), first, end)
     events = [e for e in events if _outside(spans["events"], e["timestamp"])]
     if events:
-        conn.execute(insert(LogEvent.__table__), events)
-    known = set(conn.scalars(select(IpReputation.__table__.c.ip_address)))
-    rows = [r for r in reputation if r["ip_address"] not in known]
+        conn.execute(insert(LogEvent.__table__), [{**e, "node_id": node_id} for e in events])
+    ip = IpReputation.__table__
+    known = set(conn.scalars(select(ip.c.ip_address).where(ip.c.node_id == node_id)))
+    rows = [{**r, "node_id": node_id} for r in reputation if r["ip_address"] not in known]
     if rows:
-        conn.execute(insert(IpReputation.__table__), rows)
+        conn.execute(insert(ip), rows)
 
     chains, periods = _write_traffic(
         store, random.Random(f"{seed}:traffic"), metrics.boot_time, snapshots, report
@@ -630,7 +638,7 @@ def _write_history(
     hourly = conn.scalar(
         select(func.count())
         .select_from(HOURLY)
-        .where(HOURLY.c.hour_timestamp >= first - first % 3600)
+        .where(HOURLY.c.node_id == node_id, HOURLY.c.hour_timestamp >= first - first % 3600)
     )
     daily = len(store.telemetry.daily(datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d")))
     report("aggregates", 1, 1)

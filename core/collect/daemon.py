@@ -104,7 +104,7 @@ class Collector:
         readings += traffic.counter_readings(counters, boot, when)
         # Quiet chains (no reading this time) still end their periods: rollover is part of it.
         self.store.telemetry.record_reading(
-            sample, network, readings, now=now, interval=self.interval
+            sample, network, readings, now=now, interval=self.interval, boot_time=boot
         )
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)

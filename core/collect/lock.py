@@ -1,7 +1,9 @@
-"""One collector per database: a lock that a second collector cannot take.
+"""One collector per node per database: a lock that a second collector of the same node cannot
+take, while the collectors of other nodes (other hosts writing into the same PostgreSQL) run.
 
-SQLite file: an flock on ``<db>.collector.lock`` (released by the kernel if the process dies);
-PostgreSQL: a session advisory lock keyed by database and schema; ``:memory:``: nothing to share.
+SQLite file: an flock on ``<db>.collector.<node>.lock`` (released by the kernel if the process
+dies); PostgreSQL: a session advisory lock keyed by database, schema and node name;
+``:memory:``: nothing to share.
 """
 
 from __future__ import annotations
@@ -23,18 +25,24 @@ def collector_lock(store) -> Iterator[None]:
     if location.in_memory:
         yield
         return
+    node = store.node
     if location.is_sqlite:
-        with _file_lock(
-            location.path.with_name(location.path.name + ".collector.lock"), location.display
-        ):
+        with _file_lock(lock_path(location.path, node), location.display, node):
             yield
         return
     with _advisory_lock(store):
         yield
 
 
+def lock_path(path, node: str):
+    """The lock file of ``node``'s collector beside the SQLite file ``path``. Node names are
+    file-name safe (letters, digits, ``-._``); one too long for a file name goes by its hash."""
+    tag = node if len(node) <= 64 else hashlib.sha256(node.encode()).hexdigest()[:16]
+    return path.with_name(f"{path.name}.collector.{tag}.lock")
+
+
 @contextmanager
-def _file_lock(path, display: str) -> Iterator[None]:
+def _file_lock(path, display: str, node: str) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
@@ -45,8 +53,8 @@ def _file_lock(path, display: str) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             raise StoreError(
-                f"another collector (pid {holder}) is already running for {display}; "
-                "only one may write a database"
+                f"another collector (pid {holder}) is already running for node {node!r} of "
+                f"{display}; only one collector per node may write a database"
             ) from None
         try:  # the holder's pid, for the message a second collector prints
             os.ftruncate(fd, 0)
@@ -66,15 +74,13 @@ def _lock_file_error(path, exc: OSError) -> StoreError:
 def _advisory_lock(store) -> Iterator[None]:
     with store.engine.connect() as conn:
         where = conn.scalar(text("SELECT current_database() || '.' || current_schema()"))
-        key = int.from_bytes(
-            hashlib.sha256(f"nodekeeper-collector:{where}".encode()).digest()[:8],
-            "big",
-            signed=True,
-        )
+        node = store.node
+        key = advisory_key(where, node)
         if not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}):
             raise StoreError(
-                f"another collector is already running for {store.location.display} ({where}); "
-                "only one may write a database"
+                f"another collector is already running for node {node!r} of "
+                f"{store.location.display} ({where}); only one collector per node may write a "
+                "database (the other nodes' collectors may)"
             )
         conn.commit()
         try:
@@ -82,3 +88,14 @@ def _advisory_lock(store) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             conn.commit()
+
+
+def advisory_key(where: str, node: str) -> int:
+    """The advisory lock key of ``node``'s collector in database and schema ``where``: 64 bits
+    of a hash (a collision between two nodes would only make one of them wait for the other's
+    lock, refused with the message above)."""
+    return int.from_bytes(
+        hashlib.sha256(f"nodekeeper-collector:{where}:{node}".encode()).digest()[:8],
+        "big",
+        signed=True,
+    )

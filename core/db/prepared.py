@@ -176,17 +176,26 @@ class PreparedIn:
 
     CHUNK = 512  # under SQLite's limit of bound parameters in one statement
 
-    def __init__(self, build: Callable[[list[BindParameter]], Executable]):
+    def __init__(
+        self, build: Callable[[list[BindParameter]], Executable], lead: Sequence[str] = ()
+    ):
+        """``lead`` names ``bindparam``s of the statement other than the list (the node's id,
+        say), whose values ``rows`` takes as ``lead``, in that order."""
         self._build = build
+        self._lead = tuple(lead)
         self._by_length: dict[int, Prepared] = {}
 
-    def rows(self, conn: Connection, values: Sequence[Any]) -> list[tuple]:
+    def rows(
+        self, conn: Connection, values: Sequence[Any], lead: Sequence[Any] = ()
+    ) -> list[tuple]:
+        if len(lead) != len(self._lead):
+            raise ValueError(f"give the values of {self._lead}, not {tuple(lead)!r}")
         found = []
         for start in range(0, len(values), self.CHUNK):
             chunk = values[start : start + self.CHUNK]
             length = 1 << (len(chunk) - 1).bit_length()
             found += self._prepared(length).rows(
-                conn, (*chunk, *chunk[-1:] * (length - len(chunk)))
+                conn, (*lead, *chunk, *chunk[-1:] * (length - len(chunk)))
             )
         return found
 
@@ -195,7 +204,7 @@ class PreparedIn:
         if prepared is None:
             names = [f"in_{i}" for i in range(length)]
             statement = self._build([bindparam(name) for name in names])
-            prepared = self._by_length[length] = Prepared(statement, names)
+            prepared = self._by_length[length] = Prepared(statement, [*self._lead, *names])
         return prepared
 
 

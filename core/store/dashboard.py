@@ -162,16 +162,17 @@ def snapshot(
     since = int(now) - minutes * 60
     if history is not None and history[-1].hour != int(now) - int(now) % HOUR:
         history = None  # a new hour began: the window moved
+    node = store.node_id  # every statement reads the store's node's rows only
     with store.reading() as conn:
         collector = store.telemetry.collector_status(now)
         period = tunable(store, "traffic.period")
-        rows = conn.execute(_RECENT_SYSTEM, {"since": since}).all()
-        latest = rows[-1] if rows else conn.execute(_LATEST_SYSTEM).first()
-        net = conn.execute(_RECENT_NETWORK, {"since": since}).all()
+        rows = conn.execute(_RECENT_SYSTEM, {"node_id": node, "since": since}).all()
+        latest = rows[-1] if rows else conn.execute(_LATEST_SYSTEM, {"node_id": node}).first()
+        net = conn.execute(_RECENT_NETWORK, {"node_id": node, "since": since}).all()
         interval = _interval(store, collector, [r.timestamp for r in rows])
-        chains = _chains(conn)
+        chains = _chains(conn, node)
         if history is None:
-            history = _history(conn, int(now))
+            history = _history(conn, node, int(now))
     return DashboardSnapshot(
         now=now,
         minutes=minutes,
@@ -211,16 +212,29 @@ def interfaces_at(
 
 # The statements are built once: a dashboard reads every second, and building a select (its
 # clauses coerced, its cache key worked out) cost about as much as running it on this data.
+# The node is a bound value (``node_id``), as the time is.
+_NODE = bindparam("node_id")
 _RECENT_SYSTEM = (
-    select(SYSTEM).where(SYSTEM.c.timestamp >= bindparam("since")).order_by(SYSTEM.c.timestamp)
+    select(SYSTEM)
+    .where(SYSTEM.c.node_id == _NODE, SYSTEM.c.timestamp >= bindparam("since"))
+    .order_by(SYSTEM.c.timestamp)
 )
-_LATEST_SYSTEM = select(SYSTEM).order_by(desc(SYSTEM.c.timestamp), desc(SYSTEM.c.id)).limit(1)
+_LATEST_SYSTEM = (
+    select(SYSTEM)
+    .where(SYSTEM.c.node_id == _NODE)
+    .order_by(desc(SYSTEM.c.timestamp), desc(SYSTEM.c.id))
+    .limit(1)
+)
 _RECENT_NETWORK = (
     select(NETWORK.c.interface, NETWORK.c.timestamp, NETWORK.c.bytes_recv, NETWORK.c.bytes_sent)
-    .where(NETWORK.c.timestamp >= bindparam("since"))
+    .where(NETWORK.c.node_id == _NODE, NETWORK.c.timestamp >= bindparam("since"))
     .order_by(NETWORK.c.interface, NETWORK.c.timestamp)
 )
-_CHAINS = select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time).order_by(TM.c.chain)
+_CHAINS = (
+    select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time)
+    .where(TM.c.node_id == _NODE)
+    .order_by(TM.c.chain)
+)
 
 
 def _interval(store: Store, collector: CollectorStatus, stamps: list[int]) -> float:
@@ -270,14 +284,15 @@ def _interfaces(rows: list, interval: float) -> tuple[InterfaceRate, ...]:
     return tuple(result)
 
 
-def _chains(conn: Connection) -> tuple[ChainUsage, ...]:
-    rows = conn.execute(_CHAINS).all()
+def _chains(conn: Connection, node: int) -> tuple[ChainUsage, ...]:
+    rows = conn.execute(_CHAINS, {"node_id": node}).all()
     parsed = {row.chain: parse_service_chain(row.chain) for row in rows}
     ids = sorted({p[0] for p in parsed.values() if p})
     services = {}
     for chunk in chunks(ids):  # type: ignore[arg-type]
         query = select(SV.c.id, SV.c.status, SV.c.ul_limit, SV.c.dl_limit)
-        services.update((r.id, r) for r in conn.execute(query.where(SV.c.id.in_(chunk))))
+        query = query.where(SV.c.node_id == node, SV.c.id.in_(chunk))
+        services.update((r.id, r) for r in conn.execute(query))
     result = []
     for row in rows:
         service_chain = parsed[row.chain]
@@ -305,34 +320,35 @@ def _direction(chain: str) -> str | None:
     return last if last in ("in", "out") else None
 
 
-_WATERMARK = select(META.c.value).where(META.c.key == WATERMARK)
+_WATERMARK = select(META.c.value).where(META.c.node_id == _NODE, META.c.key == WATERMARK)
 _s, _n = SYSTEM.c, NETWORK.c
 _s_hour = (_s.timestamp - _s.timestamp % HOUR).label("hour")
 _RAW_SYSTEM_HOURS = (
     select(_s_hour, func.count(_s.cpu_percent).label("count"),
            func.sum(_s.cpu_percent).label("cpu_sum"), func.max(_s.cpu_percent).label("cpu_max"),
            func.sum(_s.memory_percent).label("mem_sum"))
-    .where(_s.timestamp >= bindparam("since"))
+    .where(_s.node_id == _NODE, _s.timestamp >= bindparam("since"))
     .group_by(_s_hour)
 )  # fmt: skip
 _n_hour = (_n.timestamp - _n.timestamp % HOUR).label("hour")
 _RAW_NETWORK_HOURS = (
     select(_n_hour, func.sum(_n.bytes_sent).label("sent"), func.sum(_n.bytes_recv).label("recv"))
-    .where(_n.interface == "", _n.timestamp >= bindparam("since"))
+    .where(_n.node_id == _NODE, _n.interface == "", _n.timestamp >= bindparam("since"))
     .group_by(_n_hour)
 )
 
 
-def _history(conn: Connection, now: int) -> tuple[HourPoint, ...]:
+def _history(conn: Connection, node: int, now: int) -> tuple[HourPoint, ...]:
     """The last 24 hours: final hours from ``hourly_aggregates``, the hours the rollup may
     still change (from its watermark on, usually just the current one) from the raw samples."""
     current = now - now % HOUR
     first = current - (HOURS - 1) * HOUR
-    mark = conn.scalar(_WATERMARK)
+    mark = conn.scalar(_WATERMARK, {"node_id": node})
     raw_from = max(first, int(mark)) if mark is not None else first
-    points = dict(_final_hours(conn, first, raw_from))
-    system = {r.hour: r for r in conn.execute(_RAW_SYSTEM_HOURS, {"since": raw_from})}
-    network = {r.hour: r for r in conn.execute(_RAW_NETWORK_HOURS, {"since": raw_from})}
+    points = dict(_final_hours(conn, node, first, raw_from))
+    since = {"node_id": node, "since": raw_from}
+    system = {r.hour: r for r in conn.execute(_RAW_SYSTEM_HOURS, since)}
+    network = {r.hour: r for r in conn.execute(_RAW_NETWORK_HOURS, since)}
     for hour in set(system) | set(network):
         sys_row, net_row = system.get(hour), network.get(hour)
         points[int(hour)] = _point(
@@ -362,17 +378,24 @@ _h = HOURLY.c
 # _point's arguments, in its order: what the fingerprint sums and what is read.
 _SHOWN = (_h.hour_timestamp, _h.sample_count, _h.sum_cpu_percent, _h.max_cpu_percent,
           _h.sum_memory_percent, _h.total_bytes_sent, _h.total_bytes_recv)  # fmt: skip
-_IN_WINDOW = (_h.hour_timestamp >= bindparam("first"), _h.hour_timestamp < bindparam("until"))
+_IN_WINDOW = (
+    _h.node_id == _NODE,
+    _h.hour_timestamp >= bindparam("first"),
+    _h.hour_timestamp < bindparam("until"),
+)
 _FINAL_FINGERPRINT = select(
     func.count(), func.max(_h.id), func.sum(_h.id), *(func.sum(c) for c in _SHOWN)
 ).where(*_IN_WINDOW)
 _FINAL_HOURS = select(*_SHOWN).where(*_IN_WINDOW)
 
 
-def _final_hours(conn: Connection, first: int, until: int) -> tuple[tuple[int, HourPoint], ...]:
-    """(hour, point) of every rollup row in [first, until), cached per connection's engine."""
-    window = {"first": first, "until": until}
-    key = (first, until, tuple(conn.execute(_FINAL_FINGERPRINT, window).one()))
+def _final_hours(
+    conn: Connection, node: int, first: int, until: int
+) -> tuple[tuple[int, HourPoint], ...]:
+    """(hour, point) of node ``node``'s rollup rows in [first, until), cached per connection's
+    engine (the node is in the key: stores of two nodes may share an engine)."""
+    window = {"node_id": node, "first": first, "until": until}
+    key = (node, first, until, tuple(conn.execute(_FINAL_FINGERPRINT, window).one()))
     cache = _FINAL.get(conn.engine)
     if cache is not None and cache[0] == key:
         return cache[1]

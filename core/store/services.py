@@ -8,6 +8,9 @@ folder and a state checksum per binding.
 
 State and status are stored as numbers and exposed by name (``ServiceState``, ``ServiceStatus``).
 
+Services and claim sets are the store's node's (``Store.node_id``): two nodes of one database may
+each have a service ``web`` with its own bindings and traffic chains.
+
 Deleting a service (``delete``, ``remove_expired``) takes with it, in the same transaction, its
 claim set bindings (ON DELETE CASCADE) and its traffic accounting: the chains
 ``service:<id>:in`` and ``service:<id>:out`` (``traffic_chains``) and their history.
@@ -24,7 +27,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from .. import validate
 from ..claims import canonical_claims, json_list
@@ -288,13 +291,15 @@ def traffic_chains(service_id: str) -> list[str]:
     return [service_chain(service_id, "in"), service_chain(service_id, "out")]
 
 
-def _forget_traffic(conn: Connection, service_ids: Iterable[str]) -> None:
-    """Delete the traffic chains and the history of these services (exact chain names: a
-    service ``a`` does not take ``service:a:b:in``, the chain of service ``a:b``)."""
+def _forget_traffic(conn: Connection, node_id: int, service_ids: Iterable[str]) -> None:
+    """Delete the traffic chains and the history of these services of node ``node_id`` (exact
+    chain names: a service ``a`` does not take ``service:a:b:in``, the chain of service
+    ``a:b``; another node's service of the same id keeps its chains)."""
     chains = [chain for sid in service_ids for chain in traffic_chains(sid)]
+    t, h = T["traffic"], T["history"]
     for chunk in chunks(chains):  # type: ignore[arg-type]
-        conn.execute(delete(T["traffic"]).where(T["traffic"].c.chain.in_(chunk)))
-        conn.execute(delete(T["history"]).where(T["history"].c.chain.in_(chunk)))
+        conn.execute(delete(t).where(t.c.node_id == node_id, t.c.chain.in_(chunk)))
+        conn.execute(delete(h).where(h.c.node_id == node_id, h.c.chain.in_(chunk)))
 
 
 def _checksum(value: object) -> bytes | None:
@@ -309,8 +314,9 @@ def _checksum(value: object) -> bytes | None:
 # services
 
 
-def _row(info: ServiceInfo) -> dict[str, Any]:
+def _row(info: ServiceInfo, node_id: int) -> dict[str, Any]:
     row = {f.name: getattr(info, f.name) for f in fields(ServiceInfo)}
+    row["node_id"] = node_id
     row["state"] = ServiceState[info.state].value
     row["status"] = ServiceStatus[info.status].value
     return row
@@ -327,6 +333,13 @@ class ServiceRepo(Repo):
     kind = "service"
     table = T["services"]
 
+    # Every statement is limited to the store's node (``Store.node_id``): another node's
+    # service of the same id is another row.
+
+    def _where(self, *conditions):
+        s = T["services"]
+        return (s.c.node_id == self._store.node_id, *conditions)
+
     # -- reads
 
     def names(self) -> list[str]:
@@ -336,17 +349,17 @@ class ServiceRepo(Repo):
     def ids(self) -> list[str]:
         s = T["services"]
         with self._store.reading() as conn:
-            return list(conn.scalars(select(s.c.id).order_by(s.c.id)))
+            return list(conn.scalars(select(s.c.id).where(*self._where()).order_by(s.c.id)))
 
     def exists(self, service_id: str) -> bool:
         s = T["services"]
         with self._store.reading() as conn:
-            return conn.scalar(select(s.c.id).where(s.c.id == service_id)) is not None
+            return conn.scalar(select(s.c.id).where(*self._where(s.c.id == service_id))) is not None
 
     def get(self, service_id: str) -> ServiceInfo:
         s = T["services"]
         with self._store.reading() as conn:
-            row = conn.execute(select(s).where(s.c.id == service_id)).first()
+            row = conn.execute(select(s).where(*self._where(s.c.id == service_id))).first()
         if row is None:
             raise NotFound(self.kind, service_id)
         return _info(row)
@@ -356,7 +369,7 @@ class ServiceRepo(Repo):
     ) -> list[ServiceInfo]:
         """Every service (or those in a state and/or with a status), by id."""
         s = T["services"]
-        query = select(s).order_by(s.c.id)
+        query = select(s).where(*self._where()).order_by(s.c.id)
         if state is not None:
             query = query.where(s.c.state == validate.choice(state, SERVICE_STATES, "state"))
         if status is not None:
@@ -397,9 +410,9 @@ class ServiceRepo(Repo):
         )  # fmt: skip
         s = T["services"]
         with self._store.transaction() as conn:
-            if conn.scalar(select(s.c.id).where(s.c.id == info.id)) is not None:
+            if conn.scalar(select(s.c.id).where(*self._where(s.c.id == info.id))) is not None:
                 raise AlreadyExists(self.kind, info.id)
-            conn.execute(insert(s).values(_row(info)))
+            conn.execute(insert(s).values(_row(info, self._store.node_id)))
         return self.get(info.id)
 
     def update(
@@ -432,7 +445,11 @@ class ServiceRepo(Repo):
             info = validated(replace(current, **changes))
             if info != current:
                 s = T["services"]
-                conn.execute(update(s).where(s.c.id == service_id).values(_row(info)))
+                conn.execute(
+                    update(s)
+                    .where(*self._where(s.c.id == service_id))
+                    .values(_row(info, self._store.node_id))
+                )
         return self.get(service_id)
 
     def save(self, info: ServiceInfo, *, keep: Collection[str] = ()) -> str:
@@ -449,15 +466,19 @@ class ServiceRepo(Repo):
         info = validated(info)
         s = T["services"]
         with self._store.transaction() as conn:
-            row = conn.execute(select(s).where(s.c.id == info.id)).first()
+            row = conn.execute(select(s).where(*self._where(s.c.id == info.id))).first()
             if row is None:
-                conn.execute(insert(s).values(_row(info)))
+                conn.execute(insert(s).values(_row(info, self._store.node_id)))
                 return "created"
             current = _info(row)
             info = replace(info, **{k: getattr(current, k) for k in keep})
             if info == current:
                 return "unchanged"
-            conn.execute(update(s).where(s.c.id == info.id).values(_row(info)))
+            conn.execute(
+                update(s)
+                .where(*self._where(s.c.id == info.id))
+                .values(_row(info, self._store.node_id))
+            )
             return "updated"
 
     def delete(self, service_id: str) -> None:
@@ -466,9 +487,9 @@ class ServiceRepo(Repo):
         same transaction."""
         s = T["services"]
         with self._store.transaction() as conn:
-            if conn.execute(delete(s).where(s.c.id == service_id)).rowcount == 0:
+            if conn.execute(delete(s).where(*self._where(s.c.id == service_id))).rowcount == 0:
                 raise NotFound(self.kind, service_id)
-            _forget_traffic(conn, [service_id])
+            _forget_traffic(conn, self._store.node_id, [service_id])
 
     def set_state(self, service_id: str, state: str | int) -> None:
         self._set(service_id, state=validate.choice(state, SERVICE_STATES, "state"))
@@ -483,7 +504,12 @@ class ServiceRepo(Repo):
     def _set(self, service_id: str, **values: Any) -> None:
         s = T["services"]
         with self._store.transaction() as conn:
-            if conn.execute(update(s).where(s.c.id == service_id).values(values)).rowcount == 0:
+            if (
+                conn.execute(
+                    update(s).where(*self._where(s.c.id == service_id)).values(values)
+                ).rowcount
+                == 0
+            ):
                 raise NotFound(self.kind, service_id)
 
     # -- time to live
@@ -500,12 +526,20 @@ class ServiceRepo(Repo):
         with self._store.reading() as conn:
             key = self._current_key(current_users)
             rows = conn.execute(
-                select(s).where(s.c.start_at.is_not(None), s.c.ttl.is_not(None)).order_by(s.c.id)
+                select(s)
+                .where(*self._where(s.c.start_at.is_not(None), s.c.ttl.is_not(None)))
+                .order_by(s.c.id)
             )
             due = [info for info in map(_info, rows) if (at := info.expires_at()) and at < now]
             if key is None or not due:
                 return due
-            protected = set(conn.scalars(select(u.c.service_id).where(u.c.users == key)))
+            protected = set(
+                conn.scalars(
+                    select(u.c.service_id).where(
+                        u.c.node_id == self._store.node_id, u.c.users == key
+                    )
+                )
+            )
         return [info for info in due if info.id not in protected]
 
     def remove_expired(
@@ -517,8 +551,8 @@ class ServiceRepo(Repo):
         with self._store.transaction() as conn:
             ids = [info.id for info in self.expired(now, current_users)]
             for chunk in chunks(ids):  # type: ignore[arg-type]
-                conn.execute(delete(s).where(s.c.id.in_(chunk)))
-            _forget_traffic(conn, ids)
+                conn.execute(delete(s).where(*self._where(s.c.id.in_(chunk))))
+            _forget_traffic(conn, self._store.node_id, ids)
         return ids
 
     def _current_key(self, current_users: Iterable[str] | None) -> str | None:
@@ -553,13 +587,20 @@ class UserRepo(Repo):
 
     checksum = staticmethod(state_checksum)
 
+    # Every statement is limited to the store's node, as the services' are.
+
+    def _where(self, *conditions):
+        return (T["users"].c.node_id == self._store.node_id, *conditions)
+
     # -- reads
 
     def names(self) -> list[str]:
         """Every claim set's canonical key, sorted."""
         u = T["users"]
         with self._store.reading() as conn:
-            return list(conn.scalars(select(u.c.users).distinct().order_by(u.c.users)))
+            return list(
+                conn.scalars(select(u.c.users).where(*self._where()).distinct().order_by(u.c.users))
+            )
 
     def claim_sets(self) -> list[list[str]]:
         """Every claim set bound to at least one service."""
@@ -570,7 +611,7 @@ class UserRepo(Repo):
         u = T["users"]
         with self._store.reading() as conn:
             row = conn.execute(
-                select(u).where(u.c.users == key, u.c.service_id == service_id)
+                select(u).where(*self._where(u.c.users == key, u.c.service_id == service_id))
             ).first()
             if row is None:
                 self._service_must_exist(conn, service_id)
@@ -583,7 +624,7 @@ class UserRepo(Repo):
         """The bindings of a service (NotFound if it does not exist), of a claim set, or all,
         by claim set then service."""
         u = T["users"]
-        query = select(u).order_by(u.c.users, u.c.service_id)
+        query = select(u).where(*self._where()).order_by(u.c.users, u.c.service_id)
         if claims is not None:
             query = query.where(u.c.users == canonical_claims(claims))
         with self._store.reading() as conn:
@@ -599,7 +640,9 @@ class UserRepo(Repo):
         with self._store.reading() as conn:
             return list(
                 conn.scalars(
-                    select(u.c.service_id).where(u.c.users == key).order_by(u.c.service_id)
+                    select(u.c.service_id)
+                    .where(*self._where(u.c.users == key))
+                    .order_by(u.c.service_id)
                 )
             )
 
@@ -609,7 +652,9 @@ class UserRepo(Repo):
         u = T["users"]
         with self._store.reading() as conn:
             found = conn.scalar(
-                select(u.c.service_id).where(u.c.users == key, u.c.service_id == service_id)
+                select(u.c.service_id).where(
+                    *self._where(u.c.users == key, u.c.service_id == service_id)
+                )
             )
         return found is not None
 
@@ -631,13 +676,19 @@ class UserRepo(Repo):
         with self._store.transaction() as conn:
             self._service_must_exist(conn, service_id)
             exists = conn.scalar(
-                select(u.c.service_id).where(u.c.users == key, u.c.service_id == service_id)
+                select(u.c.service_id).where(
+                    *self._where(u.c.users == key, u.c.service_id == service_id)
+                )
             )
             if exists is not None:
                 raise AlreadyExists(f"claim set {key} on service", service_id)
             conn.execute(
                 insert(u).values(
-                    users=key, service_id=service_id, storage_folder=folder, state_checksum=checksum
+                    node_id=self._store.node_id,
+                    users=key,
+                    service_id=service_id,
+                    storage_folder=folder,
+                    state_checksum=checksum,
                 )
             )
         return UserEntry(json.loads(key), service_id, folder, checksum)
@@ -652,13 +703,23 @@ class UserRepo(Repo):
         u = T["users"]
         with self._store.transaction() as conn:
             self._service_must_exist(conn, sid)
-            row = conn.execute(select(u).where(u.c.users == key, u.c.service_id == sid)).first()
+            row = conn.execute(
+                select(u).where(*self._where(u.c.users == key, u.c.service_id == sid))
+            ).first()
             if row is None:
-                conn.execute(insert(u).values(users=key, service_id=sid, **values))
+                conn.execute(
+                    insert(u).values(
+                        node_id=self._store.node_id, users=key, service_id=sid, **values
+                    )
+                )
                 return "created"
             if _entry(row) == entry:
                 return "unchanged"
-            conn.execute(update(u).where(u.c.users == key, u.c.service_id == sid).values(**values))
+            conn.execute(
+                update(u)
+                .where(*self._where(u.c.users == key, u.c.service_id == sid))
+                .values(**values)
+            )
             return "updated"
 
     def unbind(self, claims: Iterable[str], service_id: str) -> None:
@@ -667,7 +728,7 @@ class UserRepo(Repo):
         u = T["users"]
         with self._store.transaction() as conn:
             gone = conn.execute(
-                delete(u).where(u.c.users == key, u.c.service_id == service_id)
+                delete(u).where(*self._where(u.c.users == key, u.c.service_id == service_id))
             ).rowcount
             if not gone:
                 self._service_must_exist(conn, service_id)
@@ -689,7 +750,9 @@ class UserRepo(Repo):
         u = T["users"]
         with self._store.transaction() as conn:
             changed = conn.execute(
-                update(u).where(and_(u.c.users == key, u.c.service_id == service_id)).values(values)
+                update(u)
+                .where(*self._where(u.c.users == key, u.c.service_id == service_id))
+                .values(values)
             ).rowcount
             if not changed:
                 self._service_must_exist(conn, service_id)
@@ -715,10 +778,10 @@ class UserRepo(Repo):
         key = None if claims is None else canonical_claims(claims)
         self._store.config.set(CURRENT_USERS_KEY, key)
 
-    @staticmethod
-    def _service_must_exist(conn: Connection, service_id: str) -> None:
+    def _service_must_exist(self, conn: Connection, service_id: str) -> None:
         s = T["services"]
-        if conn.scalar(select(s.c.id).where(s.c.id == service_id)) is None:
+        here = s.c.node_id == self._store.node_id
+        if conn.scalar(select(s.c.id).where(here, s.c.id == service_id)) is None:
             raise NotFound("service", service_id)
 
 

@@ -1,5 +1,9 @@
 """Metrics history: raw samples, hourly and daily rollups, retention, statistics, heartbeat.
 
+Everything here is the store's node's (``Store.node_id``): its samples, its rollups (a watermark
+per node), its retention, its collector's heartbeat (``metadata`` per node, and the ``nodes``
+row's ``last_heartbeat`` in the same statement group).
+
 Rollups are computed in UTC, incrementally (from a watermark kept in ``metadata``) and
 idempotently: recomputing an hour or a day replaces its row with the same values. Each rollup
 keeps count, sum and max, so a day's average is exactly the mean of its samples.
@@ -26,11 +30,13 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 
 from ..db.prepared import Prepared
 from ..models import admin, services, telemetry
 from ..models.base import UTCDateTime
+from ..models.nodes import Node
 from ..samples import NetworkSample, SystemSample
 from ..settings import tunable
 from ..traffic_rules import Reading
@@ -47,6 +53,7 @@ EVENTS = telemetry.LogEvent.__table__
 HOURLY = telemetry.HourlyAggregate.__table__
 DAILY = telemetry.DailyAggregate.__table__
 META = telemetry.Metadata.__table__
+NODES = Node.__table__
 WATERMARK = "aggregates.next_hour"  # the first hour whose rollup may still change
 
 # table -> (time column, tunable, unit in seconds); what cleanup removes, oldest first.
@@ -76,18 +83,59 @@ def day_start(day: str) -> int:
 
 
 # The collector's statements, compiled once (see core.db.prepared): samples (plain numbers and
-# text) go to the driver as the tuples they are, in column order.
-INSERT_SYSTEM = Prepared(insert(SYSTEM), SystemSample._fields, as_given=True)
-INSERT_NETWORK = Prepared(insert(NETWORK), NetworkSample._fields, as_given=True)
-GET_META = Prepared(select(META.c.value).where(META.c.key == bindparam("key")), ["key"])
+# text) go to the driver as the tuples they are, in column order, after the node's id (a bound
+# value like the others, so one compiled statement serves every node).
+INSERT_SYSTEM = Prepared(insert(SYSTEM), ("node_id", *SystemSample._fields), as_given=True)
+INSERT_NETWORK = Prepared(insert(NETWORK), ("node_id", *NetworkSample._fields), as_given=True)
+GET_META = Prepared(
+    select(META.c.value).where(
+        META.c.node_id == bindparam("node_id"), META.c.key == bindparam("key")
+    ),
+    ["node_id", "key"],
+)
 # An upsert: PostgreSQL and SQLite (3.24+) spell it the same way.
 SET_META = Prepared(
     text(
-        "INSERT INTO metadata (key, value) VALUES (:key, :value) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        "INSERT INTO metadata (node_id, key, value) VALUES (:node_id, :key, :value) "
+        "ON CONFLICT (node_id, key) DO UPDATE SET value = excluded.value"
     ),
-    ["key", "value"],
+    ["node_id", "key", "value"],
 )
+# The node's heartbeat and the machine's facts, written by each collector cycle in its own
+# transaction (what ``store.nodes.heartbeat`` writes in one of its own).
+BEAT_NODE = Prepared(
+    update(NODES)
+    .where(NODES.c.id == bindparam("b_id"))
+    .values(
+        last_heartbeat=bindparam("b_last_heartbeat"),
+        heartbeat_interval=bindparam("b_heartbeat_interval"),
+        hostname=bindparam("b_hostname"),
+        version=bindparam("b_version"),
+        boot_time=bindparam("b_boot_time"),
+        cpu_count=bindparam("b_cpu_count"),
+        memory_total=bindparam("b_memory_total"),
+    ),
+    [
+        "b_id", "b_last_heartbeat", "b_heartbeat_interval", "b_hostname", "b_version",
+        "b_boot_time", "b_cpu_count", "b_memory_total",
+    ],
+)  # fmt: skip
+
+
+def nodekeeper_version() -> str:
+    """The installed nodekeeper's version, as the nodes table shows it."""
+    global _VERSION
+    if _VERSION is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            _VERSION = version("nodekeeper")
+        except PackageNotFoundError:
+            _VERSION = "unknown"
+    return _VERSION
+
+
+_VERSION: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,12 +170,14 @@ class TelemetryRepo(Repo):
         *,
         now: float,
         interval: float,
+        boot_time: int | None = None,
     ) -> None:
         """One reading of the collector, in one transaction: its samples, the traffic
         accounting of its counters (``store.traffic.record``), the end of the periods of chains
-        that got no reading (``store.traffic.rollover``) and the heartbeat. All of it is stored
-        or none; the same as calling each inside ``store.transaction()``, without a savepoint
-        around each."""
+        that got no reading (``store.traffic.rollover``) and the heartbeat (the collector's
+        ``metadata`` and the node's row: ``store.nodes.list()`` shows it up, with this
+        machine's facts, ``boot_time`` among them). All of it is stored or none; the same as
+        calling each inside ``store.transaction()``, without a savepoint around each."""
         when = datetime.fromtimestamp(now, UTC)
         traffic = self._store.traffic
         readings = traffic.checked(readings)
@@ -137,22 +187,31 @@ class TelemetryRepo(Repo):
             traffic._record(conn, readings, now=when, settings=settings)
             traffic._rollover(conn, when, settings.period)
             self._beat(conn, now, interval, "running", None, None)
+            BEAT_NODE.executemany(conn, [(
+                self._store.node_id, when, interval, socket.gethostname(), nodekeeper_version(),
+                boot_time, system.cpu_count, system.memory_total,
+            )])  # fmt: skip
 
     def _insert_samples(
         self, conn: Connection, system: Sequence[SystemSample], network: Sequence[NetworkSample]
     ) -> None:
-        INSERT_SYSTEM.executemany(conn, system)
-        INSERT_NETWORK.executemany(conn, network)
+        node_id = self._store.node_id
+        INSERT_SYSTEM.executemany(conn, [(node_id, *s) for s in system])
+        INSERT_NETWORK.executemany(conn, [(node_id, *s) for s in network])
         oldest = min((s.timestamp for s in (*system, *network)), default=None)
         if oldest is not None and oldest < hour_start(int(time.time())):  # not the collector's
-            mark = _get_meta(conn, WATERMARK)
+            mark = _get_meta(conn, self._store.node_id, WATERMARK)
             if mark is not None and hour_start(int(oldest)) < int(mark):
-                _set_meta(conn, {WATERMARK: str(hour_start(int(oldest)))})
+                _set_meta(conn, self._store.node_id, {WATERMARK: str(hour_start(int(oldest)))})
 
     # -- reads
 
     def system_samples(self, since: int, until: int | None = None) -> list[dict]:
-        query = select(SYSTEM).where(SYSTEM.c.timestamp >= since).order_by(SYSTEM.c.timestamp)
+        query = (
+            select(SYSTEM)
+            .where(SYSTEM.c.node_id == self._store.node_id, SYSTEM.c.timestamp >= since)
+            .order_by(SYSTEM.c.timestamp)
+        )
         if until is not None:
             query = query.where(SYSTEM.c.timestamp < until)
         with self._store.reading() as conn:
@@ -160,7 +219,9 @@ class TelemetryRepo(Repo):
 
     def network_samples(self, since: int, interface: str | None = "") -> list[dict]:
         """Samples since a time, of one interface ("" is the total) or of all (None)."""
-        query = select(NETWORK).where(NETWORK.c.timestamp >= since)
+        query = select(NETWORK).where(
+            NETWORK.c.node_id == self._store.node_id, NETWORK.c.timestamp >= since
+        )
         if interface is not None:
             query = query.where(NETWORK.c.interface == interface)
         with self._store.reading() as conn:
@@ -170,14 +231,18 @@ class TelemetryRepo(Repo):
         with self._store.reading() as conn:
             rows = conn.execute(
                 select(HOURLY)
-                .where(HOURLY.c.hour_timestamp >= since)
+                .where(HOURLY.c.node_id == self._store.node_id, HOURLY.c.hour_timestamp >= since)
                 .order_by(HOURLY.c.hour_timestamp)
             )
             return [dict(r._mapping) for r in rows]
 
     def daily(self, since: str = "") -> list[dict]:
         with self._store.reading() as conn:
-            rows = conn.execute(select(DAILY).where(DAILY.c.date >= since).order_by(DAILY.c.date))
+            rows = conn.execute(
+                select(DAILY)
+                .where(DAILY.c.node_id == self._store.node_id, DAILY.c.date >= since)
+                .order_by(DAILY.c.date)
+            )
             return [dict(r._mapping) for r in rows]
 
     # -- rollups
@@ -187,12 +252,15 @@ class TelemetryRepo(Repo):
         Returns (hours, days) written. Safe to call as often as wanted."""
         current = hour_start(int(now))
         with self._store.transaction() as conn:
-            mark = _get_meta(conn, WATERMARK)
+            mark = _get_meta(conn, self._store.node_id, WATERMARK)
             if mark is not None:
                 start = int(mark)
             else:  # first run: from the oldest sample or event
                 oldest = [
-                    conn.scalar(select(func.min(t.c.timestamp)), execution_options=RARE)
+                    conn.scalar(
+                        select(func.min(t.c.timestamp)).where(t.c.node_id == self._store.node_id),
+                        execution_options=RARE,
+                    )
                     for t in (SYSTEM, NETWORK, EVENTS)
                 ]
                 known = [int(t) for t in oldest if t is not None]
@@ -205,7 +273,7 @@ class TelemetryRepo(Repo):
                     days.add(day_of(hour))
             for day in sorted(days):
                 self._write_day(conn, day)
-            _set_meta(conn, {WATERMARK: str(current)})
+            _set_meta(conn, self._store.node_id, {WATERMARK: str(current)})
         return hours, len(days)
 
     def recompute_hour(self, hour: int) -> bool:
@@ -219,6 +287,7 @@ class TelemetryRepo(Repo):
 
     def _write_hour(self, conn: Connection, hour: int) -> bool:
         end = hour + HOUR
+        node_id = self._store.node_id
         count, cpu_sum, cpu_max, mem_sum, mem_max = conn.execute(
             select(
                 func.count(SYSTEM.c.cpu_percent),
@@ -226,32 +295,42 @@ class TelemetryRepo(Repo):
                 func.max(SYSTEM.c.cpu_percent),
                 func.sum(SYSTEM.c.memory_percent),
                 func.max(SYSTEM.c.memory_percent),
-            ).where(SYSTEM.c.timestamp >= hour, SYSTEM.c.timestamp < end),
+            ).where(
+                SYSTEM.c.node_id == node_id, SYSTEM.c.timestamp >= hour, SYSTEM.c.timestamp < end
+            ),
             execution_options=RARE,
         ).one()
         sent, recv = conn.execute(
             select(func.sum(NETWORK.c.bytes_sent), func.sum(NETWORK.c.bytes_recv)).where(
-                NETWORK.c.interface == "", NETWORK.c.timestamp >= hour, NETWORK.c.timestamp < end
+                NETWORK.c.node_id == node_id,
+                NETWORK.c.interface == "",
+                NETWORK.c.timestamp >= hour,
+                NETWORK.c.timestamp < end,
             ),
             execution_options=RARE,
         ).one()
-        events = conn.execute(_event_counts(hour, end), execution_options=RARE).one()
+        events = conn.execute(_event_counts(node_id, hour, end), execution_options=RARE).one()
         if not count and sent is None and not events[0]:
             return False
         row = {
+            "node_id": node_id,
             "hour_timestamp": hour,
             **_rollup(count, cpu_sum, cpu_max, mem_sum, mem_max),
             "total_bytes_sent": int(sent or 0),
             "total_bytes_recv": int(recv or 0),
             **dict(zip(_EVENT_COLUMNS, (int(v or 0) for v in events), strict=True)),
         }
-        conn.execute(delete(HOURLY).where(HOURLY.c.hour_timestamp == hour), execution_options=RARE)
+        conn.execute(
+            delete(HOURLY).where(HOURLY.c.node_id == node_id, HOURLY.c.hour_timestamp == hour),
+            execution_options=RARE,
+        )
         conn.execute(insert(HOURLY).values(row), execution_options=RARE)
         return True
 
     def _write_day(self, conn: Connection, day: str) -> bool:
         start = day_start(day)
         end = start + DAY
+        node_id = self._store.node_id
         h = HOURLY.c
         totals = conn.execute(
             select(
@@ -260,7 +339,8 @@ class TelemetryRepo(Repo):
                 func.max(h.max_memory_percent), func.sum(h.total_bytes_sent),
                 func.sum(h.total_bytes_recv),
                 *(func.sum(h[c]) for c in _EVENT_COLUMNS),
-            ).where(h.hour_timestamp >= start, h.hour_timestamp < end), execution_options=RARE
+            ).where(h.node_id == node_id, h.hour_timestamp >= start, h.hour_timestamp < end),
+            execution_options=RARE,
         ).one()  # fmt: skip
         if not totals[0]:
             return False
@@ -268,10 +348,13 @@ class TelemetryRepo(Repo):
         ips, users = conn.execute(
             select(
                 func.count(distinct(EVENTS.c.ip_address)), func.count(distinct(EVENTS.c.user))
-            ).where(EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end),
+            ).where(
+                EVENTS.c.node_id == node_id, EVENTS.c.timestamp >= start, EVENTS.c.timestamp < end
+            ),
             execution_options=RARE,
         ).one()
         row = {
+            "node_id": node_id,
             "date": day,
             **_rollup(int(count or 0), cpu_sum, cpu_max, mem_sum, mem_max),
             "total_bytes_sent": int(sent or 0),
@@ -280,7 +363,10 @@ class TelemetryRepo(Repo):
             "unique_ips": int(ips or 0),
             "unique_users": int(users or 0),
         }
-        conn.execute(delete(DAILY).where(DAILY.c.date == day), execution_options=RARE)
+        conn.execute(
+            delete(DAILY).where(DAILY.c.node_id == node_id, DAILY.c.date == day),
+            execution_options=RARE,
+        )
         conn.execute(insert(DAILY).values(row), execution_options=RARE)
         return True
 
@@ -288,8 +374,10 @@ class TelemetryRepo(Repo):
 
     def cleanup(self, now: float) -> dict[str, int]:
         """Delete what is older than each table's retention; rolls raw samples up first so
-        nothing is lost from the aggregates. Returns rows deleted per table."""
+        nothing is lost from the aggregates. Returns rows deleted per table. Only this node's
+        rows: another node's collector rolls its own up before deleting them."""
         self.update_aggregates(now)
+        node_id = self._store.node_id
         deleted: dict[str, int] = {}
         with self._store.transaction() as conn:
             for name, (table, column, key, unit) in RETENTION.items():
@@ -298,25 +386,36 @@ class TelemetryRepo(Repo):
                 is_datetime = isinstance(col.type, UTCDateTime)  # unix seconds elsewhere
                 bound = datetime.fromtimestamp(cutoff, UTC) if is_datetime else cutoff
                 deleted[name] = (
-                    conn.execute(delete(table).where(col < bound), execution_options=RARE).rowcount
+                    conn.execute(
+                        delete(table).where(table.c.node_id == node_id, col < bound),
+                        execution_options=RARE,
+                    ).rowcount
                     or 0
                 )
             day_cutoff = day_of(int(now) - int(tunable(self._store, "retention.daily_days")) * DAY)
             deleted["daily_aggregates"] = (
                 conn.execute(
-                    delete(DAILY).where(DAILY.c.date < day_cutoff), execution_options=RARE
+                    delete(DAILY).where(DAILY.c.node_id == node_id, DAILY.c.date < day_cutoff),
+                    execution_options=RARE,
                 ).rowcount
                 or 0
             )
         return deleted
 
     def stats(self) -> tuple[dict[str, int], int | None]:
-        """Rows per table and the database size in bytes (None for :memory:)."""
+        """Rows per table (of a table whose rows belong to nodes, this node's) and the database
+        size in bytes (None for :memory:)."""
         from ..models import metadata
+
+        def count(table: Table):
+            query = select(func.count()).select_from(table)
+            if "node_id" in table.c:
+                query = query.where(table.c.node_id == self._store.node_id)
+            return query
 
         with self._store.reading() as conn:
             rows = {
-                name: conn.scalar(select(func.count()).select_from(table)) or 0
+                name: conn.scalar(count(table)) or 0
                 for name, table in sorted(metadata.tables.items())
             }
             size = _database_size(self._store, conn, list(metadata.tables))
@@ -337,7 +436,7 @@ class TelemetryRepo(Repo):
         self, conn: Connection, now: float, interval: float, state: str,
         pid: int | None, host: str | None,
     ) -> None:  # fmt: skip
-        _set_meta(conn, {
+        _set_meta(conn, self._store.node_id, {
             "collector.heartbeat": repr(float(now)),
             "collector.pid": str(os.getpid() if pid is None else pid),
             "collector.host": socket.gethostname() if host is None else host,
@@ -350,7 +449,9 @@ class TelemetryRepo(Repo):
         with self._store.reading() as conn:
             meta = dict(
                 conn.execute(
-                    select(META.c.key, META.c.value).where(META.c.key.like("collector.%"))
+                    select(META.c.key, META.c.value).where(
+                        META.c.node_id == self._store.node_id, META.c.key.like("collector.%")
+                    )
                 ).all()
             )
         last = float(meta["collector.heartbeat"]) if "collector.heartbeat" in meta else None
@@ -378,7 +479,7 @@ _EVENT_COLUMNS = (
 )
 
 
-def _event_counts(start: int, end: int):
+def _event_counts(node_id: int, start: int, end: int):
     e = EVENTS.c
 
     def count_if(condition):
@@ -390,7 +491,7 @@ def _event_counts(start: int, end: int):
         count_if(e.level == "warning"),
         count_if(e.action == "failed_login"),
         count_if(e.action == "ban"),
-    ).where(e.timestamp >= start, e.timestamp < end)
+    ).where(e.node_id == node_id, e.timestamp >= start, e.timestamp < end)
 
 
 def _rollup(count, cpu_sum, cpu_max, mem_sum, mem_max) -> dict[str, Any]:
@@ -406,13 +507,13 @@ def _rollup(count, cpu_sum, cpu_max, mem_sum, mem_max) -> dict[str, Any]:
     }
 
 
-def _get_meta(conn: Connection, key: str) -> str | None:
-    found = GET_META.rows(conn, (key,))
+def _get_meta(conn: Connection, node_id: int, key: str) -> str | None:
+    found = GET_META.rows(conn, (node_id, key))
     return found[0][0] if found else None
 
 
-def _set_meta(conn: Connection, values: dict[str, str]) -> None:
-    SET_META.executemany(conn, list(values.items()))
+def _set_meta(conn: Connection, node_id: int, values: dict[str, str]) -> None:
+    SET_META.executemany(conn, [(node_id, k, v) for k, v in values.items()])
 
 
 def _database_size(store, conn: Connection, tables: list[str]) -> int | None:

@@ -11,6 +11,9 @@ When a chain's value goes over its limit, the service's status becomes 2 (limit 
 ``traffic_limit`` warning is logged to ``log_events``; when a new period starts, a status of 2 goes
 back to 0 (ok). ``rollover()`` closes the periods of chains that got no reading, so a quiet
 chain's period still ends and its flag is cleared.
+
+Chains, their history and the services they limit are the store's node's (``Store.node_id``):
+every node of a database may have its ``eth0:in``.
 """
 
 from __future__ import annotations
@@ -51,29 +54,39 @@ STATUS_OK = 0
 STATUS_LIMIT_EXCEEDED = 2
 LIMIT_COLUMN = {"in": "dl_limit", "out": "ul_limit"}
 
-# What every collector reading runs, compiled once (see core.db.prepared).
+# What every collector reading runs, compiled once (see core.db.prepared). Each statement is
+# limited to one node, its id a bound value (``node_id``): the chains are named per node.
 STATE_COLUMNS = ("value", "time", "last_raw", "boot_time", "period_start")
 _STATE_QUERY = select(TM.c.chain, TM.c.last_raw, TM.c.boot_time, TM.c.value, TM.c.period_start,
                       TM.c.time)  # fmt: skip
-STATES = PreparedIn(lambda chains: _STATE_QUERY.where(TM.c.chain.in_(chains)))
+_NODE = bindparam("node_id")
+STATES = PreparedIn(
+    lambda chains: _STATE_QUERY.where(TM.c.node_id == _NODE, TM.c.chain.in_(chains)), ["node_id"]
+)
 # PostgreSQL: concurrent collectors wait for each other instead of counting twice.
 STATES_LOCKED = PreparedIn(
-    lambda chains: _STATE_QUERY.where(TM.c.chain.in_(chains)).with_for_update()
+    lambda chains: _STATE_QUERY.where(
+        TM.c.node_id == _NODE, TM.c.chain.in_(chains)
+    ).with_for_update(),
+    ["node_id"],
 )
 UPDATE_STATE = Prepared(
     update(TM)
-    .where(TM.c.chain == bindparam("b_chain"))
+    .where(TM.c.node_id == bindparam("b_node_id"), TM.c.chain == bindparam("b_chain"))
     .values({c: bindparam(f"b_{c}") for c in STATE_COLUMNS}),
-    [f"b_{c}" for c in ("chain", *STATE_COLUMNS)],
+    [f"b_{c}" for c in ("node_id", "chain", *STATE_COLUMNS)],
 )
-INSERT_STATE = Prepared(insert(TM), ("chain", *STATE_COLUMNS))
+INSERT_STATE = Prepared(insert(TM), ("node_id", "chain", *STATE_COLUMNS))
 # Chains still in a period before the current one (or in none): their period ends.
 QUIET = Prepared(
     select(TM.c.chain, TM.c.value, TM.c.period_start, TM.c.time)
-    .where((TM.c.period_start < bindparam("current")) | TM.c.period_start.is_(None))
+    .where(
+        TM.c.node_id == _NODE,
+        (TM.c.period_start < bindparam("current")) | TM.c.period_start.is_(None),
+    )
     .order_by(TM.c.chain)
     .with_for_update(),
-    ["current"],
+    ["node_id", "current"],
 )
 
 
@@ -121,17 +134,25 @@ class TrafficRepo(Repo):
 
     def names(self) -> list[str]:
         with self._store.reading() as conn:
-            return list(conn.scalars(select(TM.c.chain).order_by(TM.c.chain)))
+            return list(conn.scalars(select(TM.c.chain).where(self._here()).order_by(TM.c.chain)))
+
+    def _here(self):
+        """The condition that limits a statement on the accounting state to the store's node."""
+        return TM.c.node_id == self._store.node_id
 
     def chains(self) -> list[ChainInfo]:
         """Every chain with its value in the current period, by name."""
-        query = select(TM.c.chain, TM.c.value, TM.c.time, TM.c.period_start).order_by(TM.c.chain)
+        query = (
+            select(TM.c.chain, TM.c.value, TM.c.time, TM.c.period_start)
+            .where(self._here())
+            .order_by(TM.c.chain)
+        )
         with self._store.reading() as conn:
             return [ChainInfo(*row) for row in conn.execute(query)]
 
     def get(self, chain: str) -> ChainInfo:
         query = select(TM.c.chain, TM.c.value, TM.c.time, TM.c.period_start).where(
-            TM.c.chain == chain
+            self._here(), TM.c.chain == chain
         )
         with self._store.reading() as conn:
             row = conn.execute(query).first()
@@ -152,8 +173,10 @@ class TrafficRepo(Repo):
     ) -> list[HistoryEntry]:
         """Finished periods (of one chain, or all), starting at or after ``since``, by chain
         and time."""
-        query = select(TH.c.chain, TH.c.period, TH.c.period_start, TH.c.value).order_by(
-            TH.c.chain, TH.c.period_start
+        query = (
+            select(TH.c.chain, TH.c.period, TH.c.period_start, TH.c.value)
+            .where(TH.c.node_id == self._store.node_id)
+            .order_by(TH.c.chain, TH.c.period_start)
         )
         if chain is not None:
             query = query.where(TH.c.chain == chain)
@@ -253,7 +276,8 @@ class TrafficRepo(Repo):
     def _rollover(self, conn: Connection, now: datetime, period: str) -> list[Finished]:
         """``rollover()``'s work."""
         current = period_start(now, period)
-        rows = QUIET.rows(conn, (current,))
+        node_id = self._store.node_id
+        rows = QUIET.rows(conn, (node_id, current))
         if not rows:
             return []
         finished, changes = [], []
@@ -267,7 +291,7 @@ class TrafficRepo(Repo):
                 changes.append({"b_chain": chain, "b_value": value or 0, "b_start": start})
         conn.execute(
             update(TM)
-            .where(TM.c.chain == bindparam("b_chain"))
+            .where(TM.c.node_id == node_id, TM.c.chain == bindparam("b_chain"))
             .values(value=bindparam("b_value"), period_start=bindparam("b_start")),
             changes,
         )
@@ -287,7 +311,7 @@ class TrafficRepo(Repo):
     def delete(self, chain: str) -> None:
         """Forget a chain's state (its history stays); its next reading is a new baseline."""
         with self._store.transaction() as conn:
-            if conn.execute(delete(TM).where(TM.c.chain == chain)).rowcount == 0:
+            if conn.execute(delete(TM).where(self._here(), TM.c.chain == chain)).rowcount == 0:
                 raise NotFound(self.kind, chain)
 
     # -- internals --------------------------------------------------------------------------
@@ -298,14 +322,17 @@ class TrafficRepo(Repo):
             chain: ChainState(
                 last_raw=raw, boot_time=boot, value=value or 0, period_start=start, time=time
             )  # fmt: skip
-            for chain, raw, boot, value, start, time in query.rows(conn, names)
+            for chain, raw, boot, value, start, time in query.rows(
+                conn, names, (self._store.node_id,)
+            )
         }
 
     def _write_states(
         self, conn: Connection, states: dict[str, ChainState], existing: set[str]
     ) -> None:
+        node_id = self._store.node_id
         rows = {
-            chain: (chain, s.value, s.time, s.last_raw, s.boot_time, s.period_start)
+            chain: (node_id, chain, s.value, s.time, s.last_raw, s.boot_time, s.period_start)
             for chain, s in states.items()
         }
         UPDATE_STATE.executemany(conn, [row for c, row in rows.items() if c in existing])
@@ -316,11 +343,14 @@ class TrafficRepo(Repo):
         only after a chain was deleted and read again, or the clock went back) is added to."""
         if not finished:
             return
+        node_id = self._store.node_id
         chains = sorted({f.chain for f in finished})
         starts = sorted({f.period_start for f in finished})
         present = set()
         for chunk in chunks(chains):  # type: ignore[arg-type]
-            query = select(TH.c.chain, TH.c.period_start).where(TH.c.chain.in_(chunk))
+            query = select(TH.c.chain, TH.c.period_start).where(
+                TH.c.node_id == node_id, TH.c.chain.in_(chunk)
+            )
             if len(starts) < 500:
                 query = query.where(TH.c.period_start.in_(starts))
             present.update((r.chain, r.period_start) for r in conn.execute(query))
@@ -331,6 +361,7 @@ class TrafficRepo(Repo):
                 insert(TH),
                 [
                     {
+                        "node_id": node_id,
                         "chain": f.chain,
                         "period": f.period,
                         "period_start": f.period_start,
@@ -343,7 +374,11 @@ class TrafficRepo(Repo):
             conn.execute(
                 update(TH)
                 .where(
-                    and_(TH.c.chain == bindparam("b_chain"), TH.c.period_start == bindparam("b_ps"))
+                    and_(
+                        TH.c.node_id == node_id,
+                        TH.c.chain == bindparam("b_chain"),
+                        TH.c.period_start == bindparam("b_ps"),
+                    )
                 )
                 .values(value=TH.c.value + bindparam("b_total", type_=TH.c.value.type)),
                 [{"b_chain": f.chain, "b_ps": f.period_start, "b_total": f.total} for f in old],
@@ -364,13 +399,14 @@ class TrafficRepo(Repo):
         ``start_value`` holds each chain's value at the start of this call's period (chains
         missing from it are taken as not grown, so nothing new is reported for them).
         """
+        node_id = self._store.node_id
         ids = sorted(services)
         rows = []
         for chunk in chunks(ids):  # type: ignore[arg-type]
             rows.extend(
                 conn.execute(
                     select(SV.c.id, SV.c.status, SV.c.ul_limit, SV.c.dl_limit)
-                    .where(SV.c.id.in_(chunk))
+                    .where(SV.c.node_id == node_id, SV.c.id.in_(chunk))
                     .with_for_update()
                 )
             )
@@ -380,7 +416,7 @@ class TrafficRepo(Repo):
         values: dict[str, tuple[int, datetime | None, datetime | None]] = {}
         for chunk in chunks(chains):  # type: ignore[arg-type]
             query = select(TM.c.chain, TM.c.value, TM.c.time, TM.c.period_start)
-            for r in conn.execute(query.where(TM.c.chain.in_(chunk))):
+            for r in conn.execute(query.where(TM.c.node_id == node_id, TM.c.chain.in_(chunk))):
                 values[r.chain] = (r.value, r.time, r.period_start)
         status_updates, events = [], []
         for row in rows:
@@ -412,6 +448,7 @@ class TrafficRepo(Repo):
                     stamp = now or time or utcnow()
                     events.append(
                         {
+                            "node_id": node_id,
                             "timestamp": int(stamp.timestamp()),
                             "source": "nodekeeper",
                             "level": "warning",
@@ -437,7 +474,9 @@ class TrafficRepo(Repo):
                 status_updates.append({"b_id": row.id, "b_status": status})
         if status_updates:
             conn.execute(
-                update(SV).where(SV.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
+                update(SV)
+                .where(SV.c.node_id == node_id, SV.c.id == bindparam("b_id"))
+                .values(status=bindparam("b_status")),
                 status_updates,
             )
         if events:

@@ -94,10 +94,13 @@ def full_store(disk: Disk) -> Iterator[Path]:
 
 
 def test_collect_on_a_full_disk_says_so_in_one_line(full_store: Path) -> None:
+    from core.collect.lock import lock_path
+    from core.settings import host_node_name
+
     result = nodekeeper("collect", "--once", "--db", str(full_store))
     assert result.returncode == 1
-    assert result.stderr == (
-        f"error: cannot write the collector's lock file {full_store}.collector.lock: "
+    assert result.stderr == (  # the lock of the file's one node, named after this host
+        f"error: cannot write the collector's lock file {lock_path(full_store, host_node_name())}: "
         "No space left on device\n"
     )
 

@@ -19,8 +19,10 @@ def test_a_model_is_its_table_in_statements(store):
     assert isinstance(Service.__table__, Table) and Service.__table__ is metadata.tables["services"]
     assert Service.id is Service.__table__.c.id
     with store.transaction() as conn:
-        conn.execute(insert(Service).values(id="svc"))
-        conn.execute(insert(User), [{"users": '["a"]', "service_id": "svc"}])
+        conn.execute(insert(Service).values(node_id=store.node_id, id="svc"))
+        conn.execute(
+            insert(User), [{"node_id": store.node_id, "users": '["a"]', "service_id": "svc"}]
+        )
     with store.reading() as conn:
         assert conn.scalar(select(func.count()).select_from(User)) == 1
         assert conn.execute(select(Service.id).where(Service.status == 0)).scalars().all() == [

@@ -15,25 +15,29 @@ from core.db.prepared import Prepared, PreparedIn
 from core.models.services import TrafficMonitor
 
 TM = TrafficMonitor.__table__
-COLUMNS = ("chain", "value", "time", "last_raw", "boot_time", "period_start")
+COLUMNS = ("node_id", "chain", "value", "time", "last_raw", "boot_time", "period_start")
 INSERT = Prepared(insert(TM), COLUMNS)
 BY_CHAIN = PreparedIn(
     lambda chains: (
         select(TM.c.chain, TM.c.last_raw, TM.c.time, TM.c.value)
+        .where(TM.c.node_id == bindparam("node_id"))  # a value given before the list's
         .where(TM.c.chain.in_(chains), TM.c.boot_time == 7)  # a value the statement holds
         .order_by(TM.c.chain)
-    )
+    ),
+    ["node_id"],
 )
 T = datetime(2024, 3, 10, 12, 30, 15, 250_000, tzinfo=UTC)
 
 
 def test_values_go_through_the_column_types_both_ways(store):
-    rows = [(f"c{i}", i, T, (1 << 64) - 1 - i, 7, None) for i in range(5)]
+    rows = [(store.node_id, f"c{i}", i, T, (1 << 64) - 1 - i, 7, None) for i in range(5)]
     with store.transaction() as conn:
         INSERT.executemany(conn, rows)
-        INSERT.executemany(conn, [("other", 0, None, None, 8, None)])  # another boot: not read
+        INSERT.executemany(
+            conn, [(store.node_id, "other", 0, None, None, 8, None)]
+        )  # another boot: not read
     with store.reading() as conn:
-        found = BY_CHAIN.rows(conn, ["c3", "c0", "c4", "missing", "other"])
+        found = BY_CHAIN.rows(conn, ["c3", "c0", "c4", "missing", "other"], (store.node_id,))
     # A counter above 2^63 (UInt64) and a timezone-aware time (UTCDateTime) come back whole.
     assert found == [(f"c{i}", (1 << 64) - 1 - i, T, i) for i in (0, 3, 4)]
     with store.reading() as conn:  # the same through SQLAlchemy's own results
@@ -47,17 +51,17 @@ def test_a_value_its_column_type_refuses_is_a_store_error_and_nothing_is_written
     naive = datetime(2024, 3, 10, 12, 0)
     refused = pytest.raises(StoreError, match="refused a value: naive datetime")
     with refused, store.transaction() as conn:
-        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])
-        INSERT.executemany(conn, [("b", 0, naive, 1, 7, None)])
+        INSERT.executemany(conn, [(store.node_id, "a", 0, T, 1, 7, None)])
+        INSERT.executemany(conn, [(store.node_id, "b", 0, naive, 1, 7, None)])
     with store.reading() as conn:
-        assert BY_CHAIN.rows(conn, ["a", "b"]) == []
+        assert BY_CHAIN.rows(conn, ["a", "b"], (store.node_id,)) == []
 
 
 def test_a_driver_error_is_a_store_error_naming_the_database(store):
     with store.transaction() as conn:
-        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])
+        INSERT.executemany(conn, [(store.node_id, "a", 0, T, 1, 7, None)])
     with pytest.raises(StoreError) as error, store.transaction() as conn:
-        INSERT.executemany(conn, [("a", 0, T, 1, 7, None)])  # the primary key again
+        INSERT.executemany(conn, [(store.node_id, "a", 0, T, 1, 7, None)])  # the primary key again
     assert store.location.display in str(error.value)
     assert "INSERT" not in str(error.value)  # the driver's message, not the SQL
 
@@ -71,7 +75,7 @@ def test_a_statement_missing_a_value_is_refused_before_it_runs(store):
     with missing, store.reading() as conn:
         unnamed.rows(conn)
     with store.reading() as conn:
-        assert BY_CHAIN.rows(conn, ["a"]) == []
+        assert BY_CHAIN.rows(conn, ["a"], (store.node_id,)) == []
 
 
 # -- text queries, their values by name (the store's bulk reads: core/store/containers.py)

@@ -45,7 +45,7 @@ def fill(store, seed: int = 7, days: float = 2.5) -> int:
         t += rng.randint(1, 300)
     store.telemetry.insert_samples(system, network)
     with store.transaction() as conn:
-        conn.execute(insert(LogEvent.__table__), events)
+        conn.execute(insert(LogEvent.__table__), [{**e, "node_id": store.node_id} for e in events])
     return t
 
 
@@ -142,13 +142,17 @@ def test_cleanup_applies_each_retention_and_keeps_the_rollups(store):
         [NetworkSample(old, ""), NetworkSample(recent, "")],
     )  # fmt: skip
     with store.transaction() as conn:
-        ids = [conn.execute(insert(LogEvent.__table__).values(timestamp=t, source="auth", level="info",
+        ids = [conn.execute(insert(LogEvent.__table__).values(node_id=store.node_id, timestamp=t, source="auth", level="info",
                             message="m")).inserted_primary_key[0] for t in (now - 40 * DAY, recent)]  # fmt: skip
-        conn.execute(insert(EventTrace.__table__).values(event_id=ids[0], timestamp=now - 40 * DAY))
+        conn.execute(
+            insert(EventTrace.__table__).values(
+                node_id=store.node_id, event_id=ids[0], timestamp=now - 40 * DAY
+            )
+        )
         conn.execute(insert(AuditLog.__table__), [
-            {"timestamp": datetime.fromtimestamp(t, UTC), "actor": "ops", "action": "edit", "resource": "c1"}
+            {"node_id": store.node_id, "timestamp": datetime.fromtimestamp(t, UTC), "actor": "ops", "action": "edit", "resource": "c1"}
             for t in (now - 400 * DAY, recent)])  # fmt: skip
-        conn.execute(insert(TrafficHistory.__table__).values(
+        conn.execute(insert(TrafficHistory.__table__).values(node_id=store.node_id,
             chain="eth0:in", period="day", period_start=datetime.fromtimestamp(now - 2000 * DAY, UTC), value=5))  # fmt: skip
     deleted = store.telemetry.cleanup(now)
     assert deleted["system_metrics"] == 1 and deleted["network_metrics"] == 1

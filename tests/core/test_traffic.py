@@ -44,7 +44,9 @@ def state(last_raw: int, *, boot: int = BOOT, value: int = 0, time: datetime = T
 def add_service(store, sid: str, *, ul: int | None = None, dl: int | None = None, status=0):
     with store.transaction() as conn:
         conn.execute(
-            insert(Service.__table__).values(id=sid, ul_limit=ul, dl_limit=dl, status=status)
+            insert(Service.__table__).values(
+                node_id=store.node_id, id=sid, ul_limit=ul, dl_limit=dl, status=status
+            )
         )
 
 
@@ -562,7 +564,9 @@ def test_a_row_without_a_raw_counter_keeps_its_value_and_becomes_a_baseline(stor
     # A row as the service manager kept it (chain, time, value) before raw counters were stored.
     tm = store.traffic.table
     with store.transaction() as conn:
-        conn.execute(insert(tm).values(chain="eth0:in", value=4242, time=at(-60)))
+        conn.execute(
+            insert(tm).values(node_id=store.node_id, chain="eth0:in", value=4242, time=at(-60))
+        )
     [r] = store.traffic.record([Reading("eth0:in", 10**9, BOOT, at(0))])
     assert (r.rule, r.counted, r.value) == ("baseline", 0, 4242)
     [r] = store.traffic.record([Reading("eth0:in", 10**9 + 8, BOOT, at(1))])
@@ -572,8 +576,12 @@ def test_a_row_without_a_raw_counter_keeps_its_value_and_becomes_a_baseline(stor
 def test_a_row_without_a_period_from_an_earlier_day_is_closed_into_history(store):
     tm = store.traffic.table
     with store.transaction() as conn:
-        conn.execute(insert(tm).values(chain="eth0:in", value=4242, time=at(-86400)))
-        conn.execute(insert(tm).values(chain="eth0:out", value=99, time=at(-86400)))
+        conn.execute(
+            insert(tm).values(node_id=store.node_id, chain="eth0:in", value=4242, time=at(-86400))
+        )
+        conn.execute(
+            insert(tm).values(node_id=store.node_id, chain="eth0:out", value=99, time=at(-86400))
+        )
     [r] = store.traffic.record([Reading("eth0:in", 10**9, BOOT, at(0))])
     assert r.finished == Finished("eth0:in", "day", datetime(2024, 3, 9, tzinfo=UTC), 4242)
     assert (r.rule, r.value) == ("baseline", 0)
@@ -589,7 +597,9 @@ def test_a_row_without_a_period_from_an_earlier_day_is_closed_into_history(store
 def test_rollover_gives_a_row_without_a_period_the_period_of_its_time(store):
     tm = store.traffic.table
     with store.transaction() as conn:
-        conn.execute(insert(tm).values(chain="eth0:in", value=4242, time=at(-60)))
+        conn.execute(
+            insert(tm).values(node_id=store.node_id, chain="eth0:in", value=4242, time=at(-60))
+        )
     assert store.traffic.rollover(at(0)) == []
     info = store.traffic.get("eth0:in")
     assert (info.value, info.period_start) == (4242, datetime(2024, 3, 10, tzinfo=UTC))

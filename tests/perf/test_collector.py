@@ -108,32 +108,37 @@ def reading(i: int) -> tuple[float, SystemSample, list[NetworkSample], list[Read
 class PlainSqlite:
     """The same transaction written by hand on sqlite3: the statements the store runs, the
     values converted as SQLAlchemy stores them (naive UTC datetime strings, counters shifted
-    by 2^63), the same accounting rules. No savepoints, no checks of the input."""
+    by 2^63), the same accounting rules, every statement limited to the file's one node as the
+    store's are. No savepoints, no checks of the input."""
 
     OFFSET = 1 << 63
-    SYSTEM = "INSERT INTO system_metrics ({}) VALUES ({})".format(
+    SYSTEM = "INSERT INTO system_metrics (node_id, {}) VALUES (?, {})".format(
         ", ".join(SystemSample._fields), ", ".join("?" * len(SystemSample._fields))
     )
-    NETWORK = "INSERT INTO network_metrics ({}) VALUES ({})".format(
+    NETWORK = "INSERT INTO network_metrics (node_id, {}) VALUES (?, {})".format(
         ", ".join(NetworkSample._fields), ", ".join("?" * len(NetworkSample._fields))
     )
-    SETTINGS = "SELECT key, value FROM config WHERE key IN ('traffic.period', 'traffic.max_rate')"
+    SETTINGS = ("SELECT key, value FROM config WHERE node_id = ? "
+                "AND key IN ('traffic.period', 'traffic.max_rate')")  # fmt: skip
     STATES = ("SELECT chain, last_raw, boot_time, value, period_start, time FROM trafficmonitor "
-              "WHERE chain IN ({})")  # fmt: skip
+              "WHERE node_id = ? AND chain IN ({})")  # fmt: skip
     UPDATE = ("UPDATE trafficmonitor SET value = ?, time = ?, last_raw = ?, boot_time = ?, "
-              "period_start = ? WHERE chain = ?")  # fmt: skip
+              "period_start = ? WHERE node_id = ? AND chain = ?")  # fmt: skip
     INSERT = ("INSERT INTO trafficmonitor (value, time, last_raw, boot_time, period_start, "
-              "chain) VALUES (?, ?, ?, ?, ?, ?)")  # fmt: skip
-    QUIET = ("SELECT chain, value, period_start, time FROM trafficmonitor "
-             "WHERE period_start < ? OR period_start IS NULL ORDER BY chain")  # fmt: skip
-    HEARTBEAT = ("INSERT INTO metadata (key, value) VALUES (?, ?) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")  # fmt: skip
+              "node_id, chain) VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
+    QUIET = ("SELECT chain, value, period_start, time FROM trafficmonitor WHERE node_id = ? "
+             "AND (period_start < ? OR period_start IS NULL) ORDER BY chain")  # fmt: skip
+    HEARTBEAT = ("INSERT INTO metadata (node_id, key, value) VALUES (?, ?, ?) "
+                 "ON CONFLICT (node_id, key) DO UPDATE SET value = excluded.value")  # fmt: skip
+    NODE = ("UPDATE nodes SET last_heartbeat = ?, heartbeat_interval = ?, hostname = ?, "
+            "version = ?, boot_time = ?, cpu_count = ?, memory_total = ? WHERE id = ?")  # fmt: skip
 
     def __init__(self, path: Path):
         self.conn = sqlite3.connect(path, isolation_level=None)
         for pragma in ("foreign_keys=ON", "busy_timeout=5000", "synchronous=NORMAL"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.host = socket.gethostname()
+        (self.node,) = self.conn.execute("SELECT id FROM nodes").fetchone()
 
     @staticmethod
     def stored(t: datetime | None) -> str | None:
@@ -146,13 +151,14 @@ class PlainSqlite:
     def write(self, now: float, system, network, readings) -> None:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(self.SYSTEM, system)
-        conn.executemany(self.NETWORK, network)
-        settings = dict(conn.execute(self.SETTINGS).fetchall())
+        node = self.node
+        conn.execute(self.SYSTEM, (node, *system))
+        conn.executemany(self.NETWORK, [(node, *n) for n in network])
+        settings = dict(conn.execute(self.SETTINGS, (node,)).fetchall())
         period = settings.get("traffic.period", "day")
         max_rate = int(settings.get("traffic.max_rate", 10**10))
         names = sorted({r.chain for r in readings})
-        rows = conn.execute(self.STATES.format(", ".join("?" * len(names))), names)
+        rows = conn.execute(self.STATES.format(", ".join("?" * len(names))), (node, *names))
         states = {
             chain: ChainState(
                 None if raw is None else raw + self.OFFSET,
@@ -169,16 +175,18 @@ class PlainSqlite:
                 states.get(r.chain), r, period=period, max_rate_bits=max_rate
             )[0]
         rows = [(s.value, self.stored(s.time), s.last_raw - self.OFFSET, s.boot_time,
-                 self.stored(s.period_start), chain) for chain, s in states.items()]  # fmt: skip
+                 self.stored(s.period_start), node, chain) for chain, s in states.items()]  # fmt: skip
         conn.executemany(self.UPDATE, [row for row in rows if row[-1] in existing])
         conn.executemany(self.INSERT, [row for row in rows if row[-1] not in existing])
         current = period_start(datetime.fromtimestamp(now, UTC), period)
-        conn.execute(self.QUIET, (self.stored(current),)).fetchall()
+        conn.execute(self.QUIET, (node, self.stored(current))).fetchall()
         conn.executemany(self.HEARTBEAT, [
-            ("collector.heartbeat", repr(now)), ("collector.pid", str(os.getpid())),
-            ("collector.host", self.host), ("collector.interval", "1.0"),
-            ("collector.state", "running"),
+            (node, "collector.heartbeat", repr(now)), (node, "collector.pid", str(os.getpid())),
+            (node, "collector.host", self.host), (node, "collector.interval", "1.0"),
+            (node, "collector.state", "running"),
         ])  # fmt: skip
+        conn.execute(self.NODE, (self.stored(datetime.fromtimestamp(now, UTC)), 1.0, self.host,
+                                 "bench", BOOT, system[2], system[3], node))  # fmt: skip
         conn.execute("COMMIT")
 
 
