@@ -204,7 +204,8 @@ def test_is_current_on_postgresql(pg_url):
 
 
 def _made(path: Path) -> tuple[list[tuple], dict[str, list[tuple]]]:
-    """A SQLite database's schema as SQLite keeps it, and its rows but the schema rows' times."""
+    """A SQLite database's schema as SQLite keeps it, and its rows but the schema rows' and the
+    nodes' times."""
     with sqlite3.connect(path) as conn:
         schema = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
         rows = {
@@ -212,6 +213,7 @@ def _made(path: Path) -> tuple[list[tuple], dict[str, list[tuple]]]:
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
     rows["schema"] = [row[:1] for row in rows["schema"]]
+    rows["nodes"] = [row[:3] for row in rows["nodes"]]  # id, name, hostname: not when first seen
     return schema, rows
 
 
