@@ -93,6 +93,24 @@ class TcpProxy:
     def restore(self) -> None:
         self._open.set()
 
+    def stop_listening(self) -> None:
+        """Close every connection and the port itself: connecting is refused (nothing listens)
+        until ``listen_again``."""
+        self._closed = True
+        self.cut()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        self._thread.join(5)
+
+    def listen_again(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._closed = False
+        self._open.set()
+        self._thread = threading.Thread(target=self._accept, name="tcp proxy", daemon=True)
+        self._thread.start()
+
     def close(self) -> None:
         self._closed = True
         self.cut()

@@ -79,6 +79,10 @@ class Backlog:
         if len(self.held) > self.limit:
             self.held.popleft()
             self.dropped += 1
+        self.flush(now)
+
+    def flush(self, now: float) -> None:
+        """Write what is held, oldest first, until the database fails again."""
         while self.held:
             try:
                 self.write(self.held[0])
@@ -99,8 +103,8 @@ class Backlog:
             return
         self.since = now
         log.warning(
-            "database %s unreachable: %s; holding readings in memory (at most %d, the oldest "
-            "dropped beyond) and writing them, in order, when it is back",
+            "cannot write to %s (%s); holding readings in memory (at most %d, the oldest "
+            "dropped beyond) and writing them, in order, when it takes writes again",
             self.where, exc, self.limit,
         )  # fmt: skip
 
@@ -113,7 +117,7 @@ class Backlog:
             else ""
         )
         log.warning(
-            "database %s was unreachable for %s; wrote the %d readings held, in order%s",
+            "%s took writes again after %s; wrote the %d readings held, in order%s",
             self.where, _span(now - self.since), self.written_late, dropped,
         )  # fmt: skip
         self.since = None

@@ -6,6 +6,10 @@ of chains that got no reading) and a heartbeat, in one transaction, on a connect
 the collector's life. Less often: systemd unit states (every 10 s), hourly/daily rollups (every
 minute), retention (every hour). Stopping (SIGTERM/SIGINT, or the stop event) finishes the
 cycle under way, rolls up, and marks the heartbeat stopped.
+
+When the database cannot be reached (PostgreSQL restarting, the network to it down), the
+collector goes on sampling and holds its readings in memory (``backlog``), then writes them in
+order when the database is back; the rest of its work waits until then.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..errors import NodekeeperError
+from ..errors import NodekeeperError, StoreError
 from ..settings import tunable
 from ..traffic_rules import parse_service_chain
 from . import iptables, systemd, traffic
-from .lock import collector_lock
+from .backlog import Backlog, unreachable
+from .lock import Held, collector_lock
 from .system import SystemCollector
 
 log = logging.getLogger("nodekeeper")
@@ -50,11 +55,21 @@ class Collector:
     _unknown_told: set[str] = field(default_factory=set)  # service chains without a service
     _failing: str | None = None  # why the last cycle failed, once told; None after a success
     _boot: int | None = None  # the boot time (/proc/stat btime), read every BOOT_EVERY s
+    _services: set[str] = field(default_factory=set)  # the service ids last read from the store
+    _lock: Held = field(default_factory=Held)  # the collector's lock, while it runs
+    _once: bool = False  # run(once=True): one reading, not held when it cannot be written
 
     def __post_init__(self) -> None:
         if self.interval is None:
             self.interval = float(tunable(self.store, "collector.interval"))
         self.system = SystemCollector(procfs=self.procfs)
+        self.backlog = Backlog(self._write, self.store.location.display)
+
+    def _write(self, reading: tuple) -> None:
+        sample, network, readings, now, boot = reading
+        self.store.telemetry.record_reading(
+            sample, network, readings, now=now, interval=self.interval, boot_time=boot
+        )
 
     def _of_known_services(self, counters: dict[str, int]) -> dict[str, int]:
         """The service chains' counters of the services the store has.
@@ -65,7 +80,12 @@ class Collector:
         comes back."""
         if not counters:
             return counters
-        known = set(self.store.services.ids())
+        try:
+            self._services = known = set(self.store.services.ids())
+        except StoreError as exc:
+            if not unreachable(exc):
+                raise
+            known = self._services  # the database is away: the services it had a moment ago
         kept = {}
         for chain, value in counters.items():
             service_id, _ = parse_service_chain(chain) or ("", "")
@@ -103,9 +123,16 @@ class Collector:
         counters = self._of_known_services(iptables.read_service_counters())
         readings += traffic.counter_readings(counters, boot, when)
         # Quiet chains (no reading this time) still end their periods: rollover is part of it.
-        self.store.telemetry.record_reading(
-            sample, network, readings, now=now, interval=self.interval, boot_time=boot
-        )
+        reading = (sample, network, readings, now, boot)
+        if self._once:
+            self._write(reading)  # from cron: an error is the command's, nothing is held
+        else:
+            away = self.backlog.in_outage
+            self.backlog.add(reading, now)
+            if self.backlog.in_outage:
+                return  # the rest needs the database too: it waits for it
+            if away:
+                self._lock.retake()  # its session may have ended with the outage
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
         if self._is_due("rollup", ROLLUP_EVERY, now):
@@ -124,7 +151,11 @@ class Collector:
         one follows a second later; traffic counters keep their baselines in the store, so a
         ``collect --once`` from cron counts everything since the previous run.
         """
-        with collector_lock(self.store), self.store.kept_connection(page_cache_kib=PAGE_CACHE_KIB):
+        self._once = once
+        with (
+            collector_lock(self.store) as self._lock,
+            self.store.kept_connection(page_cache_kib=PAGE_CACHE_KIB),
+        ):
             where = self.store.location.display
             if once:  # no interval: the only wait is the second between baseline and reading
                 log.info("taking one reading into %s", where)
@@ -176,6 +207,17 @@ class Collector:
     def _finish(self) -> None:
         """The clean flush: roll up what was collected and say the collector stopped."""
         now = self.clock()
+        if self.backlog.held:
+            try:  # one last try: the database may be back
+                self.backlog.flush(now)
+            except StoreError as exc:
+                log.warning("dropped a reading the database refused: %s", exc)
+        if self.backlog.held:
+            log.warning(
+                "stopping with %d readings not written: the database %s is still unreachable",
+                len(self.backlog.held), self.store.location.display,
+            )  # fmt: skip
+            return
         try:
             self.store.telemetry.update_aggregates(now)
             self.store.telemetry.heartbeat(now, self.interval, state="stopped")

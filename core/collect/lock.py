@@ -2,36 +2,53 @@
 take, while the collectors of other nodes (other hosts writing into the same PostgreSQL) run.
 
 SQLite file: an flock on ``<db>.collector.<node>.lock`` (released by the kernel if the process
-dies); PostgreSQL: a session advisory lock keyed by database, schema and node name;
-``:memory:``: nothing to share.
+dies); PostgreSQL: a session advisory lock keyed by database, schema and node name, held by a
+connection of its own; ``:memory:``: nothing to share.
+
+A PostgreSQL session ends with the server (a restart, a connection killed), and its advisory
+lock with it: after an outage the collector takes the lock again (``retake``), and stops if
+another collector of its node took it meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import StoreError
 
 
+class Held:
+    """A collector's lock, while held. A file lock is never lost: nothing to take again."""
+
+    def retake(self) -> None:
+        """After the database was away: make sure the lock is still this collector's."""
+
+
 @contextmanager
-def collector_lock(store) -> Iterator[None]:
+def collector_lock(store) -> Iterator[Held]:
     location = store.location
     if location.in_memory:
-        yield
+        yield Held()
         return
     node = store.node
     if location.is_sqlite:
         with _file_lock(lock_path(location.path, node), location.display, node):
-            yield
+            yield Held()
         return
-    with _advisory_lock(store):
-        yield
+    lock = _AdvisoryLock(store)
+    lock.take()
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def lock_path(path, node: str):
@@ -70,24 +87,60 @@ def _lock_file_error(path, exc: OSError) -> StoreError:
     return StoreError(f"cannot write the collector's lock file {path}: {exc.strerror or exc}")
 
 
-@contextmanager
-def _advisory_lock(store) -> Iterator[None]:
-    with store.engine.connect() as conn:
-        where = conn.scalar(text("SELECT current_database() || '.' || current_schema()"))
-        node = store.node
-        key = advisory_key(where, node)
-        if not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}):
-            raise StoreError(
-                f"another collector is already running for node {node!r} of "
-                f"{store.location.display} ({where}); only one collector per node may write a "
-                "database (the other nodes' collectors may)"
-            )
-        conn.commit()
+class _AdvisoryLock(Held):
+    """The session advisory lock of a node's collector, on a connection of its own."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.conn: Connection | None = None
+        self.key = 0
+
+    def take(self) -> None:
+        conn = self.store.engine.connect()
         try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            where = conn.scalar(text("SELECT current_database() || '.' || current_schema()"))
+            node = self.store.node
+            self.key = advisory_key(where, node)
+            if not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}):
+                raise StoreError(
+                    f"another collector is already running for node {node!r} of "
+                    f"{self.store.location.display} ({where}); only one collector per node may "
+                    "write a database (the other nodes' collectors may)"
+                )
             conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+
+    def retake(self) -> None:
+        """Whether the lock's session survived the outage is asked of the server: if it did,
+        the lock is still held; if not, it is taken again (a StoreError if another collector
+        of this node took it meanwhile: this one must stop)."""
+        try:
+            assert self.conn is not None
+            self.conn.scalar(text("SELECT 1"))
+            self.conn.commit()
+            return
+        except DBAPIError:  # the session is gone, and the lock with it
+            self._drop()
+        self.take()
+
+    def release(self) -> None:
+        if self.conn is None:
+            return
+        # The session may be gone with the server: its lock went with it, nothing to undo.
+        with contextlib.suppress(SQLAlchemyError):
+            self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            self.conn.commit()
+        self._drop()
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                conn.invalidate()  # never back to the pool: its session may be dead
+                conn.close()
 
 
 def advisory_key(where: str, node: str) -> int:

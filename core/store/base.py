@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 
 from ..db.engine import Location, limit_page_cache
 from ..errors import ReadOnly, StoreError
@@ -386,4 +386,8 @@ def _database_errors(store: Store) -> Iterator[None]:
         if "not a database" in str(exc.orig):
             raise StoreError(f"{store.location.display} is not a SQLite database") from exc
         reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        if exc.connection_invalidated or (
+            not store.location.is_sqlite and isinstance(exc, OperationalError)
+        ):  # the server is down, restarting or out of reach: worth saying in those words
+            raise StoreError(f"database {store.location.display} is unreachable: {reason}") from exc
         raise StoreError(f"database {store.location.display}: {reason}") from exc

@@ -48,6 +48,7 @@ from ..models.services import Service, TrafficMonitor
 from ..samples import SystemSample
 from ..settings import tunable
 from ..traffic_rules import parse_service_chain
+from .base import _database_errors
 from .repo import chunks
 from .telemetry import HOUR, HOURLY, META, NETWORK, SYSTEM, WATERMARK, CollectorStatus
 
@@ -444,13 +445,8 @@ class ChangeWatcher:
             if location.in_memory:
                 with self._store.reading() as conn:
                     return conn.execute(text("SELECT total_changes()")).scalar()
-            if self._conn is None:
-                if location.is_sqlite:
-                    self._conn = self._store.engine.raw_connection()
-                else:
-                    self._conn = self._store.engine.connect().execution_options(
-                        isolation_level="AUTOCOMMIT"
-                    )
+            if self._conn is None and location.is_sqlite:
+                self._conn = self._store.engine.raw_connection()
             if location.is_sqlite:
                 # Autocommit (the engine's connect hook sets isolation_level=None): the pragma
                 # runs outside any transaction and sees the latest commit.
@@ -459,7 +455,12 @@ class ChangeWatcher:
                     return cursor.execute("PRAGMA data_version").fetchone()[0]
                 finally:
                     cursor.close()
-            return self._conn.execute(text("SELECT txid_current_snapshot()::text")).scalar()
+            with _database_errors(self._store):  # a server away: StoreError, "unreachable"
+                if self._conn is None:
+                    self._conn = self._store.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    )
+                return self._conn.execute(text("SELECT txid_current_snapshot()::text")).scalar()
 
     def changed(self) -> bool:
         """True when something was committed since the previous call (and on the first)."""

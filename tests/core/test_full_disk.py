@@ -165,7 +165,7 @@ def test_a_failed_backup_leaves_the_previous_backup_whole(disk: Disk) -> None:
     assert sorted(p.name for p in disk.path.iterdir()) == ["filler", "old.db", "old.db.bak"]
 
 
-def test_the_collector_says_why_its_cycles_fail_once_per_cause(
+def test_the_collector_holds_its_readings_through_a_full_disk_and_says_so_once(
     disk: Disk, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = disk.path / "nk.db"
@@ -174,6 +174,7 @@ def test_the_collector_says_why_its_cycles_fail_once_per_cause(
         Collector(store, interval=0.01).run(threading.Event(), once=True)
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = len(store.telemetry.system_samples(0))
         stop = threading.Event()
         ticks = 0
 
@@ -189,14 +190,19 @@ def test_the_collector_says_why_its_cycles_fail_once_per_cause(
         disk.fill()
         caplog.set_level(logging.INFO, logger="nodekeeper")
         collector = Collector(store, interval=0.01, clock=clock)
-        written = collector.run(stop)
+        cycles = collector.run(stop)
+        after = len(store.telemetry.system_samples(0))
     messages = [r.getMessage() for r in caplog.records if r.name == "nodekeeper"]
-    failed = [m for m in messages if m.startswith("collector cycle failed")]
-    assert failed == [
-        f"collector cycle failed: database {path}: database or disk is full; trying again every "
-        "interval (said again if the cause changes)"
-    ]
-    assert f"collector cycle written again (after: database {path}: database or disk is full)" \
-        in messages  # fmt: skip
-    # Ticks 2-7 were cycles on the full disk (told once), 8-12 after it was freed.
-    assert written == 5
+    told = [m for m in messages if m.startswith((f"cannot write to {path}", f"{path} took"))]
+    assert told[0] == (
+        f"cannot write to {path} (database {path}: database or disk is full); holding readings "
+        "in memory (at most 1800, the oldest dropped beyond) and writing them, in order, when "
+        "it takes writes again"
+    )
+    assert told[1].startswith(f"{path} took writes again after ")
+    assert told[1].endswith("wrote the 7 readings held, in order")
+    assert len(told) == 2
+    assert not [m for m in messages if m.startswith("collector cycle failed")]
+    # Ticks 2-7 were cycles on the full disk, held and written at tick 8 with its own; 8-12
+    # after it was freed: every reading is in the store.
+    assert cycles == 11 and after - before == 11

@@ -198,6 +198,7 @@ class ResourceSection(Widget):
         self._again: bool | None = None
         self._edit_after_load: str | None = None  # e pressed on rows older than the store
         self._editing = False  # an $EDITOR session is under way
+        self._failed_with: str | None = None  # the last read's error, told; None once one worked
         self.loads = 0  # snapshots applied (tests and the status line use it)
         # A large kind's first rows on screen, the whole read still under way: how many
         # resources there are in all (None: the rows shown are the whole snapshot's).
@@ -409,6 +410,7 @@ class ResourceSection(Widget):
     def _apply(self, worker: Worker[None], read: tuple[Listing[Any], KindRows, object]) -> None:
         try:
             self.data, self.all_rows, self.version = read
+            self._failed_with = None
             self._first_of = None
             self._wholes = {}  # read from the store as it was: read again
             self.loads += 1
@@ -421,7 +423,10 @@ class ResourceSection(Widget):
 
     def _load_failed(self, worker: Worker[None], message: str) -> None:
         self.version = None  # read again next time, whatever revision() says
-        self.app.notify(message, title="Cannot load", severity="error", markup=False)
+        # Said once while it lasts (a database away fails every refresh until it is back).
+        if message != self._failed_with:
+            self._failed_with = message
+            self.app.notify(message, title="Cannot load", severity="error", markup=False)
         self._loaded()
         if self._first_of is not None:  # a large kind's first rows stay, said to be only those
             self.update_status()
