@@ -7,6 +7,9 @@ The data comes from ``core.demo.fill`` (a busy container host) with a fixed seed
 with the same fixed clock, the host, the collector's pid and the database shown pinned, so the
 pictures are the same on every run and every machine: ``tests/tui/test_screenshots.py`` checks
 that the ones here are current.
+
+The Fleet section's picture comes from a database of three nodes: that busy host, a small one
+and one whose collector stopped twelve minutes before "now".
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,15 +37,17 @@ COLLECTOR_PID = 4242
 DATABASE = "/var/lib/nodekeeper/nodekeeper.db"  # the header's: the default path, as root
 
 
-async def shoot(db: Path, out: Path) -> list[Path]:
+async def shoot(db: Path, out: Path, only: set[str] | None = None) -> list[Path]:
+    """Each section of the console on ``db`` (the Fleet only if it holds several nodes), or
+    those ``only`` names."""
     written = []
-    with open_store(db) as store:
+    with open_store(db, node=HOST) as store:
         app = NodekeeperApp(store, refresh_every=None, clock=NOW.timestamp)
         app.title = f"nodekeeper @ {HOST}"  # the same on every machine
         app.sub_title = DATABASE
         async with app.run_test(size=SIZE) as pilot:
             for number, section in enumerate(SECTIONS, start=1):
-                if section not in app.sections:
+                if section not in app.sections or (only is not None and section not in only):
                     continue
                 await pilot.press(str(number))
                 await settle(pilot)
@@ -50,6 +55,19 @@ async def shoot(db: Path, out: Path) -> list[Path]:
                 app.save_screenshot(filename=path.name, path=str(out))
                 written.append(path)
     return written
+
+
+def fill_node(db: Path, node: str, containers: int, seen_ago: float) -> None:
+    """Node ``node`` of ``db``: demo data (with ``containers``), its collector's last heartbeat
+    ``seen_ago`` seconds before "now"."""
+    with open_store(db, node=node) as store:
+        if containers:
+            fill(store, containers=containers, days=2, seed=SEED, now=NOW)
+        store.telemetry.heartbeat(NOW.timestamp() - seen_ago, 2.0, pid=COLLECTOR_PID, host=node)
+        store.nodes.heartbeat(
+            interval=2.0, hostname=f"{node}.lan", version="0.1.0", boot_time=1, cpu_count=4,
+            memory_total=16 << 30, now=NOW - timedelta(seconds=seen_ago),
+        )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,12 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nodekeeper-screenshots-") as workdir:
         db = Path(workdir) / "nodekeeper.db"
-        with open_store(db) as store:
-            fill(store, containers=24, days=2, seed=SEED, now=NOW)
-            store.telemetry.heartbeat(NOW.timestamp() - 1, 2.0, pid=COLLECTOR_PID, host=HOST)
+        fill_node(db, HOST, 24, 1)
+        fleet = Path(workdir) / "fleet.db"
+        for node, containers, seen_ago in ((HOST, 24, 1), ("edge-2", 6, 2), ("storage-3", 0, 720)):
+            fill_node(fleet, node, containers, seen_ago)
         for old in out.glob("[0-9]-*.svg"):  # a section renamed leaves no stale picture
             old.unlink()
-        for path in asyncio.run(shoot(db, out)):
+        shot = asyncio.run(shoot(db, out))
+        shot += asyncio.run(shoot(fleet, out, only={"fleet"}))
+        for path in shot:
             print(path)
 
 

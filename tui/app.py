@@ -90,7 +90,7 @@ def _fleet(app: NodekeeperApp) -> Widget:
     from .screens.fleet import FleetView
 
     return FleetView(app.home_store, current=lambda: app.store.node,
-                     interval=app.dashboard_every)  # fmt: skip
+                     interval=app.dashboard_every, clock=app.clock)  # fmt: skip
 
 
 def is_resources(widget: object) -> TypeGuard[ResourceSection]:
@@ -227,6 +227,7 @@ class NodekeeperApp(KeysInOrder[None]):
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse", key_display="S", show=False),  # the footer is full
         *EDIT_BINDINGS,
+        Binding("a", "all_nodes", "All nodes"),  # a fleet's database: this kind on every node
         Binding("r", "reload", "Refresh"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -517,6 +518,8 @@ class NodekeeperApp(KeysInOrder[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_section" and parameters and parameters[0] not in self.sections:
             return False
+        if action == "all_nodes":
+            return FLEET in self.sections and self.active_resources() is not None
         if action == "say_read_only":
             return self.read_only and self.active_resources() is not None
         if action in TABLE_ACTIONS:
@@ -581,7 +584,8 @@ class NodekeeperApp(KeysInOrder[None]):
             assert isinstance(binding, Binding)
             if binding.action == "say_read_only":
                 continue  # the edit keys, listed once
-            if binding.action == f"show_section('{FLEET}')" and FLEET not in self.sections:
+            fleet_only = (f"show_section('{FLEET}')", "all_nodes")
+            if binding.action in fleet_only and FLEET not in self.sections:
                 continue
             shown = "? F1" if binding.action == "help" else self.get_key_display(binding)
             off = binding.action in EDIT_ACTIONS and self.read_only
@@ -594,11 +598,27 @@ class NodekeeperApp(KeysInOrder[None]):
     async def on_fleet_view_open_node(self, message: Any) -> None:
         await self.open_node(message.name)
 
-    async def open_node(self, name: str) -> None:
-        """Show node ``name`` in every section (the header names it); the background collector
-        goes on writing this host's node. The sections are made again on the new store."""
+    def action_all_nodes(self) -> None:
+        """The kind of the section shown, on every node (a screen of its own, read-only)."""
+        section = self.active_resources()
+        if section is None or FLEET not in self.sections:
+            return
+        from .screens.fleet_listing import FleetListing
+
+        async def chosen(picked: tuple[str, str] | None) -> None:
+            if picked is not None:
+                node, key = picked
+                await self.open_node(node, section=self.active_id)
+                self.jump_to(self.active_id, key)
+
+        self.push_screen(FleetListing(self.home_store, section.kind), chosen)
+
+    async def open_node(self, name: str, section: str = "dashboard") -> None:
+        """Show node ``name`` in every section (the header names it), then ``section``; the
+        background collector goes on writing this host's node. The sections are made again on
+        the new store."""
         if name == self.store.node:
-            self.action_show_section("dashboard")
+            self.action_show_section(section)
             return
         try:
             store = (
@@ -612,11 +632,11 @@ class NodekeeperApp(KeysInOrder[None]):
         self.dashboard_ahead = None  # read from the node shown before
         self.title = f"nodekeeper @ {escape_control(store.node)}"
         tabs = self.query_one("#sections", TabbedContent)
-        for section in [s for s in self.made_sections if s != FLEET]:
-            await self.section(section).remove()
-            self.made_sections.discard(section)
+        for made in [s for s in self.made_sections if s != FLEET]:
+            await self.section(made).remove()
+            self.made_sections.discard(made)
         self.mount_sections(*[s for s in self.sections if s != FLEET])
-        tabs.active = "dashboard"
+        tabs.active = section
         self.notify(f"showing node {escape_control(name)}", markup=False, timeout=3)
 
     # -- the external editor
@@ -647,6 +667,7 @@ HELP_TEXT = {
     "edit_document": "edit it as a TOML document in $VISUAL / $EDITOR",
     "delete": "delete it, once confirmed (it names what goes with it)",
     "reload": "refresh the section now",
+    "all_nodes": "a fleet's database: this kind on every node, a Node column first; Enter opens one",
     "help": "this help",
     "quit": "quit",
 }

@@ -17,9 +17,7 @@ import os
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -77,21 +75,11 @@ class Feeder(threading.Thread):
 
 
 @pytest.fixture
-def fleet_url(pg_server: str):
-    schema = f"nk_fleet_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_server)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in pg_server else "?"
-    url = f"{pg_server}{sep}options={quote(f'-csearch_path={schema}')}"
-    try:
-        for n in range(NODES):
-            open_store(url, node=f"node-{n:02d}").close()
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def fleet_url(pg_url: str) -> str:
+    """A fresh schema (tests/conftest.py's, dropped after) holding NODES nodes."""
+    for n in range(NODES):
+        open_store(pg_url, node=f"node-{n:02d}").close()
+    return pg_url
 
 
 def test_the_fleet_section_with_50_live_nodes(fleet_url: str):

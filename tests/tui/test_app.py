@@ -324,6 +324,8 @@ def test_question_mark_and_f1_open_a_help_screen_listing_every_binding(
         for binding in NodekeeperApp.BINDINGS:
             if binding.action == "show_section('fleet')":  # type: ignore[union-attr]
                 assert "go to Fleet" not in text  # one node: no Fleet section, no key for it
+            elif binding.action == "all_nodes":  # type: ignore[union-attr]
+                assert "on every node" not in text
             elif binding.action != "say_read_only":  # type: ignore[union-attr]
                 assert HELP_LINE[binding.action] in text  # type: ignore[union-attr]
         for words in ("click a header", "Escape", "Ctrl+P", "$VISUAL"):

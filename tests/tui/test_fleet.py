@@ -94,3 +94,46 @@ def test_a_one_node_database_has_no_fleet_section(store: Store) -> None:
         assert not app.query(FleetView)
 
     drive(app, scenario)
+
+
+def test_a_on_a_resource_section_lists_the_kind_on_every_node_and_enter_opens_one(
+    db: Path,
+) -> None:
+    store = two_nodes(db)
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        from tui.screens.fleet_listing import FleetListing
+
+        assert "a" in app.screen.active_bindings  # a fleet: the key is in force
+        await press(pilot, "a")
+        listing = app.screen
+        assert isinstance(listing, FleetListing)
+        await until(pilot, lambda: listing.rows is not None)
+        table = listing.table
+        assert [c.plain for c in table.get_row(table.shown_keys()[0])][:2] == ["edge-1", "web1"]
+        assert [[c.plain for c in table.get_row(k)][:2] for k in table.shown_keys()] == [
+            ["edge-1", "web1"],
+            ["edge-2", "db9"],
+        ]
+        await press(pilot, "down", "enter")
+        await until(pilot, lambda: app.store.node == "edge-2")
+        await settle(pilot)
+        assert app.active_id == "containers"
+        assert shown(app) == ["db9"]
+        assert section(app).table.current_key == "db9"
+
+    drive(app, scenario)
+    store.close()
+
+
+def test_a_one_node_database_has_no_all_nodes_key(store: Store) -> None:
+    app = app_on(store, "containers")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        binding = app.screen.active_bindings.get("a")
+        assert binding is None or not binding.enabled  # not in force: not in the footer
+        await press(pilot, "a")
+        assert app.screen is app.screen_stack[0]  # nothing opened
+
+    drive(app, scenario)

@@ -11,7 +11,7 @@ the failing pictures (the plugin writes a report) and update them with
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,12 @@ def keys(*pressed: str) -> Callable[[Pilot[None]], Awaitable[None]]:
 
 # Screen name -> the keys that lead there from the start (the dashboard).
 SCREENS = {
-    **{section: (str(number),) for number, section in enumerate(SECTIONS, start=1)},
+    # The sections of a one-node store: the Fleet has its own store (test_fleet, below).
+    **{
+        section: (str(number),)
+        for number, section in enumerate(SECTIONS, start=1)
+        if section != "fleet"
+    },  # fmt: skip
     "help": ("2", "question_mark"),
     "containers-filtered": ("2", "slash", *"web"),
     "container-form": ("2", "n"),
@@ -90,3 +95,26 @@ def test_read_only_containers(snap_compare, demo_store: Store, size: str) -> Non
     """The footer of a read-only console offers no edit keys, and the header says read-only."""
     app = console(demo_store, read_only=True)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("2"))
+
+
+@pytest.fixture(scope="module")
+def fleet_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three nodes: node1 (the demo, up), edge-2 (a small demo, up), storage-3 (down 12 min)."""
+    db = tmp_path_factory.mktemp("fleet") / "nodekeeper.db"
+    for name, containers, ago in (("node1", 24, 1), ("edge-2", 4, 2), ("storage-3", 0, 720)):
+        with core.open_store(db, node=name) as store:
+            if containers:
+                fill(store, containers=containers, days=1, seed=7, now=NOW)
+            store.nodes.heartbeat(
+                interval=2.0, hostname=f"{name}.lan", version="0.1.0", boot_time=1,
+                cpu_count=4, memory_total=8 << 30, now=NOW - timedelta(seconds=ago),
+            )  # fmt: skip
+    return db
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fleet(snap_compare, fleet_db: Path, size: str) -> None:
+    """The Fleet section of a database of three nodes, node1 shown."""
+    with core.open_store(fleet_db, node="node1") as store:
+        app = console(store)
+        assert snap_compare(app, terminal_size=SIZES[size], run_before=keys("8"))

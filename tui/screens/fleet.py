@@ -11,6 +11,7 @@ changed.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -100,12 +101,16 @@ class FleetView(Widget):
         *,
         current: Callable[[], str],
         interval: float = 2.0,
+        clock: Callable[[], float] = time.time,
         **kwargs: Any,
     ) -> None:
+        """``current`` names the node the console shows; ``clock`` gives "now" (Unix seconds),
+        against which a heartbeat is recent or not."""
         super().__init__(**kwargs)
         self.store = store
         self.current = current
         self.interval = interval
+        self.clock = clock
         self.rounds = 0  # reads done, for tests
         self._timer: Timer | None = None
         self._busy = False
@@ -172,8 +177,9 @@ class FleetView(Widget):
             self.query_one(".error", Static).update(f"Cannot read the nodes: {nodes}")
         else:
             panel = self.query_one(TablePanel)
-            panel.show_rows(node_rows(nodes, self.current()))
-            up = sum(n.up() for n in nodes)
+            now = datetime.fromtimestamp(self.clock(), UTC)
+            panel.show_rows(node_rows(nodes, self.current(), now))
+            up = sum(n.up(now) for n in nodes)
             title = f"Nodes: {len(nodes)}, {up} up"
             if panel.border_title != title:
                 panel.border_title = title
