@@ -66,7 +66,7 @@ class TcpProxy:
                     if not data:
                         return
                     (server if each is client else client).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a socket closed by cut() meanwhile
             return
         finally:
             for each in sockets:
