@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, select, type_coerce, update
+from sqlalchemy.types import NullType
 
 from ..errors import NotFound, ValidationError
 from ..models.base import utcnow
 from ..models.nodes import Node
 from .repo import Repo
+
+if TYPE_CHECKING:
+    from ..db.prepared import Prepared
 
 NODES = Node.__table__
 # A node is up while its collector's last heartbeat is within this many of its intervals.
@@ -117,54 +123,21 @@ class NodeRepo(Repo):
             return int(conn.scalar(select(func.count()).select_from(NODES)) or 0)
 
     def list(self) -> list[NodeInfo]:
-        """Every node, by name, with its last sample and what it holds: one statement."""
-        from ..models.containers import Container
-        from ..models.services import Service
-        from ..models.telemetry import SystemMetric
-
-        c, s, m = Container.__table__, Service.__table__, SystemMetric.__table__
-        last = (
-            select(m.c.timestamp, m.c.cpu_percent, m.c.memory_percent)
-            .where(m.c.node_id == NODES.c.id)
-            .order_by(m.c.timestamp.desc())
-            .limit(1)
-        )
-        sample = [
-            last.with_only_columns(column).scalar_subquery()
-            for column in (m.c.cpu_percent, m.c.memory_percent, m.c.timestamp)
-        ]
-
-        def counted(table, *where):
-            query = select(func.count()).select_from(table).where(table.c.node_id == NODES.c.id)
-            return query.where(*where).scalar_subquery()
-
-        query = select(
-            NODES,
-            *sample,
-            counted(c),
-            counted(s),
-            counted(s, s.c.status == STATUS_LIMIT_EXCEEDED),
-        ).order_by(NODES.c.name)
-        with self._store.reading() as conn:
-            rows = conn.execute(query).all()
+        """Every node, by name, with its last sample and what it holds: one statement, compiled
+        once, read on the driver's cursor without a transaction round it (the Fleet section
+        asks every 2 s)."""
+        rows = self._store.read_rows(_listing(), {})
         return [
             NodeInfo(
-                name=r.name,
-                hostname=r.hostname,
-                first_seen=r.first_seen,
-                last_heartbeat=r.last_heartbeat,
-                heartbeat_interval=r.heartbeat_interval,
-                version=r.version,
-                boot_time=r.boot_time,
-                cpu_count=r.cpu_count,
-                memory_total=r.memory_total,
-                cpu_percent=r[-6],
-                memory_percent=r[-5],
-                sampled_at=r[-4],
-                containers=int(r[-3]),
-                services=int(r[-2]),
-                over_limit=int(r[-1]),
-            )
+                *r[1:3],
+                *r[3:10],
+                cpu_percent=r[10],
+                memory_percent=r[11],
+                sampled_at=r[12],
+                containers=int(r[13]),
+                services=int(r[14]),
+                over_limit=int(r[15]),
+            )  # fmt: skip
             for r in rows
         ]
 
@@ -230,3 +203,42 @@ class NodeRepo(Repo):
             if not dry_run:
                 conn.execute(delete(NODES).where(NODES.c.id == node_id))
         return Removed(name, rows)
+
+
+@cache
+def _listing() -> Prepared:
+    """``list``'s statement: the nodes' columns (id first, then NodeInfo's order), the last
+    sample's CPU, memory and time, the counts of containers, services and services over a
+    limit."""
+    from ..db.prepared import Prepared
+    from ..models.containers import Container
+    from ..models.services import Service
+    from ..models.telemetry import SystemMetric
+
+    c, s, m = Container.__table__, Service.__table__, SystemMetric.__table__
+    last = (
+        select(m.c.timestamp)
+        .where(m.c.node_id == NODES.c.id)
+        .order_by(m.c.timestamp.desc())
+        .limit(literal_column("1"))  # written in the SQL, not a bound value Prepared must give
+    )
+    sample = [
+        last.with_only_columns(column).scalar_subquery()
+        for column in (m.c.cpu_percent, m.c.memory_percent, m.c.timestamp)
+    ]
+
+    def counted(table, *where):
+        query = select(func.count()).select_from(table).where(table.c.node_id == NODES.c.id)
+        return query.where(*where).scalar_subquery()
+
+    def plain(column):  # numbers as the driver gives them (Float's processor wants a cursor)
+        return type_coerce(column, NullType())
+
+    n = NODES.c
+    query = select(
+        n.id, n.name, n.hostname, n.first_seen, n.last_heartbeat, plain(n.heartbeat_interval),
+        n.version, n.boot_time, n.cpu_count, n.memory_total,
+        *map(plain, sample), counted(c), counted(s),
+        counted(s, s.c.status == STATUS_LIMIT_EXCEEDED),
+    ).order_by(n.name)  # fmt: skip
+    return Prepared(query, names=None)

@@ -28,7 +28,7 @@ from core import NodekeeperError
 from core.store.nodes import NodeInfo
 
 from ..widgets.dashboard_format import DASH, TablePanel, compact, percent, usage_bar, usage_style
-from ..widgets.resource_table import Cell, Column, ResourceTable
+from ..widgets.resource_table import Cell, Column, ResourceTable, same_cells
 
 BAR_WIDTH = 8
 
@@ -114,6 +114,7 @@ class FleetView(Widget):
         self.rounds = 0  # reads done, for tests
         self._timer: Timer | None = None
         self._busy = False
+        self._shown_rows: dict[str, tuple[Cell, ...]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", markup=False, classes="error")
@@ -178,7 +179,16 @@ class FleetView(Widget):
         else:
             panel = self.query_one(TablePanel)
             now = datetime.fromtimestamp(self.clock(), UTC)
-            panel.show_rows(node_rows(nodes, self.current(), now))
+            rows = node_rows(nodes, self.current(), now)
+            # A row shown as it was stays the very tuple drawn: the table draws it from its
+            # cache (a steady node costs nothing to show again).
+            before = self._shown_rows
+            for key, cells in rows.items():
+                old = before.get(key)
+                if old is not None and same_cells(cells, old):
+                    rows[key] = old
+            self._shown_rows = rows
+            panel.show_rows(rows)
             up = sum(n.up(now) for n in nodes)
             title = f"Nodes: {len(nodes)}, {up} up"
             if panel.border_title != title:
