@@ -7,10 +7,12 @@ facts. ``remove`` deletes a node with every row it owns (the foreign keys cascad
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, literal_column, select, type_coerce, update
 from sqlalchemy.types import NullType
@@ -18,10 +20,12 @@ from sqlalchemy.types import NullType
 from ..errors import NotFound, ValidationError
 from ..models.base import utcnow
 from ..models.nodes import Node
+from .base import _database_errors
 from .repo import Repo
 
 if TYPE_CHECKING:
     from ..db.prepared import Prepared
+    from .base import Store
 
 NODES = Node.__table__
 # A node is up while its collector's last heartbeat is within this many of its intervals.
@@ -124,22 +128,12 @@ class NodeRepo(Repo):
 
     def list(self) -> list[NodeInfo]:
         """Every node, by name, with its last sample and what it holds: one statement, compiled
-        once, read on the driver's cursor without a transaction round it (the Fleet section
-        asks every 2 s)."""
-        rows = self._store.read_rows(_listing(), {})
-        return [
-            NodeInfo(
-                *r[1:3],
-                *r[3:10],
-                cpu_percent=r[10],
-                memory_percent=r[11],
-                sampled_at=r[12],
-                containers=int(r[13]),
-                services=int(r[14]),
-                over_limit=int(r[15]),
-            )  # fmt: skip
-            for r in rows
-        ]
+        once, read on the driver's cursor without a transaction round it."""
+        return _infos(self._store.read_rows(_listing(), {}))
+
+    def lister(self) -> NodeLister:
+        """``list`` for a reader that asks every few seconds (the Fleet section)."""
+        return NodeLister(self._store)
 
     def get(self, name: str) -> NodeInfo:
         for info in self.list():
@@ -242,3 +236,58 @@ def _listing() -> Prepared:
         counted(s, s.c.status == STATUS_LIMIT_EXCEEDED),
     ).order_by(n.name)  # fmt: skip
     return Prepared(query, names=None)
+
+
+def _infos(rows: list[tuple]) -> list[NodeInfo]:
+    return [
+        NodeInfo(
+            *r[1:10],
+            cpu_percent=r[10],
+            memory_percent=r[11],
+            sampled_at=r[12],
+            containers=int(r[13]),
+            services=int(r[14]),
+            over_limit=int(r[15]),
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+class NodeLister:
+    """``store.nodes.list()`` on a connection of its own, kept between calls: taking one from
+    the pool checks it with a round trip of its own first (half of what a read cost the Fleet
+    section, which reads every 2 s). Autocommit, so each read sees the latest commits and holds
+    nothing between reads. A failed read drops the connection: the next one makes another (a
+    database restarting, out of reach for a while). One call at a time; ``close()`` at the end.
+    An in-memory store has one connection for all: reads go through ``store.nodes.list()``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._pooled: Any = None
+
+    def list(self) -> list[NodeInfo]:
+        store = self._store
+        if store.location.in_memory:
+            return store.nodes.list()
+        with self._lock, _database_errors(store):
+            if self._pooled is None:
+                self._pooled = store.engine.raw_connection()
+                if not store.location.is_sqlite:
+                    self._pooled.dbapi_connection.autocommit = True  # SQLite's are already
+            try:
+                rows = _listing().driver_rows(self._pooled, store.engine.dialect, {})
+            except BaseException:
+                self._drop()
+                raise
+        return _infos(rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close
+                pooled.invalidate()  # its session's settings (autocommit) go with it
