@@ -31,6 +31,11 @@ from .system import SystemCollector
 
 log = logging.getLogger("nodekeeper")
 
+
+class NodeRemoved(StoreError):
+    """The collector's node was removed from the database while it ran."""
+
+
 SYSTEMD_EVERY = 10.0
 ROLLUP_EVERY = 60.0
 CLEANUP_EVERY = 3600.0
@@ -128,7 +133,11 @@ class Collector:
             self._write(reading)  # from cron: an error is the command's, nothing is held
         else:
             away = self.backlog.in_outage
-            self.backlog.add(reading, now)
+            try:
+                self.backlog.add(reading, now)
+            except StoreError:
+                self._stop_if_node_removed()
+                raise
             if self.backlog.in_outage:
                 return  # the rest needs the database too: it waits for it
             if away:
@@ -171,6 +180,8 @@ class Collector:
                     try:
                         self.cycle()
                         cycles += 1
+                    except NodeRemoved:
+                        raise
                     except Exception as exc:
                         if once:
                             raise
@@ -185,6 +196,20 @@ class Collector:
             finally:
                 self._finish()
         return cycles
+
+    def _stop_if_node_removed(self) -> None:
+        """A reading refused because its node is no longer in the database (``nodekeeper nodes
+        remove`` from another host): this collector must stop, not write into nothing."""
+        try:
+            gone = self.store.node not in self.store.nodes.names()
+        except StoreError:
+            return  # cannot tell: the refusal is reported as it is
+        if gone:
+            raise NodeRemoved(
+                f"node {self.store.node!r} was removed from {self.store.location.display} "
+                "(nodekeeper nodes remove); the collector stops. Start it again to add the node "
+                "anew."
+            )
 
     def _cycle_failed(self, exc: Exception) -> None:
         """Say why a cycle failed, once per distinct cause: a full disk fails every interval

@@ -7,6 +7,7 @@ import json
 import shutil
 import socket
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -241,3 +242,38 @@ def test_list_all_nodes_adds_a_node_column_and_key(capsys, fleet):
     ]
     code, out, _ = run(capsys, "list", "containers", "--db", fleet, "--node", "edge-2")
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["web1"]
+
+
+def test_a_collector_whose_node_is_removed_stops_and_says_why(tmp_path):
+    import threading
+
+    from core.collect.daemon import Collector, NodeRemoved
+
+    path = tmp_path / "nk.db"
+    open_store(path, node="edge-1").close()
+    store = open_store(path, node="edge-2")
+    collector = Collector(store, interval=0.05)
+    ended: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            collector.run(threading.Event())
+            ended.append(None)
+        except BaseException as exc:  # noqa: BLE001  (what the thread ended with, checked below)
+            ended.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        with open_store(path, node="edge-1") as other:
+            deadline = time.monotonic() + 30
+            while not other.for_node("edge-2").telemetry.system_samples(0):
+                assert time.monotonic() < deadline, "the collector wrote nothing"
+                time.sleep(0.05)
+            other.nodes.remove("edge-2")
+        thread.join(30)
+        assert not thread.is_alive()
+        assert isinstance(ended[0], NodeRemoved)
+        assert "node 'edge-2' was removed" in str(ended[0])
+    finally:
+        store.close()
