@@ -899,6 +899,8 @@ def cmd_nodes_remove(args: argparse.Namespace) -> int:
     with _open(args, create=False) as store:
         what = store.nodes.remove(args.name, dry_run=True)  # checks the name, counts the rows
         print(f"node {name} holds {what.described()}")
+        if store.nodes.get(args.name).up():
+            print(f"node {name}'s collector is running: it stops at its next reading")
         if args.dry_run:
             print("nothing was changed (--dry-run)", file=sys.stderr)
             return 0

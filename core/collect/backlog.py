@@ -75,19 +75,23 @@ class Backlog:
     def add(self, reading: Any, now: float) -> None:
         """Write ``reading`` after those held, or hold it when the database cannot take it.
         A reading the database refuses (not an outage) is dropped and its error raised."""
+        self.hold(reading)
+        self.flush(now)
+
+    def hold(self, reading: Any) -> None:
+        """Keep ``reading`` to write later, dropping the oldest beyond the limit."""
         self.held.append(reading)
         if len(self.held) > self.limit:
             self.held.popleft()
             self.dropped += 1
-        self.flush(now)
 
     def flush(self, now: float) -> None:
         """Write what is held, oldest first, until the database fails again."""
         while self.held:
             try:
                 self.write(self.held[0])
-            except StoreError as exc:
-                if not unreachable(exc):
+            except Exception as exc:
+                if not (isinstance(exc, StoreError) and unreachable(exc)):
                     self.held.popleft()  # refused: trying again would refuse it again
                     raise
                 self._outage(exc, now)
@@ -98,7 +102,7 @@ class Backlog:
         if self.in_outage:
             self._ended(now)
 
-    def _outage(self, exc: StoreError, now: float) -> None:
+    def _outage(self, exc: Exception, now: float) -> None:
         if self.in_outage:
             return
         self.since = now

@@ -36,6 +36,14 @@ class NodeRemoved(StoreError):
     """The collector's node was removed from the database while it ran."""
 
 
+class LockLost(StoreError):
+    """Another collector of the node took its lock while the database was away."""
+
+
+# How often a running collector makes sure its PostgreSQL lock's session is still alive.
+LOCK_CHECK_EVERY = 30.0
+
+
 SYSTEMD_EVERY = 10.0
 ROLLUP_EVERY = 60.0
 CLEANUP_EVERY = 3600.0
@@ -132,7 +140,9 @@ class Collector:
         if self._once:
             self._write(reading)  # from cron: an error is the command's, nothing is held
         else:
-            away = self.backlog.in_outage
+            if self.backlog.in_outage and not self._lock_again():
+                self.backlog.hold(reading)  # still away
+                return
             try:
                 self.backlog.add(reading, now)
             except StoreError:
@@ -140,8 +150,8 @@ class Collector:
                 raise
             if self.backlog.in_outage:
                 return  # the rest needs the database too: it waits for it
-            if away:
-                self._lock.retake()  # its session may have ended with the outage
+            if self._is_due("lock", LOCK_CHECK_EVERY, now):
+                self._lock_again()  # its session may have ended alone (idle timeout, killed)
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
         if self._is_due("rollup", ROLLUP_EVERY, now):
@@ -180,7 +190,7 @@ class Collector:
                     try:
                         self.cycle()
                         cycles += 1
-                    except NodeRemoved:
+                    except (NodeRemoved, LockLost):
                         raise
                     except Exception as exc:
                         if once:
@@ -196,6 +206,21 @@ class Collector:
             finally:
                 self._finish()
         return cycles
+
+    def _lock_again(self) -> bool:
+        """Make sure the collector's lock is still its own, taking it again if its session
+        ended (the database restarted, the connection was killed); before anything held is
+        written. False: the database is still away. LockLost when another collector of this
+        node holds it now: this one must stop."""
+        try:
+            self._lock.retake()
+        except StoreError as exc:
+            if unreachable(exc):
+                return False
+            raise LockLost(
+                f"{exc}; this collector lost its lock while the database was away and stops"
+            ) from exc
+        return True
 
     def _stop_if_node_removed(self) -> None:
         """A reading refused because its node is no longer in the database (``nodekeeper nodes

@@ -96,34 +96,39 @@ class _AdvisoryLock(Held):
         self.key = 0
 
     def take(self) -> None:
-        conn = self.store.engine.connect()
-        try:
-            where = conn.scalar(text("SELECT current_database() || '.' || current_schema()"))
-            node = self.store.node
-            self.key = advisory_key(where, node)
-            if not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}):
-                raise StoreError(
-                    f"another collector is already running for node {node!r} of "
-                    f"{self.store.location.display} ({where}); only one collector per node may "
-                    "write a database (the other nodes' collectors may)"
-                )
-            conn.commit()
-        except BaseException:
-            conn.close()
-            raise
+        from ..store.base import _database_errors
+
+        # A database away: a StoreError saying it is unreachable, not the driver's error.
+        with _database_errors(self.store):
+            conn = self.store.engine.connect()
+            try:
+                where = conn.scalar(text("SELECT current_database() || '.' || current_schema()"))
+                node = self.store.node
+                self.key = advisory_key(where, node)
+                if not conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}):
+                    raise StoreError(
+                        f"another collector is already running for node {node!r} of "
+                        f"{self.store.location.display} ({where}); only one collector per node "
+                        "may write a database (the other nodes' collectors may)"
+                    )
+                conn.commit()
+            except BaseException:
+                with contextlib.suppress(SQLAlchemyError):
+                    conn.close()
+                raise
         self.conn = conn
 
     def retake(self) -> None:
         """Whether the lock's session survived the outage is asked of the server: if it did,
         the lock is still held; if not, it is taken again (a StoreError if another collector
         of this node took it meanwhile: this one must stop)."""
-        try:
-            assert self.conn is not None
-            self.conn.scalar(text("SELECT 1"))
-            self.conn.commit()
-            return
-        except DBAPIError:  # the session is gone, and the lock with it
-            self._drop()
+        if self.conn is not None:
+            try:
+                self.conn.scalar(text("SELECT 1"))
+                self.conn.commit()
+                return
+            except DBAPIError:  # the session is gone, and the lock with it
+                self._drop()
         self.take()
 
     def release(self) -> None:

@@ -178,7 +178,10 @@ class Store:
         if found is None and add and not self.read_only:
             found = self._add_node(name)
         if found is None:
-            return (0, name)  # no rows are this node's: reads find nothing; not kept
+            # No rows are this node's: reads find nothing. Kept for the store's life, so that
+            # one command sees one answer (and asks once).
+            self._node = (0, name)
+            return self._node
         self._node = (found, name)
         return self._node
 
@@ -386,8 +389,17 @@ def _database_errors(store: Store) -> Iterator[None]:
         if "not a database" in str(exc.orig):
             raise StoreError(f"{store.location.display} is not a SQLite database") from exc
         reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
-        if exc.connection_invalidated or (
-            not store.location.is_sqlite and isinstance(exc, OperationalError)
-        ):  # the server is down, restarting or out of reach: worth saying in those words
+        if exc.connection_invalidated or _lost_server(store, exc):
+            # the server is down, restarting or out of reach: worth saying in those words
             raise StoreError(f"database {store.location.display} is unreachable: {reason}") from exc
         raise StoreError(f"database {store.location.display}: {reason}") from exc
+
+
+def _lost_server(store: Store, exc: DBAPIError) -> bool:
+    """Whether a PostgreSQL error says the server cannot be reached or went away: no
+    connection made (no SQLSTATE), a connection exception (class 08) or the server shutting
+    down (57P), not a deadlock or a timeout, which are OperationalErrors too."""
+    if store.location.is_sqlite or not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))

@@ -172,7 +172,8 @@ class NodeRepo(Repo):
     def remove(self, name: str, *, dry_run: bool = False) -> Removed:
         """Delete node ``name`` and every row it owns, in one transaction; return the rows per
         table that go (with ``dry_run``, only count them). The node in use cannot be removed
-        through its own store: its collector would add it again at its next cycle."""
+        through its own store. A collector still running for the removed node stops at its
+        next reading and says why (``core.collect.daemon.NodeRemoved``)."""
         from ..models import metadata
 
         scoped = [t for t in metadata.sorted_tables if "node_id" in t.c]
@@ -180,12 +181,11 @@ class NodeRepo(Repo):
             node_id = conn.scalar(select(NODES.c.id).where(NODES.c.name == name))
             if node_id is None:
                 raise NotFound(self.kind, name, f"nodes here: {', '.join(self.names()) or 'none'}")
-            if node_id == self._store.node_id and not dry_run:
+            if node_id == self._store.node_id:
                 raise ValidationError(
                     "node",
                     name,
-                    "is the node in use here (its collector would add it again); "
-                    "remove it from another node",
+                    "is the node in use here: remove it from another node (--node names one)",
                 )
             rows = {}
             for table in scoped:

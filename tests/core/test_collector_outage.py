@@ -167,3 +167,40 @@ def test_connections_killed_by_the_server_are_made_again_and_the_lock_kept(pg_ur
             assert running.error is None
     finally:
         admin.dispose()
+
+
+def test_a_collector_whose_lock_was_taken_while_away_stops(pg_url):
+    from core.collect.daemon import LockLost
+
+    proxy = TcpProxy.for_url(pg_url)
+    try:
+        with Running(_url(pg_url, proxy)) as running:
+            _until(lambda: len(_samples(pg_url)) >= 2)
+            proxy.cut()
+            # The server ends the lock's session when its socket closes; another collector of
+            # the node, on a direct connection, takes the lock meanwhile.
+            other = open_store(_url(pg_url), node="edge-1")
+            stop_other = threading.Event()
+            taker = threading.Thread(
+                target=lambda: Collector(other, interval=INTERVAL).run(stop_other), daemon=True
+            )
+            deadline = time.monotonic() + 30
+            while True:
+                taker.start()
+                time.sleep(1.0)
+                if taker.is_alive():
+                    break  # it holds the lock
+                assert time.monotonic() < deadline, "the lock was never released"
+                taker = threading.Thread(
+                    target=lambda: Collector(other, interval=INTERVAL).run(stop_other), daemon=True
+                )
+            proxy.restore()
+            running.thread.join(30)
+            assert not running.thread.is_alive()
+            assert isinstance(running.error, LockLost)
+            assert "already running for node 'edge-1'" in str(running.error)
+            stop_other.set()
+            taker.join(30)
+            other.close()
+    finally:
+        proxy.close()
