@@ -72,6 +72,22 @@ def in_number(count: int, noun: str, plural: str | None = None) -> str:
 SHORT_ID = 12  # characters of a fingerprint or checksum shown in tables, like `lxc image list`
 
 
+def elapsed(seconds: float) -> str:
+    """A length of time as a person reads it, to the second under an hour: ``42s``,
+    ``3m 10s``, ``2h 5m``, ``3d 4h``."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {seconds}s"
+    return f"{seconds}s"
+
+
 def short_id(value: str | None) -> str:
     """The first 12 characters of a fingerprint; empty for None."""
     return "" if not value else value[:SHORT_ID]

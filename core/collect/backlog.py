@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from ..errors import StoreError
+from ..text import elapsed
 
 log = logging.getLogger("nodekeeper")
 
@@ -45,15 +46,6 @@ def unreachable(exc: BaseException) -> bool:
             )
         cause = cause.__cause__ or cause.__context__
     return False
-
-
-def _span(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h {minutes}m {seconds}s"
-    return f"{minutes}m {seconds}s" if minutes else f"{seconds}s"
 
 
 @dataclass
@@ -122,7 +114,7 @@ class Backlog:
         )
         log.warning(
             "%s took writes again after %s; wrote the %d readings held, in order%s",
-            self.where, _span(now - self.since), self.written_late, dropped,
+            self.where, elapsed(now - self.since), self.written_late, dropped,
         )  # fmt: skip
         self.since = None
         self.dropped = self.written_late = 0

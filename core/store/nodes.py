@@ -20,6 +20,7 @@ from sqlalchemy.types import NullType
 from ..errors import NotFound, ValidationError
 from ..models.base import utcnow
 from ..models.nodes import Node
+from ..text import elapsed
 from .base import _database_errors
 from .repo import Repo
 
@@ -65,21 +66,7 @@ class NodeInfo:
             return "never collected"
         if self.up(now):
             return "up"
-        return f"down {_ago((now or utcnow()) - self.last_heartbeat)}"
-
-
-def _ago(span: timedelta) -> str:
-    seconds = max(0, int(span.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {seconds}s"
-    return f"{seconds}s"
+        return f"down {elapsed(((now or utcnow()) - self.last_heartbeat).total_seconds())}"
 
 
 # How ``Removed.described`` names the rows of each table; a table not named here is named as it is.
