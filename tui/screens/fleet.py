@@ -26,7 +26,15 @@ from textual.widgets import Static
 from core import NodekeeperError
 from core.store.nodes import NodeInfo
 
-from ..widgets.dashboard_format import DASH, TablePanel, compact, percent, usage_bar, usage_style
+from ..widgets.dashboard_format import (
+    DASH,
+    TablePanel,
+    compact,
+    percent,
+    set_border_title,
+    usage_bar,
+    usage_style,
+)
 from ..widgets.resource_table import Cell, Column, ResourceTable
 
 BAR_WIDTH = 8
@@ -99,10 +107,11 @@ class FleetView(Widget):
         A message rather than ``call_from_thread``, whose wrapping of each call made Textual
         inspect the callback's signature every round (a tenth of the section's CPU)."""
 
-        def __init__(self, nodes: list[NodeInfo] | str, rows: dict[str, Texts]) -> None:
+        def __init__(self, nodes: list[NodeInfo] | str, rows: dict[str, Texts], up: int) -> None:
             super().__init__()
             self.nodes = nodes
             self.rows = rows
+            self.up = up  # how many are up, judged at the same "now" as the rows
 
     class OpenNode(Message):
         """Open node ``name``: every section shows its state from now on."""
@@ -180,18 +189,21 @@ class FleetView(Widget):
     @work(thread=True, group="fleet", exclusive=True, description="read the nodes")
     def _read(self) -> None:
         rows: dict[str, Texts] = {}
+        up = 0
         try:
             nodes: list[NodeInfo] | str = self._lister.list()
-            rows = node_texts(nodes, self.current(), datetime.fromtimestamp(self.clock(), UTC))
+            now = datetime.fromtimestamp(self.clock(), UTC)
+            rows = node_texts(nodes, self.current(), now)
+            up = sum(n.up(now) for n in nodes)
         except NodekeeperError as exc:
             nodes = str(exc)
-        self.post_message(self.Read(nodes, rows))  # thread-safe; dropped once the view is gone
+        self.post_message(self.Read(nodes, rows, up))  # thread-safe; dropped once the view is gone
 
     def on_fleet_view_read(self, message: Read) -> None:
         message.stop()
-        self._apply(message.nodes, message.rows)
+        self._apply(message.nodes, message.rows, message.up)
 
-    def _apply(self, nodes: list[NodeInfo] | str, texts: dict[str, Texts]) -> None:
+    def _apply(self, nodes: list[NodeInfo] | str, texts: dict[str, Texts], up: int) -> None:
         self._busy = False
         self.rounds += 1
         failed = isinstance(nodes, str)
@@ -213,10 +225,7 @@ class FleetView(Widget):
             ):
                 panel.table.show({key: cells for key, (_, cells) in shown.items()})
             panel.set_class(not shown, "-empty")
-            up = sum(n.up(datetime.fromtimestamp(self.clock(), UTC)) for n in nodes)
-            title = f"Nodes: {len(nodes)}, {up} up"
-            if panel.border_title != title:
-                panel.border_title = title
+            set_border_title(panel, f"Nodes: {len(nodes)}, {up} up")
         if self.is_attached and self.display:
             self._timer = self.set_timer(self.interval, self._round, name="fleet round")
 
