@@ -578,11 +578,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with _open(args, create=False) as store, store.reading():
         given = _filters_given(kind, args)
         # (node name or None, the store seen as that node): the node in use, or each node.
-        views = (
-            [(name, store.for_node(name)) for name in store.nodes.names()]
-            if args.all_nodes
-            else [(None, store)]
-        )
+        views = store.nodes.views() if args.all_nodes else [(None, store)]
         if args.format == "json":
             write_json(kind, columns if args.columns is not None else None, views, given)
             return 0

@@ -109,6 +109,11 @@ class NodeRepo(Repo):
         with self._store.reading() as conn:
             return list(conn.scalars(select(NODES.c.name).order_by(NODES.c.name)))
 
+    def views(self) -> list[tuple[str, Store]]:
+        """Each node by name, with the store seen as it (``Store.for_node``): what a listing of
+        every node reads, inside the caller's ``store.reading()`` for one state of them all."""
+        return [(name, self._store.for_node(name)) for name in self.names()]
+
     def count(self) -> int:
         with self._store.reading() as conn:
             return int(conn.scalar(select(func.count()).select_from(NODES)) or 0)

@@ -84,7 +84,7 @@ def fleet_url(pg_url: str) -> str:
 
 def test_the_fleet_section_with_50_live_nodes(fleet_url: str):
     with open_store(fleet_url, node="node-00") as store:
-        ids = [store.for_node(name).node_id for name in store.nodes.names()]
+        ids = [view.node_id for _, view in store.nodes.views()]
     feeder = Feeder(fleet_url, ids)
     feeder.start()
     env = {"NODEKEEPER_NODE": "node-00"}

@@ -147,8 +147,8 @@ class FleetListing(ModalScreen[tuple[str, str] | None]):
         try:
             with self.store.reading():
                 listings = [
-                    (node, KindRows(self.kind, self.kind.read_columns(self.store.for_node(node))))
-                    for node in self.store.nodes.names()
+                    (node, KindRows(self.kind, self.kind.read_columns(view)))
+                    for node, view in self.store.nodes.views()
                 ]
         except NodekeeperError as exc:
             self.app.call_from_thread(self._failed, str(exc))
