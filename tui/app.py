@@ -635,7 +635,7 @@ class NodekeeperApp(KeysInOrder[None]):
         for made in [s for s in self.made_sections if s != FLEET]:
             await self.section(made).remove()
             self.made_sections.discard(made)
-        self.mount_sections(*[s for s in self.sections if s != FLEET])
+        self.mount_sections()  # those just removed: the Fleet stays as it is
         tabs.active = section
         self.notify(f"showing node {escape_control(name)}", markup=False, timeout=3)
 
