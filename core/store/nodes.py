@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, literal_column, select, type_coerce, update
+from sqlalchemy import bindparam, delete, func, literal_column, select, type_coerce, update
 from sqlalchemy.types import NullType
 
+from ..db.prepared import Prepared
 from ..errors import NotFound, ValidationError
 from ..models.base import utcnow
 from ..models.nodes import Node
@@ -25,10 +26,28 @@ from .base import _database_errors
 from .repo import Repo
 
 if TYPE_CHECKING:
-    from ..db.prepared import Prepared
     from .base import Store
 
 NODES = Node.__table__
+# The node's heartbeat and the machine's facts: written by each collector cycle in its own
+# transaction (core.store.telemetry), and by ``NodeRepo.heartbeat`` in one of its own.
+BEAT_NODE = Prepared(
+    update(NODES)
+    .where(NODES.c.id == bindparam("b_id"))
+    .values(
+        last_heartbeat=bindparam("b_last_heartbeat"),
+        heartbeat_interval=bindparam("b_heartbeat_interval"),
+        hostname=bindparam("b_hostname"),
+        version=bindparam("b_version"),
+        boot_time=bindparam("b_boot_time"),
+        cpu_count=bindparam("b_cpu_count"),
+        memory_total=bindparam("b_memory_total"),
+    ),
+    [
+        "b_id", "b_last_heartbeat", "b_heartbeat_interval", "b_hostname", "b_version",
+        "b_boot_time", "b_cpu_count", "b_memory_total",
+    ],
+)  # fmt: skip
 # A node is up while its collector's last heartbeat is within this many of its intervals.
 UP_WITHIN_INTERVALS = 3
 STATUS_LIMIT_EXCEEDED = 2  # services.status of a service over a traffic limit (core.store.traffic)
@@ -146,20 +165,10 @@ class NodeRepo(Repo):
     ) -> None:
         """Record that the node's collector is alive, with the machine's facts (its cycle's
         transaction: one UPDATE)."""
+        row = (self._store.node_id, now or utcnow(), interval, hostname, version, boot_time,
+               cpu_count, memory_total)  # fmt: skip
         with self._store.transaction() as conn:
-            conn.execute(
-                update(NODES)
-                .where(NODES.c.id == self._store.node_id)
-                .values(
-                    last_heartbeat=now or utcnow(),
-                    heartbeat_interval=interval,
-                    hostname=hostname,
-                    version=version,
-                    boot_time=boot_time,
-                    cpu_count=cpu_count,
-                    memory_total=memory_total,
-                )
-            )
+            BEAT_NODE.executemany(conn, [row])
 
     def remove(self, name: str, *, dry_run: bool = False) -> Removed:
         """Delete node ``name`` and every row it owns, in one transaction; return the rows per
@@ -196,7 +205,6 @@ def _listing() -> Prepared:
     """``list``'s statement: the nodes' columns (id first, then NodeInfo's order), the last
     sample's CPU, memory and time, the counts of containers, services and services over a
     limit."""
-    from ..db.prepared import Prepared
     from ..models.containers import Container
     from ..models.services import Service
     from ..models.telemetry import SystemMetric

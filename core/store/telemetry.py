@@ -30,16 +30,15 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    update,
 )
 
 from ..db.prepared import Prepared
 from ..models import admin, services, telemetry
 from ..models.base import UTCDateTime
-from ..models.nodes import Node
 from ..samples import NetworkSample, SystemSample
 from ..settings import tunable
 from ..traffic_rules import Reading
+from .nodes import BEAT_NODE
 from .repo import Repo
 
 HOUR, DAY = 3600, 86400
@@ -53,7 +52,6 @@ EVENTS = telemetry.LogEvent.__table__
 HOURLY = telemetry.HourlyAggregate.__table__
 DAILY = telemetry.DailyAggregate.__table__
 META = telemetry.Metadata.__table__
-NODES = Node.__table__
 WATERMARK = "aggregates.next_hour"  # the first hour whose rollup may still change
 
 # table -> (time column, tunable, unit in seconds); what cleanup removes, oldest first.
@@ -101,25 +99,6 @@ SET_META = Prepared(
     ),
     ["node_id", "key", "value"],
 )
-# The node's heartbeat and the machine's facts, written by each collector cycle in its own
-# transaction (what ``store.nodes.heartbeat`` writes in one of its own).
-BEAT_NODE = Prepared(
-    update(NODES)
-    .where(NODES.c.id == bindparam("b_id"))
-    .values(
-        last_heartbeat=bindparam("b_last_heartbeat"),
-        heartbeat_interval=bindparam("b_heartbeat_interval"),
-        hostname=bindparam("b_hostname"),
-        version=bindparam("b_version"),
-        boot_time=bindparam("b_boot_time"),
-        cpu_count=bindparam("b_cpu_count"),
-        memory_total=bindparam("b_memory_total"),
-    ),
-    [
-        "b_id", "b_last_heartbeat", "b_heartbeat_interval", "b_hostname", "b_version",
-        "b_boot_time", "b_cpu_count", "b_memory_total",
-    ],
-)  # fmt: skip
 
 
 def nodekeeper_version() -> str:
