@@ -3,7 +3,8 @@ its database (PostgreSQL restarting, the network to it down) and writes what it 
 once the database is back.
 
 Each reading is written in a transaction of its own, so one that failed left nothing behind and
-is simply written again. Traffic is accounted from the kernel's counters, each reading against
+is simply written again; one whose COMMIT was sent but never answered is written again only if
+the database does not have it (``record_reading(again=True)``). Traffic is accounted from the kernel's counters, each reading against
 the last one stored, so a reading written late counts its bytes once, and when the bound below
 drops the oldest held readings, the next one written counts their bytes instead: samples are
 lost past the bound, traffic is not.
@@ -52,13 +53,16 @@ def unreachable(exc: BaseException) -> bool:
 class Backlog:
     """The readings not written yet, oldest first, at most ``limit``; ``write`` stores one."""
 
-    write: Callable[[Any], None]
+    # Stores one reading; its second argument says the reading's last write failed without an
+    # answer (the connection was lost during COMMIT, say), so it may be stored already.
+    write: Callable[[Any, bool], None]
     where: str  # the database, as it is shown (never its password)
     limit: int = HELD_READINGS
     held: deque = field(default_factory=deque)
     dropped: int = 0  # readings dropped during this outage, the oldest, past the limit
     since: float | None = None  # when the outage started (the clock of the first reading held)
     written_late: int = 0  # readings of this outage written once the database was back
+    tried: bool = False  # whether the oldest held reading's write was tried and failed
 
     @property
     def in_outage(self) -> bool:
@@ -75,20 +79,24 @@ class Backlog:
         self.held.append(reading)
         if len(self.held) > self.limit:
             self.held.popleft()
+            self.tried = False
             self.dropped += 1
 
     def flush(self, now: float) -> None:
         """Write what is held, oldest first, until the database fails again."""
         while self.held:
             try:
-                self.write(self.held[0])
+                self.write(self.held[0], self.tried)
             except Exception as exc:
                 if not (isinstance(exc, StoreError) and unreachable(exc)):
                     self.held.popleft()  # refused: trying again would refuse it again
+                    self.tried = False
                     raise
+                self.tried = True
                 self._outage(exc, now)
                 return
             self.held.popleft()
+            self.tried = False
             if self.in_outage:
                 self.written_late += 1
         if self.in_outage:

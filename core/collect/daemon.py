@@ -78,11 +78,12 @@ class Collector:
         self.system = SystemCollector(procfs=self.procfs)
         self.backlog = Backlog(self._write, self.store.location.display)
 
-    def _write(self, reading: tuple) -> None:
+    def _write(self, reading: tuple, again: bool = False) -> None:
         sample, network, readings, now, boot = reading
         self.store.telemetry.record_reading(
-            sample, network, readings, now=now, interval=self.interval, boot_time=boot
-        )
+            sample, network, readings, now=now, interval=self.interval, boot_time=boot,
+            again=again,
+        )  # fmt: skip
 
     def _of_known_services(self, counters: dict[str, int]) -> dict[str, int]:
         """The service chains' counters of the services the store has.

@@ -53,6 +53,7 @@ HOURLY = telemetry.HourlyAggregate.__table__
 DAILY = telemetry.DailyAggregate.__table__
 META = telemetry.Metadata.__table__
 WATERMARK = "aggregates.next_hour"  # the first hour whose rollup may still change
+HEARTBEAT = "collector.heartbeat"  # the ``now`` of the last reading stored, as repr(float)
 
 # table -> (time column, tunable, unit in seconds); what cleanup removes, oldest first.
 RETENTION: dict[str, tuple[Table, str, str, int]] = {
@@ -150,17 +151,25 @@ class TelemetryRepo(Repo):
         now: float,
         interval: float,
         boot_time: int | None = None,
-    ) -> None:
+        again: bool = False,
+    ) -> bool:
         """One reading of the collector, in one transaction: its samples, the traffic
         accounting of its counters (``store.traffic.record``), the end of the periods of chains
         that got no reading (``store.traffic.rollover``) and the heartbeat (the collector's
         ``metadata`` and the node's row: ``store.nodes.list()`` shows it up, with this
         machine's facts, ``boot_time`` among them). All of it is stored or none; the same as
-        calling each inside ``store.transaction()``, without a savepoint around each."""
+        calling each inside ``store.transaction()``, without a savepoint around each.
+
+        ``again``: this reading was written before and the database never answered (the
+        connection was lost during COMMIT), so it may be stored. It is then written only if the
+        node's heartbeat is not this reading's own: its samples are stored once. Returns
+        whether it was written now."""
         when = datetime.fromtimestamp(now, UTC)
         traffic = self._store.traffic
         readings = traffic.checked(readings)
         with self._store.transaction() as conn:
+            if again and _get_meta(conn, self._store.node_id, HEARTBEAT) == repr(float(now)):
+                return False
             self._insert_samples(conn, [system], network)
             settings = traffic.settings()
             traffic._record(conn, readings, now=when, settings=settings)
@@ -170,6 +179,7 @@ class TelemetryRepo(Repo):
                 self._store.node_id, when, interval, socket.gethostname(), nodekeeper_version(),
                 boot_time, system.cpu_count, system.memory_total,
             )])  # fmt: skip
+        return True
 
     def _insert_samples(
         self, conn: Connection, system: Sequence[SystemSample], network: Sequence[NetworkSample]
@@ -416,7 +426,7 @@ class TelemetryRepo(Repo):
         pid: int | None, host: str | None,
     ) -> None:  # fmt: skip
         _set_meta(conn, self._store.node_id, {
-            "collector.heartbeat": repr(float(now)),
+            HEARTBEAT: repr(float(now)),
             "collector.pid": str(os.getpid() if pid is None else pid),
             "collector.host": socket.gethostname() if host is None else host,
             "collector.interval": str(interval), "collector.state": state,
@@ -433,7 +443,7 @@ class TelemetryRepo(Repo):
                     )
                 ).all()
             )
-        last = float(meta["collector.heartbeat"]) if "collector.heartbeat" in meta else None
+        last = float(meta[HEARTBEAT]) if HEARTBEAT in meta else None
         interval = float(meta["collector.interval"]) if "collector.interval" in meta else None
         state = meta.get("collector.state")
         fresh = last is not None and now - last <= max(3 * (interval or 2.0), 10.0)

@@ -182,3 +182,26 @@ def test_the_iptables_chains_of_a_deleted_service_are_not_counted_again(
         store.services.create("gone")  # back: counted again
         collector.cycle()
         assert "service:gone:in" in store.traffic.names()
+
+
+def test_a_reading_whose_commit_answer_was_lost_is_written_again_once(db_path):
+    """The reading reached the database, but the answer to its COMMIT was lost with the
+    connection: the collector holds it as unwritten, and writes it again telling the store it
+    may be there already; the store then keeps the one it has."""
+    with open_store(db_path) as store:
+        collector = Collector(store, interval=1.0)
+        write = collector.backlog.write
+        tries: list[bool] = []
+
+        def stored_but_unanswered(reading, again):
+            tries.append(again)
+            write(reading, again)
+            if len(tries) == 1:  # the error a lost connection gives, from a real refusal
+                open_store("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
+
+        collector.backlog.write = stored_but_unanswered
+        collector.cycle()
+        assert collector.backlog.in_outage and len(collector.backlog.held) == 1
+        collector.backlog.flush(time.time())
+        assert tries == [False, True] and not collector.backlog.held
+        assert len(store.telemetry.system_samples(0)) == 1

@@ -7,6 +7,7 @@ away by a TCP proxy in front of the real server (``tests/tcp_proxy.py``) and by
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -20,7 +21,9 @@ from tests.tcp_proxy import TcpProxy
 pytestmark = pytest.mark.postgresql
 
 INTERVAL = 0.2
-APP = "nk-outage-test"
+# Whose connections pg_terminate_backend ends: this process's only, not those of a test that
+# runs beside it in another pytest-xdist worker.
+APP = f"nk-outage-test-{os.getpid()}"
 
 
 def _url(pg_url: str, proxy: TcpProxy | None = None) -> str:

@@ -238,6 +238,27 @@ def test_a_reading_stores_its_samples_traffic_rollover_and_heartbeat(store):
     assert status.running and status.last_seen == now and status.interval == 2.0
 
 
+def test_a_reading_whose_commit_went_unanswered_is_stored_once(store):
+    """The connection was lost during COMMIT: the collector cannot know whether the reading was
+    stored, and writes it again with ``again=True``. Stored already: nothing is written twice;
+    not stored: it is written."""
+    now = START + 10 * HOUR
+    store.telemetry.record_reading(*reading_at(now, 1000), now=now, interval=2.0)
+    store.telemetry.record_reading(*reading_at(now + 2, 1500), now=now + 2, interval=2.0)
+    assert not store.telemetry.record_reading(
+        *reading_at(now + 2, 1500), now=now + 2, interval=2.0, again=True
+    )
+    assert [s["timestamp"] for s in store.telemetry.system_samples(0)] == [now, now + 2]
+    assert len(store.telemetry.network_samples(0, interface=None)) == 4
+    assert store.traffic.get("eth0:in").value == 500
+    # The next reading's COMMIT never reached the server: written again, it is stored.
+    assert store.telemetry.record_reading(
+        *reading_at(now + 4, 1700), now=now + 4, interval=2.0, again=True
+    )
+    assert [s["timestamp"] for s in store.telemetry.system_samples(0)] == [now, now + 2, now + 4]
+    assert store.traffic.get("eth0:in").value == 700
+
+
 def test_a_reading_that_cannot_be_written_whole_leaves_nothing(store):
     now = START + 10 * HOUR
     store.telemetry.record_reading(*reading_at(now, 1000), now=now, interval=2.0)
