@@ -1,5 +1,5 @@
 """A fleet's database URL: its password never shown, libpq's own parameters and environment
-passed through (sslmode, application_name, PGAPPNAME, PGPASSWORD)."""
+passed through (sslmode, application_name, PGAPPNAME, PGPASSWORD, the password file)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from core import StoreError, open_store
 from core.cli import main
+from tests.pg_password_server import PasswordServer
 
 SECRET = "s3cret-Pw-7781"
 
@@ -81,3 +82,27 @@ def test_libpq_environment_is_used_when_the_url_leaves_it_out(pg_url, monkeypatc
         with store.reading() as conn:
             assert conn.scalar(text("SHOW application_name")) == "nk-from-env"
         assert SECRET not in repr(store)
+
+
+def test_a_password_from_pgpassword_or_pgpass_reaches_the_server_and_is_never_shown(
+    tmp_path, monkeypatch, capsys
+):
+    """libpq takes the password the URL leaves out from PGPASSWORD, else from the password
+    file (~/.pgpass, or PGPASSFILE): sent to a server that asks for it, shown nowhere."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    with PasswordServer() as server:
+        url = f"postgresql+psycopg://nk@127.0.0.1:{server.port}/fleet?connect_timeout=3"
+        monkeypatch.setenv("PGPASSWORD", SECRET)
+        code, out, err = run(capsys, "nodes", "--db", url)
+        assert code == 1 and "password authentication failed" in err
+        assert SECRET not in out + err
+        monkeypatch.delenv("PGPASSWORD")
+        passfile = tmp_path / "pgpass"
+        passfile.write_text(f"127.0.0.1:{server.port}:fleet:nk:{SECRET}-file\n")
+        passfile.chmod(0o600)  # libpq ignores a password file others can read
+        monkeypatch.setenv("PGPASSFILE", str(passfile))
+        with pytest.raises(StoreError) as caught:
+            open_store(url)
+        assert SECRET not in str(caught.value)
+        assert server.users[:2] == ["nk", "nk"]
+        assert server.passwords[:2] == [SECRET, f"{SECRET}-file"]
