@@ -5,6 +5,7 @@ then refuses the login as a real server refuses a wrong password."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -39,10 +40,8 @@ class PasswordServer:
                 return  # closed
             with conn:
                 conn.settimeout(5)
-                try:
+                with contextlib.suppress(OSError, struct.error):  # the client gave up
                     self._login(conn)
-                except (OSError, struct.error):
-                    pass  # the client gave up: nothing to keep
 
     def _login(self, conn: socket.socket) -> None:
         while True:  # SSL and GSS encryption requests first, each refused with "N"
