@@ -72,6 +72,7 @@ def _dashboard(app: NodekeeperApp) -> Widget:
         app.store, clock=app.clock, interval=app.dashboard_every,
         # The console's collector writes the node it was opened on, not one opened from Fleet.
         console_collects=lambda: app.collects and app.store is app.home_store,
+        other_node=None if app.store is app.home_store else app.store.node,
         ahead=app.dashboard_ahead,
     )  # fmt: skip
 

@@ -13,6 +13,7 @@ import core
 from core import Store
 from tui.app import NodekeeperApp
 from tui.screens.fleet import FleetView
+from tui.widgets.dashboard_collector import CollectorLine
 
 from .pilot import app_on, drive, press, section, settle, shown, until
 
@@ -74,6 +75,10 @@ def test_enter_opens_the_node_in_every_section_and_the_header(db: Path) -> None:
         await settle(pilot)
         assert app.title == "nodekeeper @ edge-2"
         assert app.active_id == "dashboard"
+        # edge-2's collector runs on edge-2's host, not in this console: the advice says so.
+        line = app.query_one(CollectorLine)
+        await until(pilot, lambda: "on its host" in str(line.render()))
+        assert "run `nodekeeper collect --node edge-2` on its host" in str(line.render())
         await press(pilot, "2")
         assert shown(app) == ["db9"]  # edge-2's containers, not edge-1's web1
         assert section(app).store.node == "edge-2"

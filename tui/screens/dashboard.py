@@ -145,17 +145,20 @@ class DashboardView(Widget):
         minutes: int = MINUTES,
         max_age: float = 60.0,
         console_collects: Callable[[], bool] = lambda: False,
+        other_node: str | None = None,
         ahead: ReadAhead | None = None,
         **kwargs: Any,
     ) -> None:
         """``console_collects``: whether the console is starting its own collector or runs
         it (the collector line then says it is starting rather than advise to start one).
+        ``other_node``: the node shown, when it is not the one the console was opened on.
         ``ahead``: the first snapshot, read ahead as the console starts (``read_ahead``): the
         first round takes it instead of reading."""
         super().__init__(**kwargs)
         self._ahead = ahead
         self.store = store
         self.console_collects = console_collects
+        self.other_node = other_node
         self.clock = clock
         self.interval = interval
         self.minutes = minutes
@@ -403,7 +406,7 @@ class DashboardView(Widget):
         with contextlib.suppress(NoMatches):
             self.query_one(CollectorLine).show(
                 collector_status_at(snap.collector, now), now,
-                console_collects=self.console_collects(),
+                console_collects=self.console_collects(), other_node=self.other_node,
             )  # fmt: skip
 
     def _age(self, _: None = None) -> None:

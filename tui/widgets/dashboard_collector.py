@@ -15,14 +15,20 @@ from .dashboard_format import age, literal, show_text
 HOST = socket.gethostname()
 
 
-def collector_text(status: CollectorStatus, now: float, *, console_collects: bool = False) -> Text:
+def collector_text(
+    status: CollectorStatus, now: float, *, console_collects: bool = False,
+    other_node: str | None = None,
+) -> Text:  # fmt: skip
     """One line that fits 80 columns, what matters first: running (pid, host, interval, last
     heartbeat), this console's collector starting, or none (how to start one, since when).
 
     ``console_collects``: the console is starting its own collector or runs it. Until that
     one's first heartbeat (an interval after its start) the line says it is starting; and
     as the console will not start another, it never advises to start one then (a second
-    collector would be refused: one runs)."""
+    collector would be refused: one runs).
+
+    ``other_node``: the node shown, when it is not the one the console was opened on (opened
+    from the Fleet): its collector runs on its own host, and the advice says so."""
     ours = status.pid == os.getpid() and status.host == HOST
     if status.running:
         line = Text.assemble(("● ", "bold green"), ("collector running", "green"), end="")
@@ -49,7 +55,11 @@ def collector_text(status: CollectorStatus, now: float, *, console_collects: boo
             end="",
         )  # fmt: skip
     line = Text.assemble(("○ ", "bold yellow"), ("no collector running", "yellow"), end="")
-    if not console_collects:
+    if other_node is not None:
+        line.append(": run `nodekeeper collect --node ", "dim")
+        line.append(literal(other_node, "dim"))
+        line.append("` on its host", "dim")
+    elif not console_collects:
         line.append(": run `nodekeeper collect`", "dim")
     if status.last_seen is None:
         line.append(" (none has run yet)", "dim")
@@ -79,8 +89,13 @@ class CollectorLine(Static):
         super().__init__("collector: …", markup=False, id=id, classes=classes)
         self.status: CollectorStatus | None = None
 
-    def show(self, status: CollectorStatus, now: float, *, console_collects: bool = False) -> None:
+    def show(
+        self, status: CollectorStatus, now: float, *, console_collects: bool = False,
+        other_node: str | None = None,
+    ) -> None:  # fmt: skip
         self.status = status
         self.set_class(status.running, "-running")
         # One line (height 1, cut with an ellipsis) as wide as the view: no layout needed.
-        show_text(self, collector_text(status, now, console_collects=console_collects))
+        show_text(self, collector_text(
+            status, now, console_collects=console_collects, other_node=other_node
+        ))  # fmt: skip
