@@ -83,10 +83,35 @@ LogEvent = table(
     Column("action", String(64)),
     Column("metadata", Text),
     node_column(),
+    # Added by migration 0008, for events read from log lines: the line's program and pid, the
+    # host it names, and when it was read (``timestamp`` is the line's own time).
+    Column("program", String(255)),
+    Column("pid", Integer),
+    Column("host", String(255)),
+    Column("ingested", BigInteger),
     Index("ix_log_events_node_id_timestamp", "node_id", "timestamp"),
     Index("ix_log_events_node_id_source_timestamp", "node_id", "source", "timestamp"),
     Index("ix_log_events_node_id_ip_address_timestamp", "node_id", "ip_address", "timestamp"),
+    Index("ix_log_events_node_id_action_timestamp", "node_id", "action", "timestamp"),
     Index("ix_log_events_level", "level"),
+)
+
+
+# Where reading each log file stopped (fail2ban's ``logs(path, firstlinemd5, lastfilepos)``):
+# written in the transaction that stores the events read up to ``offset``, so a restart,
+# a rotation or a crash neither loses nor repeats a line. The journal's row keeps its cursor.
+LogFile = table(
+    "log_files",
+    Column("path", Text, nullable=False),
+    Column("device", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("inode", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("offset", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("first_line_hash", String(64), nullable=False, default="", server_default=""),
+    Column("cursor", Text),  # the systemd journal's, for the row of the journal
+    Column("lines", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("updated", BigInteger, nullable=False),
+    node_column(),
+    PrimaryKeyConstraint("node_id", "path"),
 )
 
 
@@ -222,6 +247,11 @@ IpReputation = table(
     Column("banned_count", Integer, nullable=False, default=0, server_default="0"),
     Column("metadata", Text),  # JSON
     node_column(),
+    # Added by migration 0008: the other counts the threat score weighs.
+    Column("invalid_user_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("auth_failure_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("firewall_block_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("accepted_login_count", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("node_id", "ip_address"),
     Index("ix_ip_reputation_threat_score", "threat_score"),
 )

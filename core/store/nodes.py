@@ -101,7 +101,7 @@ SPOKEN = {
     "snapshot_policies": "snapshot policies",
 }  # fmt: skip
 # Kept beside others' rows, not the node's own state: not named in ``described``.
-DERIVED = frozenset({"containers_networks", "metadata"})
+DERIVED = frozenset({"containers_networks", "metadata", "log_files"})
 
 
 @dataclass(frozen=True)
