@@ -143,6 +143,10 @@ HourlyAggregate = table(
     Column("hour_timestamp", BigInteger, nullable=False),
     *_rollup(),
     node_column(),
+    # Added by migration 0008, as the daily rollup has them: distinct IPs and users of the
+    # hour's log events.
+    Column("unique_ips", Integer, nullable=False, default=0, server_default="0"),
+    Column("unique_users", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("node_id", "hour_timestamp"),
 )
 

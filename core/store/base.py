@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .certificates import CertificateRepo
     from .containers import ContainerRepo
     from .images import ImageRepo
+    from .logs import LogRepo
     from .nodes import NodeRepo
     from .profiles import ProfileRepo
     from .server_config import ServerConfigRepo
@@ -130,6 +131,12 @@ class Store:
         from .telemetry import TelemetryRepo
 
         return TelemetryRepo(self)
+
+    @cached_property
+    def logs(self) -> LogRepo:
+        from .logs import LogRepo
+
+        return LogRepo(self)
 
     @cached_property
     def nodes(self) -> NodeRepo:

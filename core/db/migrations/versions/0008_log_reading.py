@@ -1,6 +1,6 @@
 """What reading log files needs (issue 14): each event's program, pid, host and time of reading;
 where reading each file stopped (``log_files``); an index to filter events by action; the IP
-reputation's other counts.
+reputation's other counts; the hourly rollup's distinct IPs and users, as the daily one has.
 
 Columns are added (``ADD COLUMN``), not tables rebuilt: SQLite keeps the tables' rows, indexes
 and triggers as they are, and the new columns are empty (or 0) on the events already stored.
@@ -38,6 +38,11 @@ def upgrade() -> None:
             "ip_reputation",
             sa.Column(name, sa.Integer(), nullable=False, server_default="0"),
         )
+    for name in ("unique_ips", "unique_users"):
+        op.add_column(
+            "hourly_aggregates",
+            sa.Column(name, sa.Integer(), nullable=False, server_default="0"),
+        )
     op.create_table(
         "log_files",
         sa.Column("path", sa.Text(), nullable=False),
@@ -58,6 +63,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("log_files")
+    with op.batch_alter_table("hourly_aggregates") as batch:
+        for name in ("unique_users", "unique_ips"):
+            batch.drop_column(name)
     with op.batch_alter_table("ip_reputation") as batch:
         for name in REPUTATION_COUNTS:
             batch.drop_column(name)

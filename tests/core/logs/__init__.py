@@ -1,0 +1,1 @@
+"""Log reading: parsers, tailer, import, store."""
