@@ -628,8 +628,10 @@ class Parser:
                         return self._raw(line, text)
                     ts, pri, host, program, pid, msg, meta = self._leading_time(m)
             return self._event(line, text, ts, pri, host, program, pid, msg, meta)
-        except Exception:  # a rule's bug must not lose the line: keep it raw
-            return self._raw(line, line)
+        except Exception as exc:  # a rule's bug must not lose the line: keep it raw, and say so
+            event = self._raw(line, line)
+            event.metadata["parse_error"] = type(exc).__name__
+            return event
 
     def _raw(self, line: str, text: str) -> Event:
         level = _text_level(text) if text else "info"
