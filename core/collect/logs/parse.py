@@ -128,29 +128,20 @@ _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun",
 _F2B_LEVELS = {"CRITICAL": "crit", "ERROR": "err", "WARNING": "warning", "NOTICE": "notice",
                "INFO": "info", "DEBUG": "debug", "HEAVYDEBUG": "debug", "TRACEDEBUG": "debug",
                "MSG": "notice"}  # fmt: skip
-# A word opening a message that says its level (the first word, a trailing ':' dropped).
+# A word opening a message that says its level (its first word, or that word without a ':').
 _LEVEL_WORDS = {
-    **{w: "emerg" for w in ("EMERG", "EMERGENCY", "emerg", "<emerg>", "PANIC", "panic:")},
-    **{w: "alert" for w in ("ALERT", "alert", "<alert>")},
-    **{w: "crit" for w in ("CRITICAL", "CRIT", "FATAL", "Fatal", "fatal", "critical", "<crit>")},
-    **{w: "err" for w in ("ERROR", "ERR", "Error", "error", "err", "<error>", "<err>", "[error]")},
-    **{
-        w: "warning"
-        for w in (
-            "WARNING",
-            "WARN",
-            "Warning",
-            "warning",
-            "warn",
-            "<warn>",
-            "<warning>",
-            "[warn]",
-            "[warning]",
-        )
-    },  # fmt: skip
-    **{w: "notice" for w in ("NOTICE", "notice", "<notice>", "[notice]")},
-    **{w: "info" for w in ("INFO", "info", "<info>", "[info]")},
-    **{w: "debug" for w in ("DEBUG", "debug", "<debug>", "[debug]", "TRACE")},
+    word: level
+    for level, words in (
+        ("emerg", "EMERG EMERGENCY emerg <emerg> PANIC panic"),
+        ("alert", "ALERT alert <alert>"),
+        ("crit", "CRITICAL CRIT FATAL Fatal fatal critical <crit>"),
+        ("err", "ERROR ERR Error error err <error> <err> [error]"),
+        ("warning", "WARNING WARN Warning warning warn <warn> <warning> [warn] [warning]"),
+        ("notice", "NOTICE notice <notice> [notice]"),
+        ("info", "INFO info <info> [info]"),
+        ("debug", "DEBUG debug <debug> [debug] TRACE"),
+    )
+    for word in words.split()
 }
 _ACTION_LEVELS = {
     "login_failed": "warning", "invalid_user": "warning", "auth_failure": "warning",
@@ -473,13 +464,18 @@ class Parser:
     the others). ``tz``: the node's zone, for times written without one; ``now``: a fixed
     current time (tests), else the clock at each line that needs it."""
 
-    __slots__ = ("fmt", "tz", "now", "_header", "_read", "_times", "_rules", "_order")
+    __slots__ = ("fmt", "tz", "now", "_header", "_read", "_times", "_bsd", "_bsd_until",
+                 "_rules", "_order")  # fmt: skip
 
     def __init__(self, fmt: str, tz: tzinfo, now: float | None = None):
         if fmt not in FORMATS:
             raise ValueError(f"unknown log format {fmt!r}: expected one of {', '.join(FORMATS)}")
         self.fmt, self.tz, self.now = fmt, tz, now
-        self._times: dict[str, int] = {}
+        self._times: dict[str, int] = {}  # ISO minutes (with their offset)
+        # RFC 3164 minutes: their year depends on the clock, so they are forgotten every hour
+        # when it runs (a quiet log's "Jun 15 12:00" may come back a year later).
+        self._bsd: dict[str, int] = {}
+        self._bsd_until = float("inf") if now is not None else 0.0
         self._rules: dict[str | None, tuple[Rule, ...]] = {}
         readers = {
             "rfc3164": self._rfc3164,
@@ -495,10 +491,10 @@ class Parser:
     def _clock(self) -> float:
         return time.time() if self.now is None else self.now
 
-    def _remember(self, key: str, value: int) -> int:
-        if len(self._times) >= _CACHE_MAX:
-            self._times.clear()
-        self._times[key] = value
+    def _remember(self, cache: dict[str, int], key: str, value: int) -> int:
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[key] = value
         return value
 
     def _iso_minute(self, minute: str, offset: str | None) -> int:
@@ -520,11 +516,14 @@ class Parser:
             base = int(stamp)
         except (ValueError, OverflowError):
             base = _BAD
-        return self._remember(key, base)
+        return self._remember(self._times, key, base)
 
     def _bsd_minute(self, minute: str) -> int:
         """``Mmm dd hh:mm`` in the node's zone, in the latest year that is not in the future."""
-        base = self._times.get(minute)
+        if self.now is None and (clock := time.time()) >= self._bsd_until:
+            self._bsd.clear()
+            self._bsd_until = clock + 3600
+        base = self._bsd.get(minute)
         if base is not None:
             return base
         base = _BAD
@@ -544,7 +543,7 @@ class Parser:
                 if stamp <= now + YEAR_SLACK:
                     base = int(stamp)
                     break
-        return self._remember(minute, base)
+        return self._remember(self._bsd, minute, base)
 
     # Headers: each returns (timestamp or _BAD, severity, host, program, pid, message, meta).
 
@@ -554,8 +553,8 @@ class Parser:
             tag = _HOSTLESS_TAG.fullmatch(host)
             if tag:
                 host, program, pid = None, tag[1], tag[2]
-        base = self._times.get(minute)
-        if base is None:
+        base = self._bsd.get(minute) if self.now is not None else None
+        if base is None:  # not cached, or a clock to check first
             base = self._bsd_minute(minute)
         ts = base + int(second) if base != _BAD else _BAD
         return ts, pri, host, program, pid, msg, None
@@ -638,7 +637,7 @@ class Parser:
         return Event(int(self._clock()), level, None, None,
                      None, text or line, None, None, None, {"time": "missing"})  # fmt: skip
 
-    def _event(self, line, text, ts, pri, host, program, pid, msg, meta) -> Event:  # noqa: PLR0913
+    def _event(self, line, text, ts, pri, host, program, pid, msg, meta) -> Event:
         """The event of a line whose header was read: the rules of its program on its message."""
         level = _SEVERITY.get(pri) if pri else None
         rules = self._rules.get(program)
