@@ -44,7 +44,8 @@ invalid users included, metadata ``invalid_user``), ``invalid_user``, ``login_ac
 ``firewall_block`` (UFW/iptables LOG lines but ALLOW/ACCEPT/AUDIT ones, ip from ``SRC``),
 ``oom_kill``, ``unit_failed``, ``io_error``. IP addresses (IPv4, IPv6 in every spelling, with a
 zone or v4-mapped) and user names (``.``, ``-``, ``@``, ``$``, even spaces for sshd's invalid
-users) are kept whole. rsyslog's ``message repeated N times: [ ... ]`` is read as its inner
+users) are kept whole; other sshd lines that name a peer (``Connection closed by ...``) give
+its ip, port and user without an action. rsyslog's ``message repeated N times: [ ... ]`` is read as its inner
 message with metadata ``repeated``.
 
 This module imports only the standard library: the store and the CLI build on it.
@@ -107,7 +108,7 @@ _RFC5424 = re.compile(
     re.S,
 )
 _FAIL2BAN = re.compile(
-    r"(\d{4}-[01]\d-[0-3]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:,\d+)? (\S+?) *(?:\[(\d{1,10})\])?: "
+    r"(\d{4}-[01]\d-[0-3]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:,\d+)? ([^\s\[:]+) *(?:\[(\d{1,10})\])?: "
     r"(?:(CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG|HEAVYDEBUG|TRACEDEBUG|MSG) +)?(.*)",
     re.S,
 )
@@ -257,6 +258,24 @@ def _sshd(msg: str) -> Found | None:
             meta["port"] = int(port)
         return "login_accepted", _ip_or_meta(address, meta, "rhost"), user or None, meta, None
     return None
+
+
+_SSH_ADDRESS = re.compile(r"([0-9A-Fa-f:.]{3,}(?:%[\w.\-]+)?) port (\d{1,5})\b")
+
+
+def _sshd_address(msg: str) -> Found | None:
+    """Any other sshd line naming a peer (``Connection closed by authenticating user root
+    1.2.3.4 port 22 [preauth]``, ``Received disconnect from ...``): its address, port and user,
+    no action."""
+    if msg[:16] == "Server listening":  # its own address
+        return None
+    m = _SSH_ADDRESS.search(msg)
+    if m is None or not _is_ip(m[1]):
+        return None
+    before = msg[: m.start()]
+    at = before.find(" user ")
+    user = before[at + 6 : -1] if at >= 0 else None
+    return None, m[1], user or None, {"port": int(m[2])}, None
 
 
 _PAM_SERVICE = re.compile(r"pam_\w+\(([^)]*)\)")
@@ -410,7 +429,7 @@ def _systemd(msg: str) -> Found | None:
     return None
 
 
-_SSHD_RULES = (_sshd, _pam)
+_SSHD_RULES = (_sshd, _pam, _sshd_address)
 _PROGRAM_RULES: dict[str, tuple[Rule, ...]] = {
     "sshd": _SSHD_RULES,
     "sshd-session": _SSHD_RULES,
@@ -442,9 +461,12 @@ _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*)\]$", re.S)
 def _text_level(msg: str) -> str:
     """The level a message says in its first word (``ERROR``, ``error:``, ``<info>``), else
     the one its words suggest."""
-    first = msg[:12].split(" ", 1)[0]
-    level = _LEVEL_WORDS.get(first) or _LEVEL_WORDS.get(first.rstrip(":"))
-    if level:
+    space = msg.find(" ", 0, 13)
+    first = msg[:space] if space >= 0 else msg[:13]
+    level = _LEVEL_WORDS.get(first)
+    if level is None and first[-1:] == ":":
+        level = _LEVEL_WORDS.get(first[:-1])
+    if level is not None:
         return level
     low = msg[:400].lower()
     if "error" in low or "fail" in low:
@@ -626,7 +648,37 @@ class Parser:
                     if m is None:
                         return self._raw(line, text)
                     ts, pri, host, program, pid, msg, meta = self._leading_time(m)
-            return self._event(line, text, ts, pri, host, program, pid, msg, meta)
+            # The rules of the line's program on its message.
+            level = _SEVERITY.get(pri) if pri else None
+            rules = self._rules.get(program)
+            if rules is None:
+                if len(self._rules) >= _CACHE_MAX:
+                    self._rules.clear()
+                rules = self._rules[program] = _rules_for(program)
+            body = msg
+            if body[:1] == "m" and body.startswith("message repeated "):
+                repeated = _REPEATED.match(body)
+                if repeated:
+                    body = repeated[2]
+                    meta = {**(meta or {}), "repeated": int(repeated[1])}
+            action = ip = user = rule_level = None
+            for rule in rules:
+                found = rule(body)
+                if found is not None:
+                    action, ip, user, extra, rule_level = found
+                    if extra:
+                        meta = {**meta, **extra} if meta else extra
+                    break
+            if level is None:
+                if action is not None:
+                    level = rule_level or _ACTION_LEVELS[action]
+                else:
+                    level = _text_level(body)
+            if ts == _BAD:
+                ts = int(self._clock())
+                meta = {**(meta or {}), "time": "missing"}
+            return Event(ts, level, program, int(pid) if pid else None, host, msg or text or line,
+                         ip, user, action, meta)  # fmt: skip
         except Exception as exc:  # a rule's bug must not lose the line: keep it raw, and say so
             event = self._raw(line, line)
             event.metadata["parse_error"] = type(exc).__name__
@@ -636,36 +688,3 @@ class Parser:
         level = _text_level(text) if text else "info"
         return Event(int(self._clock()), level, None, None,
                      None, text or line, None, None, None, {"time": "missing"})  # fmt: skip
-
-    def _event(self, line, text, ts, pri, host, program, pid, msg, meta) -> Event:
-        """The event of a line whose header was read: the rules of its program on its message."""
-        level = _SEVERITY.get(pri) if pri else None
-        rules = self._rules.get(program)
-        if rules is None:
-            if len(self._rules) >= _CACHE_MAX:
-                self._rules.clear()
-            rules = self._rules[program] = _rules_for(program)
-        body = msg
-        if body[:1] == "m" and body.startswith("message repeated "):
-            repeated = _REPEATED.match(body)
-            if repeated:
-                body = repeated[2]
-                meta = {**(meta or {}), "repeated": int(repeated[1])}
-        action = ip = user = rule_level = None
-        for rule in rules:
-            found = rule(body)
-            if found is not None:
-                action, ip, user, extra, rule_level = found
-                if extra:
-                    meta = {**meta, **extra} if meta else extra
-                break
-        if level is None:
-            if action is not None:
-                level = rule_level or _ACTION_LEVELS[action]
-            else:
-                level = _text_level(body)
-        if ts == _BAD:
-            ts = int(self._clock())
-            meta = {**(meta or {}), "time": "missing"}
-        return Event(ts, level, program, int(pid) if pid else None, host, msg or text or line,
-                     ip, user, action, meta)  # fmt: skip

@@ -156,10 +156,27 @@ CORPUS = [
         dict(action=None, level="err", ip=None),
     ),
     (
-        "rfc3164",
+        "rfc3164",  # a peer named without an action: its address, port and user
         "Jun 14 03:12:14 web1 sshd[2201]: Connection closed by authenticating user root "
         "1.2.3.4 port 22 [preauth]",
-        dict(action=None, level="info"),
+        dict(action=None, level="info", ip="1.2.3.4", user="root", metadata={"port": 22}),
+    ),
+    (
+        "rfc3164",
+        "Jun 14 03:12:15 web1 sshd[2201]: Disconnected from invalid user x.y-z 2001:db8::5 "
+        "port 40000 [preauth]",
+        dict(action=None, ip="2001:db8::5", user="x.y-z", metadata={"port": 40000}),
+    ),
+    (
+        "rfc3164",
+        "Jun 14 03:12:16 web1 sshd[2201]: Received disconnect from 203.0.113.5 port 5022:11: "
+        "Bye Bye [preauth]",
+        dict(action=None, ip="203.0.113.5", user=None, metadata={"port": 5022}),
+    ),
+    (
+        "rfc3164",  # sshd's own address is no peer's
+        "Jun 14 03:12:17 web1 sshd[2201]: Server listening on 0.0.0.0 port 22.",
+        dict(action=None, ip=None, metadata=None),
     ),
     # --- pam_unix -----------------------------------------------------------------------------
     (
