@@ -260,7 +260,11 @@ def _sshd(msg: str) -> Found | None:
     return None
 
 
-_SSH_ADDRESS = re.compile(r"([0-9A-Fa-f:.]{3,}(?:%[\w.\-]+)?) port (\d{1,5})\b")
+# Bounded, and only from the start of a run of address characters: a long line of them stays
+# linear to search (every pattern here is written so).
+_SSH_ADDRESS = re.compile(
+    r"(?<![0-9A-Fa-f:.])([0-9A-Fa-f:.]{3,45}(?:%[\w.\-]{1,32})?) port (\d{1,5})\b"
+)
 
 
 def _sshd_address(msg: str) -> Found | None:
@@ -278,7 +282,7 @@ def _sshd_address(msg: str) -> Found | None:
     return None, m[1], user or None, {"port": int(m[2])}, None
 
 
-_PAM_SERVICE = re.compile(r"pam_\w+\(([^)]*)\)")
+_PAM_SERVICE = re.compile(r"pam_\w{1,32}\(([^)]{0,64})\)")
 
 
 def _pam(msg: str) -> Found | None:
@@ -343,10 +347,10 @@ def _fail2ban(msg: str) -> Found | None:
     return "already_banned", _ip_or_meta(m[5], meta, "address"), None, meta, level
 
 
-_OOM_KILLED = re.compile(r"Kill(?:ed)? process (\d+) \(([^)]*)\)")
-_OOM_KILL = re.compile(r"oom-kill:.*?\btask=([^,]*),pid=(\d+)")
-_IO_DEVICE = re.compile(r"(?:error,? (?:on )?dev |\(device |XFS \()([^\s,)]+)")
-_SECTOR = re.compile(r"sector (\d+)")
+_OOM_KILLED = re.compile(r"Kill(?:ed)? process (\d{1,10}) \(([^)]{0,64})\)")
+_OOM_TASK = re.compile(r"\btask=([^,]{0,64}),pid=(\d{1,10})")
+_IO_DEVICE = re.compile(r"(?:error,? (?:on )?dev |\(device |XFS \()([^\s,)]{1,64})")
+_SECTOR = re.compile(r"sector (\d{1,20})")
 # iptables LOG fields kept: (" KEY=", metadata name, a number).
 _FIREWALL_FIELDS = tuple((f" {key}=", key.lower(), key in ("SPT", "DPT"))
                          for key in ("DST", "PROTO", "SPT", "DPT", "IN", "OUT"))  # fmt: skip
@@ -391,8 +395,8 @@ def _kernel(msg: str) -> Found | None:
         m = _OOM_KILLED.search(msg)
         if m:
             return "oom_kill", None, None, {"killed_pid": int(m[1]), "process": m[2]}, None
-    elif "oom-kill:" in msg:
-        m = _OOM_KILL.search(msg)
+    elif (at := msg.find("oom-kill:")) >= 0:
+        m = _OOM_TASK.search(msg, at)
         if m:
             return "oom_kill", None, None, {"killed_pid": int(m[2]), "process": m[1]}, None
     return None
