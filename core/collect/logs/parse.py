@@ -25,28 +25,30 @@ the offset in force before the change.
 Level (syslog severity names, ``LEVELS``), the first rule that gives one:
 
 1. the line's own severity: its ``<PRI>`` (``PRI % 8``);
-2. a level word opening the message: fail2ban's ``NOTICE``/``ERROR``/..., and the same words in
-   other programs (``error:``, ``WARNING``, ``<info>``, ``fatal:`` ...);
+2. fail2ban's level word (``NOTICE``, ``ERROR``, ...), in its own file or through syslog;
 3. the action: ``oom_kill``, ``io_error``, ``unit_failed`` -> ``err``; ``login_failed``,
    ``invalid_user``, ``auth_failure``, ``firewall_block``, a refused ``sudo`` -> ``warning``;
    ``ban``, ``unban``, ``ban_restored``, ``already_banned``, ``sudo`` -> ``notice``; ``found``,
    ``login_accepted`` -> ``info``;
-4. keywords in the message: ``panic``/``fatal`` -> ``crit``; ``error``/``fail`` -> ``err``;
-   ``warn`` -> ``warning``;
-5. else ``info``.
+4. a level word opening any other message (``error:``, ``WARNING``, ``<info>``, ``fatal:``...);
+5. keywords in the message: ``error``/``fail`` -> ``err`` (``crit`` with ``fatal``/``panic``),
+   ``panic``/``fatal`` -> ``crit``, ``warn`` -> ``warning``;
+6. else ``info``.
 
 Rules: one per line shape, chosen by program name (``sshd``, ``sudo``, ``kernel``, ``systemd``,
 ``fail2ban.*``; pam_unix's authentication failure in any program), each behind a substring
-check before its regex. Actions: ``login_failed`` (sshd Failed password/publickey/...,
-invalid users included, metadata ``invalid_user``), ``invalid_user``, ``login_accepted``,
-``auth_failure`` (pam_unix, ip from ``rhost``), ``sudo``, ``ban``, ``unban``, ``ban_restored``
-(fail2ban's Restore Ban at start-up, not a new ban), ``already_banned``, ``found``,
-``firewall_block`` (UFW/iptables LOG lines but ALLOW/ACCEPT/AUDIT ones, ip from ``SRC``),
-``oom_kill``, ``unit_failed``, ``io_error``. IP addresses (IPv4, IPv6 in every spelling, with a
-zone or v4-mapped) and user names (``.``, ``-``, ``@``, ``$``, even spaces for sshd's invalid
-users) are kept whole; other sshd lines that name a peer (``Connection closed by ...``) give
-its ip, port and user without an action. rsyslog's ``message repeated N times: [ ... ]`` is read as its inner
-message with metadata ``repeated``.
+check before its regex; every pattern is bounded so that a hostile line costs time linear in
+its length. Actions: ``login_failed`` (sshd Failed password/publickey/..., invalid users
+included, metadata ``invalid_user``), ``invalid_user``, ``login_accepted``, ``auth_failure``
+(pam_unix, ip from ``rhost``), ``sudo``, ``ban``, ``unban``, ``ban_restored`` (fail2ban's
+Restore Ban at start-up, not a new ban), ``already_banned``, ``found``, ``firewall_block``
+(UFW/iptables LOG lines, but not ALLOW/ACCEPT/AUDIT ones; ip from ``SRC``), ``oom_kill``,
+``unit_failed``, ``io_error``. Other sshd lines that name a peer (``Connection closed by ...``)
+give its ip, port and user without an action. IP addresses (IPv4, IPv6 in every spelling, with
+a zone or v4-mapped) and user names (``.``, ``-``, ``@``, ``$``, even spaces for sshd's invalid
+users) are kept whole. rsyslog's ``message repeated N times: [ ... ]`` is read as its inner
+message, with metadata ``repeated``. A rule that raises (a bug) leaves the line raw, with
+metadata ``parse_error``.
 
 This module imports only the standard library: the store and the CLI build on it.
 """
