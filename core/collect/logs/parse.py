@@ -17,7 +17,9 @@ first lines):
 
 A line that does not fit the file's format is tried against the others, then against a bare
 leading timestamp; a line nothing understands becomes an event with its raw text as message and
-the parse time as timestamp (metadata ``{"time": "missing"}``). ``Parser.parse`` never raises.
+the time of the last line before it that had one (metadata ``{"time": "previous"}``: the
+continuation lines of a traceback stay beside it), else the parse time (``{"time":
+"missing"}``). ``Parser.parse`` never raises.
 Timestamps are whole Unix seconds (UTC); fractions are dropped. A local time that a DST change
 makes ambiguous takes its first occurrence (``fold=0``); one that does not exist is read with
 the offset in force before the change.
@@ -117,7 +119,7 @@ _FAIL2BAN = re.compile(
 # Any line that starts with a time (a file in no known format): the time, then the rest.
 _LEADING_TIME = re.compile(
     _PRI + r"(?:(\d{4}-[01]\d-[0-3]\d[T ][0-2]\d:[0-5]\d):([0-5]\d|60)(?:[.,]\d+)?"
-    r"(Z|[+-]\d\d:?\d\d)?|([A-Z][a-z]{2} [ 0-9]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)?)"
+    r"(Z|[+-]\d\d:?\d\d| UTC| GMT)?|([A-Z][a-z]{2} [ 0-9]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)?)"
     r"[ \t]*(?:[-|:][ \t]+)?(.*)",
     re.S,
 )
@@ -492,7 +494,7 @@ class Parser:
     the others). ``tz``: the node's zone, for times written without one; ``now``: a fixed
     current time (tests), else the clock at each line that needs it."""
 
-    __slots__ = ("fmt", "tz", "now", "_header", "_read", "_times", "_bsd", "_bsd_until",
+    __slots__ = ("fmt", "tz", "now", "_header", "_read", "_times", "_bsd", "_bsd_until", "_last",
                  "_rules", "_order")  # fmt: skip
 
     def __init__(self, fmt: str, tz: tzinfo, now: float | None = None):
@@ -504,6 +506,7 @@ class Parser:
         # when it runs (a quiet log's "Jun 15 12:00" may come back a year later).
         self._bsd: dict[str, int] = {}
         self._bsd_until = float("inf") if now is not None else 0.0
+        self._last: int | None = None  # the time of the last line that had one
         self._rules: dict[str | None, tuple[Rule, ...]] = {}
         readers = {
             "rfc3164": self._rfc3164,
@@ -626,6 +629,8 @@ class Parser:
     def _leading_time(self, m: re.Match[str]) -> tuple:
         pri, iso, iso_second, offset, bsd, bsd_second, msg = m.groups()
         if iso:
+            if offset and offset[0] == " ":  # PostgreSQL's "2026-06-14 03:00:00.123 UTC"
+                offset = "Z"
             base, second = self._iso_minute(iso, offset), iso_second
         else:
             base, second = self._bsd_minute(bsd), bsd_second
@@ -681,8 +686,10 @@ class Parser:
                 else:
                     level = _text_level(body)
             if ts == _BAD:
-                ts = int(self._clock())
-                meta = {**(meta or {}), "time": "missing"}
+                ts, missing = self._missing_time()
+                meta = {**(meta or {}), "time": missing}
+            else:
+                self._last = ts
             return Event(ts, level, program, int(pid) if pid else None, host, msg or text or line,
                          ip, user, action, meta)  # fmt: skip
         except Exception as exc:  # a rule's bug must not lose the line: keep it raw, and say so
@@ -692,5 +699,13 @@ class Parser:
 
     def _raw(self, line: str, text: str) -> Event:
         level = _text_level(text) if text else "info"
-        return Event(int(self._clock()), level, None, None,
-                     None, text or line, None, None, None, {"time": "missing"})  # fmt: skip
+        ts, missing = self._missing_time()
+        return Event(ts, level, None, None, None, text or line, None, None, None,
+                     {"time": missing})  # fmt: skip
+
+    def _missing_time(self) -> tuple[int, str]:
+        """The time of a line without one: that of the line before it that had one (a
+        traceback's, a statement's continuation lines), else now."""
+        if self._last is not None:
+            return self._last, "previous"
+        return int(self._clock()), "missing"

@@ -150,3 +150,23 @@ def test_without_a_fixed_now_a_line_without_time_gets_the_clock():
 def test_without_a_fixed_now_an_rfc3164_line_is_never_a_year_ahead():
     line = datetime.now(BERLIN).strftime("%b %d %H:%M:%S") + " h app: now"
     assert abs(Parser("rfc3164", BERLIN).parse(line).timestamp - time.time()) < 120
+
+
+def test_continuation_lines_without_a_time_take_the_time_of_the_line_before():
+    now = at("2026-06-15 12:00:00")
+    parser = Parser("iso8601", BERLIN, now)
+    first = parser.parse("2026-06-14T03:00:00Z web1 app[7]: Traceback (most recent call last):")
+    lines = ['  File "app.py", line 3, in <module>', "ZeroDivisionError: division by zero"]
+    for line in lines:
+        event = parser.parse(line)
+        assert (event.timestamp, event.metadata) == (first.timestamp, {"time": "previous"})
+        assert event.message == line
+    later = parser.parse("2026-06-14T03:00:05Z web1 app[7]: recovered")
+    assert later.timestamp == first.timestamp + 5 and later.metadata is None
+
+
+def test_a_leading_time_followed_by_utc_is_read_as_utc_not_in_the_nodes_zone():
+    line = "2026-06-14 03:09:57.123 UTC [2246] LOG:  database system is ready"
+    event = Parser("rfc3164", BERLIN, at("2026-06-15 12:00:00")).parse(line)
+    assert event.timestamp == utc("2026-06-14 03:09:57")
+    assert event.message == "[2246] LOG:  database system is ready"
