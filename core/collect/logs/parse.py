@@ -92,7 +92,7 @@ _PRI = r"(?:<(\d{1,3})>)?"
 _TAG = r"(?:([^\s\[:]+)(?:\[(\d{1,10})\])?:(?: |$))?"
 _RFC3164 = re.compile(
     _PRI
-    + r"([A-Z][a-z]{2} [ 0-9]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)? (\S+) "
+    + r"([A-Z][a-z]{2} [ 0-9]?\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)? (\S+) "
     + _TAG
     + r"(.*)",
     re.S,
@@ -119,7 +119,7 @@ _FAIL2BAN = re.compile(
 # Any line that starts with a time (a file in no known format): the time, then the rest.
 _LEADING_TIME = re.compile(
     _PRI + r"(?:(\d{4}-[01]\d-[0-3]\d[T ][0-2]\d:[0-5]\d):([0-5]\d|60)(?:[.,]\d+)?"
-    r"(Z|[+-]\d\d:?\d\d| UTC| GMT)?|([A-Z][a-z]{2} [ 0-9]\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)?)"
+    r"(Z|[+-]\d\d:?\d\d| UTC| GMT)?|([A-Z][a-z]{2} [ 0-9]?\d [0-2]\d:[0-5]\d):([0-5]\d|60)(?:\.\d+)?)"
     r"[ \t]*(?:[-|:][ \t]+)?(.*)",
     re.S,
 )
@@ -562,10 +562,8 @@ class Parser:
             return base
         base = _BAD
         month = _MONTHS.get(minute[:3])
-        try:
-            day, h, mi = int(minute[4:6]), int(minute[7:9]), int(minute[10:12])
-        except ValueError:
-            month = None
+        day, clock_time = minute[4:].split()  # "Dec  5", "Dec 05" and "Dec 5" alike
+        day, h, mi = int(day), int(clock_time[:2]), int(clock_time[3:])
         if month is not None:
             now = self._clock()
             latest = datetime.fromtimestamp(now, self.tz).year + 1

@@ -170,3 +170,11 @@ def test_a_leading_time_followed_by_utc_is_read_as_utc_not_in_the_nodes_zone():
     event = Parser("rfc3164", BERLIN, at("2026-06-15 12:00:00")).parse(line)
     assert event.timestamp == utc("2026-06-14 03:09:57")
     assert event.message == "[2246] LOG:  database system is ready"
+
+
+def test_a_day_of_the_month_padded_with_a_space_a_zero_or_nothing_is_the_same_day():
+    now = at("2026-06-15 12:00:00")
+    expected = utc("2026-06-04 01:02:03")
+    for day in ("Jun  4", "Jun 04", "Jun 4"):
+        event = Parser("rfc3164", BERLIN, now).parse(f"{day} 03:02:03 web1 app[1]: x")
+        assert (event.timestamp, event.host, event.program) == (expected, "web1", "app"), day
