@@ -213,7 +213,7 @@ def _ip_or_meta(value: str, meta: dict[str, str | int], key: str) -> str | None:
 
 
 def _int_or_str(value: str) -> str | int:
-    return int(value) if value.isdigit() and len(value) < 16 else value
+    return int(value) if value.isdecimal() and len(value) < 16 else value
 
 
 def _ssh_from(rest: str) -> tuple[str, str, str] | None:
@@ -242,7 +242,7 @@ def _sshd(msg: str) -> Found | None:
         if user[:13] == "invalid user " or user == "invalid user":
             user = user[13:]
             meta["invalid_user"] = 1
-        if port.isdigit():
+        if port.isdecimal():
             meta["port"] = int(port)
         return "login_failed", _ip_or_meta(address, meta, "rhost"), user or None, meta, None
     if first == "I":
@@ -251,7 +251,7 @@ def _sshd(msg: str) -> Found | None:
                 return "invalid_user", None, msg[13:] or None, None, None
             return None
         user, address, port = split
-        meta = {"port": int(port)} if port.isdigit() else {}
+        meta = {"port": int(port)} if port.isdecimal() else {}
         return "invalid_user", _ip_or_meta(address, meta, "rhost"), user or None, meta or None, None
     if first == "A":
         if msg[:9] != "Accepted ":
@@ -261,7 +261,7 @@ def _sshd(msg: str) -> Found | None:
             return None
         user, address, port = split
         meta = {"method": msg[9:at]}
-        if port.isdigit():
+        if port.isdecimal():
             meta["port"] = int(port)
         return "login_accepted", _ip_or_meta(address, meta, "rhost"), user or None, meta, None
     return None
@@ -381,7 +381,7 @@ def _kernel(msg: str) -> Found | None:
                 end = fields.find(" ", at)
                 value = fields[at:] if end < 0 else fields[at:end]
                 if value:
-                    meta[name] = int(value) if number and value.isdigit() else value
+                    meta[name] = int(value) if number and value.isdecimal() else value
         at = fields.find(" SRC=") + 5
         end = fields.find(" ", at)
         address = fields[at:] if end < 0 else fields[at:end]
@@ -607,7 +607,7 @@ class Parser:
         meta: dict[str, str | int] = {}
         pid = None
         if procid != "-":
-            if procid.isdigit() and len(procid) <= 10:
+            if procid.isdecimal() and len(procid) <= 10:
                 pid = procid
             else:
                 meta["procid"] = procid
