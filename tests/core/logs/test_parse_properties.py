@@ -66,3 +66,43 @@ def test_sshd_addresses_and_user_names_come_back_whole(address, user, port):
     event = parser.parse(f"{line}{address} port {port} ssh2")
     assert (event.user, event.ip, event.metadata["port"]) == (user, address, port)
     assert ipaddress.ip_address(event.ip) == ipaddress.ip_address(address)
+
+
+# Each rule's line shape with its fields drawn as any text: the fields a rule converts (ports,
+# pids, sectors) get what no daemon writes.
+TEMPLATES = [
+    "Jun 14 03:12:01 h sshd[1]: Failed {} for {} from {} port {} {}",
+    "Jun 14 03:12:01 h sshd[1]: Failed {} for invalid user {} from {} port {}",
+    "Jun 14 03:12:01 h sshd[1]: Invalid user {} from {} port {}",
+    "Jun 14 03:12:01 h sshd[1]: Accepted {} for {} from {} port {} {}",
+    "Jun 14 03:12:01 h sshd[1]: Connection closed by {} user {} {} port {} {}",
+    "Jun 14 03:12:01 h sshd[1]: {}authentication failure; {} rhost={} user={}{}",
+    "Jun 14 03:12:01 h sudo: {} : {} ; TTY={} ; USER={} ; COMMAND={}",
+    "Jun 14 03:12:01 h kernel: {} IN={} OUT= SRC={} DST={} PROTO={} SPT={} DPT={}",
+    "Jun 14 03:12:01 h kernel: {} I/O error, dev {}, sector {} {}",
+    "Jun 14 03:12:01 h kernel: Out of memory: Killed process {} ({}) {}",
+    "Jun 14 03:12:01 h kernel: oom-kill:{},task={},pid={},{}",
+    "Jun 14 03:12:01 h systemd[1]: {}.service: Failed with result '{}'.",
+    "Jun 14 03:12:01 h systemd[1]: Failed to start {}.service - {}.",
+    "Jun 14 03:12:01 h fail2ban.actions[1]: {} [{}] {} {}",
+    "Jun 14 03:12:01 h app[1]: message repeated {} times: [ {}]",
+    "<{}>1 {} {} {} {} {} {} {}",
+    "{}-{}-{}T{}:{}:{}{} h app[{}]: {}",
+    "{}-{}-{} {}:{}:{},{} fail2ban.filter [{}]: {} [{}] Found {}",
+]
+FIELD = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["", "-", "22", "\u00b2", "\u0663", "1.2.3.4", "::1", "[", "]", " port ", "01"]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(template=st.sampled_from(TEMPLATES), fields=st.lists(FIELD, min_size=12, max_size=12))
+def test_rule_shapes_with_any_fields_never_make_a_rule_raise(template, fields):
+    line = template.format(*fields)
+    for parser in PARSERS:
+        event = parser.parse(line)
+        assert "parse_error" not in (event.metadata or {}), line
+        assert event.message
