@@ -224,6 +224,8 @@ def _ssh_from(rest: str) -> tuple[str, str, str] | None:
         return None
     address, _, tail = rest[at + 6 :].partition(" ")
     port = tail[5:].partition(" ")[0] if tail[:5] == "port " else ""
+    if not (port.isdecimal() and len(port) <= 5):  # not "²", not 5,000 digits int() refuses
+        port = ""
     return rest[:at], address, port
 
 
@@ -242,7 +244,7 @@ def _sshd(msg: str) -> Found | None:
         if user[:13] == "invalid user " or user == "invalid user":
             user = user[13:]
             meta["invalid_user"] = 1
-        if port.isdecimal():
+        if port:
             meta["port"] = int(port)
         return "login_failed", _ip_or_meta(address, meta, "rhost"), user or None, meta, None
     if first == "I":
@@ -251,7 +253,7 @@ def _sshd(msg: str) -> Found | None:
                 return "invalid_user", None, msg[13:] or None, None, None
             return None
         user, address, port = split
-        meta = {"port": int(port)} if port.isdecimal() else {}
+        meta = {"port": int(port)} if port else {}
         return "invalid_user", _ip_or_meta(address, meta, "rhost"), user or None, meta or None, None
     if first == "A":
         if msg[:9] != "Accepted ":
@@ -261,7 +263,7 @@ def _sshd(msg: str) -> Found | None:
             return None
         user, address, port = split
         meta = {"method": msg[9:at]}
-        if port.isdecimal():
+        if port:
             meta["port"] = int(port)
         return "login_accepted", _ip_or_meta(address, meta, "rhost"), user or None, meta, None
     return None
@@ -381,7 +383,7 @@ def _kernel(msg: str) -> Found | None:
                 end = fields.find(" ", at)
                 value = fields[at:] if end < 0 else fields[at:end]
                 if value:
-                    meta[name] = int(value) if number and value.isdecimal() else value
+                    meta[name] = _int_or_str(value) if number else value
         at = fields.find(" SRC=") + 5
         end = fields.find(" ", at)
         address = fields[at:] if end < 0 else fields[at:end]
@@ -466,7 +468,7 @@ def _rules_for(program: str | None) -> tuple[Rule, ...]:
     return _OTHER_RULES
 
 
-_REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*)\]$", re.S)
+_REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[ ?(.*)\]$", re.S)
 
 
 def _text_level(msg: str) -> str:

@@ -32,3 +32,28 @@ def test_a_long_line_of_one_repeated_piece_parses_in_linear_time(piece):
         for parser in parsers:
             assert parser.parse(line).message
     assert time.process_time() - started < 0.5 * len(lines)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Jun 14 03:12:01 h sshd[1]: Failed password for root from 1.2.3.4 port {} ssh2",
+        "Jun 14 03:12:01 h sshd[1]: Invalid user x from 1.2.3.4 port {}",
+        "Jun 14 03:12:01 h sshd[1]: Accepted password for x from 1.2.3.4 port {} ssh2",
+        "Jun 14 03:12:01 h sshd[1]: Connection closed by 1.2.3.4 port {}",
+        "Jun 14 03:12:01 h kernel: [UFW BLOCK] IN=eth0 SRC=1.2.3.4 SPT={} DPT={}",
+        "Jun 14 03:12:01 h kernel: I/O error, dev sda, sector {}",
+        "Jun 14 03:12:01 h kernel: Out of memory: Killed process {} (x)",
+        "Jun 14 03:12:01 h kernel: oom-kill:x,task=y,pid={},uid=0",
+        "Jun 14 03:12:01 h app[1]: message repeated {} times: [ x]",
+        "Jun 14 03:12:01 h sshd[1]: pam_unix(sshd:auth): authentication failure; uid={} rhost=",
+        "<13>1 2026-06-14T03:12:01Z h app {} - - x",
+        "Jun 14 03:12:01 h app[{}]: x",
+    ],
+)
+def test_a_number_longer_than_int_reads_is_no_number_and_no_error(template):
+    """int() refuses more than 4,300 digits: a field of 5,000 is kept as text or left out."""
+    line = template.format(*["9" * 5000] * template.count("{}"))
+    event = Parser("rfc3164", UTC, 1_781_500_000.0).parse(line)
+    assert "parse_error" not in (event.metadata or {})
+    assert all(not isinstance(v, int) or v < 10**20 for v in (event.metadata or {}).values())
