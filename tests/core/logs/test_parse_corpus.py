@@ -656,3 +656,22 @@ def test_user_names_are_kept_whole_with_every_character_a_login_can_hold(user):
         f"uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4  user={user}",
     ):
         assert parsed("rfc3164", line).user == user, line
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("<info>  [1700000000.1234] manager: NetworkManager state is now CONNECTED_GLOBAL", "info"),
+        ("<warn>  [1700000000.1234] dhcp4 (eth0): request timed out", "warning"),
+        ("WARNING: disk /srv is 95% full", "warning"),
+        ("ERROR something broke", "err"),
+        ("fatal: unable to access repository", "crit"),
+        ("Connection error on socket 3", "err"),
+        ("Job failed to run", "err"),
+        ("kernel panic - not syncing: Fatal exception", "crit"),
+        ("low memory, warnings ahead", "warning"),
+        ("Started Daily apt upgrade.", "info"),
+    ],
+)
+def test_a_line_without_a_severity_or_action_takes_its_level_from_its_words(message, level):
+    assert parsed("rfc3164", f"Jun 14 03:21:00 web1 app[5]: {message}").level == level
