@@ -24,17 +24,18 @@ Timestamps are whole Unix seconds (UTC); fractions are dropped. A local time tha
 makes ambiguous takes its first occurrence (``fold=0``); one that does not exist is read with
 the offset in force before the change.
 
-Level (syslog severity names, ``LEVELS``), the first rule that gives one:
+Level (syslog's eight severities, named in full as the rollups count them, ``LEVELS``), the
+first rule that gives one:
 
 1. the line's own severity: its ``<PRI>`` (``PRI % 8``);
 2. fail2ban's level word (``NOTICE``, ``ERROR``, ...), in its own file or through syslog;
-3. the action: ``oom_kill``, ``io_error``, ``unit_failed`` -> ``err``; ``login_failed``,
+3. the action: ``oom_kill``, ``io_error``, ``unit_failed`` -> ``error``; ``login_failed``,
    ``invalid_user``, ``auth_failure``, ``firewall_block``, a refused ``sudo`` -> ``warning``;
    ``ban``, ``unban``, ``ban_restored``, ``already_banned``, ``sudo`` -> ``notice``; ``found``,
    ``login_accepted`` -> ``info``;
 4. a level word opening any other message (``error:``, ``WARNING``, ``<info>``, ``fatal:``...);
-5. keywords in the message: ``error``/``fail`` -> ``err`` (``crit`` with ``fatal``/``panic``),
-   ``panic``/``fatal`` -> ``crit``, ``warn`` -> ``warning``;
+5. keywords in the message: ``error``/``fail`` -> ``error`` (``critical`` with
+   ``fatal``/``panic``), ``panic``/``fatal`` -> ``critical``, ``warn`` -> ``warning``;
 6. else ``info``.
 
 Rules: one per line shape, chosen by program name (``sshd``, ``sudo``, ``kernel``, ``systemd``,
@@ -64,7 +65,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 FORMATS = ("rfc3164", "rfc5424", "iso8601", "fail2ban")
-LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 
 YEAR_SLACK = 86400  # an RFC 3164 time up to a day ahead of ``now`` is clock skew, not last year
 _CACHE_MAX = 4096  # minutes of timestamps remembered per parser
@@ -130,17 +131,17 @@ _PRIORITY = ("rfc5424", "fail2ban", "iso8601", "rfc3164")
 
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
                                         "Sep", "Oct", "Nov", "Dec"), start=1)}  # fmt: skip
-_F2B_LEVELS = {"CRITICAL": "crit", "ERROR": "err", "WARNING": "warning", "NOTICE": "notice",
+_F2B_LEVELS = {"CRITICAL": "critical", "ERROR": "error", "WARNING": "warning", "NOTICE": "notice",
                "INFO": "info", "DEBUG": "debug", "HEAVYDEBUG": "debug", "TRACEDEBUG": "debug",
                "MSG": "notice"}  # fmt: skip
 # A word opening a message that says its level (its first word, or that word without a ':').
 _LEVEL_WORDS = {
     word: level
     for level, words in (
-        ("emerg", "EMERG EMERGENCY emerg <emerg> PANIC panic"),
+        ("emergency", "EMERG EMERGENCY emerg <emerg> PANIC panic"),
         ("alert", "ALERT alert <alert>"),
-        ("crit", "CRITICAL CRIT FATAL Fatal fatal critical <crit>"),
-        ("err", "ERROR ERR Error error err <error> <err> [error]"),
+        ("critical", "CRITICAL CRIT FATAL Fatal fatal critical <crit>"),
+        ("error", "ERROR ERR Error error err <error> <err> [error]"),
         ("warning", "WARNING WARN Warning warning warn <warn> <warning> [warn] [warning]"),
         ("notice", "NOTICE notice <notice> [notice]"),
         ("info", "INFO info <info> [info]"),
@@ -152,7 +153,7 @@ _ACTION_LEVELS = {
     "login_failed": "warning", "invalid_user": "warning", "auth_failure": "warning",
     "firewall_block": "warning", "ban": "notice", "unban": "notice", "ban_restored": "notice",
     "already_banned": "notice", "sudo": "notice", "found": "info", "login_accepted": "info",
-    "oom_kill": "err", "io_error": "err", "unit_failed": "err",
+    "oom_kill": "error", "io_error": "error", "unit_failed": "error",
 }  # fmt: skip
 
 # A line's own level: its <PRI> (facility * 8 + severity) or fail2ban's level word.
@@ -483,9 +484,9 @@ def _text_level(msg: str) -> str:
         return level
     low = msg[:400].lower()
     if "error" in low or "fail" in low:
-        return "crit" if "fatal" in low or "panic" in low else "err"
+        return "critical" if "fatal" in low or "panic" in low else "error"
     if "panic" in low or "fatal" in low:
-        return "crit"
+        return "critical"
     if "warn" in low:
         return "warning"
     return "info"

@@ -153,7 +153,7 @@ CORPUS = [
         "rfc3164",  # sshd's own level word
         "Jun 14 03:12:13 web1 sshd[2201]: error: kex_exchange_identification: Connection closed "
         "by remote host",
-        dict(action=None, level="err", ip=None),
+        dict(action=None, level="error", ip=None),
     ),
     (
         "rfc3164",  # a peer named without an action: its address, port and user
@@ -311,7 +311,7 @@ CORPUS = [
         "fail2ban",
         "2026-06-14 03:15:06,129 fail2ban.transmitter    [1234]: ERROR   Command ['status'] has "
         "failed",
-        dict(level="err", action=None),
+        dict(level="error", action=None),
     ),
     (
         "rfc3164",
@@ -374,7 +374,7 @@ CORPUS = [
         "rfc3164",
         "Jun 14 03:16:03 web1 kernel: [98765.432100] Out of memory: Killed process 4242 (java) "
         "total-vm:8123456kB, anon-rss:4000000kB, file-rss:0kB, shmem-rss:0kB, UID:1000",
-        dict(action="oom_kill", level="err", metadata={"killed_pid": 4242, "process": "java"}),
+        dict(action="oom_kill", level="error", metadata={"killed_pid": 4242, "process": "java"}),
     ),
     (
         "rfc3164",
@@ -392,7 +392,7 @@ CORPUS = [
         "rfc3164",
         "Jun 14 03:16:06 web1 kernel: blk_update_request: I/O error, dev sda, sector 123456 op "
         "0x0:(READ) flags 0x0 phys_seg 1 prio class 0",
-        dict(action="io_error", level="err", metadata={"device": "sda", "sector": 123456}),
+        dict(action="io_error", level="error", metadata={"device": "sda", "sector": 123456}),
     ),
     (
         "rfc3164",
@@ -414,7 +414,7 @@ CORPUS = [
             program="systemd",
             pid=1,
             action="unit_failed",
-            level="err",
+            level="error",
             metadata={"unit": "nginx.service", "result": "exit-code"},
         ),
     ),
@@ -456,7 +456,7 @@ CORPUS = [
         "<34>Jun 14 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
         dict(
             timestamp=utc("2026-06-14 22:14:15"),
-            level="crit",
+            level="critical",
             host="mymachine",
             program="su",
             pid=None,
@@ -615,7 +615,7 @@ def test_each_corpus_line_gives_the_event_fields_its_shape_has(fmt, line, expect
 
 
 def test_every_corpus_line_has_a_level_name_and_a_non_empty_message():
-    levels = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+    levels = {"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"}
     for fmt, line, _ in CORPUS:
         event = parsed(fmt, line)
         assert event.level in levels
@@ -664,11 +664,11 @@ def test_user_names_are_kept_whole_with_every_character_a_login_can_hold(user):
         ("<info>  [1700000000.1234] manager: NetworkManager state is now CONNECTED_GLOBAL", "info"),
         ("<warn>  [1700000000.1234] dhcp4 (eth0): request timed out", "warning"),
         ("WARNING: disk /srv is 95% full", "warning"),
-        ("ERROR something broke", "err"),
-        ("fatal: unable to access repository", "crit"),
-        ("Connection error on socket 3", "err"),
-        ("Job failed to run", "err"),
-        ("kernel panic - not syncing: Fatal exception", "crit"),
+        ("ERROR something broke", "error"),
+        ("fatal: unable to access repository", "critical"),
+        ("Connection error on socket 3", "error"),
+        ("Job failed to run", "error"),
+        ("kernel panic - not syncing: Fatal exception", "critical"),
         ("low memory, warnings ahead", "warning"),
         ("Started Daily apt upgrade.", "info"),
     ],
