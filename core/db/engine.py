@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
+from ..log_words import holds_words
 from .prepared import on_driver
 
 log = logging.getLogger("nodekeeper")
@@ -157,6 +158,8 @@ def _install_sqlite_events(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Text search of the log events the full-text index has not taken in yet (store.logs).
+        dbapi_connection.create_function("nk_words", 2, holds_words, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):

@@ -53,7 +53,8 @@ users) are kept whole. rsyslog's ``message repeated N times: [ ... ]`` is read a
 message, with metadata ``repeated``. A rule that raises (a bug) leaves the line raw, with
 metadata ``parse_error``.
 
-This module imports only the standard library: the store and the CLI build on it.
+This module imports only the standard library and core.log_words: the store and the CLI build
+on it.
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from ...log_words import ACTIONS, LEVELS
+
 FORMATS = ("rfc3164", "rfc5424", "iso8601", "fail2ban")
-LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 
 YEAR_SLACK = 86400  # an RFC 3164 time up to a day ahead of ``now`` is clock skew, not last year
 _CACHE_MAX = 4096  # minutes of timestamps remembered per parser
@@ -155,6 +157,7 @@ _ACTION_LEVELS = {
     "already_banned": "notice", "sudo": "notice", "found": "info", "login_accepted": "info",
     "oom_kill": "error", "io_error": "error", "unit_failed": "error",
 }  # fmt: skip
+assert set(_ACTION_LEVELS) == set(ACTIONS)  # every action the rules give has its level
 
 # A line's own level: its <PRI> (facility * 8 + severity) or fail2ban's level word.
 _SEVERITY = {**{str(pri): LEVELS[pri & 7] for pri in range(192)}, **_F2B_LEVELS}

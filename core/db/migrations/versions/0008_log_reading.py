@@ -1,6 +1,7 @@
 """What reading log files needs (issue 14): each event's program, pid, host and time of reading;
 where reading each file stopped (``log_files``); an index to filter events by action; the IP
-reputation's other counts; the hourly rollup's distinct IPs and users, as the daily one has.
+reputation's other counts; the hourly rollup's distinct IPs and users, as the daily one has; a
+text index of the messages.
 
 Columns are added (``ADD COLUMN``), not tables rebuilt: SQLite keeps the tables' rows, indexes
 and triggers as they are, and the new columns are empty (or 0) on the events already stored.
@@ -59,9 +60,54 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("node_id", "path", name=op.f("pk_log_files")),
     )
+    _text_index()
+
+
+# Text search of the events' messages (core.store.logs.text_search). SQLite: an FTS5 index
+# outside the table (content=), filled in bulk after the events are stored (store.logs.index_text:
+# indexing each row as it is inserted would halve the speed of reading logs); ``log_events_text_mark``
+# holds the last event id it has taken in, and a deleted event leaves it only if it was taken in.
+SQLITE_TEXT = (
+    """CREATE VIRTUAL TABLE log_events_text USING fts5(message, content='log_events',
+       content_rowid='id', tokenize='unicode61 remove_diacritics 0')""",
+    "CREATE TABLE log_events_text_mark (indexed_to BIGINT NOT NULL)",
+    "INSERT INTO log_events_text_mark (indexed_to) VALUES (0)",
+    """CREATE TRIGGER nk_log_events_text_delete AFTER DELETE ON log_events
+       WHEN old.id <= (SELECT indexed_to FROM log_events_text_mark)
+       BEGIN
+         INSERT INTO log_events_text (log_events_text, rowid, message)
+         VALUES ('delete', old.id, old.message);
+       END""",
+)
+# PostgreSQL: a trigram index, kept by the server as rows come, which answers the same search
+# as a regular expression. pg_trgm ships with PostgreSQL; where this role may not create it,
+# the search still works, reading every message.
+POSTGRESQL_TEXT = (
+    "CREATE INDEX ix_log_events_message_trgm ON log_events USING gin (message gin_trgm_ops)"
+)
+
+
+def _text_index() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in SQLITE_TEXT:
+            op.execute(statement)
+        return
+    try:
+        with bind.begin_nested():
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except sa.exc.DBAPIError:
+        return
+    op.execute(POSTGRESQL_TEXT)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS nk_log_events_text_delete")
+        op.execute("DROP TABLE IF EXISTS log_events_text_mark")
+        op.execute("DROP TABLE IF EXISTS log_events_text")
+    else:
+        op.execute("DROP INDEX IF EXISTS ix_log_events_message_trgm")
     op.drop_table("log_files")
     with op.batch_alter_table("hourly_aggregates") as batch:
         for name in ("unique_users", "unique_ips"):
