@@ -4,9 +4,14 @@
 one transaction with the watermark it keeps in ``metadata`` (``threats.last_event_id``, the last
 event id it has seen, per node): a crash rolls all of it back, a second run finds nothing new.
 
-IP reputation: the counts of every IP touched by new events are recomputed from all of its
-stored events with one GROUP BY, so running twice never counts twice (and an IP whose old events
-retention removed is counted from those still stored).
+IP reputation: the new events' counts per IP are added to the IP's row in the transaction that
+moves the watermark past them, so each event is counted exactly once: a second run finds nothing
+new, a crash rolls the counts back with the watermark. (Recomputing each touched IP from all of
+its stored events, one GROUP BY, is as exact but costs what the touched IPs' whole history
+costs: 0.5 s after 10,000 new events over 1,000,000 stored when one busy attacker has 190,000 of
+them; adding the new events' counts costs what they cost.) The rows are history: retention
+removes a row when its IP was last seen longer ago than the events kept, not the counts of
+events it removed meanwhile. ``rebuild()`` recomputes everything from the stored events.
 
 The threat score of an IP (0-100), ``score()``::
 
@@ -49,9 +54,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, select, text
+from sqlalchemy import Connection, bindparam, select, text
 
 from ..db.prepared import Prepared
 from ..models import telemetry
@@ -190,6 +196,7 @@ def exempt(ip: str, allow: Iterable = ()) -> bool:
     return any(addr.version == n.version and addr in n for n in (*PRIVATE, *allow))
 
 
+@lru_cache(maxsize=65_536)
 def subnet(ip: str | None) -> str | None:
     """The /24 of an IPv4 address, the /64 of an IPv6 one (IPv4-mapped: its /24)."""
     if not ip:
@@ -202,6 +209,28 @@ def subnet(ip: str | None) -> str | None:
         addr = addr.ipv4_mapped
     prefix = 24 if addr.version == 4 else 64
     return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+
+
+def _count(seen: dict[str, list[int]], rows: Iterable) -> None:
+    """Add events (id, timestamp, ip, user, metadata, action) to ``seen``: per IP, the first
+    and last time, the number of events and the number of each action of ``COUNTED``."""
+    slots = {action: 3 + i for i, action in enumerate(COUNTED)}
+    for row in rows:
+        ip = row[2]
+        if not ip:
+            continue
+        ts = int(row[1])
+        found = seen.get(ip)
+        if found is None:
+            found = seen[ip] = [ts, ts, 0, *([0] * len(COUNTED))]
+        elif ts < found[0]:
+            found[0] = ts
+        elif ts > found[1]:
+            found[1] = ts
+        found[2] += 1
+        slot = slots.get(row[5])
+        if slot is not None:
+            found[slot] += 1
 
 
 # -- patterns
@@ -291,7 +320,7 @@ class ThreatRepo(Repo):
             mark = int(_get_meta(conn, node_id, MARK) or 0)
             settings = self._pattern_settings()
             allow = tunable(self._store, "threats.allow")
-            touched: set[str] = set()
+            seen: dict[str, list[int]] = {}  # ip -> first, last, total, *counts of new events
             events = patterns = 0
             oldest: int | None = None
             while True:
@@ -308,7 +337,7 @@ class ThreatRepo(Repo):
                     break
                 last = rows[-1][0]
                 events += len(rows)
-                touched.update(r[2] for r in rows if r[2])
+                _count(seen, rows)
                 low = min(r[1] for r in rows)
                 oldest = low if oldest is None else min(oldest, low)
                 patterns += self._patterns(conn, rows, mark, last, settings)
@@ -317,43 +346,53 @@ class ThreatRepo(Repo):
                     break
             if not events:
                 return Updated(0, 0, 0)
-            self._reputation(conn, sorted(touched), allow)
+            self._reputation(conn, seen, allow)
             values = {MARK: str(mark)}
             aggregated = _get_meta(conn, node_id, WATERMARK)
             if aggregated is not None and hour_start(int(oldest or 0)) < int(aggregated):
                 values[WATERMARK] = str(hour_start(int(oldest or 0)))
             _set_meta(conn, node_id, values)
-        return Updated(events, len(touched), patterns)
+        return Updated(events, len(seen), patterns)
 
-    def _reputation(self, conn: Connection, ips: list[str], allow) -> None:
+    def _reputation(self, conn: Connection, seen: dict[str, list[int]], allow) -> None:
+        """Add the counts of the new events (``seen``) to their IPs' rows, and score them."""
         node_id = self._node_id
-        e = EVENTS.c
-
-        def count_of(action: str):
-            return func.sum(case((e.action == action, 1), else_=0))
-
-        query = (
-            select(
-                e.ip_address, func.min(e.timestamp), func.max(e.timestamp), func.count(),
-                *(count_of(action) for action in COUNTED),
-            )
-            .where(e.node_id == node_id, e.ip_address.in_(bindparam("ips", expanding=True)))
-            .group_by(e.ip_address)
-        )  # fmt: skip
+        r = REPUTATION.c
+        query = select(r.ip_address, *(r[c] for c in REPUTATION_COLUMNS)).where(
+            r.node_id == node_id, r.ip_address.in_(bindparam("ips", expanding=True))
+        )
+        stored = {}
+        for chunk in chunks(sorted(seen)):  # type: ignore[arg-type]
+            for row in conn.execute(query, {"ips": chunk}):
+                stored[row[0]] = row[1:]
         out = []
-        for chunk in chunks(ips):  # type: ignore[arg-type]
-            for ip, first, last, total, *counts in conn.execute(query, {"ips": chunk}):
-                c = dict(zip(COUNTED.values(), (int(v or 0) for v in counts), strict=True))
-                score = 0.0
-                if not exempt(ip, allow):
-                    score = base_score(
-                        points(c["failed_login_count"], c["invalid_user_count"],
-                               c["auth_failure_count"], c["banned_count"],
-                               c["firewall_block_count"])
-                    )  # fmt: skip
-                out.append((node_id, ip, int(first), int(last), round(score, 3), int(total),
-                            *c.values()))  # fmt: skip
+        for ip, (first, last, total, *counts) in seen.items():
+            old = stored.get(ip)
+            if old is not None:
+                first, last = min(first, old[0]), max(last, old[1])
+                total += old[3]
+                counts = [a + b for a, b in zip(counts, old[4:], strict=True)]
+            c = dict(zip(COUNTED.values(), counts, strict=True))
+            score = 0.0
+            if not exempt(ip, allow):
+                score = base_score(
+                    points(c["failed_login_count"], c["invalid_user_count"],
+                           c["auth_failure_count"], c["banned_count"], c["firewall_block_count"])
+                )  # fmt: skip
+            out.append((node_id, ip, first, last, round(score, 3), total, *counts))
         UPSERT_REPUTATION.executemany(conn, out)
+
+    def rebuild(self) -> Updated:
+        """Forget this node's IP reputation, trace patterns and watermark, and derive them again
+        from every stored event (after a change of the pattern thresholds, say)."""
+        with self._store.transaction() as conn:
+            for table in (REPUTATION, PATTERNS):
+                conn.execute(table.delete().where(table.c.node_id == self._node_id))
+            META = telemetry.Metadata.__table__
+            conn.execute(
+                META.delete().where(META.c.node_id == self._node_id, META.c.key == MARK)
+            )
+            return self.update()
 
     def _pattern_settings(self) -> dict[str, tuple[int, int]]:
         return {
