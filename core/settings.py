@@ -157,20 +157,27 @@ SETTINGS: dict[str, Setting] = {
     "users.current": Setting(_claim_set, None, "the current claim set (services expire)"),
     # The threat score (core.store.threats): how fast it fades, and networks never scored.
     "threats.half_life_hours": Setting(
-        _number(float, 0.01, HOURS_100_YEARS, "hours"), 24.0,
+        _number(float, 0.01, HOURS_100_YEARS, "hours"),
+        24.0,
         "hours after which an IP's threat score has halved since it was last seen",
-    ),  # fmt: skip
+    ),
     "threats.allow": Setting(
-        lambda key, text: _networks(key, text), (),
+        lambda key, text: _networks(key, text),
+        (),
         "networks (CIDRs, IPv4 or IPv6, separated by commas or spaces) whose IPs score 0",
-    ),  # fmt: skip
+    ),
     # Trace patterns: at least COUNT (events, users or IPs) within WINDOW seconds.
     **{
         f"patterns.{name}.{part}": Setting(
-            _number(int, 1, 10**9 if part == "count" else DAYS_100_YEARS * 86_400,
-                    what if part == "count" else "seconds"),
-            value, f"{meaning}: {'at least this many ' + what if part == 'count' else 'within these seconds'}",
-        )  # fmt: skip
+            _number(
+                int,
+                1,
+                10**9 if part == "count" else DAYS_100_YEARS * 86_400,
+                what if part == "count" else "seconds",
+            ),
+            value,
+            f"{meaning}: {'at least this many ' + what if part == 'count' else 'within these seconds'}",
+        )
         for name, count, window, what, meaning in (
             ("brute_force", 10, 600, "failed logins", "brute force from one IP"),
             ("password_spray", 5, 3600, "users tried", "password spraying from one IP"),
@@ -195,7 +202,9 @@ def _networks(key: str, text: str) -> tuple:
             found.append(ipaddress.ip_network(word, strict=False))
         except ValueError:
             raise ValidationError(
-                key, text, f"{word!r} is not a network: give CIDRs such as 192.0.2.0/24 or 2001:db8::/32"
+                key,
+                text,
+                f"{word!r} is not a network: give CIDRs such as 192.0.2.0/24 or 2001:db8::/32",
             ) from None
     return tuple(found)
 

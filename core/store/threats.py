@@ -389,9 +389,7 @@ class ThreatRepo(Repo):
             for table in (REPUTATION, PATTERNS):
                 conn.execute(table.delete().where(table.c.node_id == self._node_id))
             META = telemetry.Metadata.__table__
-            conn.execute(
-                META.delete().where(META.c.node_id == self._node_id, META.c.key == MARK)
-            )
+            conn.execute(META.delete().where(META.c.node_id == self._node_id, META.c.key == MARK))
             return self.update()
 
     def _pattern_settings(self) -> dict[str, tuple[int, int]]:
@@ -403,9 +401,7 @@ class ThreatRepo(Repo):
             for _, name, *_ in PATTERN_RULES
         }
 
-    def _patterns(
-        self, conn: Connection, new: list, mark: int, last: int, settings: dict
-    ) -> int:
+    def _patterns(self, conn: Connection, new: list, mark: int, last: int, settings: dict) -> int:
         """Add what the new events (ids above ``mark`` up to ``last``) change to the pattern
         rows; returns the rows written."""
         node_id = self._node_id
