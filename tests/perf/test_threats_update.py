@@ -82,5 +82,7 @@ def test_an_update_after_10000_new_events_over_a_million_stored(tmp_path):
         seconds = time.perf_counter() - started
         print(f"update after {NEW:,} new events: {seconds * 1000:.0f} ms ({done})")
         heaviest = store.threats.threats(limit=1)[0]
-        print(f"the heaviest IP has {heaviest.failed_logins + heaviest.invalid_users + heaviest.firewall_blocks:,} events")
+        print(
+            f"the heaviest IP has {heaviest.failed_logins + heaviest.invalid_users + heaviest.firewall_blocks:,} events"
+        )
         assert seconds < 0.5
