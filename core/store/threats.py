@@ -70,6 +70,7 @@ REPUTATION = telemetry.IpReputation.__table__
 PATTERNS = telemetry.TracePattern.__table__
 MARK = "threats.last_event_id"  # metadata: the last log event id update() has seen
 BATCH = 50_000  # new events read at a time
+LOCK = 0x6E6B7468  # PostgreSQL advisory lock class of update(), with the node's id
 
 # The weights of the score's points, per count.
 WEIGHTS = {
@@ -317,6 +318,13 @@ class ThreatRepo(Repo):
         if node_id == 0 or self._store.read_only:
             return Updated(0, 0, 0)
         with self._store.transaction() as conn:
+            if not self._store.location.is_sqlite:
+                # Two updates of one node at once (the collector's, an import's) would both
+                # read the same watermark and add the same events: one waits for the other.
+                # (SQLite's writers already do: BEGIN IMMEDIATE.)
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": LOCK, "b": node_id}
+                )
             mark = int(_get_meta(conn, node_id, MARK) or 0)
             settings = self._pattern_settings()
             allow = tunable(self._store, "threats.allow")
@@ -488,10 +496,10 @@ class ThreatRepo(Repo):
             r.banned_count, r.firewall_block_count, r.accepted_login_count, r.first_seen,
             r.last_seen,
         ).where(r.node_id == self._node_id)  # fmt: skip
-        if min_score > 0:
+        wanted = (min(float(min_score), 100.0) - 0.05) * 0.999  # a score is rounded to 0.1
+        if wanted > 0:
             # Only rows that could reach it: enough points, and seen recently enough that the
             # decay leaves enough (both bounds loosened a little; the exact test is below).
-            wanted = min(float(min_score), 99.9) * 0.999
             query = query.where(
                 r.failed_login_count * WEIGHTS["failed_logins"]
                 + r.invalid_user_count * WEIGHTS["invalid_users"]

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -291,3 +292,21 @@ def test_cli_table_shows_store_text_escaped_and_a_read_only_store_is_not_updated
     assert "203.0.113.9" in out and "2001:db8::7" in out and "\x1b" not in out
     assert main(["threats", "--db", db, "--min-score", "101"]) == 1
     assert "--min-score" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def test_two_updates_at_once_count_each_event_once(backend, request, tmp_path):
+    url = str(tmp_path / "nk.db") if backend == "sqlite-file" else request.getfixturevalue("pg_url")
+    with open_store(url) as one, open_store(url) as two:
+        store_events(one, random_events(6, 300))
+        done = []
+        with one.transaction():
+            assert one.threats.update().events == 300
+            other = threading.Thread(target=lambda: done.append(two.threats.update()))
+            other.start()
+            other.join(0.5)
+            assert other.is_alive()  # waits for the first to commit
+        other.join(10)
+        assert done[0].events == 0 and stored(one) == brute(one)
