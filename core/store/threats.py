@@ -12,6 +12,9 @@ costs: 0.5 s after 10,000 new events over 1,000,000 stored when one busy attacke
 them; adding the new events' counts costs what they cost.) The rows are history: retention
 removes a row when its IP was last seen longer ago than the events kept, not the counts of
 events it removed meanwhile. ``rebuild()`` recomputes everything from the stored events.
+The watermark is an event id: on PostgreSQL an event whose transaction commits after one with a
+higher id that an update already read would be passed over, so a node's events are best written
+by one writer at a time (on SQLite, writers are serialized anyway).
 
 The threat score of an IP (0-100), ``score()``::
 
