@@ -217,6 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR")
 
     p = command(
+        "threats",
+        "IPs by threat score now, with their counts (derived from the log events)",
+        cmd_threats,
+    )
+    p.add_argument("--min-score", type=float, default=0.0, metavar="N",
+                   help="only IPs scoring at least N (0-100) now")  # fmt: skip
+    p.add_argument("--limit", type=int, metavar="N", help="at most N IPs, the highest first")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    p = command(
         "collect", "run the collector: metrics, traffic accounting, systemd states", cmd_collect
     )
     p.add_argument("--interval", type=float, metavar="S", help="seconds between readings (default: the "
@@ -790,6 +800,70 @@ def cmd_services_expire(args: argparse.Namespace) -> int:
         print(f"{verb} service {escape_control(sid)}")
     if not ids:
         print("no service has expired", file=sys.stderr)
+    return 0
+
+
+THREAT_FIELDS = (
+    "ip", "score", "failed_logins", "invalid_users", "bans", "firewall_blocks",
+    "accepted_logins", "first_seen", "last_seen",
+)  # fmt: skip
+
+
+def cmd_threats(args: argparse.Namespace) -> int:
+    """The IPs by score now. On a store open for writing, the events stored since the last
+    update are taken in first (``store.threats.update()``); a read-only one is shown as is."""
+    from datetime import UTC
+
+    if args.limit is not None and args.limit < 0:
+        raise NodekeeperError(f"--limit {args.limit}: must be 0 or more")
+    if not 0 <= args.min_score <= 100:
+        raise NodekeeperError(f"--min-score {args.min_score:g}: must be from 0 to 100")
+    with _open(args, create=False) as store:
+        if not store.read_only and store.node_id:
+            store.threats.update()
+        found = store.threats.threats(min_score=args.min_score, limit=args.limit)
+
+    def when(ts: int) -> str:
+        return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+    records = [
+        {"ip": t.ip, "score": t.score, "failed_logins": t.failed_logins,
+         "invalid_users": t.invalid_users, "bans": t.bans, "firewall_blocks": t.firewall_blocks,
+         "accepted_logins": t.accepted_logins, "first_seen": when(t.first_seen),
+         "last_seen": when(t.last_seen)}
+        for t in found
+    ]  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(THREAT_FIELDS)
+        for record in records:
+            writer.writerow([escape_control(v) for v in record.values()])
+        return 0
+    if not records:
+        print("no IP scores that much" if args.min_score else "no IP in the log events",
+              file=sys.stderr)  # fmt: skip
+        return 0
+    shown = [
+        Column("ip", "IP", lambda *_: None, priority=1, width=15),
+        Column("score", "Score", lambda *_: None, numeric=True, priority=1),
+        Column("failed", "Failed", lambda *_: None, numeric=True),
+        Column("invalid", "Invalid users", lambda *_: None, numeric=True, priority=3),
+        Column("bans", "Bans", lambda *_: None, numeric=True),
+        Column("blocks", "Blocks", lambda *_: None, numeric=True, priority=3),
+        Column("accepted", "Accepted", lambda *_: None, numeric=True, priority=4),
+        Column("last", "Last seen", lambda *_: None, priority=2, width=20),
+        Column("first", "First seen", lambda *_: None, priority=5, width=20),
+    ]
+    rows = [
+        [escape_control(r["ip"]), f"{r['score']:.1f}", str(r["failed_logins"]),
+         str(r["invalid_users"]), str(r["bans"]), str(r["firewall_blocks"]),
+         str(r["accepted_logins"]), r["last_seen"], r["first_seen"]]
+        for r in records
+    ]  # fmt: skip
+    print(format_table(shown, rows, table_width()))
     return 0
 
 

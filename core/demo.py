@@ -28,7 +28,7 @@ from itertools import islice
 from sqlalchemy import func, insert, select
 
 from .errors import NodekeeperError, NotFound, ValidationError
-from .models.telemetry import IpReputation, LogEvent
+from .models.telemetry import LogEvent
 from .samples import NetworkSample, SystemSample
 from .settings import tunable
 from .store import CertificateInfo, ContainerInfo, ImageInfo, ProfileInfo, ServiceInfo, Store
@@ -260,9 +260,14 @@ CERTIFICATES = (("admin-laptop", "client"), ("backup-server", "client"), ("prome
 ATTACKERS = tuple(
     f"{net}.{host}" for net in ("203.0.113", "198.51.100", "192.0.2")
     for host in (7, 45, 88, 121, 199)
-)  # fmt: skip
+) + ("2001:db8:4b1d::17", "2001:db8:ac1:9::5")  # IPv6 ones too (RFC 3849)  # fmt: skip
 ADMINS = (("alice", "10.20.0.15"), ("bob", "10.20.0.23"), ("deploy", "10.20.0.40"))
-TRIED_USERS = ("root", "admin", "ubuntu", "test", "oracle", "postgres", "git", "pi", "user")
+TRIED_USERS = (
+    "root", "admin", "ubuntu", "test", "oracle", "postgres", "git", "pi", "user", "j.smith",
+    "web-admin", "backup.svc",
+)  # fmt: skip
+SCANNERS = tuple(f"198.51.100.{h}" for h in (3, 17, 29, 64, 130, 201, 244))  # one /24 sweeping
+HOST_IP = "192.0.2.10"
 
 
 def _sha(*parts: object) -> bytes:
@@ -614,19 +619,16 @@ def _write_history(
         written["network"] += len(network)
         report("history", day, days)
 
-    events, reputation = _events(random.Random(f"{seed}:events"), first, end)
+    events = _events(random.Random(f"{seed}:events"), first, end)
     events = [e for e in events if _outside(spans["events"], e["timestamp"])]
     if events:
         conn.execute(insert(LogEvent.__table__), [{**e, "node_id": node_id} for e in events])
-    ip = IpReputation.__table__
-    known = set(conn.scalars(select(ip.c.ip_address).where(ip.c.node_id == node_id)))
-    rows = [{**r, "node_id": node_id} for r in reputation if r["ip_address"] not in known]
-    if rows:
-        conn.execute(insert(ip), rows)
 
     chains, periods = _write_traffic(
         store, random.Random(f"{seed}:traffic"), metrics.boot_time, snapshots, report
     )
+    # IP reputation and trace patterns are derived from the events, as after a log import.
+    store.threats.update()
 
     report("aggregates", 0, 1)
     if mark is not None and int(mark) > first:  # force: hours before the watermark changed too
@@ -747,50 +749,44 @@ class _Metrics:
             yield system, network
 
 
-def _events(rng: random.Random, first: int, end: int) -> tuple[list[dict], list[dict]]:
-    """Log events: sshd brute force and bans, admin logins, warnings and errors."""
+def _events(rng: random.Random, first: int, end: int) -> list[dict]:
+    """Log events as the log parser reads them: sshd failures (invalid users among them),
+    fail2ban finding, banning and unbanning the noisy addresses, UFW blocks (one /24 sweeping
+    the host), admin logins, warnings and errors, a unit failing again and again at the end."""
     events: list[dict] = []
-    seen: dict[str, dict] = {}
 
-    def add(ts: int, source: str, level: str, message: str, **extra) -> bool:
+    def add(ts: int, source: str, program: str, level: str, message: str, **extra) -> bool:
         if not first <= ts <= end:
             return False
-        events.append(
-            {
-                "timestamp": ts,
-                "source": source,
-                "level": level,
-                "message": message,
-                "ip_address": None,
-                "user": None,
-                "service": None,
-                "action": None,
-                "metadata": None,
-                **extra,
-            }
-        )
+        metadata = extra.pop("metadata", None)
+        events.append({
+            "timestamp": ts, "source": source, "program": program, "host": "edge-01",
+            "level": level, "message": message, "ip_address": None, "user": None,
+            "service": None, "action": None, "ingested": ts,
+            "metadata": None if metadata is None else json.dumps(metadata, separators=(",", ":")),
+            **extra,
+        })  # fmt: skip
         return True
 
-    def attacked(ip: str, ts: int, *, banned: bool = False) -> None:
-        rep = seen.setdefault(
-            ip,
-            {
-                "ip_address": ip,
-                "first_seen": ts,
-                "last_seen": ts,
-                "threat_score": 0.0,
-                "total_events": 0,
-                "failed_login_count": 0,
-                "banned_count": 0,
-                "metadata": json.dumps({"source": "sshd"}),
-            },
-        )
-        rep["first_seen"], rep["last_seen"] = min(rep["first_seen"], ts), max(rep["last_seen"], ts)
-        rep["total_events"] += 1
-        rep["failed_login_count" if not banned else "banned_count"] += 1
+    def sshd(ts: int, level: str, message: str, **extra) -> bool:
+        return add(ts, "auth.log", "sshd", level, message, **extra)
+
+    def fail2ban(ts: int, level: str, verb: str, ip: str, action: str) -> bool:
+        return add(ts, "fail2ban.log",
+            "fail2ban.filter" if action == "found" else "fail2ban.actions", level, f"[sshd] {verb} {ip}",
+                   ip_address=ip, action=action, metadata={"jail": "sshd"})  # fmt: skip
+
+    def ufw(ts: int, ip: str) -> None:
+        port, proto = rng.choice(((23, "TCP"), (445, "TCP"), (3389, "TCP"), (5060, "UDP")))
+        add(
+            ts, "kern.log", "kernel", "warning",
+            f"[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC={ip} DST={HOST_IP} LEN=44 "
+            f"TTL=241 PROTO={proto} SPT={rng.randint(1024, 65535)} DPT={port}",
+            ip_address=ip, action="firewall_block", metadata={"proto": proto, "dpt": port},
+        )  # fmt: skip
 
     for day_start in range(first - first % DAY, end + 1, DAY):
-        # Brute force: a few addresses a day, bursts of attempts, the noisy ones banned.
+        # Brute force: a few addresses a day, bursts of attempts; fail2ban bans the noisy ones.
         for ip in rng.sample(ATTACKERS, rng.randint(2, 5)):
             ts = day_start + rng.randrange(DAY)
             attempts = rng.randint(3, 40)
@@ -798,83 +794,69 @@ def _events(rng: random.Random, first: int, end: int) -> tuple[list[dict], list[
                 ts += rng.randint(2, 20)
                 user = rng.choice(TRIED_USERS)
                 port = rng.randint(32768, 60999)
+                meta = {"port": port, "method": "password"}
+                if user != "root":
+                    sshd(ts, "info", f"Invalid user {user} from {ip} port {port}",
+                         ip_address=ip, user=user, action="invalid_user", metadata={"port": port})  # fmt: skip
                 who = user if user == "root" else f"invalid user {user}"
-                if add(
-                    ts,
-                    "sshd",
-                    "warning",
-                    f"Failed password for {who} from {ip} port {port} ssh2",
-                    ip_address=ip,
-                    user=user,
-                    action="failed_login",
-                ):
-                    attacked(ip, ts)
-            if attempts >= 10 and add(
-                ts + 1, "fail2ban", "warning", f"[sshd] Ban {ip}", ip_address=ip, action="ban"
-            ):
-                attacked(ip, ts + 1, banned=True)
+                sshd(ts, "info", f"Failed password for {who} from {ip} port {port} ssh2",
+                     ip_address=ip, user=user, action="login_failed", metadata=meta)  # fmt: skip
+                fail2ban(ts, "info", "Found", ip, "found")
+            if attempts >= 10:
+                fail2ban(ts + 1, "notice", "Ban", ip, "ban")
+                fail2ban(ts + 601, "notice", "Unban", ip, "unban")
+        # The firewall: scans of closed ports from anywhere, and a sweep from one /24.
+        for _ in range(rng.randint(10, 30)):
+            ufw(day_start + rng.randrange(DAY), rng.choice(ATTACKERS))
+        sweep = day_start + rng.randrange(DAY - 3600)
+        for ip in rng.sample(SCANNERS, rng.randint(3, len(SCANNERS))):
+            ufw(sweep + rng.randrange(3000), ip)
         for user, ip in ADMINS:
             if rng.random() < 0.7:
                 ts = day_start + rng.randint(7 * 3600, 19 * 3600)
                 key = _sha("key", user).hex()[:43]
-                add(
-                    ts,
-                    "sshd",
-                    "info",
-                    f"Accepted publickey for {user} from {ip} port {rng.randint(40000, 60999)} "
-                    f"ssh2: ED25519 SHA256:{key}",
-                    ip_address=ip,
-                    user=user,
-                    action="login",
-                )
+                port = rng.randint(40000, 60999)
+                sshd(ts, "info",
+                     f"Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{key}",
+                     ip_address=ip, user=user, action="login_accepted",
+                     metadata={"port": port, "method": "publickey"})  # fmt: skip
         for _ in range(rng.randint(1, 4)):
             ts = day_start + rng.randrange(DAY)
             add(
-                ts,
-                "nginx",
-                "error",
+                ts, "error.log", "nginx", "error",
                 "upstream timed out (110: Connection timed out) while "
                 'reading response header from upstream, upstream: "http://10.42.0.31:8080/api"',
                 service="nginx",
-            )
+            )  # fmt: skip
         for _ in range(rng.randint(2, 6)):
             ts = day_start + rng.randrange(DAY)
-            message, source = rng.choice(
+            message, source, program = rng.choice(
                 (
                     (
                         "EXT4-fs (sda2): warning: mounting fs with errors, running e2fsck is recommended",
-                        "kernel",
+                        "kern.log", "kernel",
                     ),
-                    ("nf_conntrack: table full, dropping packet", "kernel"),
-                    ("CPU3: Core temperature above threshold, cpu clock throttled", "kernel"),
-                    ("Time has been changed", "systemd"),
-                    ("mosquitto.service: Watchdog timeout (limit 30s)!", "systemd"),
+                    ("nf_conntrack: table full, dropping packet", "kern.log", "kernel"),
+                    ("CPU3: Core temperature above threshold, cpu clock throttled", "kern.log", "kernel"),
+                    ("Time has been changed", "syslog", "systemd"),
+                    ("mosquitto.service: Watchdog timeout (limit 30s)!", "syslog", "systemd"),
                 )
-            )
-            add(ts, source, "warning", message)
+            )  # fmt: skip
+            add(ts, source, program, "warning", message)
         ts = day_start + 7200 + rng.randint(0, 120)
-        add(
-            ts,
-            "systemd",
-            "info",
-            "Started aos_backup.service - nightly backup.",
-            service="backup",
-            action="start",
-        )
-    # The OTA updater broke an hour before the end.
-    add(
-        end - 3600,
-        "systemd",
-        "error",
-        "aos_ota-updater.service: Main process exited, code=exited, status=1/FAILURE",
-        service="ota-updater",
-        action="failed",
-    )
-    for rep in seen.values():
-        score = 25 * math.log10(1 + rep["failed_login_count"]) + 5 * rep["banned_count"]
-        rep["threat_score"] = round(min(100.0, score), 1)
+        add(ts, "syslog", "systemd", "info", "Started aos_backup.service - nightly backup.",
+            service="backup", action="start")  # fmt: skip
+    # The OTA updater broke an hour before the end, and systemd restarts it in vain.
+    unit = "aos_ota-updater.service"
+    for restart in range(4):
+        ts = end - 3600 + restart * 300
+        add(ts, "syslog", "systemd", "error",
+            f"{unit}: Main process exited, code=exited, status=1/FAILURE",
+            service="ota-updater", metadata={"unit": unit})  # fmt: skip
+        add(ts, "syslog", "systemd", "warning", f"{unit}: Failed with result 'exit-code'.",
+            service="ota-updater", action="unit_failed", metadata={"unit": unit})  # fmt: skip
     events.sort(key=lambda e: e["timestamp"])
-    return events, sorted(seen.values(), key=lambda r: r["ip_address"])
+    return events
 
 
 def _service_bytes(rng: random.Random, shape: str, mean: int, ts: int) -> int:

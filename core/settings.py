@@ -155,7 +155,58 @@ SETTINGS: dict[str, Setting] = {
         )
     },
     "users.current": Setting(_claim_set, None, "the current claim set (services expire)"),
+    # The threat score (core.store.threats): how fast it fades, and networks never scored.
+    "threats.half_life_hours": Setting(
+        _number(float, 0.01, HOURS_100_YEARS, "hours"),
+        24.0,
+        "hours after which an IP's threat score has halved since it was last seen",
+    ),
+    "threats.allow": Setting(
+        lambda key, text: _networks(key, text),
+        (),
+        "networks (CIDRs, IPv4 or IPv6, separated by commas or spaces) whose IPs score 0",
+    ),
+    # Trace patterns: at least COUNT (events, users or IPs) within WINDOW seconds.
+    **{
+        f"patterns.{name}.{part}": Setting(
+            _number(
+                int,
+                1,
+                10**9 if part == "count" else DAYS_100_YEARS * 86_400,
+                what if part == "count" else "seconds",
+            ),
+            value,
+            f"{meaning}: {'at least this many ' + what if part == 'count' else 'within these seconds'}",
+        )
+        for name, count, window, what, meaning in (
+            ("brute_force", 10, 600, "failed logins", "brute force from one IP"),
+            ("password_spray", 5, 3600, "users tried", "password spraying from one IP"),
+            ("distributed", 10, 3600, "IPs", "one user's failed logins from many IPs"),
+            ("sweep", 5, 3600, "IPs", "hostile IPs of one /24 (IPv4) or /64 (IPv6)"),
+            ("unit_failed", 3, 3600, "failures", "a unit failing repeatedly"),
+            ("io_error", 5, 600, "I/O errors", "I/O errors on one device"),
+        )
+        for part, value in (("count", count), ("window", window))
+    },
 }
+
+
+def _networks(key: str, text: str) -> tuple:
+    """CIDRs separated by commas or spaces (``10.0.0.0/8, 2001:db8::/32``), as ip_network
+    objects; an address alone is its /32 or /128."""
+    import ipaddress
+
+    found = []
+    for word in text.replace(",", " ").split():
+        try:
+            found.append(ipaddress.ip_network(word, strict=False))
+        except ValueError:
+            raise ValidationError(
+                key,
+                text,
+                f"{word!r} is not a network: give CIDRs such as 192.0.2.0/24 or 2001:db8::/32",
+            ) from None
+    return tuple(found)
 
 
 def checked_config(key: object, value: object, table: str = "") -> str:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .server_config import ServerConfigRepo
     from .services import ServiceRepo, UserRepo
     from .telemetry import TelemetryRepo
+    from .threats import ThreatRepo
     from .traffic import TrafficRepo
 
 
@@ -137,6 +138,12 @@ class Store:
         from .logs import LogRepo
 
         return LogRepo(self)
+
+    @cached_property
+    def threats(self) -> ThreatRepo:
+        from .threats import ThreatRepo
+
+        return ThreatRepo(self)
 
     @cached_property
     def nodes(self) -> NodeRepo:

@@ -298,7 +298,9 @@ class TelemetryRepo(Repo):
             ),
             execution_options=RARE,
         ).one()
-        events = conn.execute(_event_counts(node_id, hour, end), execution_options=RARE).one()
+        *events, ips, users = conn.execute(
+            _event_counts(node_id, hour, end), execution_options=RARE
+        ).one()
         if not count and sent is None and not events[0]:
             return False
         row = {
@@ -308,6 +310,8 @@ class TelemetryRepo(Repo):
             "total_bytes_sent": int(sent or 0),
             "total_bytes_recv": int(recv or 0),
             **dict(zip(_EVENT_COLUMNS, (int(v or 0) for v in events), strict=True)),
+            "unique_ips": int(ips or 0),
+            "unique_users": int(users or 0),
         }
         conn.execute(
             delete(HOURLY).where(HOURLY.c.node_id == node_id, HOURLY.c.hour_timestamp == hour),
@@ -459,6 +463,10 @@ class TelemetryRepo(Repo):
 
 # -- helpers
 
+# The log columns of the rollups that add up (a day's are the sum of its hours'), in the order
+# of ``_event_counts``; the distinct IPs and users of a day are counted from its events. Errors
+# are the syslog severities error and worse; failed logins and bans are the log parser's
+# ``login_failed`` and ``ban`` (not ``ban_restored`` nor ``already_banned``).
 _EVENT_COLUMNS = (
     "total_events",
     "error_count",
@@ -468,7 +476,12 @@ _EVENT_COLUMNS = (
 )
 
 
+ERROR_LEVELS = ("emergency", "alert", "critical", "error")
+
+
 def _event_counts(node_id: int, start: int, end: int):
+    """The ``_EVENT_COLUMNS`` of the events from ``start`` to ``end`` (by the time of their
+    line), then their distinct IPs and users."""
     e = EVENTS.c
 
     def count_if(condition):
@@ -476,10 +489,12 @@ def _event_counts(node_id: int, start: int, end: int):
 
     return select(
         func.count(),
-        count_if(e.level.in_(("error", "critical"))),
+        count_if(e.level.in_(ERROR_LEVELS)),
         count_if(e.level == "warning"),
-        count_if(e.action == "failed_login"),
+        count_if(e.action == "login_failed"),
         count_if(e.action == "ban"),
+        func.count(distinct(e.ip_address)),
+        func.count(distinct(e.user)),
     ).where(e.node_id == node_id, e.timestamp >= start, e.timestamp < end)
 
 
