@@ -112,6 +112,22 @@ def _stored(row: Sequence[Any]) -> StoredEvent:
     return StoredEvent(*row[:11], json.loads(meta) if meta else None)
 
 
+# PostgreSQL advisory lock class (with the node's id) held by the transactions that store a
+# node's log events and by store.threats.update: a sequence gives ids as rows are inserted, so
+# without it a batch could commit its lower ids after an update had read past them.
+EVENT_WRITERS = 0x6E6B7468
+
+
+def hold_event_writers(store, conn) -> None:
+    """Wait for, then hold until this transaction ends, the node's event writers' lock
+    (PostgreSQL; SQLite's writers already wait for each other: BEGIN IMMEDIATE)."""
+    if not store.location.is_sqlite:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:a, :b)"),
+            {"a": EVENT_WRITERS, "b": store.node_id},
+        )
+
+
 class LogRepo(Repo):
     kind = "log file"
 
@@ -135,6 +151,7 @@ class LogRepo(Repo):
         file ``position.path`` was read up to ``position``."""
         node_id = self._node_id
         with self._store.transaction() as conn:
+            hold_event_writers(self._store, conn)
             INSERT_EVENT.executemany(conn, [(node_id, *e) for e in events])
             conn.execute(
                 delete(FILES).where(FILES.c.node_id == node_id, FILES.c.path == position.path)

@@ -65,6 +65,7 @@ from sqlalchemy import Connection, bindparam, select, text
 from ..db.prepared import Prepared
 from ..models import telemetry
 from ..settings import tunable
+from .logs import hold_event_writers
 from .repo import Repo, chunks
 from .telemetry import WATERMARK, _get_meta, _set_meta, hour_start
 
@@ -73,7 +74,6 @@ REPUTATION = telemetry.IpReputation.__table__
 PATTERNS = telemetry.TracePattern.__table__
 MARK = "threats.last_event_id"  # metadata: the last log event id update() has seen
 BATCH = 50_000  # new events read at a time
-LOCK = 0x6E6B7468  # PostgreSQL advisory lock class of update(), with the node's id
 
 # The weights of the score's points, per count.
 WEIGHTS = {
@@ -321,13 +321,10 @@ class ThreatRepo(Repo):
         if node_id == 0 or self._store.read_only:
             return Updated(0, 0, 0)
         with self._store.transaction() as conn:
-            if not self._store.location.is_sqlite:
-                # Two updates of one node at once (the collector's, an import's) would both
-                # read the same watermark and add the same events: one waits for the other.
-                # (SQLite's writers already do: BEGIN IMMEDIATE.)
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": LOCK, "b": node_id}
-                )
+            # Two updates of one node at once (the collector's, an import's) would both read
+            # the same watermark and add the same events; a batch of events committing its ids
+            # after an update read past them would be skipped: each waits for the others.
+            hold_event_writers(self._store, conn)
             mark = int(_get_meta(conn, node_id, MARK) or 0)
             settings = self._pattern_settings()
             allow = tunable(self._store, "threats.allow")

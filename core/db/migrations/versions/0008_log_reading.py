@@ -82,9 +82,14 @@ SQLITE_TEXT = (
 # PostgreSQL: a trigram index, kept by the server as rows come, which answers the same search
 # as a regular expression. pg_trgm ships with PostgreSQL; where this role may not create it,
 # the search still works, reading every message.
+# The extension goes to ``public``, not to the first schema of the search path (a fleet's own
+# schema, or a test's, whose DROP SCHEMA ... CASCADE would take it from every other schema);
+# where it is already, its operator class is named with that schema.
 POSTGRESQL_TEXT = (
-    "CREATE INDEX ix_log_events_message_trgm ON log_events USING gin (message gin_trgm_ops)"
+    'CREATE INDEX ix_log_events_message_trgm ON log_events USING gin (message "{}".gin_trgm_ops)'
 )
+TRGM_SCHEMA = """SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                  WHERE e.extname = 'pg_trgm'"""
 
 
 def _text_index() -> None:
@@ -95,10 +100,12 @@ def _text_index() -> None:
         return
     try:
         with bind.begin_nested():
-            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     except sa.exc.DBAPIError:
-        return
-    op.execute(POSTGRESQL_TEXT)
+        pass  # not allowed here: unless another role made it, the search reads every message
+    schema = bind.exec_driver_sql(TRGM_SCHEMA).scalar()
+    if schema is not None:
+        op.execute(POSTGRESQL_TEXT.format(schema.replace('"', '""')))
 
 
 def downgrade() -> None:
