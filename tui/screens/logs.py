@@ -210,8 +210,10 @@ class LogsView(Widget):
             rows: list[LogRow],
             last_id: int | None = None,
             error: str | None = None,
+            seconds: float = 0.0,
         ) -> None:
             super().__init__()
+            self.seconds = seconds  # the store's reads took
             self.gen = gen
             self.kind = kind
             self.rows = rows
@@ -219,8 +221,9 @@ class LogsView(Widget):
             self.error = error
 
     class HistogramRead(Message):
-        def __init__(self, gen: int, histogram: Histogram | str) -> None:
+        def __init__(self, gen: int, histogram: Histogram | str, seconds: float) -> None:
             super().__init__()
+            self.seconds = seconds
             self.gen = gen
             self.histogram = histogram
 
@@ -247,6 +250,8 @@ class LogsView(Widget):
         self.histogram: Histogram | None = None
         self.loaded = False  # the first page was shown
         self.reads = 0  # reads applied, for tests
+        self.read_seconds = 0.0  # what the store took for the last one, for benchmarks
+        self.histogram_seconds = 0.0  # ... and for the last histogram
         self._gen = 0  # bumped by each new filter: a read of an older one is dropped
         self._busy = False
         self._queued: tuple[str, Any] | None = None
@@ -318,6 +323,7 @@ class LogsView(Widget):
     @work(thread=True, group="logs", description="read log events")
     def _read(self, gen: int, kind: str, f: EventFilter, key: Any, last_id: int) -> None:
         logs = self.store.logs
+        started = time.perf_counter()
         try:
             new_last = None
             if kind == "latest":
@@ -329,23 +335,26 @@ class LogsView(Widget):
                 found = logs.events(f, limit=PAGE, before=key)
             elif kind == "newer":
                 found = logs.events(f, limit=PAGE, after=key)
-            else:  # follow
-                found = logs.newer(last_id, f, limit=PAGE)
+            else:  # follow: what was stored since ``last_id``
+                top = logs.last_id()  # first: an event stored meanwhile is read next round
+                found = [] if top == last_id else logs.newer(last_id, f, limit=PAGE)
                 new_last = max((e.id for e in found), default=last_id)
-                if len(found) < PAGE:  # what the filter left out is seen too
-                    new_last = max(new_last, logs.last_id())
-            message = self.Read(gen, kind, [log_row(e) for e in found], new_last)
+                if len(found) < PAGE:  # those the filter left out are seen too
+                    new_last = max(new_last, top)
+            seconds = time.perf_counter() - started
+            message = self.Read(gen, kind, [log_row(e) for e in found], new_last, seconds=seconds)
         except NodekeeperError as exc:
             message = self.Read(gen, kind, [], error=str(exc))
         self.post_message(message)
 
     @work(thread=True, group="logs-histogram", exclusive=True, description="count log events")
     def _read_histogram(self, gen: int, f: EventFilter, newest: int, columns: int) -> None:
+        started = time.perf_counter()
         try:
             histogram: Histogram | str = read_histogram(self.store, f, newest, columns)
         except NodekeeperError as exc:
             histogram = str(exc)
-        self.post_message(self.HistogramRead(gen, histogram))
+        self.post_message(self.HistogramRead(gen, histogram, time.perf_counter() - started))
 
     def on_logs_view_read(self, message: Read) -> None:
         message.stop()
@@ -366,6 +375,7 @@ class LogsView(Widget):
 
     def _apply(self, message: Read) -> None:
         self.reads += 1
+        self.read_seconds = message.seconds
         self.set_class(message.error is not None, "-error")
         if message.error is not None:
             self.query_one("#logs-error", Static).update(
@@ -432,6 +442,7 @@ class LogsView(Widget):
             caption.update(f"Cannot count the events: {message.histogram}")
             return
         h = self.histogram = message.histogram
+        self.histogram_seconds = message.seconds
         self.query_one(ScaledSparkline).set_data([c or None for c in h.counts])
         first = datetime.fromtimestamp(h.start, UTC).strftime("%m-%d %H:00")
         last = datetime.fromtimestamp(h.start + (len(h.counts) - 1) * HOUR, UTC)
