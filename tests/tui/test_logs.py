@@ -121,6 +121,27 @@ def test_scrolling_up_pages_back_by_keyset_holding_at_most_three_pages(logs_stor
     run(logs_store, scenario)
 
 
+def test_keys_typed_in_a_burst_read_each_page_once(logs_store: Store) -> None:
+    """Pages asked for while one is read wait for it, and take their key from the window
+    then: no page comes twice."""
+    every = [e.id for e in logs_store.logs.events(limit=2000)]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        view = logs(pilot.app)
+        for _ in range(6):
+            await pilot.press(*["pageup"] * 12)
+            view.lines.move_to(0)
+            view.lines.move_to(0)  # a second Edge, handled before the first page's read ends
+            await settle(pilot)
+            window = ids(view)
+            assert len(set(window)) == len(window) <= KEEP
+            start = every.index(window[0])
+            assert window == every[start : start + len(window)]
+        assert view.lines.current.event.id == every[0]
+
+    run(logs_store, scenario)
+
+
 def test_home_reads_the_oldest_page_and_end_the_latest(logs_store: Store) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         view = logs(pilot.app)

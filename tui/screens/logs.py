@@ -254,7 +254,7 @@ class LogsView(Widget):
         self.histogram_seconds = 0.0  # ... and for the last histogram
         self._gen = 0  # bumped by each new filter: a read of an older one is dropped
         self._busy = False
-        self._queued: tuple[str, Any] | None = None
+        self._queued: str | None = None
         self._timer: Timer | None = None
         self._filter_timer: Timer | None = None
 
@@ -308,17 +308,27 @@ class LogsView(Widget):
         """``r``: the latest page again (and the histogram)."""
         self._request("latest")
 
-    def _request(self, kind: str, key: Any = None) -> None:
+    def _request(self, kind: str) -> bool:
+        """Read ``kind`` (latest, oldest, older, newer, follow) now, or once the read under way
+        has ended (the last asked for wins; following waits behind a page). The key of an
+        older or newer page is the window's when the read starts: a page asked for twice
+        while one was read is not read twice. Returns whether a read started."""
         if self._busy:
-            if kind == "follow" and self._queued is not None:
-                return  # a read of pages is waiting: it comes first
-            self._queued = (kind, key)
-            return
+            if kind != "follow" or self._queued is None:
+                self._queued = kind
+            return False
+        rows = self.lines.rows
+        key = None
+        if kind in ("older", "newer"):
+            if not rows or (self.at_start if kind == "older" else self.at_end):
+                return False  # read meanwhile
+            key = rows[0].event.key if kind == "older" else rows[-1].event.key
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self._busy = True
         self._read(self._gen, kind, self.filter, key, self.last_id)
+        return True
 
     @work(thread=True, group="logs", description="read log events")
     def _read(self, gen: int, kind: str, f: EventFilter, key: Any, last_id: int) -> None:
@@ -362,9 +372,9 @@ class LogsView(Widget):
         if message.gen == self._gen:
             self._apply(message)
         queued, self._queued = self._queued, None
-        if queued is not None:
-            self._request(*queued)
-        elif self.is_attached and self.display:
+        if queued is not None and self._request(queued):
+            return
+        if self.is_attached and self.display:
             self._timer = self.set_timer(self.interval, self._round, name="logs round")
 
     def _round(self) -> None:
@@ -419,7 +429,7 @@ class LogsView(Widget):
                 self.at_start = False
             self._histogram(lines.rows)
         elif self.following:  # many, or out of time order: the latest page again
-            self._queued = ("latest", None)
+            self._queued = "latest"
         else:
             self.at_end = False
             self.new_events += len(rows)
@@ -478,13 +488,7 @@ class LogsView(Widget):
 
     def on_log_lines_edge(self, message: LogLines.Edge) -> None:
         message.stop()
-        rows = self.lines.rows
-        if not rows:
-            return
-        if message.older and not self.at_start:
-            self._request("older", rows[0].event.key)
-        elif not message.older and not self.at_end:
-            self._request("newer", rows[-1].event.key)
+        self._request("older" if message.older else "newer")
 
     def action_latest(self) -> None:
         self.lines.focus()
