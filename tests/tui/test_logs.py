@@ -306,6 +306,10 @@ def test_the_detail_shows_every_field_metadata_and_a_place_for_the_trace(store: 
         ]:  # fmt: skip
             assert any(ln.split() == [label, *value.split()] for ln in detail.splitlines()), label
         assert "Metadata" in detail and "Trace" in detail and "no trace recorded" in detail
+        await press(pilot, "shift+down")
+        assert view.detail.scroll_y == 1
+        await press(pilot, "shift+up")
+        assert view.detail.scroll_y == 0
         await press(pilot, "enter")
         assert view.has_class("-zoom")
         await press(pilot, "enter")

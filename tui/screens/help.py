@@ -34,6 +34,7 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("l", "least level shown: all, error, warning, notice"),
         ("i", "only the highlighted event's IP; again for every IP"),
         ("Enter", "a larger detail pane; again for the usual one"),
+        ("Shift+↑ ↓  Tab", "scroll the detail pane, as in a table"),
         ("Escape", "clear the filter"),
     )),
     ("In the filter (/)", (

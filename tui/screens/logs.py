@@ -198,6 +198,10 @@ class LogsView(Widget):
         Binding("end", "latest", "Follow", key_display="End"),
         Binding("home", "oldest", "Oldest", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("shift+down", "scroll_detail(1)", "Detail down", show=False),
+        Binding("shift+up", "scroll_detail(-1)", "Detail up", show=False),
+        Binding("shift+pagedown", "page_detail(1)", "Detail page down", show=False),
+        Binding("shift+pageup", "page_detail(-1)", "Detail page up", show=False),
     ]
 
     class Read(Message):
@@ -507,6 +511,14 @@ class LogsView(Widget):
 
     def action_zoom(self) -> None:
         self.toggle_class("-zoom")
+
+    def action_scroll_detail(self, lines: int) -> None:
+        self.detail.scroll_relative(y=lines, animate=False)
+
+    def action_page_detail(self, direction: int) -> None:
+        pane = self.detail
+        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height - 1),
+                             animate=False)  # fmt: skip
 
     # -- the filter
 
