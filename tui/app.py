@@ -94,6 +94,12 @@ def _fleet(app: NodekeeperApp) -> Widget:
                      interval=app.dashboard_every, clock=app.clock)  # fmt: skip
 
 
+def _logs(app: NodekeeperApp) -> Widget:
+    from .screens.logs import LogsView
+
+    return LogsView(app.store, interval=app.dashboard_every, clock=app.clock)
+
+
 def is_resources(widget: object) -> TypeGuard[ResourceSection]:
     """Whether ``widget`` is a resource section (none exists before its module is imported)."""
     module = sys.modules.get(RESOURCE_MODULE)
@@ -108,7 +114,8 @@ def error_text(exc: BaseException) -> str:
 
 # Section id -> label and factory, in tab order; the number keys 1.. follow this order: the
 # dashboard, then a section for each kind listed (core.kinds), in the kinds' order, then the
-# fleet's nodes, present only when the database holds more than one node.
+# fleet's nodes, present only when the database holds more than one node (its number kept when
+# it is not), then the node's log events.
 SECTIONS: dict[str, Section] = {
     "dashboard": Section("Dashboard", _dashboard),
     **{
@@ -116,6 +123,7 @@ SECTIONS: dict[str, Section] = {
         for kind in kinds.LISTED
     },
     "fleet": Section("Fleet", _fleet),
+    "logs": Section("Logs", _logs),  # after the Fleet: the keys 1-8 keep their sections
 }
 FLEET = "fleet"
 EDIT_BINDINGS = (
@@ -496,8 +504,8 @@ class NodekeeperApp(KeysInOrder[None]):
         if self._left(section) or not self._when_mounted(section, partial(self._focus, section)):
             return
         widget = self.section(section)
-        if is_resources(widget) or section == FLEET:
-            widget.focus_table()  # type: ignore[attr-defined]
+        if is_resources(widget) or hasattr(widget, "focus_table"):  # the Fleet, the Logs
+            widget.focus_table()
         else:  # the dashboard: its first focusable panel, if any
             focusable = next((w for w in widget.query("*") if w.focusable), None)
             self.set_focus(focusable)

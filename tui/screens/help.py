@@ -27,6 +27,16 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("Tab  Shift+Tab", "next, previous table panel (Interfaces, Traffic)"),
         ("↑ ↓ PgUp PgDn", "scroll the panel's rows; the mouse wheel too"),
     )),
+    ("In Logs (9)", (
+        ("↑ ↓ PgUp PgDn", "move; near an end of the pages read, the next page is read"),
+        ("Home End", "oldest, newest event; at the newest, new events are followed"),
+        ("/", "filter: words of the message, level: source: action: ip: user: since: until:"),
+        ("l", "least level shown: all, error, warning, notice"),
+        ("i", "only the highlighted event's IP; again for every IP"),
+        ("Enter", "a larger detail pane; again for the usual one"),
+        ("Shift+↑ ↓  Tab", "scroll the detail pane, as in a table"),
+        ("Escape", "clear the filter"),
+    )),
     ("In the filter (/)", (
         ("type", "keep the rows containing the text in any column (any case)"),
         ("Enter", "back to the table, the filter kept"),
