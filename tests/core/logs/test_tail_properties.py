@@ -1,0 +1,270 @@
+"""Property test of the log tailer against a model: random appends, partial lines, rotations,
+copytruncates, replacements, polls that crash before their last commits, polls left half-way
+while the file changes, and restarts, on a real file.
+
+The model keeps every generation of the file (what was written to it from its creation or
+truncation until it was rotated away, copied and truncated, or replaced) and what the store
+holds: the lines and the state of the batches committed. After every step the stored lines
+must be, generation after generation in order, a prefix of each generation's lines: its
+complete lines, then possibly its unterminated end once it was left for good. Nothing is
+stored twice, nothing out of order, nothing that was not written.
+
+After a last poll, the model says which lines must be there, and they must:
+
+- every complete line of the file as it is now;
+- every complete line of a rotated-away generation, when a poll that ran to its end saw it
+  while it was current (so the state names it) and another saw it at ``.1`` (before the next
+  rotation dropped it);
+- every complete line of a copytruncated generation, when a poll that ran to its end read its
+  first line while it was current (so the state holds its first line's hash, which finds the
+  copy) and another saw the copy at ``.1``;
+- of any other generation, what a poll that ran to its end read while it was current, and
+  no more is promised: lines written and then replaced, copied and truncated, or rotated away
+  twice with no poll in between are what no tailer can know of (when a partial poll stored
+  them, fine: still once and in order).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from core.collect.logs.tail import FileState, read_new
+
+ODD_BYTES = [b"", b"", b"", b"\xff", b"\xe2\x82", b"\xc3", b"\x80", b"\r", b" \xc3\xa9 "]
+
+
+def decoded(raw: bytes) -> str:
+    """What the tailer must make of one line's bytes (the model's own decoding)."""
+    text = raw.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
+
+
+@dataclass
+class Generation:
+    content: bytearray = field(default_factory=bytearray)
+    ended: str | None = None  # "rotated", "copied" or "replaced"
+    at_dot1: bool = False  # its bytes are at app.log.1 now (rotated there, or the copy)
+    polled: bool = False  # a full poll ran while it was current
+    first_line_polled: bool = False  # ... and its first line was complete then
+    read: int = 0  # complete lines when the last full poll ran while it was current
+    finished: bool = False  # a full poll ran while it was at .1, its state naming it
+
+    def complete(self) -> list[str]:
+        return [decoded(raw) for raw in bytes(self.content).split(b"\n")[:-1]]
+
+    def tail(self) -> bytes:
+        return bytes(self.content).rpartition(b"\n")[2]
+
+
+limits = st.fixed_dictionaries(
+    {
+        "batch_lines": st.integers(1, 4),
+        "batch_bytes": st.sampled_from([1, 7, 30, 4 << 20]),
+        "read_size": st.sampled_from([1, 3, 16, 1 << 20]),
+    }
+)
+pieces = st.tuples(st.sampled_from(ODD_BYTES), st.sampled_from(ODD_BYTES), st.booleans())
+
+
+class Tailing(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="tail-props-"))
+        self.path = self.dir / "app.log"
+        self.dot1 = self.dir / "app.log.1"
+        self.path.write_bytes(b"")
+        self.generations = [Generation()]
+        self.serial = 0
+        self.stored: list[str] = []
+        self.state: FileState | None = None
+        self.running = None  # a poll left half-way (a generator), committing batch by batch
+
+    # -- the writer ------------------------------------------------------------------------
+
+    def token(self, kind: str) -> bytes:
+        self.serial += 1
+        return f"{kind}{self.serial}".encode()
+
+    def write(self, data: bytes) -> None:
+        with open(self.path, "ab") as f:
+            f.write(data)
+        self.generations[-1].content += data
+
+    def line(self, piece: tuple[bytes, bytes, bool]) -> bytes:
+        odd, end, crlf = piece
+        return self.token("L") + odd + b" text" + end + (b"\r\n" if crlf else b"\n")
+
+    @rule(lines=st.lists(pieces, min_size=1, max_size=4))
+    def append_lines(self, lines):
+        self.write(b"".join(self.line(piece) for piece in lines))
+
+    @rule(odd=st.sampled_from(ODD_BYTES))
+    def append_partial_line(self, odd):
+        self.write(self.token("P") + odd)
+
+    @precondition(lambda self: self.generations[-1].tail())
+    @rule(crlf=st.booleans())
+    def complete_the_partial_line(self, crlf):
+        self.write(self.token("C") + (b"\r\n" if crlf else b"\n"))
+
+    def leave_dot1(self) -> None:
+        """Drop app.log.1 (logrotate's ``rotate 1``)."""
+        if self.dot1.exists():
+            self.dot1.unlink()
+        for generation in self.generations:
+            generation.at_dot1 = False
+
+    def new_generation(self, content: bytes = b"") -> None:
+        self.generations.append(Generation(bytearray(content)))
+
+    @rule()
+    def rename_rotate(self):
+        self.leave_dot1()
+        os.rename(self.path, self.dot1)
+        self.path.write_bytes(b"")  # logrotate's create; the writer reopens at once
+        old = self.generations[-1]
+        old.ended, old.at_dot1 = "rotated", True
+        self.new_generation()
+
+    @rule()
+    def copytruncate(self):
+        self.leave_dot1()
+        shutil.copyfile(self.path, self.dot1)
+        os.truncate(self.path, 0)
+        old = self.generations[-1]
+        old.ended, old.at_dot1 = "copied", True
+        self.new_generation()
+
+    @rule(in_place=st.booleans(), lines=st.lists(pieces, max_size=3), partial=st.booleans())
+    def replace(self, in_place, lines, partial):
+        content = b"".join(self.line(piece) for piece in lines)
+        content += self.token("R") if partial or not lines else b""
+        if in_place:  # the same inode, rewritten
+            with open(self.path, "r+b") as f:
+                f.truncate(0)
+                f.write(content)
+        else:  # another file renamed over it
+            fresh = self.dir / "app.log.new"
+            fresh.write_bytes(content)
+            os.replace(fresh, self.path)
+        self.generations[-1].ended = "replaced"
+        self.new_generation(content)
+
+    # -- the tailer and the store ----------------------------------------------------------
+
+    def commit(self, batch) -> None:
+        assert batch.path == str(self.path)
+        assert batch.state.path == str(self.path)
+        self.stored += batch.lines
+        self.state = batch.state
+
+    def stop_running(self) -> None:
+        if self.running is not None:
+            self.running.close()
+            self.running = None
+
+    @rule(limits=limits, crash_before=st.one_of(st.none(), st.integers(0, 3)))
+    def poll(self, limits, crash_before):
+        """Read what is new and store it, batch by batch; with ``crash_before``, the process
+        dies before committing that batch (the ones before it are stored)."""
+        self.stop_running()
+        for n, batch in enumerate(read_new(str(self.path), self.state, **limits)):
+            if n == crash_before:
+                return
+            self.commit(batch)
+        current = self.generations[-1]
+        current.polled = True
+        current.read = len(current.complete())
+        current.first_line_polled |= current.read > 0
+        for generation in self.generations[:-1]:
+            if generation.at_dot1 and (
+                (generation.ended == "rotated" and generation.polled)
+                or (generation.ended == "copied" and generation.first_line_polled)
+            ):
+                generation.finished = True
+
+    @rule(limits=limits)
+    def start_a_poll(self, limits):
+        """A poll whose batches are committed one per step, the writer going on meanwhile."""
+        self.stop_running()
+        self.running = read_new(str(self.path), self.state, **limits)
+
+    @precondition(lambda self: self.running is not None)
+    @rule()
+    def commit_next_batch(self):
+        batch = next(self.running, None)
+        if batch is None:
+            self.running = None
+        else:
+            self.commit(batch)
+
+    @rule()
+    def restart(self):
+        """The process restarts: only the store (lines and state) is left."""
+        self.stop_running()
+
+    # -- what must hold --------------------------------------------------------------------
+
+    def stored_per_generation(self) -> list[int]:
+        """How many lines of each generation are stored, checking they are prefixes in order."""
+        where: dict[str, tuple[int, int]] = {}
+        for g, generation in enumerate(self.generations):
+            lines = generation.complete()
+            if generation.ended in ("rotated", "copied") and generation.tail():
+                lines.append(decoded(generation.tail()))
+            for i, text in enumerate(lines):
+                assert text not in where, f"the model wrote {text!r} twice"
+                where[text] = (g, i)
+        counts = [0] * len(self.generations)
+        last = (-1, -1)
+        for text in self.stored:
+            assert text in where, f"stored {text!r}, which was never written as a line"
+            g, i = where[text]
+            assert (g, i) > last, f"stored {text!r} twice or out of order: {self.stored}"
+            assert i == counts[g], f"line {i} of generation {g} stored before line {counts[g]}"
+            counts[g] += 1
+            last = (g, i)
+        current = self.generations[-1]
+        assert counts[-1] <= len(current.complete()), "the current file's partial line stored"
+        return counts
+
+    @invariant()
+    def each_line_is_stored_at_most_once_in_order(self):
+        self.stored_per_generation()
+
+    def teardown(self):
+        try:
+            self.stop_running()
+            self.poll({"batch_lines": 10_000, "batch_bytes": 4 << 20, "read_size": 1 << 20}, None)
+            counts = self.stored_per_generation()
+            for g, (generation, count) in enumerate(zip(self.generations, counts, strict=True)):
+                complete = len(generation.complete())
+                if generation.ended is None or generation.finished:
+                    assert count >= complete, (
+                        f"generation {g} ({generation.ended or 'current'}): "
+                        f"{count} of its {complete} lines stored"
+                    )
+                else:
+                    assert count >= generation.read, (
+                        f"generation {g} ({generation.ended}): {count} lines stored, "
+                        f"{generation.read} were read by a full poll"
+                    )
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+Tailing.TestCase.settings = settings(
+    max_examples=int(os.environ.get("NODEKEEPER_TAIL_EXAMPLES", "150")),
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_every_complete_line_is_stored_exactly_once_in_order = Tailing.TestCase
