@@ -10,15 +10,20 @@ hash of its first line (fail2ban's ``logs(path, firstlinemd5, lastfilepos)`` is 
 - another inode at the path (a rename rotation): the old file, found as ``path + ".1"`` or
   anywhere in the same directory by its device and inode (and first line), is finished from
   the offset first, in batches whose ``rotated_from`` names it and whose state still names it
-  (so a crash half-way resumes there); then the new file is read from 0;
+  (so a crash half-way resumes there), except the one that reaches its end: that one carries
+  the new file's state at offset 0, so the store leaves the old file in the same commit (its
+  inode may be reused once it is deleted); then the new file is read from 0. While there is no
+  new file yet, the old one's complete lines are read and the state stays on it;
 - same inode but shorter than the offset, or with another first line (a copytruncate, or a
   file rewritten in place): from 0; when ``path + ".1"`` starts with the stored first line and
-  is longer than the offset (the copy a copytruncate left), the copy is finished first, so the
-  lines written between the last read and the copy are kept;
+  is longer than the offset (the copy a copytruncate left), the copy is finished first, as a
+  rotated file is, so the lines written between the last read and the copy are kept (also
+  when the truncated file was itself rotated or replaced before the read);
 - a last line without its newline waits for it (the offset stays before it), except at the
   end of a file left for good (a rotated-away file or a copy, once the new file exists),
   where it is taken as it is: no newline will ever come to a file no one writes;
-- a missing file yields nothing; one that cannot be read raises ``LogUnreadable``.
+- a missing file yields nothing (but the complete lines of its rotated-away file, when the
+  state names one); one that cannot be read raises ``LogUnreadable``.
 
 When the file in use changes (a rotation, a copytruncate, a first read) and the new file has no
 complete line yet, a batch without lines still carries the new state, so that the store knows
@@ -33,7 +38,8 @@ What no tailer can know is lost: lines written to a file after the last read and
 was replaced, or truncated without a copy; a rotated file that is rotated again (or deleted)
 before a read finds it; lines a writer still appends to a rotated-away file after the read
 that moved on to the new one. Two generations of a file whose first lines are byte for byte
-the same (no timestamp in them) cannot be told apart. Compressed rotations (``.1.gz``) are not
+the same (no timestamp in them) cannot be told apart; a file that had no complete line when
+it was last read is known by its inode alone. Compressed rotations (``.1.gz``) are not
 read: rotate with ``delaycompress`` so that ``.1`` stays plain.
 """
 
@@ -42,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from core.errors import NodekeeperError
@@ -239,34 +245,39 @@ class _Limits:
 def _follow(
     file: _File, path: str, start: int, line_hash: str, limits: _Limits, *,
     rotated_from: str | None = None, then: FileState | None = None, announce: bool = False,
-) -> Iterator[Batch]:  # fmt: skip
+) -> Generator[Batch, None, str]:  # fmt: skip
     """Batches of ``file`` from ``start``.
 
     With ``then`` (the state of the next file), the file is left for good: its unterminated
     end is taken as a line and the batch that reaches its end carries ``then``, so that the
     store moves on in the same commit (and never names this file again, whose inode may be
-    reused). Returns whether it did. With ``announce``, a batch without lines when there is
-    nothing to read, so that the state names this file."""
+    reused). With ``announce``, a batch without lines when there is nothing to read, so that
+    the state names this file. Returns "switched" when the last batch carried ``then``,
+    "stopped" when the file changed under the reading (truncated, rewritten), else "done".
+    """
     found = False
     for lines, end, last in _lines(
         file.fd, start, batch_lines=limits.batch_lines, batch_bytes=limits.batch_bytes,
         max_line=limits.max_line, read_size=limits.read_size, final=then is not None,
     ):  # fmt: skip
+        # The caller may store each batch slowly, the file may change meanwhile: what was read
+        # must still be this file's (the same first line, at least this long), or the reading
+        # stops here and the next read_new sorts it out.
+        now = first_line_hash(file.fd)
+        line_hash = line_hash or now  # it had no complete line when the reading began
+        if now != line_hash or file.size() < end:
+            return "stopped"
         if last and then is not None:
             yield Batch(path, lines, then, rotated_from)
-            return True
-        if not line_hash and end > 0:
-            line_hash = first_line_hash(file.fd)
+            return "switched"
         found = True
-        state = FileState(path, file.device, file.inode, end, line_hash)
-        yield Batch(path, lines, state, rotated_from)
-        # The caller stored the batch, maybe slowly: if the file was truncated or rewritten in
-        # place meanwhile, what follows is another file's; the next read_new sorts it out.
-        if file.size() < end or first_line_hash(file.fd) != line_hash:
-            return False
+        yield Batch(
+            path, lines, FileState(path, file.device, file.inode, end, line_hash), rotated_from
+        )
     if announce and not found:
-        yield Batch(path, [], FileState(path, file.device, file.inode, start, line_hash))
-    return False
+        state = FileState(path, file.device, file.inode, start, first_line_hash(file.fd))
+        yield Batch(path, [], state)
+    return "done"
 
 
 def _same_file(file: _File, state: FileState) -> bool:
@@ -357,20 +368,20 @@ def read_new(
             # A rotation: finish the old file. Or the file that was copied and truncated is
             # gone too (rotated or replaced since): its copy is still worth finishing.
             old = _renamed(path, state) or _copy(path, state, current)
-        switched = False
+        ended = "done"
         if current is not None:
             line_hash = first_line_hash(current.fd)
             start = FileState(path, current.device, current.inode, 0, line_hash)
         if old is not None:
             try:
-                switched = yield from _follow(
+                ended = yield from _follow(
                     old, path, state.offset, state.first_line_hash or first_line_hash(old.fd),
                     limits, rotated_from=old.path, then=start if current is not None else None,
                 )  # fmt: skip
             finally:
                 old.close()
-        if current is not None:
-            yield from _follow(current, path, 0, line_hash, limits, announce=not switched)
+        if current is not None and ended != "stopped":
+            yield from _follow(current, path, 0, line_hash, limits, announce=ended == "done")
     finally:
         if current is not None:
             current.close()

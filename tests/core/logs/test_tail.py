@@ -243,6 +243,24 @@ def test_a_file_rewritten_while_a_batch_is_being_stored_is_not_read_on_from_the_
     assert read(log, first.state)[0] == ["a new file, longer", "than the old one"]
 
 
+def test_a_new_file_rewritten_while_the_old_one_is_being_finished_is_read_once(log):
+    log.write_bytes(b"one\n")
+    _, state = read(log, None)
+    append(log, b"two\nthree\n")
+    rotate(log, b"first\n")
+    batches = read_new(str(log), state, batch_lines=1)
+    stored = next(batches)
+    assert stored.lines == ["two"]
+    with open(log, "r+b") as f:  # while "two" is being stored, the new file is rewritten
+        f.truncate(0)
+        f.write(b"other first line\nsecond\n")
+    lines = stored.lines
+    for batch in batches:
+        lines, state = lines + batch.lines, batch.state
+    lines += read(log, state)[0]
+    assert lines == ["two", "three", "other first line", "second"]
+
+
 # -- contents ---------------------------------------------------------------------------------
 
 

@@ -191,6 +191,31 @@ class Tailing(RuleBasedStateMachine):
             ):
                 generation.finished = True
 
+    @rule(
+        limits=limits,
+        after=st.integers(1, 3),
+        change=st.sampled_from(["append", "rotate", "copytruncate", "rewrite", "replace"]),
+        lines=st.lists(pieces, min_size=1, max_size=3),
+    )
+    def poll_while_the_file_changes(self, limits, after, change, lines):
+        """A poll whose caller is slow to store a batch: the file changes meanwhile."""
+        self.stop_running()
+        batches = read_new(str(self.path), self.state, **limits)
+        for _ in range(after):
+            batch = next(batches, None)
+            if batch is not None:
+                self.commit(batch)
+        if change == "append":
+            self.append_lines(lines)
+        elif change == "rotate":
+            self.rename_rotate()
+        elif change == "copytruncate":
+            self.copytruncate()
+        else:
+            self.replace(change == "rewrite", lines, False)
+        for batch in batches:
+            self.commit(batch)
+
     @rule(limits=limits)
     def start_a_poll(self, limits):
         """A poll whose batches are committed one per step, the writer going on meanwhile."""
@@ -200,10 +225,8 @@ class Tailing(RuleBasedStateMachine):
     @precondition(lambda self: self.running is not None)
     @rule()
     def commit_next_batch(self):
-        batch = next(self.running, None)
-        if batch is None:
-            self.running = None
-        else:
+        batch = next(self.running, None)  # None once it is over (the rule stays enabled, so
+        if batch is not None:  # that which rules run never depends on what the tailer did)
             self.commit(batch)
 
     @rule()
