@@ -74,7 +74,8 @@ class FileState:
 class Batch:
     """Complete lines of ``path`` (newline and a trailing ``\\r`` stripped, empty ones kept so
     that positions stay exact) and the state to store with them. ``rotated_from`` names the
-    rotated-away file (or copy) these lines come from while it is being finished."""
+    rotated-away file (or copy) these lines come from while it is being finished; the batch
+    that reaches its end already carries the new file's state (offset 0)."""
 
     path: str
     lines: list[str]
@@ -350,6 +351,13 @@ def read_new(
     if min(batch_lines, batch_bytes, max_line, read_size) < 1:
         raise ValueError("batch_lines, batch_bytes, max_line and read_size must be positive")
     limits = _Limits(batch_lines, batch_bytes, max_line, read_size)
+    try:
+        yield from _read_new(path, state, limits)
+    except OSError as exc:  # a read failed (EIO...): say which file, as an open that fails does
+        raise LogUnreadable(exc.filename or path, _reason(exc)) from exc
+
+
+def _read_new(path: str, state: FileState | None, limits: _Limits) -> Iterator[Batch]:
     current = _open(path)
     try:
         if state is None:
