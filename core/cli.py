@@ -8,6 +8,7 @@ import csv
 import gc
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from . import kinds, open_store
 from .errors import DocumentError, NodekeeperError
 from .kinds.base import Column, Filter, Kind
+from .log_words import ACTIONS, LEVELS
 from .table import PADDING, cell_len, fit_widths, fitted
 from .text import JsonText, escape_control, human_size, in_number, json_lines
+from .times import HELP as TIME_HELP
 
 # What a command needs beyond the kinds' declarations (the store, SQLAlchemy, the documents,
 # the console) is imported by that command: the parser, and so `--help`, is built without it.
@@ -101,6 +104,22 @@ def _refresh_seconds(text: str) -> float:
     if not 0.1 <= seconds <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r}: give between 0.1 and 3600 seconds")
     return seconds
+
+
+# core.collect.logs.parse.FORMATS (a test keeps them equal), named here so that the parser
+# and its regular expressions are not imported by every command's start.
+LOG_FORMATS = ("rfc3164", "rfc5424", "iso8601", "fail2ban")
+COUNT_FIELDS = ("source", "level", "action", "ip", "user", "hour", "day")  # store.logs'
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--procfs", metavar="DIR", help="read another /proc, e.g. the host's from a container"
     )
+    p.add_argument(
+        "--log", action="append", metavar="PATH", dest="logs",
+        help="a log file to read each interval (repeatable; default: those of /var/log's "
+        "auth.log, syslog, messages, secure, kern.log and fail2ban.log that exist)",
+    )  # fmt: skip
+    p.add_argument("--no-logs", action="store_true", help="read no log files")
 
     p = command(
         "demo", "fill the store with realistic demo data (an empty store, unless --force)", cmd_demo
@@ -267,6 +292,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="remove without asking")
     p.add_argument("--dry-run", action="store_true", help="name what would go, change nothing")
     p.set_defaults(func=cmd_nodes_remove)
+
+    logs = command(
+        "logs", "log events, filtered, counted or followed; 'logs import' reads log files", cmd_logs
+    )
+    logs.add_argument("--source", metavar="S", help="events of this log (auth.log, syslog, ...)")
+    logs.add_argument(
+        "--level", metavar="L", choices=LEVELS,
+        help=f"events of this severity or a more severe one ({', '.join(LEVELS)})",
+    )  # fmt: skip
+    logs.add_argument("--action", metavar="A", choices=ACTIONS, help=f"one of {', '.join(ACTIONS)}")
+    logs.add_argument("--ip", metavar="IP", help="events of this IP address (IPv4 or IPv6)")
+    logs.add_argument("--user", metavar="U", help="events of this user name")
+    logs.add_argument("--since", metavar="T", help=f"events from T on: {TIME_HELP}")
+    logs.add_argument("--until", metavar="T", help="events before T (same forms)")
+    logs.add_argument(
+        "--grep", metavar="TEXT", help="events whose message holds TEXT (case-insensitive)"
+    )
+    logs.add_argument(
+        "--limit", type=_positive, metavar="N",
+        help="the latest N events (default 50), or the N largest counts with --count-by",
+    )  # fmt: skip
+    logs.add_argument(
+        "--follow", "-f", action="store_true",
+        help="then print new events as they are stored, until Ctrl-C",
+    )  # fmt: skip
+    logs.add_argument(
+        "--count-by", choices=COUNT_FIELDS, metavar="FIELD",
+        help=f"print how many events per value instead ({', '.join(COUNT_FIELDS)})",
+    )  # fmt: skip
+    logs.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    logs_sub = logs.add_subparsers(dest="logs_command", metavar="ACTION")
+    p = logs_sub.add_parser(
+        "import",
+        help="read log files into the store, each from where the last read stopped",
+        description="Read log files (auth.log, syslog, fail2ban.log, ...) into the store's log "
+        "events, one event per non-empty line, each timed from its line. Each file is read "
+        "from where the last import or collector stopped: importing the same files again "
+        "adds only what was written since.",
+    )
+    _db_options(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="log files to read")
+    p.add_argument(
+        "--format", choices=LOG_FORMATS, default=None,
+        help="the files' format (default: told from each file's first lines)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_logs_import)
 
     db = sub.add_parser("db", help="schema version, upgrade, integrity, retention and size")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -1065,6 +1136,172 @@ def cmd_db_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+LOG_KEYS = (
+    "time", "level", "source", "program", "pid", "host", "ip", "user", "action", "message",
+    "metadata",
+)  # fmt: skip
+FOLLOW_EVERY = 1.0  # seconds between reads of new events (--follow)
+
+
+def _event_record(e: Any) -> dict[str, Any]:
+    return {
+        "time": _iso(e.timestamp), "level": e.level, "source": e.source, "program": e.program,
+        "pid": e.pid, "host": e.host, "ip": e.ip, "user": e.user, "action": e.action,
+        "message": e.message, "metadata": e.metadata,
+    }  # fmt: skip
+
+
+def _iso(ts: int, day: bool = False) -> str:
+    from datetime import UTC
+
+    when = datetime.fromtimestamp(ts, UTC)
+    return when.strftime("%Y-%m-%d") if day else when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _event_line(e: Any, zone: Any) -> str:
+    """One event as a log line (journalctl's short form): local time, level, the log it came
+    from, program[pid], message; untrusted text escaped."""
+    when = datetime.fromtimestamp(e.timestamp, zone).strftime("%Y-%m-%d %H:%M:%S")
+    who = escape_control(e.program or "-") + (f"[{e.pid}]" if e.pid is not None else "")
+    return f"{when} {e.level:<8} {escape_control(e.source)} {who}: {escape_control(e.message)}"
+
+
+class _EventWriter:
+    """Events written out as they come, in ``fmt`` (json: an array, or one object per line
+    while following)."""
+
+    def __init__(self, fmt: str, zone: Any, *, lines: bool) -> None:
+        self.fmt, self.zone, self.lines = fmt, zone, lines
+        self.count = 0
+        self._csv = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
+        if self._csv is not None:
+            self._csv.writerow(LOG_KEYS)
+        elif fmt == "json" and not lines:
+            sys.stdout.write("[")
+
+    def write(self, events: Iterable[Any]) -> None:
+        for e in events:
+            if self.fmt == "table":
+                print(_event_line(e, self.zone))
+            elif self._csv is not None:
+                record = _event_record(e)
+                record["metadata"] = json.dumps(e.metadata) if e.metadata else None
+                self._csv.writerow(
+                    ["" if v is None else escape_control(str(v)) for v in record.values()]
+                )
+            elif self.lines:
+                print(json.dumps(_event_record(e)))
+            else:
+                sys.stdout.write(
+                    ("," if self.count else "") + "\n  " + json.dumps(_event_record(e))
+                )
+            self.count += 1
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.fmt == "json" and not self.lines:
+            sys.stdout.write("\n]\n" if self.count else "]\n")
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from .store.logs import EventFilter
+    from .times import local_zone, parse_time
+
+    zone, now = local_zone(), time.time()
+
+    def when(option: str, text: str | None) -> int | None:
+        return None if text is None else parse_time(text, now=now, zone=zone, option=option)
+
+    wanted = EventFilter(
+        source=args.source, level=args.level, action=args.action, ip=args.ip, user=args.user,
+        since=when("--since", args.since), until=when("--until", args.until), text=args.grep,
+    )  # fmt: skip
+    with _open(args, create=False) as store:
+        if args.count_by:
+            return _print_counts(args, store.logs.count_by(args.count_by, wanted, limit=args.limit))
+        last = store.logs.last_id()
+        events = store.logs.events(wanted, limit=args.limit or 50)
+        out = _EventWriter(args.format, zone, lines=args.follow)
+        out.write(events)
+        if not args.follow:
+            out.close()
+            if not events and args.format == "table":
+                print("no events" + (" match" if wanted != EventFilter() else ""), file=sys.stderr)
+            return 0
+        shown = {e.id for e in events if e.id > last}
+        try:
+            while True:
+                new = [e for e in store.logs.newer(last, wanted) if e.id not in shown]
+                out.write(new)
+                last = max([last, *(e.id for e in new)])
+                shown.clear()
+                time.sleep(FOLLOW_EVERY)
+        except KeyboardInterrupt:
+            return 0
+
+
+def _print_counts(args: argparse.Namespace, counts: list[tuple[Any, int]]) -> int:
+    field = args.count_by
+    by_time = field in ("hour", "day")
+    shown = [(_iso(v, day=field == "day") if by_time else v, n) for v, n in counts]
+    if args.format == "json":
+        print(json.dumps([{field: v, "count": n} for v, n in shown], indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([field, "count"])
+        writer.writerows(["" if v is None else escape_control(str(v)), n] for v, n in shown)
+    else:
+        width = max((len(escape_control(str(v))) for v, _ in shown), default=0)
+        for v, n in shown:
+            print(f"{escape_control('-' if v is None else str(v)):<{width}}  {n:>10,}")
+        if not shown:
+            print("no events", file=sys.stderr)
+    return 0
+
+
+def cmd_logs_import(args: argparse.Namespace) -> int:
+    from .collect.logs.ingest import import_files
+    from .progress import terminal_progress
+
+    for path in args.paths:
+        if not os.path.isfile(path):
+            what = "is not a file" if os.path.exists(path) else "does not exist"
+            raise NodekeeperError(f"{escape_control(path)} {what}; nothing was imported")
+    with _open(args, create=True, add_node=True) as store, terminal_progress() as bar:
+        summary = import_files(
+            store, args.paths, fmt=args.format, progress=None if bar is None else bar.update
+        )
+    for f in summary.files:
+        print(
+            f"{escape_control(f.path)}: {f.lines:,} {in_number(f.lines, 'line')}, "
+            f"{f.events:,} {in_number(f.events, 'event')} ({f.format})"
+        )
+    print(
+        f"{summary.lines:,} {in_number(summary.lines, 'line')}, {summary.events:,} "
+        f"{in_number(summary.events, 'event')}, {summary.bytes:,} bytes in "
+        f"{summary.seconds:.2f} s ({summary.lines_per_second:,.0f} lines/s)"
+    )
+    if summary.derived is not None:
+        d = summary.derived
+        print(
+            f"then {d.ips:,} IP {in_number(d.ips, 'reputation')} and {d.patterns:,} trace "
+            f"{in_number(d.patterns, 'pattern')} brought up to date, {summary.indexed:,} "
+            f"{in_number(summary.indexed, 'event')} indexed for text search, in "
+            f"{summary.derive_seconds:.2f} s"
+        )
+    return 0
+
+
+def _collected_logs(args: argparse.Namespace) -> tuple[str, ...]:
+    if args.no_logs:
+        return ()
+    if args.logs:
+        return tuple(args.logs)
+    from .collect.logs.ingest import existing_default_logs
+
+    return tuple(existing_default_logs())
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     from .collect.daemon import Collector
 
@@ -1084,7 +1321,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
     with _open(args, create=True, announce_early=True, add_node=True) as store:
-        collector = Collector(store, interval=args.interval, procfs=args.procfs)
+        collector = Collector(store, interval=args.interval, procfs=args.procfs,
+                              logs=_collected_logs(args))  # fmt: skip
         cycles = collector.run(stop, once=args.once)
     logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))
     return 0

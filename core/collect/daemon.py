@@ -56,6 +56,9 @@ BOOT_EVERY = 60.0
 # reading the rest from the operating system's file cache costs a rollup 0.15 ms (4.0 instead
 # of 3.9 ms of CPU, once a minute) and a cycle nothing measurable.
 PAGE_CACHE_KIB = 256
+# Events taken into the text index per cycle at most (about 0.2 s of work): a first read of
+# large logs is indexed over the next cycles rather than in one long one.
+LOG_INDEX_PER_CYCLE = 50_000
 
 
 @dataclass
@@ -71,6 +74,8 @@ class Collector:
     _services: set[str] = field(default_factory=set)  # the service ids last read from the store
     _lock: Held = field(default_factory=Held)  # the collector's lock, while it runs
     _once: bool = False  # run(once=True): one reading, not held when it cannot be written
+    logs: tuple[str, ...] = ()  # log files read each cycle from where the last read stopped
+    _logs_failing: dict[str, str] = field(default_factory=dict)  # path -> why, told once
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -155,6 +160,8 @@ class Collector:
                 self._lock_again()  # its session may have ended alone (idle timeout, killed)
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
+        if self.logs:
+            self._read_logs()
         if self._is_due("rollup", ROLLUP_EVERY, now):
             self.store.telemetry.update_aggregates(now)
         if self._is_due("cleanup", CLEANUP_EVERY, now):
@@ -163,6 +170,21 @@ class Collector:
                 log.info(
                     "retention: deleted %s", ", ".join(f"{n} {t}" for t, n in deleted.items() if n)
                 )
+
+    def _read_logs(self) -> None:
+        """What the log files gained since the last cycle, into the store (core.collect.logs):
+        a file that cannot be read is told once, and again once it can."""
+        from .logs.ingest import import_files
+
+        done = import_files(
+            self.store, self.logs, clock=self.clock, go_on=True, index_limit=LOG_INDEX_PER_CYCLE
+        )
+        for path, why in done.failed.items():
+            if self._logs_failing.get(path) != why:
+                log.warning("%s; it is tried again every cycle", why)
+        for path in set(self._logs_failing) - set(done.failed):
+            log.info("reading %s again", path)
+        self._logs_failing = done.failed
 
     def run(self, stop: threading.Event, *, once: bool = False) -> int:
         """Collect until ``stop`` is set (or one reading with ``once``); returns cycles written.

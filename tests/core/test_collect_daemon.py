@@ -205,3 +205,34 @@ def test_a_reading_whose_commit_answer_was_lost_is_written_again_once(db_path):
         collector.backlog.flush(time.time())
         assert tries == [False, True] and not collector.backlog.held
         assert len(store.telemetry.system_samples(0)) == 1
+
+
+def test_the_collector_tails_its_log_files_each_interval(db_path, tmp_path):
+    """Lines appended while it runs are stored once each, with what follows them (the IP's
+    reputation); a log it cannot read is told once and does not stop the rest."""
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Dec  4 10:00:01 edge sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2\n"
+    )
+    unreadable = tmp_path / "secure"
+    unreadable.mkdir()  # a directory: it cannot be read as a log
+    open_store(db_path).close()
+    proc = collect(db_path, "--interval", "0.3", "--log", str(log), "--log", str(unreadable))
+    try:
+        with open_store(db_path) as store:
+            wait_for(lambda: store.logs.count() == 1)
+            with open(log, "a") as f:
+                f.write("Dec  4 10:00:02 edge sshd[1]: Failed password for root from 203.0.113.9 ")
+                f.flush()
+                time.sleep(1.0)  # a line without its newline waits for it
+                assert store.logs.count() == 1
+                f.write("port 22 ssh2\n")
+            wait_for(lambda: store.logs.count() == 2)
+            wait_for(lambda: [t.failed_logins for t in store.threats.threats()] == [2])
+            time.sleep(1.0)
+            assert store.logs.count() == 2  # nothing read twice
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert err.count(str(unreadable)) == 1, err
