@@ -399,9 +399,23 @@ def _setup_logging(level: int = logging.WARNING) -> None:
     logger.setLevel(level)
 
 
+def _relative_times(argv: Sequence[str]) -> list[str]:
+    """``--since -1h`` as ``--since=-1h``: argparse takes a value that starts with a dash for
+    an option (journalctl's users type it so)."""
+    out: list[str] = []
+    pending = None
+    for arg in argv:
+        if pending is not None and arg[:1] == "-" and arg[1:2].isdigit():
+            out[-1] = f"{pending}={arg}"
+        else:
+            out.append(arg)
+        pending = arg if arg in ("--since", "--until") else None
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging()
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_relative_times(sys.argv[1:] if argv is None else argv))
     try:
         if args.command is None:
             return run_tui(args)

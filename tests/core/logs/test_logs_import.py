@@ -150,5 +150,7 @@ def test_logs_reads_them_back_filtered_counted_and_escaped(tmp_path, capsys):
         capsys, "--db", str(db), "logs", "--level", "warning", "--limit", "1", "--format", "csv"
     )
     assert out.splitlines()[0].startswith("time,level,source") and len(out.splitlines()) == 2
+    code, out, _ = run(capsys, "--db", str(db), "logs", "--since", "-400d", "--until", "-1s")
+    assert code == 0 and len(out.splitlines()) == 5  # typed as journalctl takes it
     code, _, err = run(capsys, "--db", str(db), "logs", "--since", "last week")
     assert code != 0 and "--since: 'last week' is not a time" in err
