@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 from core import open_store  # noqa: E402
 from core.demo import fill  # noqa: E402
 from tests.tui.pilot import settle  # noqa: E402  (waits until the console is quiet)
-from tui.app import SECTIONS, NodekeeperApp  # noqa: E402
+from tui.app import SECTIONS, NodekeeperApp, section_key  # noqa: E402
 
 SIZE = (100, 30)
 SEED = 7
@@ -49,7 +49,7 @@ async def shoot(db: Path, out: Path, only: set[str] | None = None) -> list[Path]
             for number, section in enumerate(SECTIONS, start=1):
                 if section not in app.sections or (only is not None and section not in only):
                     continue
-                await pilot.press(str(number))
+                await pilot.press(section_key(number))
                 await settle(pilot)
                 path = out / f"{number}-{section}.svg"
                 app.save_screenshot(filename=path.name, path=str(out))
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         fleet = Path(workdir) / "fleet.db"
         for node, containers, seen_ago in ((HOST, 24, 1), ("edge-2", 6, 2), ("storage-3", 0, 720)):
             fill_node(fleet, node, containers, seen_ago)
-        for old in out.glob("[0-9]-*.svg"):  # a section renamed leaves no stale picture
+        for old in out.glob("[0-9]*-*.svg"):  # a section renamed leaves no stale picture
             old.unlink()
         shot = asyncio.run(shoot(db, out))
         shot += asyncio.run(shoot(fleet, out, only={"fleet"}))

@@ -29,7 +29,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 from textual import constants as textual_constants
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -56,9 +56,10 @@ RESOURCE_MODULE = f"{__package__}.screens.resource"
 
 @dataclass(frozen=True)
 class Section:
-    label: str  # on its tab (short enough for seven tabs in 80 columns)
+    label: str  # on its tab
     make: Callable[[NodekeeperApp], Widget]
     title: str = ""  # in the help and the palette, when it differs from the label
+    short: str = ""  # on its tab when the full labels do not fit the terminal (80 columns)
 
     @property
     def name(self) -> str:
@@ -100,6 +101,18 @@ def _logs(app: NodekeeperApp) -> Widget:
     return LogsView(app.store, interval=app.dashboard_every, clock=app.clock)
 
 
+def _threats(app: NodekeeperApp) -> Widget:
+    from .screens.threats import ThreatsView
+
+    return ThreatsView(app.store, interval=app.dashboard_every, clock=app.clock)
+
+
+def section_key(number: int) -> str:
+    """The key of the section ``number`` (from 1): its digit, 0 for the tenth."""
+    assert 1 <= number <= 10, number
+    return str(number % 10)
+
+
 def is_resources(widget: object) -> TypeGuard[ResourceSection]:
     """Whether ``widget`` is a resource section (none exists before its module is imported)."""
     module = sys.modules.get(RESOURCE_MODULE)
@@ -112,18 +125,24 @@ def error_text(exc: BaseException) -> str:
     return error_text(exc)
 
 
+# The tab labels of kinds' sections in a terminal too narrow for the full ones: with these, the
+# ten tabs take 79 columns (see ``SectionTabs.fit_labels``).
+SHORT_LABELS = {"containers": "Ctrs", "profiles": "Profs", "services": "Svcs"}
 # Section id -> label and factory, in tab order; the number keys 1.. follow this order: the
 # dashboard, then a section for each kind listed (core.kinds), in the kinds' order, then the
 # fleet's nodes, present only when the database holds more than one node (its number kept when
-# it is not), then the node's log events.
+# it is not), then the node's log events, then its threats (key 0: ``section_key``).
 SECTIONS: dict[str, Section] = {
-    "dashboard": Section("Dashboard", _dashboard),
+    "dashboard": Section("Dashboard", _dashboard, short="Dash"),
     **{
-        kind.plural: Section(kind.tab or kind.title, _resources(kind), kind.title)
+        kind.plural: Section(
+            kind.tab or kind.title, _resources(kind), kind.title, SHORT_LABELS.get(kind.plural, "")
+        )
         for kind in kinds.LISTED
     },
     "fleet": Section("Fleet", _fleet),
     "logs": Section("Logs", _logs),  # after the Fleet: the keys 1-8 keep their sections
+    "threats": Section("Threats", _threats),  # key 0, after the Logs (9)
 }
 FLEET = "fleet"
 EDIT_BINDINGS = (
@@ -168,13 +187,14 @@ class ResourceProvider(Provider):
     async def discover(self) -> Hits:
         for number, (section, info) in self._sections():
             yield DiscoveryHit(
-                f"{number} {info.name}", self._jump(section), help="Go to this section"
-            )
+                f"{section_key(number)} {info.name}", self._jump(section),
+                help="Go to this section",
+            )  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for number, (section, info) in self._sections():
-            label = f"{number} {info.name}"
+            label = f"{section_key(number)} {info.name}"
             if score := matcher.match(label):
                 yield Hit(score, self._highlight(matcher, label), self._jump(section),
                           text=label, help="Go to this section")  # fmt: skip
@@ -209,9 +229,37 @@ class SectionTabs(TabbedContent):
     panel just as "2" switched away) must not switch back to it, as TabbedContent does for a
     widget focused in a hidden pane. The app focuses the section it shows."""
 
+    DEFAULT_CSS = """
+    SectionTabs.-narrow Tab {
+        padding: 0 1 0 0;
+    }
+    """
+
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         event.stop()
         event.prevent_default()  # TabbedContent's own handler (the switch) is the default
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_labels(event.size.width)
+
+    def fit_labels(self, width: int) -> None:
+        """The full labels ("1 Dashboard") when every tab fits ``width`` columns with them;
+        else the short ones ("1 Dash"), a space between two tabs: at 80 columns every tab
+        shows, none scrolled out of the row."""
+        numbered = [
+            (section, section_key(number), info)
+            for number, (section, info) in enumerate(SECTIONS.items(), start=1)
+        ]
+        shown = self.app.sections  # type: ignore[attr-defined]
+        present = [(s, key, info) for s, key, info in numbered if s in shown]
+        full = sum(len(f"{key} {info.label}") + 2 for _, key, info in present)
+        narrow = full > width
+        if narrow == self.has_class("-narrow"):
+            return
+        self.set_class(narrow, "-narrow")
+        for section, key, info in present:
+            tab = self.get_tab(section)
+            tab.label = f"{key} {(info.short or info.label) if narrow else info.label}"
 
 
 class NodekeeperApp(KeysInOrder[None]):
@@ -224,7 +272,7 @@ class NodekeeperApp(KeysInOrder[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(
-                str(number),
+                section_key(number),
                 f"show_section('{section}')",
                 info.label,
                 show=False,
@@ -324,7 +372,7 @@ class NodekeeperApp(KeysInOrder[None]):
             for number, (section, info) in enumerate(SECTIONS.items(), start=1):
                 if section not in self.sections:
                     continue
-                with TabPane(f"{number} {info.label}", id=section):
+                with TabPane(f"{section_key(number)} {info.label}", id=section):
                     if section == self.initial:
                         yield self._make_section(section)
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: in the help
@@ -601,6 +649,18 @@ class NodekeeperApp(KeysInOrder[None]):
             description = HELP_TEXT.get(binding.action, binding.description)
             keys.append((shown, description, "off: read-only" if off else ""))
         return keys
+
+    # -- the threats
+
+    def on_threats_view_open_ip(self, message: Any) -> None:
+        """Enter on an IP in Threats: the Logs section, only that IP's events."""
+        self.action_show_section("logs")
+        self._show_ip(message.ip)
+
+    def _show_ip(self, ip: str) -> None:
+        if self._left("logs") or not self._when_mounted("logs", partial(self._show_ip, ip)):
+            return
+        self.section("logs").show_ip(ip)  # type: ignore[attr-defined]
 
     # -- the fleet
 

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from ..db.prepared import Prepared
 from ..models import telemetry
@@ -522,6 +522,39 @@ class ThreatRepo(Repo):
                                     int(first), int(last)))  # fmt: skip
         found.sort(key=lambda t: (-t.score, -t.last_seen, t.ip))
         return found if limit is None else found[:limit]
+
+    def activity(
+        self, ips: Sequence[str], since: int, until: int, buckets: int
+    ) -> dict[str, list[int]]:
+        """Each IP of ``ips``: its events in each of ``buckets`` equal spans from ``since``
+        (included) to ``until`` (excluded), the oldest first; an IP without events there has
+        zeros. A span is ``ceil((until - since) / buckets)`` seconds, so the last one may end
+        after ``until`` (events from ``until`` on are not counted). One GROUP BY over the
+        (node, IP, time) index, the IPs given a chunk at a time."""
+        since, until, buckets = int(since), int(until), int(buckets)
+        if buckets < 1:
+            raise ValueError(f"buckets must be at least 1, not {buckets}")
+        counts = {ip: [0] * buckets for ip in ips}
+        if until <= since or not counts:
+            return counts
+        width = -(-(until - since) // buckets)
+        e = EVENTS.c
+        bucket = ((e.timestamp - since) // width).label("bucket")
+        query = (
+            select(e.ip_address, bucket, func.count())
+            .where(
+                e.node_id == self._node_id,
+                e.ip_address.in_(bindparam("ips", expanding=True)),
+                e.timestamp >= since,
+                e.timestamp < until,
+            )
+            .group_by(e.ip_address, bucket)
+        )
+        with self._store.reading() as conn:
+            for chunk in chunks(sorted(counts)):  # type: ignore[arg-type]
+                for ip, at, n in conn.execute(query, {"ips": chunk}):
+                    counts[ip][int(at)] += int(n)
+        return counts
 
     def patterns(self, pattern_type: str | None = None) -> list[Pattern]:
         """This node's trace patterns, most recently seen first."""

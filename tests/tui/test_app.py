@@ -62,7 +62,7 @@ def keys_in_footer(app: NodekeeperApp) -> set[str]:
 def test_sections_are_numbered_in_the_order_of_the_issue() -> None:
     assert [info.label for info in SECTIONS.values()] == [
         "Dashboard", "Containers", "Profiles", "Images", "Services", "Users", "Certs", "Fleet",
-        "Logs",
+        "Logs", "Threats",
     ]  # fmt: skip
     assert SECTIONS["certificates"].name == "Certificates"  # in the help and the palette
 
@@ -76,7 +76,7 @@ def test_the_console_opens_on_the_dashboard(store: Store) -> None:
         tabs = app.query_one(TabbedContent)
         labels = [str(tabs.get_tab(pane).label) for pane in app.sections]
         assert labels == ["1 Dashboard", "2 Containers", "3 Profiles", "4 Images", "5 Services",
-                          "6 Users", "7 Certs", "9 Logs"]  # fmt: skip
+                          "6 Users", "7 Certs", "9 Logs", "0 Threats"]  # fmt: skip
         assert "fleet" not in app.sections  # one node: no Fleet section (its 8 kept)
 
     drive(app, scenario)

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 import core
 from core import Store
 from core.demo import fill
-from tui.app import SECTIONS, NodekeeperApp
+from tui.app import SECTIONS, NodekeeperApp, section_key
 
 from .pilot import settle
 
@@ -65,7 +65,7 @@ def keys(*pressed: str) -> Callable[[Pilot[None]], Awaitable[None]]:
 SCREENS = {
     # The sections of a one-node store: the Fleet has its own store (test_fleet, below).
     **{
-        section: (str(number),)
+        section: (section_key(number),)
         for number, section in enumerate(SECTIONS, start=1)
         if section != "fleet"
     },  # fmt: skip
@@ -80,6 +80,7 @@ SCREENS = {
     "delete-service": ("5", "d"),
     "user-form": ("6", "n"),
     "palette": ("ctrl+p", *"web"),
+    "threats-events": ("0", "down", "enter"),  # the second IP's events, in Logs
 }
 
 

@@ -37,6 +37,11 @@ WIDGET_KEYS: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (
         ("Shift+↑ ↓  Tab", "scroll the detail pane, as in a table"),
         ("Escape", "clear the filter"),
     )),
+    ("In Threats (0)", (
+        ("↑ ↓ PgUp PgDn", "move; the IPs by threat score, the highest first"),
+        ("Enter", "the highlighted IP's log events (Logs, filtered by ip:)"),
+        ("r", "read again now (it refreshes itself every 2 s while shown)"),
+    )),
     ("In the filter (/)", (
         ("type", "keep the rows containing the text in any column (any case)"),
         ("Enter", "back to the table, the filter kept"),

@@ -41,6 +41,7 @@ from textual.widgets import Input, Static
 
 from core import NodekeeperError
 from core.store.logs import EventFilter, StoredEvent
+from core.text import escape_control
 from core.times import parse_time
 
 from ..widgets.dashboard_chart import ScaledSparkline
@@ -539,6 +540,25 @@ class LogsView(Widget):
             self.notify("This event has no IP address.", timeout=3)
             return
         self._set_filter(with_field(self.filter_text, "ip", ip))
+
+    def show_ip(self, ip: str) -> None:
+        """Only the events of ``ip``, the latest first in view (the Threats section's Enter):
+        the filter line then reads ``ip:ADDR``. Set as it is, not parsed from the line: an IP
+        is whatever the log line held (the line shows it with control characters escaped)."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        text = f"ip:{escape_control(ip)}"
+        with self.prevent(Input.Changed):
+            self.filter_input.value = text
+        self.set_class(False, "-error")
+        f = EventFilter(ip=ip)
+        if f == self.filter and self.loaded:
+            return
+        self.filter, self.filter_text = f, text
+        self._gen += 1
+        self._queued = None
+        self._request("latest")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
