@@ -752,7 +752,8 @@ class _Metrics:
 def _events(rng: random.Random, first: int, end: int) -> list[dict]:
     """Log events as the log parser reads them: sshd failures (invalid users among them),
     fail2ban finding, banning and unbanning the noisy addresses, UFW blocks (one /24 sweeping
-    the host), admin logins, warnings and errors, a unit failing again and again at the end."""
+    the host), admin logins, warnings and errors, a unit failing again and again at the end.
+    Levels and actions as the log parser gives them for such lines (core.collect.logs.parse)."""
     events: list[dict] = []
 
     def add(ts: int, source: str, program: str, level: str, message: str, **extra) -> bool:
@@ -796,10 +797,10 @@ def _events(rng: random.Random, first: int, end: int) -> list[dict]:
                 port = rng.randint(32768, 60999)
                 meta = {"port": port, "method": "password"}
                 if user != "root":
-                    sshd(ts, "info", f"Invalid user {user} from {ip} port {port}",
+                    sshd(ts, "warning", f"Invalid user {user} from {ip} port {port}",
                          ip_address=ip, user=user, action="invalid_user", metadata={"port": port})  # fmt: skip
                 who = user if user == "root" else f"invalid user {user}"
-                sshd(ts, "info", f"Failed password for {who} from {ip} port {port} ssh2",
+                sshd(ts, "warning", f"Failed password for {who} from {ip} port {port} ssh2",
                      ip_address=ip, user=user, action="login_failed", metadata=meta)  # fmt: skip
                 fail2ban(ts, "info", "Found", ip, "found")
             if attempts >= 10:
@@ -845,7 +846,7 @@ def _events(rng: random.Random, first: int, end: int) -> list[dict]:
             add(ts, source, program, "warning", message)
         ts = day_start + 7200 + rng.randint(0, 120)
         add(ts, "syslog", "systemd", "info", "Started aos_backup.service - nightly backup.",
-            service="backup", action="start")  # fmt: skip
+            service="backup")  # fmt: skip
     # The OTA updater broke an hour before the end, and systemd restarts it in vain.
     unit = "aos_ota-updater.service"
     for restart in range(4):
@@ -853,7 +854,7 @@ def _events(rng: random.Random, first: int, end: int) -> list[dict]:
         add(ts, "syslog", "systemd", "error",
             f"{unit}: Main process exited, code=exited, status=1/FAILURE",
             service="ota-updater", metadata={"unit": unit})  # fmt: skip
-        add(ts, "syslog", "systemd", "warning", f"{unit}: Failed with result 'exit-code'.",
+        add(ts, "syslog", "systemd", "error", f"{unit}: Failed with result 'exit-code'.",
             service="ota-updater", action="unit_failed", metadata={"unit": unit})  # fmt: skip
     events.sort(key=lambda e: e["timestamp"])
     return events

@@ -14,7 +14,18 @@ ACTIONS = (
     "login_failed", "invalid_user", "login_accepted", "auth_failure", "sudo", "ban", "unban",
     "ban_restored", "already_banned", "found", "firewall_block", "oom_kill", "unit_failed",
     "io_error",
+    "traffic_limit",  # nodekeeper's own: a service over its traffic limit (store.traffic)
 )  # fmt: skip
+
+
+# The level of an event whose line says none, by its action (the parsers' rule 3; the demo's).
+ACTION_LEVELS = {
+    "login_failed": "warning", "invalid_user": "warning", "auth_failure": "warning",
+    "firewall_block": "warning", "ban": "notice", "unban": "notice", "ban_restored": "notice",
+    "already_banned": "notice", "sudo": "notice", "found": "info", "login_accepted": "info",
+    "oom_kill": "error", "io_error": "error", "unit_failed": "error", "traffic_limit": "warning",
+}  # fmt: skip
+assert set(ACTION_LEVELS) == set(ACTIONS)  # every action has its level
 
 
 def at_least(level: str) -> tuple[str, ...]:

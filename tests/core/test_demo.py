@@ -264,3 +264,19 @@ def test_cli_fills_refuses_a_second_time_and_forces(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["demo", "--db", db, "--containers", "many"])
     assert exit_.value.code == 2
+
+
+def test_log_events_speak_the_parsers_vocabulary(demo):
+    """The demo's events are what reading such lines gives: actions the parser knows, each at
+    the level the parser gives it, so the Logs and Threats sections show what a real node
+    would."""
+    from core.log_words import ACTION_LEVELS, LEVELS
+
+    store, _ = demo
+    events = store.logs.events(limit=100_000)
+    assert events and {e.level for e in events} <= set(LEVELS)
+    acted = [e for e in events if e.action is not None]
+    assert {e.action for e in acted} >= {"login_failed", "invalid_user", "ban", "firewall_block"}
+    assert all(e.level == ACTION_LEVELS[e.action] for e in acted), {
+        (e.action, e.level) for e in acted if e.level != ACTION_LEVELS.get(e.action)
+    }

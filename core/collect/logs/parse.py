@@ -65,7 +65,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from ...log_words import ACTIONS, LEVELS
+from ...log_words import ACTION_LEVELS, LEVELS
 
 FORMATS = ("rfc3164", "rfc5424", "iso8601", "fail2ban")
 
@@ -151,13 +151,6 @@ _LEVEL_WORDS = {
     )
     for word in words.split()
 }
-_ACTION_LEVELS = {
-    "login_failed": "warning", "invalid_user": "warning", "auth_failure": "warning",
-    "firewall_block": "warning", "ban": "notice", "unban": "notice", "ban_restored": "notice",
-    "already_banned": "notice", "sudo": "notice", "found": "info", "login_accepted": "info",
-    "oom_kill": "error", "io_error": "error", "unit_failed": "error",
-}  # fmt: skip
-assert set(_ACTION_LEVELS) == set(ACTIONS)  # every action the rules give has its level
 
 # A line's own level: its <PRI> (facility * 8 + severity) or fail2ban's level word.
 _SEVERITY = {**{str(pri): LEVELS[pri & 7] for pri in range(192)}, **_F2B_LEVELS}
@@ -689,7 +682,7 @@ class Parser:
                     break
             if level is None:
                 if action is not None:
-                    level = rule_level or _ACTION_LEVELS[action]
+                    level = rule_level or ACTION_LEVELS[action]
                 else:
                     level = _text_level(body)
             if ts == _BAD:
