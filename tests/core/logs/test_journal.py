@@ -198,9 +198,7 @@ def test_an_interrupted_import_keeps_its_whole_batches_and_the_next_goes_on_afte
         return T0 + 100
 
     with pytest.raises(KeyboardInterrupt):  # not hidden behind journalctl's own end
-        import_journal(
-            file_store, file=str(journal), batch=2, clock=interrupted_at_the_fifth_entry
-        )
+        import_journal(file_store, file=str(journal), batch=2, clock=interrupted_at_the_fifth_entry)
     assert [e.message for e in events(file_store)] == [f"line {i}" for i in range(4)]
     assert import_journal(file_store, file=str(journal)).events == 3
     assert [e.message for e in events(file_store)] == [f"line {i}" for i in range(7)]
