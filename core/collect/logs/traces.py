@@ -16,8 +16,9 @@ in SQL: the security actions (``SECURITY_ACTIONS``) and the errors (level ``erro
 - a security event whose process is gone (or is another process now) gets no trace.
 
 Bounded: at most ``traces.per_second`` traces per second (a token bucket refilled at that rate,
-holding at most one cycle's worth), and at most ``TIME_BUDGET`` seconds per run; the events past
-the bound are counted as skipped (``Tracer.skipped``), told in the log at most once a minute.
+holding at most ``BURST_SECONDS``' worth: a run after a quiet while takes no more), and at most
+``TIME_BUDGET`` seconds of tracing per run; the events past the bound are counted as skipped
+(``Tracer.skipped``), told in the log at most once a minute.
 Events older than ``LIVE_SECONDS`` when the tracer sees them (a backlog read after a restart)
 are not traced: their process's state now says nothing of then. When nothing new was stored a
 run costs one indexed query (the last event's id).
@@ -52,6 +53,7 @@ PICKED_ACTIONS = SECURITY_ACTIONS + ERROR_ACTIONS
 
 CANDIDATES_PER_RUN = 1000  # events looked at per run; past that the rest are counted skipped
 TIME_BUDGET = 0.25  # seconds of tracing per run at most
+BURST_SECONDS = 10.0  # a run takes at most this many seconds' worth of traces at once
 LIVE_SECONDS = 600  # an event older than this when first seen is not traced
 TELL_EVERY = 60.0  # seconds between two log lines about skipped events
 SETTING_EVERY = 60.0  # seconds between two reads of traces.per_second
@@ -321,9 +323,10 @@ class Tracer:
             self._rate, self._rate_read = float(self._setting()), now
         elapsed = max(0.0, now - self._filled)
         self._filled = now
-        # The time since the last run's worth (a second's at least), never more: quiet
-        # minutes do not save up for a burst later.
-        cap = self._rate * max(1.0, elapsed)
+        # What the time since the last run earned, within a second's worth and BURST_SECONDS'
+        # worth: over any run's interval at most per_second a second, and a quiet hour does
+        # not save up a burst of an hour's worth.
+        cap = self._rate * min(max(1.0, elapsed), BURST_SECONDS)
         self._tokens = min(self._tokens + self._rate * elapsed, cap)
 
     def run(self) -> TracerRun:
