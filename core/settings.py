@@ -166,6 +166,13 @@ SETTINGS: dict[str, Setting] = {
         (),
         "networks (CIDRs, IPv4 or IPv6, separated by commas or spaces) whose IPs score 0",
     ),
+    # Event traces (core.collect.logs.traces): the collector's bound on them.
+    "traces.per_second": Setting(
+        _number(int, 0, 10_000, "traces per second"),
+        20,
+        "event traces (the process and connections of a security or error event) taken per "
+        "second at most, the rest counted as skipped; 0: none",
+    ),
     # Trace patterns: at least COUNT (events, users or IPs) within WINDOW seconds.
     **{
         f"patterns.{name}.{part}": Setting(

@@ -76,6 +76,7 @@ class Collector:
     _once: bool = False  # run(once=True): one reading, not held when it cannot be written
     logs: tuple[str, ...] = ()  # log files read each cycle from where the last read stopped
     _logs_failing: dict[str, str] = field(default_factory=dict)  # path -> why, told once
+    _tracer: object | None = None  # logs.traces.Tracer, made at the first read of the logs
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -173,9 +174,15 @@ class Collector:
 
     def _read_logs(self) -> None:
         """What the log files gained since the last cycle, into the store (core.collect.logs):
-        a file that cannot be read is told once, and again once it can."""
+        a file that cannot be read is told once, and again once it can. Then the new
+        security and error events are traced (core.collect.logs.traces), within their bound."""
         from .logs.ingest import import_files
 
+        if self._tracer is None:
+            from .logs.traces import Tracer
+
+            # From the last event stored before this collector read anything: live events only.
+            self._tracer = Tracer(self.store, clock=self.clock)
         done = import_files(
             self.store, self.logs, clock=self.clock, go_on=True, index_limit=LOG_INDEX_PER_CYCLE
         )
@@ -185,6 +192,8 @@ class Collector:
         for path in set(self._logs_failing) - set(done.failed):
             log.info("reading %s again", path)
         self._logs_failing = done.failed
+        if done.events:  # nothing stored, nothing to trace: not even the query that says so
+            self._tracer.run()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> int:
         """Collect until ``stop`` is set (or one reading with ``once``); returns cycles written.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .services import ServiceRepo, UserRepo
     from .telemetry import TelemetryRepo
     from .threats import ThreatRepo
+    from .traces import TraceRepo
     from .traffic import TrafficRepo
 
 
@@ -144,6 +145,12 @@ class Store:
         from .threats import ThreatRepo
 
         return ThreatRepo(self)
+
+    @cached_property
+    def traces(self) -> TraceRepo:
+        from .traces import TraceRepo
+
+        return TraceRepo(self)
 
     @cached_property
     def nodes(self) -> NodeRepo:
