@@ -259,7 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a log file to read each interval (repeatable; default: those of /var/log's "
         "auth.log, syslog, messages, secure, kern.log and fail2ban.log that exist)",
     )  # fmt: skip
-    p.add_argument("--no-logs", action="store_true", help="read no log files")
+    p.add_argument(
+        "--journal", action="store_true",
+        help="read the systemd journal too (the default when journalctl works and none of the "
+        "default log files exists)",
+    )  # fmt: skip
+    p.add_argument("--no-logs", action="store_true", help="read no log files and no journal")
 
     p = command(
         "demo", "fill the store with realistic demo data (an empty store, unless --force)", cmd_demo
@@ -332,7 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
         "adds only what was written since.",
     )
     _db_options(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files to read")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="log files to read")
+    p.add_argument(
+        "--journal", action="store_true",
+        help="read the systemd journal too (journalctl -o json), from its stored cursor",
+    )  # fmt: skip
     p.add_argument(
         "--format", choices=LOG_FORMATS, default=None,
         help="the files' format (default: told from each file's first lines)",
@@ -1277,6 +1286,8 @@ def cmd_logs_import(args: argparse.Namespace) -> int:
     from .collect.logs.ingest import import_files
     from .progress import terminal_progress
 
+    if not args.paths and not args.journal:
+        raise NodekeeperError("give the log files to read, or --journal")
     for path in args.paths:
         if not os.path.isfile(path):
             what = "is not a file" if os.path.exists(path) else "does not exist"
@@ -1285,6 +1296,10 @@ def cmd_logs_import(args: argparse.Namespace) -> int:
         summary = import_files(
             store, args.paths, fmt=args.format, progress=None if bar is None else bar.update
         )
+        if args.journal:
+            from .collect.logs.journal import import_journal
+
+            summary.add(import_journal(store))
     for f in summary.files:
         print(
             f"{escape_control(f.path)}: {f.lines:,} {in_number(f.lines, 'line')}, "
@@ -1306,14 +1321,18 @@ def cmd_logs_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _collected_logs(args: argparse.Namespace) -> tuple[str, ...]:
+def _collected_logs(args: argparse.Namespace) -> tuple[tuple[str, ...], bool]:
+    """The log files the collector reads, and whether it reads the journal."""
     if args.no_logs:
-        return ()
+        return (), False
     if args.logs:
-        return tuple(args.logs)
+        return tuple(args.logs), args.journal
     from .collect.logs.ingest import existing_default_logs
+    from .collect.logs.journal import journal_available
 
-    return tuple(existing_default_logs())
+    found = tuple(existing_default_logs())
+    # A journal beside files rsyslog writes from it would give each line twice: the files win.
+    return found, args.journal or (not found and journal_available())
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -1335,8 +1354,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
     with _open(args, create=True, announce_early=True, add_node=True) as store:
+        logs, journal = _collected_logs(args)
         collector = Collector(store, interval=args.interval, procfs=args.procfs,
-                              logs=_collected_logs(args))  # fmt: skip
+                              logs=logs, journal=journal)  # fmt: skip
         cycles = collector.run(stop, once=args.once)
     logging.getLogger("nodekeeper").info("%d %s written", cycles, in_number(cycles, "reading"))
     return 0

@@ -59,6 +59,9 @@ PAGE_CACHE_KIB = 256
 # Events taken into the text index per cycle at most (about 0.2 s of work): a first read of
 # large logs is indexed over the next cycles rather than in one long one.
 LOG_INDEX_PER_CYCLE = 50_000
+# Journal entries read per cycle at most: a first read of a large journal (everything it
+# holds, as a file's first read) goes on over the next cycles.
+JOURNAL_PER_CYCLE = 20_000
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Collector:
     logs: tuple[str, ...] = ()  # log files read each cycle from where the last read stopped
     _logs_failing: dict[str, str] = field(default_factory=dict)  # path -> why, told once
     _tracer: object | None = None  # logs.traces.Tracer, made at the first read of the logs
+    journal: bool = False  # read the systemd journal too, each cycle
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -161,7 +165,7 @@ class Collector:
                 self._lock_again()  # its session may have ended alone (idle timeout, killed)
         if self._is_due("systemd", SYSTEMD_EVERY, now):
             systemd.sync_services(self.store)
-        if self.logs:
+        if self.logs or self.journal:
             self._read_logs()
         if self._is_due("rollup", ROLLUP_EVERY, now):
             self.store.telemetry.update_aggregates(now)
@@ -186,6 +190,18 @@ class Collector:
         done = import_files(
             self.store, self.logs, clock=self.clock, go_on=True, index_limit=LOG_INDEX_PER_CYCLE
         )
+        if self.journal:
+            from .logs.journal import JOURNAL, import_journal
+            from .logs.tail import LogUnreadable
+
+            try:
+                read = import_journal(
+                    self.store, clock=self.clock, max_entries=JOURNAL_PER_CYCLE,
+                    index_limit=LOG_INDEX_PER_CYCLE,
+                )  # fmt: skip
+                done.files += read.files
+            except LogUnreadable as exc:
+                done.failed[JOURNAL] = str(exc)
         for path, why in done.failed.items():
             if self._logs_failing.get(path) != why:
                 log.warning("%s; it is tried again every cycle", why)

@@ -305,7 +305,8 @@ def test_the_detail_shows_every_field_metadata_and_a_place_for_the_trace(store: 
             ("port", "22"), ("n", "1"),
         ]:  # fmt: skip
             assert any(ln.split() == [label, *value.split()] for ln in detail.splitlines()), label
-        assert "Metadata" in detail and "Trace" in detail and "no trace recorded" in detail
+        assert "Metadata" in detail and "Trace" in detail
+        await until(pilot, lambda: "no trace recorded" in view.detail.plain)
         await press(pilot, "shift+down")
         assert view.detail.scroll_y == 1
         await press(pilot, "shift+up")
@@ -348,3 +349,28 @@ def test_the_filter_line_reads_fields_and_words() -> None:
     assert parse_filter("sshd:auth", now=START) == EventFilter(text="sshd:auth")
     assert with_field("a level:error b", "level", "warning") == "a b level:warning"
     assert with_field("a level:error", "level", None) == "a"
+
+
+def test_the_detail_shows_the_events_trace_read_from_the_store(store: Store) -> None:
+    from core.store.traces import ConnectionFacts, ErrorFacts, ProcessFacts, Trace
+
+    stored(store, [event_row(1, "Out of memory: Killed process 4242 (java)", pid=4242)])
+    event = store.logs.events()[0]
+    store.traces.record([Trace(
+        event.id, event.timestamp, event.timestamp + 1,
+        processes=(ProcessFacts(4242, "java\x1b[2J", "java -jar app.jar", "sleeping", 1,
+                                memory_rss=1 << 20, num_threads=12),),
+        connections=(ConnectionFacts("10.0.0.5", 8080, "198.51.100.9", 51515, "ESTABLISHED", "tcp"),),
+        errors=(ErrorFacts("oom_kill", "memory", root_cause_hints=("a process used too much",),
+                           recovery_suggestions=("raise the memory limit",)),),
+    )])  # fmt: skip
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        view = logs(pilot.app)
+        await until(pilot, lambda: "What to do" in view.detail.plain)
+        detail = view.detail.plain
+        assert "4242 java\\x1b[2J (sleeping)" in detail  # escaped, not drawn
+        assert "tcp 10.0.0.5:8080 → 198.51.100.9:51515 ESTABLISHED" in detail
+        assert "memory: oom_kill" in detail and "raise the memory limit" in detail
+
+    run(store, scenario, size=(100, 50))

@@ -87,8 +87,12 @@ def with_field(text: str, name: str, value: str | None) -> str:
     return " ".join(kept)
 
 
-def event_detail(event: StoredEvent) -> Detail:
-    """Every field of ``event``, its metadata, and its trace (none is recorded yet)."""
+READING = object()  # the trace of the event shown is being read
+
+
+def event_detail(event: StoredEvent, trace: Any = READING) -> Detail:
+    """Every field of ``event``, its metadata, and its trace (``store.traces.for_event``: a
+    Trace, None for none, ``READING`` while it is read)."""
     when = datetime.fromtimestamp(event.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     detail = Detail()
     detail.field("Time", when)
@@ -104,8 +108,40 @@ def event_detail(event: StoredEvent) -> Detail:
     detail.heading("Metadata")
     detail.fields({str(k): v for k, v in (event.metadata or {}).items()})
     detail.heading("Trace")
-    detail.line("no trace recorded", "dim")
+    if trace is READING:
+        detail.line("reading…", "dim")
+    elif trace is None:
+        detail.line(
+            "no trace recorded (the collector traces live security and error events)", "dim"
+        )
+    else:
+        trace_detail(detail, trace)
     return detail
+
+
+def trace_detail(detail: Detail, trace: Any) -> None:
+    """A trace's process, connections and error facts, as they were read at ``traced_at``."""
+    detail.field("Traced at", datetime.fromtimestamp(trace.traced_at, UTC).strftime("%H:%M:%S UTC"))
+    if trace.root_cause:
+        detail.field("Root cause", trace.root_cause)
+    for p in trace.processes:
+        detail.field(
+            "Process", f"{p.pid} {p.name or '?'} ({p.state or '?'})",
+            f"{p.num_threads} threads, RSS {p.memory_rss:,} B" if p.memory_rss is not None else "",
+        )  # fmt: skip
+        if p.cmdline:
+            detail.field("Command", p.cmdline)
+    if trace.connections:
+        detail.heading("Connections", len(trace.connections))
+        for c in trace.connections:
+            remote = f" → {c.remote_ip}:{c.remote_port}" if c.remote_ip else ""
+            detail.line(f"{c.protocol or '?'} {c.local_ip}:{c.local_port}{remote} {c.state or ''}")
+    for e in trace.errors:
+        detail.field("Error", f"{e.error_category}: {e.error_type}")
+        for hint in e.root_cause_hints:
+            detail.field("Likely cause", hint)
+        for step in e.recovery_suggestions:
+            detail.field("What to do", step)
 
 
 @dataclass(frozen=True)
@@ -225,6 +261,12 @@ class LogsView(Widget):
             self.last_id = last_id
             self.error = error
 
+    class TraceRead(Message):
+        def __init__(self, event_id: int, trace: Any) -> None:
+            super().__init__()
+            self.event_id = event_id
+            self.trace = trace
+
     class HistogramRead(Message):
         def __init__(self, gen: int, histogram: Histogram | str, seconds: float) -> None:
             super().__init__()
@@ -244,6 +286,7 @@ class LogsView(Widget):
         the previous read); ``clock``: "now", for relative times in the filter."""
         super().__init__(**kwargs)
         self.store = store
+        self._shown_event: StoredEvent | None = None  # the event the detail shows
         self.interval = interval
         self.clock = clock
         self.filter = EventFilter()
@@ -489,7 +532,24 @@ class LogsView(Widget):
         message.stop()
         row = message.row
         self.detail.show(event_detail(row.event) if row is not None else Detail())
+        self._shown_event = row.event if row is not None else None
+        if row is not None:
+            self._read_trace(row.event.id)
         self._say()
+
+    @work(thread=True, group="logs-trace", exclusive=True, description="read an event's trace")
+    def _read_trace(self, event_id: int) -> None:
+        try:
+            trace = self.store.traces.for_event(event_id)
+        except NodekeeperError:
+            trace = None  # the list says when the store cannot be read
+        self.post_message(self.TraceRead(event_id, trace))
+
+    def on_logs_view_trace_read(self, message: TraceRead) -> None:
+        message.stop()
+        event = self._shown_event
+        if event is not None and event.id == message.event_id:
+            self.detail.show(event_detail(event, message.trace))
 
     def on_log_lines_edge(self, message: LogLines.Edge) -> None:
         message.stop()

@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any
 
@@ -72,6 +72,27 @@ class ImportSummary:
     indexed: int = 0  # events taken into the text index (store.logs.index_text)
     derive_seconds: float = 0.0  # deriving and indexing, after the events were stored
     failed: dict[str, str] = field(default_factory=dict)  # path -> why it could not be read
+
+    def add(self, other: ImportSummary) -> None:
+        """Count ``other``'s reading (the journal's, after the files') in this one."""
+        self.files += other.files
+        self.seconds += other.seconds
+        self.indexed += other.indexed
+        self.derive_seconds += other.derive_seconds
+        self.failed.update(other.failed)
+        if other.derived is not None:
+            mine = self.derived
+            self.derived = (
+                other.derived
+                if mine is None
+                else replace(
+                    mine,
+                    **{
+                        f: getattr(mine, f) + getattr(other.derived, f)
+                        for f in ("events", "ips", "patterns")
+                    },
+                )
+            )
 
     @property
     def lines(self) -> int:

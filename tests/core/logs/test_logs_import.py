@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,3 +158,17 @@ def test_logs_reads_them_back_filtered_counted_and_escaped(tmp_path, capsys):
     assert code == 0 and len(out.splitlines()) == 5  # typed as journalctl takes it
     code, _, err = run(capsys, "--db", str(db), "logs", "--since", "last week")
     assert code != 0 and "--since: 'last week' is not a time" in err
+
+
+def test_nothing_to_read_is_an_error_and_the_journal_is_a_source(tmp_path, capsys):
+    db = tmp_path / "nk.db"
+    code, _, err = run(capsys, "--db", str(db), "logs", "import")
+    assert code != 0 and "give the log files to read, or --journal" in err
+    if shutil.which("journalctl") is None:
+        pytest.skip("journalctl is not installed: the journal part needs it")
+    code, out, err = run(capsys, "--db", str(db), "logs", "import", "--journal")
+    assert code == 0, err
+    assert out.startswith("journal: ") and "(journal)" in out  # this machine's, read whole
+    read = int(out.split()[1].replace(",", ""))
+    with open_store(db, read_only=True) as store:
+        assert store.logs.count() == read  # one event per entry (empty ones aside: none here)
