@@ -10,6 +10,7 @@ parsing, not by the store.
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +38,14 @@ EVENT_FIELDS = (
     "timestamp", "source", "level", "program", "pid", "host", "message",
     "ip_address", "user", "action", "metadata", "ingested",
 )  # fmt: skip
-INSERT_EVENT = Prepared(insert(EVENTS), ("node_id", *EVENT_FIELDS), as_given=True)
+# The statement's binds come in the table's column order: rows are given to the driver in that
+# order, so that Prepared passes them on as they are (in another order it would pick each
+# value of each row in Python: a tenth of the import's time).
+_GIVEN = ("node_id", *EVENT_FIELDS)
+_BIND_ORDER = tuple(c.name for c in EVENTS.columns if c.name in _GIVEN)
+INSERT_EVENT = Prepared(insert(EVENTS), _BIND_ORDER, as_given=True)
+# (node_id, *row) -> the same values in _BIND_ORDER.
+_IN_BIND_ORDER = operator.itemgetter(*(_GIVEN.index(name) for name in _BIND_ORDER))
 
 
 class FilePosition(NamedTuple):
@@ -152,7 +160,8 @@ class LogRepo(Repo):
         node_id = self._node_id
         with self._store.transaction() as conn:
             hold_event_writers(self._store, conn)
-            INSERT_EVENT.executemany(conn, [(node_id, *e) for e in events])
+            pick = _IN_BIND_ORDER
+            INSERT_EVENT.executemany(conn, [pick((node_id, *e)) for e in events])
             conn.execute(
                 delete(FILES).where(FILES.c.node_id == node_id, FILES.c.path == position.path)
             )
