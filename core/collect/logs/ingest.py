@@ -28,6 +28,9 @@ DEFAULT_LOGS = tuple(
 )
 SNIFF_BYTES = 8192  # the start of a file its format is told from
 SNIFF_LINES = 10
+# json.dumps(meta, ensure_ascii=False), the same text: json.dumps builds an encoder at each call
+# when given an option (3.5 -> 1.6 us an event).
+_METADATA_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, item), as ProgressBar's
 
@@ -173,17 +176,19 @@ def _import_file(
     total = _size(path) - (position.offset if position else 0)
     lines = position.lines if position else 0
     last = _state(position)
+    encode = _METADATA_JSON
     for batch in read_new(path, last):
         now = int(clock())
-        rows = []
+        rows: list[tuple] = []
+        add = rows.append
         for line in batch.lines:
             if not line:
                 continue
             e = parse(line)
-            rows.append((
+            meta = e.metadata
+            add((
                 e.timestamp, name, e.level, e.program, e.pid, e.host, e.message, e.ip, e.user,
-                e.action, json.dumps(e.metadata, ensure_ascii=False) if e.metadata else None,
-                now,
+                e.action, encode(meta) if meta else None, now,
             ))  # fmt: skip
         state = batch.state
         read = state.offset - (last.offset if last and last.inode == state.inode else 0)
