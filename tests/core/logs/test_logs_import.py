@@ -172,3 +172,58 @@ def test_nothing_to_read_is_an_error_and_the_journal_is_a_source(tmp_path, capsy
     read = int(out.split()[1].replace(",", ""))
     with open_store(db, read_only=True) as store:
         assert store.logs.count() == read  # one event per entry (empty ones aside: none here)
+
+
+def _stored(db: Path) -> tuple[list, list]:
+    with open_store(db, read_only=True) as store:
+        rows = [
+            (e.timestamp, e.source, e.level, e.program, e.pid, e.host, e.message, e.ip, e.user,
+             e.action, e.metadata)
+            for e in store.logs.events(limit=100_000)
+        ]  # fmt: skip
+        positions = [p[1:] for p in sorted(store.logs.positions().values())]
+        return rows, positions
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_a_file_parsed_in_a_child_process_is_stored_as_one_parsed_here(tmp_path, monkeypatch, cut):
+    from core.collect.logs import ingest
+
+    auth = tmp_path / "auth.log"
+    with open(auth, "wb") as f:
+        for i in range(8000):  # several batches of the tailer
+            f.write(f"{AUTH[i % len(AUTH)]} {i}\n".encode())
+            if i % 1000 == 7:
+                f.write(b"Dec  4 10:09:00 edge kernel: bad byte \xff here\n")
+        if cut:
+            f.write(b"Dec  4 10:10:00 edge sshd[1]: no newline yet")
+    stored = []
+    for threshold in (0, 1 << 40):  # every file in a child; none
+        monkeypatch.setattr(ingest, "PARALLEL_BYTES", threshold)
+        db = tmp_path / f"{threshold}.db"
+        with open_store(db) as store:
+            summary = ingest.import_files(store, [str(auth)], zone=UTC)
+            again = ingest.import_files(store, [str(auth)], zone=UTC)
+        assert summary.lines == 8008 and summary.events == 8000 + 8
+        assert again.lines == 0
+        stored.append(_stored(db))
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) == 8008
+
+
+def test_a_file_the_child_cannot_read_is_named_as_one_read_here(tmp_path, monkeypatch):
+    from core.collect.logs import ingest
+
+    (tmp_path / "adir").mkdir()
+    write(tmp_path / "auth.log", AUTH)
+    paths = [str(tmp_path / "adir"), str(tmp_path / "auth.log")]
+    failed = []
+    for threshold in (0, 1 << 40):
+        monkeypatch.setattr(ingest, "PARALLEL_BYTES", threshold)
+        with open_store(tmp_path / f"{threshold}.db") as store:
+            summary = ingest.import_files(store, paths, zone=UTC, go_on=True)
+            assert summary.events == 4
+            failed.append(summary.failed)
+            with pytest.raises(ingest.LogUnreadable):
+                ingest.import_files(store, paths[:1], zone=UTC)
+    assert failed[0] == failed[1] and list(failed[0]) == paths[:1]
