@@ -48,6 +48,7 @@ import pytest
 from core import open_store
 from core.collect.logs import parse as P
 from core.collect.logs.ingest import import_files
+from core.log_words import ACTION_LEVELS
 from core.store.logs import EventFilter
 
 from .measure import NODEKEEPER, PEAK, measured_with_output
@@ -248,7 +249,7 @@ def plain_pipeline(db: Path, paths: list[Path], ddl: list[str]) -> int:
                         action, ip, user, meta, _ = found
                         break
                 if level is None:
-                    level = P._ACTION_LEVELS[action] if action else P._text_level(msg)
+                    level = ACTION_LEVELS[action] if action else P._text_level(msg)
                 rows.append((
                     1, base + int(second), name, level, program, int(pid) if pid else None,
                     host, msg, ip, user, action, json.dumps(meta) if meta else None, now,
