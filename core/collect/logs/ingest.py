@@ -81,6 +81,16 @@ class ImportSummary:
     derive_seconds: float = 0.0  # deriving and indexing, after the events were stored
     failed: dict[str, str] = field(default_factory=dict)  # path -> why it could not be read
 
+    def derive(self, store, index_limit: int | None) -> None:
+        """What follows the events read: the IP reputations and trace patterns brought up to
+        date when there are new ones, and the text index taking in what earlier runs left too
+        (at most ``index_limit``: a collector's cycle indexes a bounded part)."""
+        started = time.perf_counter()
+        if self.events:
+            self.derived = store.threats.update()
+        self.indexed = store.logs.index_text(index_limit)
+        self.derive_seconds = time.perf_counter() - started
+
     def add(self, other: ImportSummary) -> None:
         """Count ``other``'s reading (the journal's, after the files') in this one."""
         self.files += other.files
@@ -158,14 +168,7 @@ def import_files(
                 raise
             summary.failed[path] = str(exc)
     summary.seconds = time.perf_counter() - started
-    if summary.events:
-        started = time.perf_counter()
-        summary.derived = store.threats.update()
-        summary.derive_seconds = time.perf_counter() - started
-    # Also what earlier runs left to index (a collector's cycle indexes a bounded part).
-    started = time.perf_counter()
-    summary.indexed = store.logs.index_text(index_limit)
-    summary.derive_seconds += time.perf_counter() - started
+    summary.derive(store, index_limit)
     return summary
 
 

@@ -244,13 +244,7 @@ def import_journal(
     finally:
         reader.close()
     summary.seconds = time.perf_counter() - began
-    if done.events:
-        began = time.perf_counter()
-        summary.derived = store.threats.update()
-        summary.derive_seconds = time.perf_counter() - began
-    began = time.perf_counter()
-    summary.indexed = store.logs.index_text(index_limit)
-    summary.derive_seconds += time.perf_counter() - began
+    summary.derive(store, index_limit)
     return summary
 
 
