@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -906,8 +906,6 @@ THREAT_FIELDS = (
 def cmd_threats(args: argparse.Namespace) -> int:
     """The IPs by score now. On a store open for writing, the events stored since the last
     update are taken in first (``store.threats.update()``); a read-only one is shown as is."""
-    from datetime import UTC
-
     if args.limit is not None and args.limit < 0:
         raise NodekeeperError(f"--limit {args.limit}: must be 0 or more")
     if not 0 <= args.min_score <= 100:
@@ -917,14 +915,11 @@ def cmd_threats(args: argparse.Namespace) -> int:
             store.threats.update()
         found = store.threats.threats(min_score=args.min_score, limit=args.limit)
 
-    def when(ts: int) -> str:
-        return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
-
     records = [
         {"ip": t.ip, "score": t.score, "failed_logins": t.failed_logins,
          "invalid_users": t.invalid_users, "bans": t.bans, "firewall_blocks": t.firewall_blocks,
-         "accepted_logins": t.accepted_logins, "first_seen": when(t.first_seen),
-         "last_seen": when(t.last_seen)}
+         "accepted_logins": t.accepted_logins, "first_seen": _iso(t.first_seen),
+         "last_seen": _iso(t.last_seen)}
         for t in found
     ]  # fmt: skip
     if args.format == "json":
@@ -1175,8 +1170,7 @@ def _event_record(e: Any) -> dict[str, Any]:
 
 
 def _iso(ts: int, day: bool = False) -> str:
-    from datetime import UTC
-
+    """Unix seconds as ISO 8601 in UTC, ``2026-12-04T10:00:05Z`` (or the day alone)."""
     when = datetime.fromtimestamp(ts, UTC)
     return when.strftime("%Y-%m-%d") if day else when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -1242,7 +1236,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
     with _open(args, create=False) as store:
         if args.count_by:
             return _print_counts(args, store.logs.count_by(args.count_by, wanted, limit=args.limit))
-        last = store.logs.last_id()
+        # Following goes on from the last event stored before the first page was read.
+        last = store.logs.last_id() if args.follow else 0
         events = store.logs.events(wanted, limit=args.limit or 50)
         out = _EventWriter(args.format, zone, lines=args.follow)
         out.write(events)

@@ -65,11 +65,10 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from ..db.prepared import Prepared
 from ..models import telemetry
 from ..settings import tunable
-from .logs import hold_event_writers
+from .logs import EVENTS, hold_event_writers
 from .repo import Repo, chunks
 from .telemetry import WATERMARK, _get_meta, _set_meta, hour_start
 
-EVENTS = telemetry.LogEvent.__table__
 REPUTATION = telemetry.IpReputation.__table__
 PATTERNS = telemetry.TracePattern.__table__
 MARK = "threats.last_event_id"  # metadata: the last log event id update() has seen

@@ -20,14 +20,13 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 
 from ..models import telemetry
-from .logs import StoredEvent
+from .logs import EVENTS, StoredEvent
 from .repo import Repo, chunks
 
 TRACES = telemetry.EventTrace.__table__
 PROCESSES = telemetry.ProcessTrace.__table__
 CONNECTIONS = telemetry.NetworkTrace.__table__
 ERRORS = telemetry.ErrorTrace.__table__
-EVENTS = telemetry.LogEvent.__table__
 _EVENT_COLUMNS = (
     EVENTS.c.id,
     EVENTS.c.timestamp,
