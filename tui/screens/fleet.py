@@ -15,11 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -35,12 +34,10 @@ from ..widgets.dashboard_format import (
     usage_bar,
     usage_style,
 )
-from ..widgets.resource_table import Cell, Column, ResourceTable
+from ..widgets.resource_table import Column, ResourceTable
+from ..widgets.rounds import Rounds, ShownRows, Texts
 
 BAR_WIDTH = 8
-
-
-Texts = tuple[tuple[str, str], ...]  # a row as (text, style) per column
 
 
 def usage_texts(value: float | None) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -71,12 +68,10 @@ def node_texts(nodes: list[NodeInfo], current: str, now: datetime) -> dict[str, 
     return rows
 
 
-def cells_of(texts: Texts) -> tuple[Cell, ...]:
-    return tuple(Cell(text, style=style) for text, style in texts)
-
-
-class FleetView(Widget):
+class FleetView(Rounds, Widget):
     """The nodes of ``store``'s database; ``current()`` names the node the console shows."""
+
+    round_name = "fleet round"
 
     DEFAULT_CSS = """
     FleetView {
@@ -136,10 +131,7 @@ class FleetView(Widget):
         self.current = current
         self.interval = interval
         self.clock = clock
-        self.rounds = 0  # reads done, for tests
-        self._timer: Timer | None = None
-        self._busy = False
-        self._shown: dict[str, tuple[Texts, tuple[Cell, ...]]] = {}  # the rows drawn, by node
+        self._rows = ShownRows()
         self._lister = store.nodes.lister()  # a connection kept for the reads, every interval
 
     def compose(self) -> ComposeResult:
@@ -170,21 +162,8 @@ class FleetView(Widget):
     def focus_table(self) -> None:
         self.table.focus()
 
-    def on_show(self, _event: events.Show) -> None:
-        if not self._busy:
-            self.refresh_now()
-
-    def on_unmount(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+    def on_unmount(self) -> None:  # and Rounds' (its timer)
         self._lister.close()
-
-    def refresh_now(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self._busy = True
-        self._read()
 
     @work(thread=True, group="fleet", exclusive=True, description="read the nodes")
     def _read(self) -> None:
@@ -202,10 +181,9 @@ class FleetView(Widget):
     def on_fleet_view_read(self, message: Read) -> None:
         message.stop()
         self._apply(message.nodes, message.rows, message.up)
+        self.round_ended()
 
     def _apply(self, nodes: list[NodeInfo] | str, texts: dict[str, Texts], up: int) -> None:
-        self._busy = False
-        self.rounds += 1
         failed = isinstance(nodes, str)
         self.set_class(failed, "-error")
         if failed:
@@ -213,28 +191,8 @@ class FleetView(Widget):
             self.query_one(".error", Static).update(f"Cannot read the nodes: {nodes}")
         else:
             panel = self.query_one(TablePanel)
-            # A row shown as it was stays the very tuple of cells drawn: no cells are made for
-            # it, and the table draws it from its cache.
-            before, shown = self._shown, {}
-            for key, row in texts.items():
-                old = before.get(key)
-                shown[key] = old if old is not None and old[0] == row else (row, cells_of(row))
-            self._shown = shown
-            if list(shown) != list(before) or any(
-                before.get(key) is not row for key, row in shown.items()
-            ):
-                panel.table.show({key: cells for key, (_, cells) in shown.items()})
-            panel.set_class(not shown, "-empty")
+            panel.set_class(not self._rows.show(panel.table, texts), "-empty")
             set_border_title(panel, f"Nodes: {len(nodes)}, {up} up")
-        if self.is_attached and self.display:
-            self._timer = self.set_timer(self.interval, self._round, name="fleet round")
-
-    def _round(self) -> None:
-        self._timer = None
-        if not self.is_on_screen:  # hidden: the next Show starts a round
-            return
-        self._busy = True
-        self._read()
 
     def action_open_node(self) -> None:
         key = self.table.current_key

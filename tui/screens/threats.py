@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -32,7 +31,8 @@ from core.store.threats import Pattern, Threat
 
 from ..widgets.dashboard_chart import BARS, levels
 from ..widgets.dashboard_format import DASH, TablePanel, set_border_title, usage_bar
-from ..widgets.resource_table import Cell, Column, ResourceTable
+from ..widgets.resource_table import Column, ResourceTable
+from ..widgets.rounds import Rounds, ShownRows, Texts
 
 LIMIT = 500  # IPs shown at most, the highest scores
 MIN_SCORE = 1.0  # an IP scoring less (faded, exempted, only accepted logins) is no threat
@@ -44,8 +44,6 @@ EMPTY = (
     "No threats. Threats come from log events: import them with nodekeeper logs import PATH, "
     "or run the collector with --log PATH."
 )
-
-Texts = tuple[tuple[str, str], ...]  # a row as (text, style) per column
 
 
 def score_style(score: float) -> str:
@@ -112,10 +110,6 @@ def pattern_texts(patterns: list[Pattern], now: float) -> dict[str, Texts]:
     return rows
 
 
-def cells_of(texts: Texts) -> tuple[Cell, ...]:
-    return tuple(Cell(text, style=style) for text, style in texts)
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """One read: the rows of the IPs and of the patterns, or the error."""
@@ -136,8 +130,10 @@ def read_snapshot(store: Any, now: float) -> Snapshot:
     return Snapshot(threat_texts(found, activity, now), activity, pattern_texts(patterns, now))
 
 
-class ThreatsView(Widget):
+class ThreatsView(Rounds, Widget):
     """The threats of ``store``'s node; see the module."""
+
+    round_name = "threats round"
 
     DEFAULT_CSS = """
     ThreatsView {
@@ -205,11 +201,8 @@ class ThreatsView(Widget):
         self.store = store
         self.interval = interval
         self.clock = clock
-        self.rounds = 0  # reads applied, for tests
         self.activity: dict[str, list[int]] = {}  # the last read's, per IP shown
-        self._timer: Timer | None = None
-        self._busy = False
-        self._shown: dict[str, dict[str, tuple[Texts, tuple[Cell, ...]]]] = {}
+        self._rows = {"ips": ShownRows(), "patterns": ShownRows()}
 
     def compose(self) -> ComposeResult:
         yield Static("", markup=False, classes="error")
@@ -263,24 +256,6 @@ class ThreatsView(Widget):
 
     # -- reading
 
-    def on_show(self, _event: events.Show) -> None:
-        if not self._busy:
-            self.refresh_now()
-
-    def on_unmount(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-
-    def refresh_now(self) -> None:
-        """``r``, and each time the section is shown: read now (unless a read is under way)."""
-        if self._busy:
-            return
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self._busy = True
-        self._read()
-
     @work(thread=True, group="threats", description="read the threats")
     def _read(self) -> None:
         try:
@@ -291,20 +266,10 @@ class ThreatsView(Widget):
 
     def on_threats_view_read(self, message: Read) -> None:
         message.stop()
-        self._busy = False
         self._apply(message.snapshot)
-        if self.is_attached and self.display:
-            self._timer = self.set_timer(self.interval, self._round, name="threats round")
-
-    def _round(self) -> None:
-        self._timer = None
-        if not self.is_on_screen:  # hidden: the next Show reads
-            return
-        self._busy = True
-        self._read()
+        self.round_ended()
 
     def _apply(self, snapshot: Snapshot) -> None:
-        self.rounds += 1
         failed = snapshot.error is not None
         self.set_class(failed, "-error")
         if failed:  # the rows stay as last read; tried again at the next round
@@ -322,18 +287,7 @@ class ThreatsView(Widget):
         set_border_title(patterns, f"Trace patterns: {len(snapshot.patterns)}")
 
     def _show(self, panel: TablePanel, name: str, texts: dict[str, Texts]) -> None:
-        """Show rows: a row as it was stays the very tuple of cells drawn (drawn from cache)."""
-        before = self._shown.get(name, {})
-        shown = {}
-        for key, row in texts.items():
-            old = before.get(key)
-            shown[key] = old if old is not None and old[0] == row else (row, cells_of(row))
-        self._shown[name] = shown
-        if list(shown) != list(before) or any(
-            before.get(key) is not row for key, row in shown.items()
-        ):
-            panel.table.show({key: cells for key, (_, cells) in shown.items()})
-        panel.set_class(not shown, "-empty")
+        panel.set_class(not self._rows[name].show(panel.table, texts), "-empty")
 
     def action_open_ip(self) -> None:
         key = self.table.current_key
