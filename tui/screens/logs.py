@@ -577,9 +577,7 @@ class LogsView(Widget):
         self.detail.scroll_relative(y=lines, animate=False)
 
     def action_page_detail(self, direction: int) -> None:
-        pane = self.detail
-        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height - 1),
-                             animate=False)  # fmt: skip
+        self.detail.scroll_page(direction)
 
     # -- the filter
 

@@ -661,9 +661,7 @@ class ResourceSection(Widget):
         self.detail_pane.scroll_relative(y=lines, animate=False)
 
     def action_page_detail(self, direction: int) -> None:
-        pane = self.detail_pane
-        pane.scroll_relative(y=direction * max(1, pane.scrollable_content_region.height - 1),
-                             animate=False)  # fmt: skip
+        self.detail_pane.scroll_page(direction)
 
     def action_sort(self) -> None:
         self.table.cycle_sort()

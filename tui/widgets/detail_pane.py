@@ -135,6 +135,14 @@ class DetailPane(VerticalScroll):
     def text(self) -> Static:
         return self.query_one("#detail-text", Static)
 
+    def scroll_page(self, direction: int) -> None:
+        """A page down (1) or up (-1), keeping one line of the page before in view; from
+        the table beside it (``Shift+PgDn``/``PgUp``), whose keys these are while it has the
+        focus."""
+        self.scroll_relative(
+            y=direction * max(1, self.scrollable_content_region.height - 1), animate=False
+        )
+
     def show(self, detail: Detail | Content) -> None:
         self.detail = detail
         self._wrap()
