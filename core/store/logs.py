@@ -213,7 +213,7 @@ class LogRepo(Repo):
                 )
                 if last is None:
                     break
-                conn.execute(
+                taken = conn.execute(
                     text(
                         "INSERT INTO log_events_text (rowid, message) SELECT id, message "
                         "FROM log_events WHERE id > :mark AND id <= :last"
@@ -221,9 +221,7 @@ class LogRepo(Repo):
                     {"mark": mark, "last": last},
                 )
                 conn.execute(update(TEXT_MARK).values(indexed_to=last))
-                done += conn.scalar(
-                    select(func.count()).where(EVENTS.c.id > mark, EVENTS.c.id <= last)
-                )
+                done += taken.rowcount  # SQLite counts the rows the index took in
         return done
 
     # -- reading events back
@@ -349,8 +347,7 @@ def text_search(store, text: str):
     e = EVENTS.c
     found = words(text)
     if not found:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return e.message.ilike(f"%{escaped}%", escape="\\")
+        return e.message.icontains(text, autoescape=True)
     if not store.location.is_sqlite:
         return e.message.regexp_match(words_regex(found, posix=True), flags="i")
     mark = select(TEXT_MARK.c.indexed_to).scalar_subquery()
